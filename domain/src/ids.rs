@@ -1,0 +1,67 @@
+//! Typed ids, so that a unit id cannot be passed where a user id is meant.
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+macro_rules! typed_id {
+    ($($(#[$meta:meta])* $name:ident),+ $(,)?) => {$(
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(transparent)]
+        pub struct $name(Uuid);
+
+        impl $name {
+            /// A new, time-ordered (UUIDv7) id.
+            pub fn generate() -> Self {
+                Self(Uuid::now_v7())
+            }
+
+            /// The raw UUID.
+            pub const fn into_uuid(self) -> Uuid {
+                self.0
+            }
+        }
+
+        impl From<Uuid> for $name {
+            fn from(id: Uuid) -> Self {
+                Self(id)
+            }
+        }
+
+        impl From<$name> for Uuid {
+            fn from(id: $name) -> Self {
+                id.0
+            }
+        }
+
+        impl ::std::fmt::Display for $name {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                self.0.fmt(f)
+            }
+        }
+    )+};
+}
+
+typed_id!(
+    /// Identifies a municipality (the tenant).
+    MunicipalityId,
+    /// Identifies a unit of a municipality.
+    UnitId,
+    /// Identifies a staff user account.
+    StaffUserId,
+    /// Identifies a service account of a municipal system.
+    ServiceAccountId,
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn generated_ids_are_version_7_and_increase() {
+        let a = UnitId::generate();
+        let b = UnitId::generate();
+        assert_eq!(a.into_uuid().get_version_num(), 7);
+        assert!(b > a);
+    }
+}

@@ -1,0 +1,13 @@
+//! Samspill's business model: typed ids, value types that parse, and the rules that decide
+//! who may do what. Nothing here knows about HTTP or SQL.
+
+pub mod auth;
+pub mod error;
+pub mod ids;
+pub mod municipality;
+mod string_enum;
+pub mod text;
+pub mod unit;
+pub mod user;
+
+pub use error::ParseError;

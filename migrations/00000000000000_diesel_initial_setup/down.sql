@@ -1,0 +1,1 @@
+DROP FUNCTION IF EXISTS samspill_touch_updated_at();

@@ -1,0 +1,82 @@
+//! The one error repositories return, with database failures sorted by what the caller can do.
+
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use samspill_domain::ParseError;
+
+/// Why a repository call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RepoError {
+    /// No such row in the caller's scope.
+    #[error("not found")]
+    NotFound,
+    /// The caller's `If-Match` version is not the stored one.
+    #[error("version mismatch: stored version is {current}")]
+    VersionMismatch {
+        /// The version now stored.
+        current: i32,
+    },
+    /// A unique constraint refused the write.
+    #[error("conflicts with an existing row ({constraint})")]
+    Duplicate {
+        /// The constraint's name.
+        constraint: String,
+    },
+    /// A foreign key refused the write: something refers to this row, or it refers to nothing.
+    #[error("reference constraint {constraint}")]
+    Reference {
+        /// The constraint's name.
+        constraint: String,
+    },
+    /// A domain rule refused the change.
+    #[error("{field}: {error}")]
+    Rule {
+        /// The field the rule is about.
+        field: &'static str,
+        /// What is wrong.
+        error: ParseError,
+    },
+    /// The database cannot be reached right now.
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
+    /// Anything else: a bug or a corrupt row. Logged, never shown.
+    #[error("database error: {0}")]
+    Internal(String),
+}
+
+impl From<DieselError> for RepoError {
+    fn from(error: DieselError) -> Self {
+        match error {
+            DieselError::NotFound => RepoError::NotFound,
+            DieselError::DatabaseError(kind, info) => {
+                let constraint = info.constraint_name().unwrap_or("unknown").to_owned();
+                match kind {
+                    DatabaseErrorKind::UniqueViolation => RepoError::Duplicate { constraint },
+                    DatabaseErrorKind::ForeignKeyViolation => RepoError::Reference { constraint },
+                    DatabaseErrorKind::ClosedConnection
+                    | DatabaseErrorKind::UnableToSendCommand => {
+                        RepoError::Unavailable(info.message().to_owned())
+                    }
+                    DatabaseErrorKind::SerializationFailure => {
+                        RepoError::Unavailable("concurrent transaction, try again".to_owned())
+                    }
+                    _ => RepoError::Internal(format!("{kind:?}: {}", info.message())),
+                }
+            }
+            DieselError::BrokenTransactionManager => {
+                RepoError::Unavailable("connection lost during a transaction".to_owned())
+            }
+            other => RepoError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<diesel::r2d2::PoolError> for RepoError {
+    fn from(error: diesel::r2d2::PoolError) -> Self {
+        RepoError::Unavailable(error.to_string())
+    }
+}
+
+/// A stored value that no longer parses: the row was written around the domain rules.
+pub(crate) fn corrupt(what: &str, error: impl std::fmt::Display) -> RepoError {
+    RepoError::Internal(format!("stored {what} does not parse: {error}"))
+}

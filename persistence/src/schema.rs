@@ -1,0 +1,88 @@
+// @generated automatically by Diesel CLI.
+
+diesel::table! {
+    municipalities (id) {
+        id -> Uuid,
+        country -> Text,
+        code -> Text,
+        name -> Text,
+        settings -> Jsonb,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    refresh_tokens (id) {
+        id -> Uuid,
+        token_hash -> Bytea,
+        family_id -> Uuid,
+        user_id -> Uuid,
+        issued_at -> Timestamptz,
+        expires_at -> Timestamptz,
+        used_at -> Nullable<Timestamptz>,
+        revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    service_accounts (id) {
+        id -> Uuid,
+        municipality_id -> Uuid,
+        name -> Text,
+        client_id -> Text,
+        secret_hash -> Bytea,
+        scopes -> Array<Nullable<Text>>,
+        active -> Bool,
+        created_by -> Nullable<Uuid>,
+        last_used_at -> Nullable<Timestamptz>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    staff_users (id) {
+        id -> Uuid,
+        municipality_id -> Nullable<Uuid>,
+        email -> Text,
+        display_name -> Text,
+        role -> Text,
+        password_hash -> Text,
+        password_change_required -> Bool,
+        active -> Bool,
+        last_login_at -> Nullable<Timestamptz>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    units (id) {
+        id -> Uuid,
+        municipality_id -> Uuid,
+        name -> Text,
+        kind -> Text,
+        parent_id -> Nullable<Uuid>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(refresh_tokens -> staff_users (user_id));
+diesel::joinable!(service_accounts -> municipalities (municipality_id));
+diesel::joinable!(service_accounts -> staff_users (created_by));
+diesel::joinable!(staff_users -> municipalities (municipality_id));
+diesel::joinable!(units -> municipalities (municipality_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    municipalities,
+    refresh_tokens,
+    service_accounts,
+    staff_users,
+    units,
+);
