@@ -1,1 +1,20 @@
+//! Samspill's JSON REST API: routes, DTOs, auth, problem+json errors and the OpenAPI document.
 
+pub mod app;
+pub mod auth;
+pub mod bootstrap;
+pub mod config;
+pub mod error;
+pub mod etag;
+pub mod extract;
+pub mod openapi;
+pub mod pagination;
+pub mod problem;
+pub mod rate_limit;
+pub mod routes;
+pub mod routing;
+pub mod state;
+pub mod telemetry;
+
+pub use app::Application;
+pub use config::Config;

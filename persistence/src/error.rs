@@ -27,14 +27,9 @@ pub enum RepoError {
         /// The constraint's name.
         constraint: String,
     },
-    /// A domain rule refused the change.
-    #[error("{field}: {error}")]
-    Rule {
-        /// The field the rule is about.
-        field: &'static str,
-        /// What is wrong.
-        error: ParseError,
-    },
+    /// Domain rules refused the change: each field path with what is wrong.
+    #[error("invalid: {0:?}")]
+    Invalid(Vec<(String, ParseError)>),
     /// The database cannot be reached right now.
     #[error("database unavailable: {0}")]
     Unavailable(String),
@@ -73,6 +68,13 @@ impl From<DieselError> for RepoError {
 impl From<diesel::r2d2::PoolError> for RepoError {
     fn from(error: diesel::r2d2::PoolError) -> Self {
         RepoError::Unavailable(error.to_string())
+    }
+}
+
+impl RepoError {
+    /// One field refused by a rule.
+    pub fn invalid(field: &str, error: ParseError) -> Self {
+        RepoError::Invalid(vec![(field.to_owned(), error)])
     }
 }
 

@@ -153,22 +153,27 @@ pub fn list(
 
 /// Changes a municipality under its row lock: `change` sees the current state (to merge
 /// settings) and says what to store. A stale `expected_version` is a `VersionMismatch`.
-pub fn update(
+pub fn update<E>(
     conn: &mut PgConnection,
     scope: TenantScope,
     id: MunicipalityId,
     expected_version: Option<i32>,
-    change: impl FnOnce(&Municipality) -> Result<MunicipalityChanges, RepoError>,
-) -> Result<Municipality, RepoError> {
-    conn.transaction(|conn| {
+    change: impl FnOnce(&Municipality) -> Result<MunicipalityChanges, E>,
+) -> Result<Municipality, E>
+where
+    E: From<RepoError> + From<diesel::result::Error>,
+{
+    conn.transaction::<_, E, _>(|conn| {
         let current: Municipality = m::municipalities
             .filter(visible(scope))
             .filter(m::id.eq(id.into_uuid()))
             .select(MunicipalityRow::as_select())
             .for_update()
-            .first(conn)?
-            .try_into()?;
-        check_version(current.version, expected_version)?;
+            .first(conn)
+            .map_err(RepoError::from)?
+            .try_into()
+            .map_err(E::from)?;
+        check_version(current.version, expected_version).map_err(E::from)?;
         let changes = change(&current)?;
         let changeset = MunicipalityChangeset {
             name: changes
@@ -186,7 +191,9 @@ pub fn update(
         diesel::update(m::municipalities.filter(m::id.eq(id.into_uuid())))
             .set((changeset, m::version.eq(m::version + 1)))
             .returning(MunicipalityRow::as_returning())
-            .get_result(conn)?
+            .get_result(conn)
+            .map_err(RepoError::from)?
             .try_into()
+            .map_err(E::from)
     })
 }

@@ -112,7 +112,7 @@ fn visible(scope: TenantScope) -> Box<dyn BoxableExpression<units::table, Pg, Sq
 }
 
 /// Stores a new unit. The caller has checked that the scope allows the municipality;
-/// a parent that is not a unit of the same municipality is a `Rule` error on `parent_id`.
+/// a parent that is not a unit of the same municipality is `Invalid` on `parent_id`.
 pub fn insert(conn: &mut PgConnection, new: &NewUnit) -> Result<Unit, RepoError> {
     diesel::insert_into(units::table)
         .values(NewUnitRow {
@@ -131,13 +131,10 @@ pub fn insert(conn: &mut PgConnection, new: &NewUnit) -> Result<Unit, RepoError>
 fn parent_reference(error: RepoError) -> RepoError {
     match error {
         RepoError::Reference { constraint } if constraint == "units_parent_fkey" => {
-            RepoError::Rule {
-                field: "parent_id",
-                error: ParseError::new(
-                    "not_found",
-                    "no unit with this id in the same municipality",
-                ),
-            }
+            RepoError::invalid(
+                "parent_id",
+                ParseError::new("not_found", "no unit with this id in the same municipality"),
+            )
         }
         other => other,
     }
@@ -228,13 +225,13 @@ pub fn update(
                 .bind::<BigInt, _>(tree_lock_key(current.municipality_id))
                 .execute(conn)?;
             if !parent_allowed(id, parent, &ancestors(conn, parent)?) {
-                return Err(RepoError::Rule {
-                    field: "parent_id",
-                    error: ParseError::new(
+                return Err(RepoError::invalid(
+                    "parent_id",
+                    ParseError::new(
                         "cycle",
                         "a unit cannot be placed under itself or under one of its own sub-units",
                     ),
-                });
+                ));
             }
         }
         let changeset = UnitChangeset {

@@ -186,22 +186,27 @@ pub fn list(
 
 /// Changes an account under its row lock. `authorize` sees the current state and may refuse.
 /// Deactivating an account or setting a new password ends all its refresh-token sessions.
-pub fn update(
+pub fn update<E>(
     conn: &mut PgConnection,
     scope: TenantScope,
     id: StaffUserId,
     expected_version: Option<i32>,
-    change: impl FnOnce(&StaffUser) -> Result<StaffUserChanges, RepoError>,
-) -> Result<StaffUser, RepoError> {
-    conn.transaction(|conn| {
+    change: impl FnOnce(&StaffUser) -> Result<StaffUserChanges, E>,
+) -> Result<StaffUser, E>
+where
+    E: From<RepoError> + From<diesel::result::Error>,
+{
+    conn.transaction::<_, E, _>(|conn| {
         let current: StaffUser = s::staff_users
             .filter(visible(scope))
             .filter(s::id.eq(id.into_uuid()))
             .select(StaffUserRow::as_select())
             .for_update()
-            .first(conn)?
-            .try_into()?;
-        check_version(current.version, expected_version)?;
+            .first(conn)
+            .map_err(RepoError::from)?
+            .try_into()
+            .map_err(E::from)?;
+        check_version(current.version, expected_version).map_err(E::from)?;
         let changes = change(&current)?;
         let ends_sessions =
             changes.active == Some(false) && current.active || changes.password.is_some();
@@ -232,10 +237,12 @@ pub fn update(
         let updated = diesel::update(s::staff_users.filter(s::id.eq(id.into_uuid())))
             .set((changeset, s::version.eq(s::version + 1)))
             .returning(StaffUserRow::as_returning())
-            .get_result(conn)?
-            .try_into()?;
+            .get_result(conn)
+            .map_err(RepoError::from)?
+            .try_into()
+            .map_err(E::from)?;
         if ends_sessions {
-            refresh_tokens::revoke_for_user(conn, id)?;
+            refresh_tokens::revoke_for_user(conn, id).map_err(E::from)?;
         }
         Ok(updated)
     })

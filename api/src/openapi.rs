@@ -1,0 +1,291 @@
+//! The OpenAPI document: what utoipa collects from the handlers, plus the parts every operation
+//! shares (security, the standard error responses), added here in one place.
+
+use crate::error::{FieldError, Problem};
+use utoipa::{
+    Modify, OpenApi,
+    openapi::{
+        self, Components, ContentBuilder, HeaderBuilder, OpenApi as Document, Ref, RefOr,
+        ResponseBuilder,
+        schema::{ObjectBuilder, Type},
+        security::{
+            ClientCredentials, Flow, HttpAuthScheme, HttpBuilder, OAuth2, Password, Scopes,
+            SecurityRequirement, SecurityScheme,
+        },
+    },
+};
+
+/// Operations anyone may call without a token.
+pub const PUBLIC_OPERATIONS: &[&str] = &[
+    "issue_token",
+    "revoke_token",
+    "get_live",
+    "get_ready",
+    "get_metrics",
+];
+
+/// The document's fixed parts; paths come from the registered handlers.
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Samspill API",
+        description = "Coordinating volunteers in municipal health and elderly care: recruit, vet, place and follow up volunteers (frivillige).\n\n\
+            **Authorize** with the password flow (your email and password; leave client id and secret empty), \
+            or paste an access token from `POST /api/v1/auth/token` as bearer token.\n\n\
+            Conventions: JSON with snake_case fields; RFC 3339 UTC timestamps; UUIDv7 ids; every error is \
+            `application/problem+json` (RFC 9457) with `errors[]` naming invalid fields; lists take `limit` (1-200, default 50) \
+            and an opaque `cursor`, and answer `{items, next_cursor}` in a stable order; every mutable resource has a `version` \
+            sent as `ETag`, and `If-Match` on PATCH and DELETE answers 412 when the resource has changed since.",
+        license(name = "AGPL-3.0-or-later"),
+    ),
+    tags(
+        (name = "auth", description = "OAuth 2.0 tokens: password, refresh_token and client_credentials grants."),
+        (name = "me", description = "The caller's own account."),
+        (name = "municipalities", description = "Municipalities (kommuner) and their settings."),
+        (name = "units", description = "Units of a municipality: nursing homes, home care, day centres, care districts."),
+        (name = "users", description = "Staff user accounts and their roles."),
+        (name = "service-accounts", description = "Machine clients of municipal systems (read-only scopes)."),
+        (name = "operations", description = "Health checks and metrics."),
+    ),
+    components(schemas(Problem, FieldError)),
+    modifiers(&SecuritySchemes),
+)]
+pub struct ApiDoc;
+
+struct SecuritySchemes;
+
+impl Modify for SecuritySchemes {
+    fn modify(&self, doc: &mut Document) {
+        let components = doc.components.get_or_insert_with(Components::new);
+        let token_url = "/api/v1/auth/token";
+        components.add_security_scheme(
+            "oauth2",
+            SecurityScheme::OAuth2(OAuth2::with_description(
+                [
+                    Flow::Password(Password::with_refresh_url(token_url, Scopes::new(), token_url)),
+                    Flow::ClientCredentials(ClientCredentials::new(
+                        token_url,
+                        Scopes::from_iter([
+                            ("status:read", "Read the volunteer status feed."),
+                            ("clearance:read", "Ask clearance questions."),
+                        ]),
+                    )),
+                ],
+                "Password flow for people (email and password), client credentials for service accounts.",
+            )),
+        );
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The standard error responses, by status: (status, component name, description).
+const ERROR_RESPONSES: &[(&str, &str, &str)] = &[
+    (
+        "400",
+        "BadRequest",
+        "The request cannot be read: malformed JSON, a bad query or path value.",
+    ),
+    ("401", "Unauthorized", "No valid access token."),
+    ("403", "Forbidden", "The caller's role may not do this."),
+    (
+        "404",
+        "NotFound",
+        "No such resource, or it belongs to another municipality.",
+    ),
+    (
+        "405",
+        "MethodNotAllowed",
+        "The path does not take this method.",
+    ),
+    (
+        "409",
+        "Conflict",
+        "The change conflicts with stored data (a taken name or email, a record still in use).",
+    ),
+    (
+        "412",
+        "PreconditionFailed",
+        "If-Match names an older version: read the resource again.",
+    ),
+    ("413", "PayloadTooLarge", "The body is larger than allowed."),
+    (
+        "415",
+        "UnsupportedMediaType",
+        "The body is not in a media type this endpoint reads.",
+    ),
+    (
+        "422",
+        "UnprocessableContent",
+        "Values are not acceptable; errors[] names each field.",
+    ),
+    (
+        "429",
+        "TooManyRequests",
+        "Too many requests from this address; see Retry-After.",
+    ),
+    (
+        "500",
+        "InternalServerError",
+        "A fault on our side; the body reveals nothing, the log has the request id.",
+    ),
+    (
+        "503",
+        "ServiceUnavailable",
+        "The database is not reachable; retry after Retry-After seconds.",
+    ),
+];
+
+/// Adds what every operation shares: the standard error responses, security on every
+/// non-public operation, and the version. The result is what `/api-docs/openapi.json` serves.
+pub fn finish(mut doc: Document) -> Document {
+    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    let components = doc.components.get_or_insert_with(Components::new);
+    for (status, name, description) in ERROR_RESPONSES {
+        let mut response = ResponseBuilder::new().description(*description).content(
+            crate::error::PROBLEM_JSON,
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        );
+        let header = match *status {
+            "401" => Some(("WWW-Authenticate", "The authentication scheme to use.")),
+            "429" | "503" => Some(("Retry-After", "Seconds to wait before trying again.")),
+            "405" => Some(("Allow", "The methods this path takes.")),
+            _ => None,
+        };
+        if let Some((name, description)) = header {
+            response = response.header(
+                name,
+                HeaderBuilder::new()
+                    .schema(ObjectBuilder::new().schema_type(Type::String))
+                    .description(Some(description))
+                    .build(),
+            );
+        }
+        components
+            .responses
+            .insert((*name).to_owned(), RefOr::T(response.build()));
+    }
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let has_path_params = path.contains('{');
+        for (method, operation) in operations(item) {
+            let public = operation
+                .operation_id
+                .as_deref()
+                .is_some_and(|id| PUBLIC_OPERATIONS.contains(&id));
+            if !public {
+                operation.security = Some(vec![
+                    SecurityRequirement::new("bearer", Vec::<String>::new()),
+                    SecurityRequirement::new("oauth2", Vec::<String>::new()),
+                ]);
+            }
+            let writes = operation.request_body.is_some();
+            let mutates = matches!(method, "patch" | "put" | "delete");
+            for (status, name, _) in ERROR_RESPONSES {
+                let applies = match *status {
+                    "401" | "403" => !public,
+                    "404" => has_path_params || !public,
+                    "409" => writes || mutates,
+                    "412" => mutates,
+                    "413" | "415" => writes,
+                    "422" => writes || has_path_params || operation.parameters.is_some(),
+                    "429" => public && writes,
+                    _ => true,
+                };
+                if applies {
+                    operation
+                        .responses
+                        .responses
+                        .entry((*status).to_owned())
+                        .or_insert_with(|| {
+                            RefOr::Ref(Ref::new(format!("#/components/responses/{name}")))
+                        });
+                }
+            }
+        }
+    }
+    doc
+}
+
+/// Every operation of a path item, with its method name.
+fn operations(item: &mut openapi::PathItem) -> Vec<(&'static str, &mut openapi::path::Operation)> {
+    [
+        ("get", item.get.as_mut()),
+        ("put", item.put.as_mut()),
+        ("post", item.post.as_mut()),
+        ("delete", item.delete.as_mut()),
+        ("patch", item.patch.as_mut()),
+        ("head", item.head.as_mut()),
+        ("options", item.options.as_mut()),
+        ("trace", item.trace.as_mut()),
+    ]
+    .into_iter()
+    .filter_map(|(method, op)| op.map(|op| (method, op)))
+    .collect()
+}
+
+/// Schemas for domain enums, generated from the domain's own list of values so that the spec
+/// cannot drift from what the API accepts.
+pub mod schemas {
+    use std::borrow::Cow;
+    use utoipa::openapi::{
+        RefOr,
+        schema::{ObjectBuilder, Schema, Type},
+    };
+
+    macro_rules! schema_enum {
+        ($schema:ident, $name:literal, $domain:ty, $description:literal) => {
+            #[doc = $description]
+            pub struct $schema;
+
+            impl utoipa::PartialSchema for $schema {
+                fn schema() -> RefOr<Schema> {
+                    ObjectBuilder::new()
+                        .schema_type(Type::String)
+                        .enum_values(Some(<$domain>::ALL.iter().map(|value| value.as_str())))
+                        .description(Some($description))
+                        .into()
+                }
+            }
+
+            impl utoipa::ToSchema for $schema {
+                fn name() -> Cow<'static, str> {
+                    Cow::Borrowed($name)
+                }
+            }
+        };
+    }
+
+    schema_enum!(
+        CountrySchema,
+        "Country",
+        samspill_domain::municipality::Country,
+        "NO (Norway) or DK (Denmark)."
+    );
+    schema_enum!(
+        UnitKindSchema,
+        "UnitKind",
+        samspill_domain::unit::UnitKind,
+        "What kind of place a unit is."
+    );
+    schema_enum!(
+        RoleSchema,
+        "Role",
+        samspill_domain::user::Role,
+        "What an account may do."
+    );
+    schema_enum!(
+        ServiceScopeSchema,
+        "ServiceScope",
+        samspill_domain::auth::ServiceScope,
+        "What a service account may read."
+    );
+}

@@ -1,0 +1,175 @@
+//! The caller's own account.
+
+use crate::{
+    auth::{Principal, StaffCaller, password},
+    error::{ApiError, FieldError},
+    extract::Json,
+    openapi::schemas::{RoleSchema, ServiceScopeSchema},
+    state::AppState,
+};
+use actix_web::{HttpResponse, get, post, web};
+use chrono::{DateTime, Utc};
+use samspill_domain::{
+    auth::{ServiceScope, TenantScope},
+    user::{Role, check_password_policy},
+};
+use samspill_persistence::{service_accounts, users};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// Who the caller is.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    /// `staff_user` (a person) or `service_account` (a municipal system).
+    #[schema(example = "staff_user")]
+    pub kind: &'static str,
+    /// The account id.
+    pub id: Uuid,
+    /// People: their role.
+    #[schema(value_type = Option<RoleSchema>)]
+    pub role: Option<Role>,
+    /// The municipality; `null` for administrators.
+    pub municipality_id: Option<Uuid>,
+    /// People: their login email.
+    pub email: Option<String>,
+    /// People: their display name; service accounts: the integration's name.
+    pub display_name: String,
+    /// People: whether they should choose a new password (it was generated).
+    pub password_change_required: Option<bool>,
+    /// People: last password login.
+    pub last_login_at: Option<DateTime<Utc>>,
+    /// Service accounts: the scopes of this token.
+    #[schema(value_type = Option<Vec<ServiceScopeSchema>>)]
+    pub scopes: Option<Vec<ServiceScope>>,
+}
+
+/// Who is calling: the staff user or volunteer behind the token, or the service account.
+#[utoipa::path(tag = "me", responses((status = 200, description = "The caller.", body = Me)))]
+#[get("/me")]
+pub async fn get_me(
+    state: web::Data<AppState>,
+    caller: Principal,
+) -> Result<HttpResponse, ApiError> {
+    let me = match caller {
+        Principal::Staff(staff) => {
+            let user = state
+                .db(move |conn| Ok(users::find(conn, staff.scope(), staff.id)?))
+                .await
+                .map_err(gone)?;
+            Me {
+                kind: "staff_user",
+                id: user.id.into_uuid(),
+                role: Some(user.role),
+                municipality_id: user.municipality_id.map(Into::into),
+                email: Some(user.email),
+                display_name: user.display_name,
+                password_change_required: Some(user.password_change_required),
+                last_login_at: user.last_login_at,
+                scopes: None,
+            }
+        }
+        Principal::Service(service) => {
+            let scope = TenantScope::Municipality(service.municipality);
+            let account = state
+                .db(move |conn| Ok(service_accounts::find(conn, scope, service.id)?))
+                .await
+                .map_err(gone)?;
+            Me {
+                kind: "service_account",
+                id: account.id.into_uuid(),
+                role: None,
+                municipality_id: Some(account.municipality_id.into_uuid()),
+                email: None,
+                display_name: account.name,
+                password_change_required: None,
+                last_login_at: None,
+                scopes: Some(service.scopes),
+            }
+        }
+    };
+    Ok(HttpResponse::Ok().json(me))
+}
+
+/// A token whose account has been deleted since it was issued no longer authenticates anyone.
+fn gone(error: ApiError) -> ApiError {
+    match error {
+        ApiError::NotFound => {
+            ApiError::Unauthorized("The account behind this token no longer exists.".to_owned())
+        }
+        other => other,
+    }
+}
+
+/// A password change.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChange {
+    /// The password in use now.
+    pub current_password: String,
+    /// The new password: at least 12 characters.
+    pub new_password: String,
+}
+
+/// Changes the caller's own password. Every refresh token of the account is revoked, so other
+/// sessions must log in again.
+#[utoipa::path(
+    tag = "me",
+    request_body = PasswordChange,
+    responses((status = 204, description = "Changed."))
+)]
+#[post("/me/password")]
+pub async fn change_my_password(
+    state: web::Data<AppState>,
+    caller: StaffCaller,
+    Json(body): Json<PasswordChange>,
+) -> Result<HttpResponse, ApiError> {
+    check_password_policy(&body.new_password)
+        .map_err(|e| ApiError::Validation(vec![FieldError::parse("new_password", &e)]))?;
+    let stored = state
+        .db(move |conn| Ok(users::password_hash(conn, caller.id)?))
+        .await
+        .map_err(gone)?;
+    let (current, new_password) = (body.current_password, body.new_password);
+    let new_hash = web::block(move || -> Result<Option<String>, String> {
+        if !password::verify(&current, &stored) {
+            return Ok(None);
+        }
+        password::hash(&new_password).map(Some)
+    })
+    .await?
+    .map_err(ApiError::Internal)?
+    .ok_or_else(|| {
+        ApiError::invalid(
+            "current_password",
+            "wrong_password",
+            "is not the password in use",
+        )
+    })?;
+    state
+        .db(move |conn| {
+            users::update(conn, caller.scope(), caller.id, None, |_| {
+                Ok::<_, ApiError>(users::StaffUserChanges {
+                    password: Some((new_hash, false)),
+                    ..Default::default()
+                })
+            })?;
+            Ok(())
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roles_in_the_spec_are_the_domain_roles() {
+        let names: Vec<&str> = Role::ALL.iter().map(|r| r.as_str()).collect();
+        assert_eq!(
+            names,
+            ["admin", "coordinator", "contact_person", "volunteer"]
+        );
+    }
+}

@@ -1,0 +1,126 @@
+//! The HTTP surface: one module per resource, handlers named `verb_resource` (the operationId).
+
+pub mod auth;
+pub mod health;
+pub mod me;
+pub mod municipalities;
+pub mod service_accounts;
+pub mod units;
+pub mod users;
+
+use crate::rate_limit::RateLimit;
+use actix_governor::Governor;
+use utoipa_actix_web::{scope, service_config::ServiceConfig};
+
+/// Registers every documented route. The same function feeds the server and `samspill openapi`,
+/// so the spec cannot miss a route. `rate_limit` is shared by all workers.
+pub fn configure(rate_limit: &RateLimit) -> impl FnOnce(&mut ServiceConfig) + '_ {
+    move |cfg| {
+        let auth_scope = scope::scope("/auth").wrap(Governor::new(rate_limit));
+        cfg.service(health::get_live)
+            .service(health::get_ready)
+            .service(health::get_metrics)
+            .service(
+                scope::scope("/api/v1")
+                    .service(
+                        auth_scope
+                            .service(auth::issue_token)
+                            .service(auth::revoke_token),
+                    )
+                    .service(me::get_me)
+                    .service(me::change_my_password)
+                    .service(municipalities::create_municipality)
+                    .service(municipalities::list_municipalities)
+                    .service(municipalities::get_municipality)
+                    .service(municipalities::update_municipality)
+                    .service(units::create_unit)
+                    .service(units::list_units)
+                    .service(units::get_unit)
+                    .service(units::update_unit)
+                    .service(units::delete_unit)
+                    .service(users::create_user)
+                    .service(users::list_users)
+                    .service(users::get_user)
+                    .service(users::update_user)
+                    .service(users::reset_user_password)
+                    .service(service_accounts::create_service_account)
+                    .service(service_accounts::list_service_accounts)
+                    .service(service_accounts::get_service_account)
+                    .service(service_accounts::update_service_account)
+                    .service(service_accounts::delete_service_account)
+                    .service(service_accounts::rotate_service_account_secret),
+            );
+    }
+}
+
+/// Parses each `name = result;` (a `Result<T, FieldError>`) and binds `name` to its value, or
+/// returns one 422 listing every field that failed.
+macro_rules! validate {
+    ($($name:ident = $result:expr;)+) => {
+        let mut field_errors: Vec<$crate::error::FieldError> = Vec::new();
+        $(
+            let $name = match $result {
+                Ok(value) => Some(value),
+                Err(error) => {
+                    field_errors.push(error);
+                    None
+                }
+            };
+        )+
+        let ($(Some($name),)+) = ($($name,)+) else {
+            return Err($crate::error::ApiError::Validation(field_errors));
+        };
+    };
+}
+
+pub(crate) use validate;
+
+/// Maps a domain parse result to a field error on `field`.
+pub(crate) fn field<T>(
+    field: &'static str,
+    result: Result<T, samspill_domain::ParseError>,
+) -> Result<T, crate::error::FieldError> {
+    result.map_err(|error| crate::error::FieldError::parse(field, &error))
+}
+
+/// Parses an optional value, keeping `None` as `None`.
+pub(crate) fn optional<T, U>(
+    name: &'static str,
+    value: Option<T>,
+    parse: impl FnOnce(T) -> Result<U, samspill_domain::ParseError>,
+) -> Result<Option<U>, crate::error::FieldError> {
+    value.map(|v| field(name, parse(v))).transpose()
+}
+
+/// Deserializes a field that distinguishes "absent" (`None`) from "null" (`Some(None)`).
+pub(crate) fn double_option<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    serde::Deserialize::deserialize(deserializer).map(Some)
+}
+
+/// Resolves the municipality a new record belongs to: admins must name one; others may omit it
+/// or name their own. A municipality outside the caller's scope is reported as not found.
+pub(crate) fn target_municipality(
+    caller: &crate::auth::StaffCaller,
+    requested: Option<uuid::Uuid>,
+) -> Result<samspill_domain::ids::MunicipalityId, crate::error::FieldError> {
+    use crate::error::FieldError;
+    match (caller.municipality, requested) {
+        (Some(own), None) => Ok(own),
+        (Some(own), Some(id)) if own.into_uuid() == id => Ok(own),
+        (Some(_), Some(_)) => Err(FieldError::new(
+            "municipality_id",
+            "not_found",
+            "no such municipality",
+        )),
+        (None, Some(id)) => Ok(id.into()),
+        (None, None) => Err(FieldError::new(
+            "municipality_id",
+            "required",
+            "administrators must name the municipality",
+        )),
+    }
+}

@@ -1,0 +1,311 @@
+//! Municipalities: administrators create and rename them; coordinators read their own and
+//! adjust its settings.
+
+use super::{field, optional, validate};
+use crate::{
+    auth::StaffCaller,
+    error::ApiError,
+    etag::json_with_etag,
+    extract::{IfMatch, Json, Query},
+    openapi::schemas::CountrySchema,
+    pagination::{page_of, page_request},
+    state::AppState,
+};
+use actix_web::{HttpResponse, get, http::header, patch, post, web};
+use chrono::{DateTime, Utc};
+use samspill_domain::{
+    ids::MunicipalityId,
+    municipality::{
+        Country, Municipality, MunicipalityCode, MunicipalityName, MunicipalitySettings,
+        MunicipalitySettingsPatch,
+    },
+    user::Role,
+};
+use samspill_persistence::{RepoError, municipalities};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+/// What a municipality decides for itself.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Settings {
+    /// Days between regular follow-ups of a volunteer.
+    pub follow_up_interval_days: u16,
+    /// How far ahead an expiry is reported as `expiring_soon`.
+    pub expiring_soon_days: u16,
+    /// Days a registration may wait for a screening call before it shows in the work list.
+    pub screening_wait_days: u16,
+    /// Longest time between a police certificate's issue date and its presentation.
+    pub police_certificate_presentation_days: u16,
+    /// Months after which a police certificate must be renewed.
+    pub police_certificate_renewal_months: u16,
+}
+
+impl From<MunicipalitySettings> for Settings {
+    fn from(s: MunicipalitySettings) -> Self {
+        Self {
+            follow_up_interval_days: s.follow_up_interval_days,
+            expiring_soon_days: s.expiring_soon_days,
+            screening_wait_days: s.screening_wait_days,
+            police_certificate_presentation_days: s.police_certificate_presentation_days,
+            police_certificate_renewal_months: s.police_certificate_renewal_months,
+        }
+    }
+}
+
+/// A change of settings: only the fields given change.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SettingsChange {
+    /// Days between regular follow-ups (7-730).
+    pub follow_up_interval_days: Option<u16>,
+    /// Look-ahead for `expiring_soon` (0-365).
+    pub expiring_soon_days: Option<u16>,
+    /// Days a registration may wait for its screening call (1-365).
+    pub screening_wait_days: Option<u16>,
+    /// Days between a police certificate's issue and its presentation (1-365).
+    pub police_certificate_presentation_days: Option<u16>,
+    /// Months until a police certificate must be renewed (1-240).
+    pub police_certificate_renewal_months: Option<u16>,
+}
+
+impl From<SettingsChange> for MunicipalitySettingsPatch {
+    fn from(c: SettingsChange) -> Self {
+        Self {
+            follow_up_interval_days: c.follow_up_interval_days,
+            expiring_soon_days: c.expiring_soon_days,
+            screening_wait_days: c.screening_wait_days,
+            police_certificate_presentation_days: c.police_certificate_presentation_days,
+            police_certificate_renewal_months: c.police_certificate_renewal_months,
+        }
+    }
+}
+
+/// A municipality.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MunicipalityView {
+    /// Its id.
+    pub id: Uuid,
+    /// Its country.
+    #[schema(value_type = CountrySchema)]
+    pub country: Country,
+    /// Official code: 4 digits in Norway, 3 in Denmark.
+    #[schema(example = "0301")]
+    pub code: String,
+    /// Its name.
+    #[schema(example = "Oslo kommune")]
+    pub name: String,
+    /// Its settings.
+    pub settings: Settings,
+    /// Raised by every change; also the ETag.
+    pub version: i32,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Municipality> for MunicipalityView {
+    fn from(m: Municipality) -> Self {
+        Self {
+            id: m.id.into_uuid(),
+            country: m.country,
+            code: m.code,
+            name: m.name,
+            settings: m.settings.into(),
+            version: m.version,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+        }
+    }
+}
+
+page_of!(MunicipalityPage, MunicipalityView);
+
+/// A new municipality.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewMunicipality {
+    /// Its country.
+    #[schema(value_type = CountrySchema)]
+    pub country: Country,
+    /// Official code: 4 digits in Norway (kommunenummer), 3 in Denmark (kommunekode).
+    #[schema(example = "0301")]
+    pub code: String,
+    /// Its name.
+    #[schema(example = "Oslo kommune")]
+    pub name: String,
+    /// Settings other than the defaults.
+    pub settings: Option<SettingsChange>,
+}
+
+/// A change to a municipality. Coordinators may change only `settings`, of their own.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MunicipalityChange {
+    /// A new name (administrators).
+    pub name: Option<String>,
+    /// Settings to change.
+    pub settings: Option<SettingsChange>,
+}
+
+/// Filters for the list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MunicipalityQuery {
+    /// Only municipalities of this country.
+    #[param(value_type = Option<CountrySchema>)]
+    pub country: Option<Country>,
+    /// Page length, 1-200 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+/// Settings errors, each named under `settings.`.
+fn settings_errors(errors: Vec<(&'static str, samspill_domain::ParseError)>) -> RepoError {
+    RepoError::Invalid(
+        errors
+            .into_iter()
+            .map(|(name, error)| (format!("settings.{name}"), error))
+            .collect(),
+    )
+}
+
+/// Creates a municipality (administrators).
+#[utoipa::path(
+    tag = "municipalities",
+    request_body = NewMunicipality,
+    responses((status = 201, description = "Created.", body = MunicipalityView,
+        headers(("ETag" = String, description = "The version."), ("Location" = String, description = "The new resource."))))
+)]
+#[post("/municipalities")]
+pub async fn create_municipality(
+    state: web::Data<AppState>,
+    caller: StaffCaller,
+    Json(body): Json<NewMunicipality>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_admin()?;
+    let settings = MunicipalitySettings::default()
+        .apply(&body.settings.unwrap_or_default().into())
+        .map_err(settings_errors)?;
+    validate! {
+        code = field("code", MunicipalityCode::parse(body.country, &body.code));
+        name = field("name", MunicipalityName::parse(&body.name));
+    }
+    let new = municipalities::NewMunicipality {
+        country: body.country,
+        code,
+        name,
+        settings,
+    };
+    let created = state
+        .db(move |conn| Ok(municipalities::insert(conn, &new)?))
+        .await?;
+    let location = format!("/api/v1/municipalities/{}", created.id);
+    let mut response = HttpResponse::Created();
+    response.insert_header((header::LOCATION, location));
+    Ok(json_with_etag(
+        response,
+        created.version,
+        &MunicipalityView::from(created),
+    ))
+}
+
+/// Lists the municipalities the caller sees: all for administrators, their own for others.
+#[utoipa::path(
+    tag = "municipalities",
+    params(MunicipalityQuery),
+    responses((status = 200, description = "A page of municipalities.", body = MunicipalityPage))
+)]
+#[get("/municipalities")]
+pub async fn list_municipalities(
+    state: web::Data<AppState>,
+    caller: StaffCaller,
+    Query(query): Query<MunicipalityQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let page = page_request(query.limit, query.cursor.as_deref())?;
+    let country = query.country;
+    let found = state
+        .db(move |conn| Ok(municipalities::list(conn, caller.scope(), country, page)?))
+        .await?;
+    Ok(HttpResponse::Ok().json(MunicipalityPage::from_page(found)))
+}
+
+/// Reads one municipality.
+#[utoipa::path(
+    tag = "municipalities",
+    params(("id" = Uuid, Path, description = "The municipality id.")),
+    responses((status = 200, description = "The municipality.", body = MunicipalityView,
+        headers(("ETag" = String, description = "The version."))))
+)]
+#[get("/municipalities/{id}")]
+pub async fn get_municipality(
+    state: web::Data<AppState>,
+    caller: StaffCaller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = MunicipalityId::from(id.into_inner());
+    let found = state
+        .db(move |conn| Ok(municipalities::find(conn, caller.scope(), id)?))
+        .await?;
+    Ok(json_with_etag(
+        HttpResponse::Ok(),
+        found.version,
+        &MunicipalityView::from(found),
+    ))
+}
+
+/// Changes a municipality: administrators its name and settings, coordinators the settings of
+/// their own. Settings not named keep their values.
+#[utoipa::path(
+    tag = "municipalities",
+    params(
+        ("id" = Uuid, Path, description = "The municipality id."),
+        ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if it has changed since."),
+    ),
+    request_body = MunicipalityChange,
+    responses((status = 200, description = "The changed municipality.", body = MunicipalityView,
+        headers(("ETag" = String, description = "The new version."))))
+)]
+#[patch("/municipalities/{id}")]
+pub async fn update_municipality(
+    state: web::Data<AppState>,
+    caller: StaffCaller,
+    id: web::Path<Uuid>,
+    IfMatch(expected): IfMatch,
+    Json(body): Json<MunicipalityChange>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_manager()?;
+    let id = MunicipalityId::from(id.into_inner());
+    if body.name.is_some() && caller.role != Role::Admin {
+        // Coordinators see their own municipality; only renaming is beyond them.
+        let scope = caller.scope();
+        state
+            .db(move |conn| Ok(municipalities::find(conn, scope, id)?))
+            .await?;
+        return Err(ApiError::forbidden(
+            "Only administrators may rename a municipality.",
+        ));
+    }
+    validate! {
+        name = optional("name", body.name, |n| MunicipalityName::parse(&n));
+    }
+    let patch: Option<MunicipalitySettingsPatch> = body.settings.map(Into::into);
+    let updated = state
+        .db(move |conn| {
+            municipalities::update(conn, caller.scope(), id, expected, |current| {
+                let settings = patch
+                    .map(|patch| current.settings.apply(&patch).map_err(settings_errors))
+                    .transpose()
+                    .map_err(ApiError::from)?;
+                Ok::<_, ApiError>(municipalities::MunicipalityChanges { name, settings })
+            })
+        })
+        .await?;
+    Ok(json_with_etag(
+        HttpResponse::Ok(),
+        updated.version,
+        &MunicipalityView::from(updated),
+    ))
+}

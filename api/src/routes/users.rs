@@ -1,0 +1,378 @@
+//! Staff user accounts. Administrators manage every account; coordinators manage the non-admin
+//! accounts of their own municipality. Everyone reads their own account through `/me`.
+
+use super::{field, optional, target_municipality, units::require_municipality, validate};
+use crate::{
+    auth::{StaffCaller, password},
+    error::{ApiError, FieldError},
+    etag::json_with_etag,
+    extract::{IfMatch, Json, Query},
+    openapi::schemas::RoleSchema,
+    pagination::{page_of, page_request},
+    state::AppState,
+};
+use actix_web::{HttpResponse, get, http::header, patch, post, web};
+use chrono::{DateTime, Utc};
+use samspill_domain::{
+    ids::StaffUserId,
+    user::{DisplayName, Email, Role, StaffUser, check_password_policy},
+};
+use samspill_persistence::users;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+/// A staff user account.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserView {
+    /// Its id.
+    pub id: Uuid,
+    /// Its municipality; `null` for administrators.
+    pub municipality_id: Option<Uuid>,
+    /// Login email.
+    #[schema(example = "kari.nordmann@oslo.kommune.no")]
+    pub email: String,
+    /// Name shown to others.
+    #[schema(example = "Kari Nordmann")]
+    pub display_name: String,
+    /// What the account may do.
+    #[schema(value_type = RoleSchema)]
+    pub role: Role,
+    /// Whether the account may log in.
+    pub active: bool,
+    /// Whether the password was generated and should be changed.
+    pub password_change_required: bool,
+    /// Last password login.
+    pub last_login_at: Option<DateTime<Utc>>,
+    /// Raised by every change; also the ETag.
+    pub version: i32,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<StaffUser> for UserView {
+    fn from(u: StaffUser) -> Self {
+        Self {
+            id: u.id.into_uuid(),
+            municipality_id: u.municipality_id.map(Into::into),
+            email: u.email,
+            display_name: u.display_name,
+            role: u.role,
+            active: u.active,
+            password_change_required: u.password_change_required,
+            last_login_at: u.last_login_at,
+            version: u.version,
+            created_at: u.created_at,
+            updated_at: u.updated_at,
+        }
+    }
+}
+
+page_of!(UserPage, UserView);
+
+/// A created account, with its generated password when none was given (shown only here).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedUser {
+    /// The account.
+    #[serde(flatten)]
+    pub user: UserView,
+    /// The generated password, when the request gave none. It is not stored in readable form:
+    /// pass it to the person now.
+    pub initial_password: Option<String>,
+}
+
+/// A new account.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NewUser {
+    /// Required for non-admin roles when an administrator creates the account; a coordinator's
+    /// accounts belong to the coordinator's municipality. Must be absent for `admin`.
+    pub municipality_id: Option<Uuid>,
+    /// Login email, unique.
+    #[schema(example = "kari.nordmann@oslo.kommune.no")]
+    pub email: String,
+    /// Name shown to others.
+    #[schema(example = "Kari Nordmann")]
+    pub display_name: String,
+    /// Role. Coordinators cannot create administrators.
+    #[schema(value_type = RoleSchema)]
+    pub role: Role,
+    /// An initial password (at least 12 characters); when absent one is generated and returned once.
+    pub password: Option<String>,
+}
+
+/// A change to an account; fields not given keep their values.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UserChange {
+    /// A new display name.
+    pub display_name: Option<String>,
+    /// A new role in the same municipality (not to or from `admin`).
+    #[schema(value_type = Option<RoleSchema>)]
+    pub role: Option<Role>,
+    /// `false` deactivates the account and ends its sessions.
+    pub active: Option<bool>,
+}
+
+/// A generated password.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PasswordReset {
+    /// The new password; shown only here. The person should change it after logging in.
+    pub password: String,
+}
+
+/// Filters for the list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UserQuery {
+    /// Only accounts of this municipality (useful for administrators).
+    pub municipality_id: Option<Uuid>,
+    /// Only accounts with this role.
+    #[param(value_type = Option<RoleSchema>)]
+    pub role: Option<Role>,
+    /// Only active (`true`) or deactivated (`false`) accounts.
+    pub active: Option<bool>,
+    /// Page length, 1-200 (default 50).
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+fn may_manage(caller: &StaffCaller, role: Role) -> Result<(), ApiError> {
+    if caller.role.may_manage(role) {
+        Ok(())
+    } else {
+        Err(ApiError::forbidden(format!(
+            "A {} may not manage {role} accounts.",
+            caller.role
+        )))
+    }
+}
+
+/// Creates an account. Administrators create any account; coordinators create coordinator,
+/// contact-person and volunteer accounts in their own municipality.
+#[utoipa::path(
+    tag = "users",
+    request_body = NewUser,
+    responses((status = 201, description = "Created.", body = CreatedUser,
+        headers(("ETag" = String, description = "The version."), ("Location" = String, description = "The new resource."))))
+)]
+#[post("/users")]
+pub async fn create_user(
+    state: web::Data<AppState>,
+    caller: StaffCaller,
+    Json(body): Json<NewUser>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_manager()?;
+    may_manage(&caller, body.role)?;
+    let municipality = if body.role.belongs_to_municipality() {
+        target_municipality(&caller, body.municipality_id).map(Some)
+    } else if body.municipality_id.is_some() {
+        Err(FieldError::new(
+            "municipality_id",
+            "not_allowed",
+            "administrators belong to no municipality",
+        ))
+    } else {
+        Ok(None)
+    };
+    validate! {
+        municipality_id = municipality;
+        email = field("email", Email::parse(&body.email));
+        display_name = field("display_name", DisplayName::parse(&body.display_name));
+        chosen = optional("password", body.password, |p| check_password_policy(&p).map(|()| p));
+    }
+    let generated = chosen.is_none().then(password::generate);
+    let secret = chosen.or_else(|| generated.clone()).unwrap_or_default();
+    let password_hash = web::block(move || password::hash(&secret))
+        .await?
+        .map_err(ApiError::Internal)?;
+    let new = users::NewStaffUser {
+        municipality_id,
+        email,
+        display_name,
+        role: body.role,
+        password_hash,
+        password_change_required: generated.is_some(),
+    };
+    let created = state
+        .db(move |conn| {
+            if let Some(municipality) = new.municipality_id {
+                require_municipality(conn, caller.scope(), municipality)?;
+            }
+            Ok(users::insert(conn, &new)?)
+        })
+        .await?;
+    let mut response = HttpResponse::Created();
+    response.insert_header((header::LOCATION, format!("/api/v1/users/{}", created.id)));
+    let version = created.version;
+    Ok(json_with_etag(
+        response,
+        version,
+        &CreatedUser {
+            user: created.into(),
+            initial_password: generated,
+        },
+    ))
+}
+
+/// Lists the accounts the caller manages.
+#[utoipa::path(
+    tag = "users",
+    params(UserQuery),
+    responses((status = 200, description = "A page of accounts.", body = UserPage))
+)]
+#[get("/users")]
+pub async fn list_users(
+    state: web::Data<AppState>,
+    caller: StaffCaller,
+    Query(query): Query<UserQuery>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_manager()?;
+    let page = page_request(query.limit, query.cursor.as_deref())?;
+    let filter = users::StaffUserFilter {
+        municipality_id: query.municipality_id.map(Into::into),
+        role: query.role,
+        active: query.active,
+    };
+    let found = state
+        .db(move |conn| Ok(users::list(conn, caller.scope(), filter, page)?))
+        .await?;
+    Ok(HttpResponse::Ok().json(UserPage::from_page(found)))
+}
+
+/// Reads one account: managers any in their scope, everyone else only their own.
+#[utoipa::path(
+    tag = "users",
+    params(("id" = Uuid, Path, description = "The account id.")),
+    responses((status = 200, description = "The account.", body = UserView,
+        headers(("ETag" = String, description = "The version."))))
+)]
+#[get("/users/{id}")]
+pub async fn get_user(
+    state: web::Data<AppState>,
+    caller: StaffCaller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let id = StaffUserId::from(id.into_inner());
+    if !caller.role.is_manager() && caller.id != id {
+        return Err(ApiError::NotFound);
+    }
+    let found = state
+        .db(move |conn| Ok(users::find(conn, caller.scope(), id)?))
+        .await?;
+    Ok(json_with_etag(
+        HttpResponse::Ok(),
+        found.version,
+        &UserView::from(found),
+    ))
+}
+
+/// Changes an account's name, role or active flag. Nobody changes their own role or
+/// deactivates themselves; deactivation ends the account's sessions.
+#[utoipa::path(
+    tag = "users",
+    params(
+        ("id" = Uuid, Path, description = "The account id."),
+        ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if it has changed since."),
+    ),
+    request_body = UserChange,
+    responses((status = 200, description = "The changed account.", body = UserView,
+        headers(("ETag" = String, description = "The new version."))))
+)]
+#[patch("/users/{id}")]
+pub async fn update_user(
+    state: web::Data<AppState>,
+    caller: StaffCaller,
+    id: web::Path<Uuid>,
+    IfMatch(expected): IfMatch,
+    Json(body): Json<UserChange>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_manager()?;
+    let id = StaffUserId::from(id.into_inner());
+    validate! {
+        display_name = optional("display_name", body.display_name, |n| DisplayName::parse(&n));
+    }
+    let (role, active) = (body.role, body.active);
+    let updated = state
+        .db(move |conn| {
+            users::update(conn, caller.scope(), id, expected, |current| {
+                may_manage(&caller, current.role)?;
+                if let Some(role) = role.filter(|role| *role != current.role) {
+                    if caller.id == id {
+                        return Err(conflict("You cannot change your own role."));
+                    }
+                    may_manage(&caller, role)?;
+                    if role.belongs_to_municipality() != current.role.belongs_to_municipality() {
+                        return Err(ApiError::invalid(
+                            "role",
+                            "not_allowed",
+                            "an account cannot change between admin and a municipal role; create a new account",
+                        ));
+                    }
+                }
+                if active == Some(false) && caller.id == id {
+                    return Err(conflict("You cannot deactivate your own account."));
+                }
+                Ok(users::StaffUserChanges {
+                    display_name,
+                    role,
+                    active,
+                    password: None,
+                })
+            })
+        })
+        .await?;
+    Ok(json_with_etag(
+        HttpResponse::Ok(),
+        updated.version,
+        &UserView::from(updated),
+    ))
+}
+
+fn conflict(detail: &str) -> ApiError {
+    ApiError::Conflict {
+        detail: detail.to_owned(),
+        errors: Vec::new(),
+    }
+}
+
+/// Gives an account a new generated password, shown once, and ends its sessions. The person
+/// should change it after logging in.
+#[utoipa::path(
+    tag = "users",
+    params(("id" = Uuid, Path, description = "The account id.")),
+    responses((status = 200, description = "The new password.", body = PasswordReset))
+)]
+#[post("/users/{id}/password-reset")]
+pub async fn reset_user_password(
+    state: web::Data<AppState>,
+    caller: StaffCaller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_manager()?;
+    let id = StaffUserId::from(id.into_inner());
+    let generated = password::generate();
+    let secret = generated.clone();
+    let hash = web::block(move || password::hash(&secret))
+        .await?
+        .map_err(ApiError::Internal)?;
+    state
+        .db(move |conn| {
+            users::update(conn, caller.scope(), id, None, |current| {
+                may_manage(&caller, current.role)?;
+                Ok::<_, ApiError>(users::StaffUserChanges {
+                    password: Some((hash, true)),
+                    ..Default::default()
+                })
+            })
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(PasswordReset {
+            password: generated,
+        }))
+}
