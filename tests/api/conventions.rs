@@ -1,0 +1,263 @@
+use futures_util::future::join_all;
+use reqwest::Method;
+use samspill_tests::{TestApp, error_fields, expect_problem, expect_status, send};
+use serde_json::json;
+use std::collections::HashSet;
+
+#[tokio::test]
+async fn unreadable_requests_get_problem_json_naming_the_part() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let post = |body: &'static str, content_type: &'static str| {
+        app.request(Method::POST, "/api/v1/units", Some(&admin))
+            .header("content-type", content_type)
+            .body(body)
+    };
+    expect_problem(send(post("{\"name\": ", "application/json")).await, 400).await;
+    expect_problem(send(post("not json at all", "application/json")).await, 400).await;
+    expect_problem(send(post("\u{0}\u{1}", "application/json")).await, 400).await;
+    expect_problem(send(post("{}", "text/plain")).await, 415).await;
+    let no_type = send(
+        app.request(Method::POST, "/api/v1/units", Some(&admin))
+            .body("{}"),
+    )
+    .await;
+    expect_problem(no_type, 415).await;
+
+    let wrong_type = send(post(r#"{"name": 5, "kind": "other"}"#, "application/json")).await;
+    let problem = expect_problem(wrong_type, 422).await;
+    assert_eq!(error_fields(&problem), ["name"]);
+    assert_eq!(problem["errors"][0]["code"], "invalid_type");
+
+    let unknown = send(post(
+        r#"{"name": "x", "kind": "other", "colour": "red"}"#,
+        "application/json",
+    ))
+    .await;
+    assert_eq!(
+        error_fields(&expect_problem(unknown, 422).await),
+        ["colour"]
+    );
+
+    let bad_path = app.get("/api/v1/units/not-a-uuid", &admin).await;
+    assert_eq!(error_fields(&expect_problem(bad_path, 400).await), ["id"]);
+
+    for query in [
+        "limit=abc",
+        "limit=0",
+        "limit=201",
+        "limit=-1",
+        "cursor=%%%",
+        "kind=spa",
+        "municipality_id=nope",
+    ] {
+        let response = app.get(&format!("/api/v1/units?{query}"), &admin).await;
+        let problem = expect_problem(response, 400).await;
+        let field = query.split('=').next().unwrap_or_default();
+        assert_eq!(error_fields(&problem), [field], "{query}");
+    }
+}
+
+#[tokio::test]
+async fn deeply_nested_and_huge_bodies_are_refused_cleanly() {
+    let app = TestApp::spawn_with(|c| c.max_body_bytes = 4096).await;
+    let admin = app.admin_token().await;
+    // Nesting is refused where the shape goes wrong, long before any recursion limit.
+    let deep = format!(
+        r#"{{"name": "x", "kind": "other", "parent_id": {}{}}}"#,
+        "[".repeat(1000),
+        "]".repeat(1000)
+    );
+    let response = send(
+        app.request(Method::POST, "/api/v1/units", Some(&admin))
+            .header("content-type", "application/json")
+            .body(deep),
+    )
+    .await;
+    assert_eq!(
+        error_fields(&expect_problem(response, 422).await),
+        ["parent_id"]
+    );
+    let huge = json!({"name": "x".repeat(10_000), "kind": "other"});
+    expect_problem(app.post("/api/v1/units", &admin, &huge).await, 413).await;
+    let token_flood = send(
+        app.request(Method::POST, "/api/v1/auth/token", None)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!(
+                "grant_type=password&username={}",
+                "a".repeat(10_000)
+            )),
+    )
+    .await;
+    expect_problem(token_flood, 413).await;
+    expect_status(
+        send(app.request(Method::GET, "/health/live", None)).await,
+        200,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn unknown_paths_are_404_and_wrong_methods_405_with_allow() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    expect_problem(app.get("/api/v1/nothing-here", &admin).await, 404).await;
+    expect_problem(send(app.request(Method::GET, "/", None)).await, 404).await;
+    let response = send(app.request(Method::PUT, "/api/v1/units", Some(&admin))).await;
+    assert_eq!(
+        response
+            .headers()
+            .get("allow")
+            .and_then(|v| v.to_str().ok()),
+        Some("GET, POST")
+    );
+    expect_problem(response, 405).await;
+    let response = send(app.request(
+        Method::POST,
+        "/api/v1/municipalities/0196b6b0-0000-7000-8000-000000000000",
+        Some(&admin),
+    ))
+    .await;
+    assert_eq!(
+        response
+            .headers()
+            .get("allow")
+            .and_then(|v| v.to_str().ok()),
+        Some("GET, PATCH")
+    );
+    expect_problem(response, 405).await;
+}
+
+#[tokio::test]
+async fn every_response_carries_a_request_id() {
+    let app = TestApp::spawn().await;
+    let ok = send(app.request(Method::GET, "/health/live", None)).await;
+    let id = ok
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert_eq!(id.len(), 36, "{id}");
+    let again = send(app.request(Method::GET, "/health/live", None)).await;
+    assert_ne!(
+        again
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok()),
+        Some(id.as_str())
+    );
+}
+
+#[tokio::test]
+async fn lists_page_through_everything_once_in_id_order() {
+    let app = TestApp::spawn().await;
+    let municipality = app.create_municipality("4601").await;
+    let admin = app.admin_token().await;
+    let mut created = Vec::new();
+    for n in 0..7 {
+        created.push(app.unit(&municipality, &format!("Enhet {n}")).await);
+    }
+    let mut seen = Vec::new();
+    let mut cursor: Option<String> = None;
+    let mut pages = 0;
+    loop {
+        let path = match &cursor {
+            Some(c) => format!("/api/v1/units?municipality_id={municipality}&limit=3&cursor={c}"),
+            None => format!("/api/v1/units?municipality_id={municipality}&limit=3"),
+        };
+        let page = expect_status(app.get(&path, &admin).await, 200).await;
+        pages += 1;
+        for item in page["items"].as_array().into_iter().flatten() {
+            seen.push(item["id"].as_str().unwrap_or_default().to_owned());
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+        assert!(pages < 10, "pagination does not end");
+    }
+    assert_eq!(pages, 3);
+    assert_eq!(seen, created, "ids come back in creation (UUIDv7) order");
+    assert_eq!(seen.iter().collect::<HashSet<_>>().len(), 7);
+}
+
+#[tokio::test]
+async fn if_match_refuses_a_stale_version_and_etags_follow_the_version() {
+    let app = TestApp::spawn().await;
+    let municipality = app.create_municipality("5001").await;
+    let admin = app.admin_token().await;
+    let unit = app.unit(&municipality, "Tunet").await;
+    let path = format!("/api/v1/units/{unit}");
+    let read = app.get(&path, &admin).await;
+    assert_eq!(
+        read.headers().get("etag").and_then(|v| v.to_str().ok()),
+        Some("\"1\"")
+    );
+    let changed = send(
+        app.request(Method::PATCH, &path, Some(&admin))
+            .header("if-match", "\"1\"")
+            .json(&json!({"name": "Tunet bo- og aktivitetssenter"})),
+    )
+    .await;
+    assert_eq!(
+        changed.headers().get("etag").and_then(|v| v.to_str().ok()),
+        Some("\"2\"")
+    );
+    assert_eq!(expect_status(changed, 200).await["version"], 2);
+    let stale = send(
+        app.request(Method::PATCH, &path, Some(&admin))
+            .header("if-match", "\"1\"")
+            .json(&json!({"name": "Lost update"})),
+    )
+    .await;
+    assert_eq!(expect_problem(stale, 412).await["current_version"], 2);
+    let stale_delete = send(
+        app.request(Method::DELETE, &path, Some(&admin))
+            .header("if-match", "\"1\""),
+    )
+    .await;
+    expect_problem(stale_delete, 412).await;
+    let garbage = send(
+        app.request(Method::PATCH, &path, Some(&admin))
+            .header("if-match", "\"1\", \"2\"")
+            .json(&json!({})),
+    )
+    .await;
+    expect_problem(garbage, 400).await;
+    let name = expect_status(app.get(&path, &admin).await, 200).await["name"].clone();
+    assert_eq!(name, "Tunet bo- og aktivitetssenter");
+}
+
+#[tokio::test]
+async fn concurrent_updates_with_the_same_version_let_exactly_one_win() {
+    let app = TestApp::spawn().await;
+    let municipality = app.create_municipality("1103").await;
+    let admin = app.admin_token().await;
+    let unit = app.unit(&municipality, "Bydel").await;
+    let path = format!("/api/v1/units/{unit}");
+    let requests = (0..12).map(|n| {
+        send(
+            app.request(Method::PATCH, &path, Some(&admin))
+                .header("if-match", "\"1\"")
+                .json(&json!({"name": format!("Navn {n}")})),
+        )
+    });
+    let statuses: Vec<u16> = join_all(requests)
+        .await
+        .iter()
+        .map(|r| r.status().as_u16())
+        .collect();
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 412).count(),
+        11,
+        "{statuses:?}"
+    );
+    let stored = expect_status(app.get(&path, &admin).await, 200).await;
+    assert_eq!(stored["version"], 2);
+}

@@ -1,0 +1,12 @@
+//! Black-box tests of the HTTP API: each test starts the real server on a random port with its
+//! own database cloned from a migrated template.
+
+mod auth;
+mod conventions;
+mod municipalities;
+mod openapi;
+mod operations;
+mod service_accounts;
+mod tenancy;
+mod units;
+mod users;

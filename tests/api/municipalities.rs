@@ -1,0 +1,158 @@
+use samspill_tests::{TestApp, error_fields, expect_problem, expect_status};
+use serde_json::json;
+
+#[tokio::test]
+async fn an_admin_creates_a_municipality_with_default_settings() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let response = app
+        .post(
+            "/api/v1/municipalities",
+            &admin,
+            &json!({"country": "DK", "code": "173", "name": "Lyngby-Taarbæk Kommune"}),
+        )
+        .await;
+    let location = response
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let created = expect_status(response, 201).await;
+    assert_eq!(
+        location,
+        Some(format!(
+            "/api/v1/municipalities/{}",
+            created["id"].as_str().unwrap_or_default()
+        ))
+    );
+    assert_eq!(created["country"], "DK");
+    assert_eq!(created["name"], "Lyngby-Taarbæk Kommune");
+    assert_eq!(created["settings"]["expiring_soon_days"], 30);
+    assert_eq!(
+        created["settings"]["police_certificate_presentation_days"],
+        90
+    );
+    assert_eq!(created["version"], 1);
+}
+
+#[tokio::test]
+async fn codes_are_checked_against_the_country_and_unique() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let bad = app
+        .post(
+            "/api/v1/municipalities",
+            &admin,
+            &json!({"country": "NO", "code": "173", "name": "  "}),
+        )
+        .await;
+    assert_eq!(
+        error_fields(&expect_problem(bad, 422).await),
+        ["code", "name"]
+    );
+    let country = app
+        .post(
+            "/api/v1/municipalities",
+            &admin,
+            &json!({"country": "SE", "code": "0180", "name": "Stockholm"}),
+        )
+        .await;
+    assert_eq!(
+        error_fields(&expect_problem(country, 422).await),
+        ["country"]
+    );
+    app.create_municipality("0301").await;
+    let twice = app
+        .post(
+            "/api/v1/municipalities",
+            &admin,
+            &json!({"country": "NO", "code": "0301", "name": "Oslo"}),
+        )
+        .await;
+    assert_eq!(error_fields(&expect_problem(twice, 409).await), ["code"]);
+}
+
+#[tokio::test]
+async fn a_coordinator_adjusts_settings_but_cannot_rename() {
+    let app = TestApp::spawn().await;
+    let municipality = app.create_municipality("3201").await;
+    let (_, coordinator) = app.user(Some(&municipality), "coordinator").await;
+    let path = format!("/api/v1/municipalities/{municipality}");
+    let changed = expect_status(
+        app.patch(
+            &path,
+            &coordinator,
+            &json!({"settings": {"expiring_soon_days": 45}}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(changed["settings"]["expiring_soon_days"], 45);
+    assert_eq!(
+        changed["settings"]["follow_up_interval_days"], 90,
+        "other settings keep their values"
+    );
+    assert_eq!(changed["version"], 2);
+    expect_problem(
+        app.patch(&path, &coordinator, &json!({"name": "Ny Bærum"}))
+            .await,
+        403,
+    )
+    .await;
+    let out_of_range = app
+        .patch(
+            &path,
+            &coordinator,
+            &json!({"settings": {"expiring_soon_days": 999, "screening_wait_days": 0}}),
+        )
+        .await;
+    assert_eq!(
+        error_fields(&expect_problem(out_of_range, 422).await),
+        [
+            "settings.expiring_soon_days",
+            "settings.screening_wait_days"
+        ]
+    );
+    let negative = app
+        .patch(
+            &path,
+            &coordinator,
+            &json!({"settings": {"expiring_soon_days": -1}}),
+        )
+        .await;
+    assert_eq!(
+        error_fields(&expect_problem(negative, 422).await),
+        ["settings.expiring_soon_days"]
+    );
+    expect_problem(
+        app.post(
+            "/api/v1/municipalities",
+            &coordinator,
+            &json!({"country": "NO", "code": "0302", "name": "X"}),
+        )
+        .await,
+        403,
+    )
+    .await;
+    let stored = expect_status(app.get(&path, &coordinator).await, 200).await;
+    assert_eq!(
+        stored["settings"]["expiring_soon_days"], 45,
+        "refused changes stored nothing"
+    );
+}
+
+#[tokio::test]
+async fn a_patch_that_changes_nothing_keeps_the_version() {
+    let app = TestApp::spawn().await;
+    let municipality = app.create_municipality("1804").await;
+    let admin = app.admin_token().await;
+    let path = format!("/api/v1/municipalities/{municipality}");
+    let same = expect_status(
+        app.patch(&path, &admin, &json!({"name": "Kommune 1804"}))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(same["version"], 1);
+}
