@@ -42,6 +42,7 @@ pub struct Problem {
     pub request_id: Option<String>,
     /// Per-field validation errors.
     #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(required = false)]
     pub errors: Vec<FieldError>,
     /// The stored version, when an `If-Match` precondition failed.
     #[serde(skip_serializing_if = "Option::is_none")]

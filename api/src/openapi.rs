@@ -189,12 +189,17 @@ pub fn finish(mut doc: Document) -> Document {
             }
             let writes = operation.request_body.is_some();
             let mutates = matches!(method, "patch" | "put" | "delete");
+            let conditional = operation
+                .parameters
+                .iter()
+                .flatten()
+                .any(|parameter| parameter.name.eq_ignore_ascii_case("if-match"));
             for (status, name, _) in ERROR_RESPONSES {
                 let applies = match *status {
                     "401" | "403" => !public,
                     "404" => has_path_params || !public,
                     "409" => writes || mutates,
-                    "412" => mutates,
+                    "412" => conditional,
                     "413" | "415" => writes,
                     "422" => writes || has_path_params || operation.parameters.is_some(),
                     "429" => public && writes,

@@ -148,6 +148,8 @@ fn token_response(body: TokenResponse) -> HttpResponse {
     ),
     responses(
         (status = 200, description = "Tokens issued.", body = TokenResponse),
+        (status = 401, description = "invalid_client: the client id or secret is wrong.", body = crate::error::Problem, content_type = "application/problem+json",
+            headers(("WWW-Authenticate" = String, description = "Basic realm=\"samspill\""))),
         (status = 429, description = "Too many requests from this address.", body = crate::error::Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait."))),
     )
