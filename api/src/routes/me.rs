@@ -108,6 +108,7 @@ pub struct PasswordChange {
     /// The password in use now.
     pub current_password: String,
     /// The new password: at least 12 characters.
+    #[schema(min_length = 12, max_length = 256)]
     pub new_password: String,
 }
 

@@ -58,14 +58,19 @@ impl From<MunicipalitySettings> for Settings {
 #[serde(deny_unknown_fields)]
 pub struct SettingsChange {
     /// Days between regular follow-ups (7-730).
+    #[schema(minimum = 7, maximum = 730)]
     pub follow_up_interval_days: Option<u16>,
     /// Look-ahead for `expiring_soon` (0-365).
+    #[schema(minimum = 0, maximum = 365)]
     pub expiring_soon_days: Option<u16>,
     /// Days a registration may wait for its screening call (1-365).
+    #[schema(minimum = 1, maximum = 365)]
     pub screening_wait_days: Option<u16>,
     /// Days between a police certificate's issue and its presentation (1-365).
+    #[schema(minimum = 1, maximum = 365)]
     pub police_certificate_presentation_days: Option<u16>,
     /// Months until a police certificate must be renewed (1-240).
+    #[schema(minimum = 1, maximum = 240)]
     pub police_certificate_renewal_months: Option<u16>,
 }
 
@@ -131,9 +136,11 @@ pub struct NewMunicipality {
     pub country: Country,
     /// Official code: 4 digits in Norway (kommunenummer), 3 in Denmark (kommunekode).
     #[schema(example = "0301")]
+    #[schema(pattern = "^[0-9]{3,4}$")]
     pub code: String,
     /// Its name.
     #[schema(example = "Oslo kommune")]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// Settings other than the defaults.
     pub settings: Option<SettingsChange>,
@@ -144,6 +151,7 @@ pub struct NewMunicipality {
 #[serde(deny_unknown_fields)]
 pub struct MunicipalityChange {
     /// A new name (administrators).
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     /// Settings to change.
     pub settings: Option<SettingsChange>,
@@ -157,6 +165,7 @@ pub struct MunicipalityQuery {
     #[param(value_type = Option<CountrySchema>)]
     pub country: Option<Country>,
     /// Page length, 1-200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,

@@ -86,6 +86,7 @@ pub struct NewServiceAccount {
     pub municipality_id: Option<Uuid>,
     /// What the integration is.
     #[schema(example = "Fagsystem status sync")]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// What it may read; at least one.
     #[schema(value_type = Vec<ServiceScopeSchema>)]
@@ -97,6 +98,7 @@ pub struct NewServiceAccount {
 #[serde(deny_unknown_fields)]
 pub struct ServiceAccountChange {
     /// A new name.
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     /// New scopes; at least one.
     #[schema(value_type = Option<Vec<ServiceScopeSchema>>)]
@@ -112,6 +114,7 @@ pub struct ServiceAccountQuery {
     /// Only accounts of this municipality (useful for administrators).
     pub municipality_id: Option<Uuid>,
     /// Page length, 1-200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,

@@ -71,6 +71,7 @@ pub struct NewUnit {
     pub municipality_id: Option<Uuid>,
     /// Its name, unique in the municipality.
     #[schema(example = "Solsiden sykehjem")]
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// What kind of place it is.
     #[schema(value_type = UnitKindSchema)]
@@ -84,6 +85,7 @@ pub struct NewUnit {
 #[serde(deny_unknown_fields)]
 pub struct UnitChange {
     /// A new name.
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
     /// A new kind.
     #[schema(value_type = Option<UnitKindSchema>)]
@@ -106,6 +108,7 @@ pub struct UnitQuery {
     /// Only the direct sub-units of this unit.
     pub parent_id: Option<Uuid>,
     /// Page length, 1-200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,

@@ -92,14 +92,17 @@ pub struct NewUser {
     pub municipality_id: Option<Uuid>,
     /// Login email, unique.
     #[schema(example = "kari.nordmann@oslo.kommune.no")]
+    #[schema(format = Email, max_length = 254)]
     pub email: String,
     /// Name shown to others.
     #[schema(example = "Kari Nordmann")]
+    #[schema(min_length = 1, max_length = 200)]
     pub display_name: String,
     /// Role. Coordinators cannot create administrators.
     #[schema(value_type = RoleSchema)]
     pub role: Role,
     /// An initial password (at least 12 characters); when absent one is generated and returned once.
+    #[schema(min_length = 12, max_length = 256)]
     pub password: Option<String>,
 }
 
@@ -108,6 +111,7 @@ pub struct NewUser {
 #[serde(deny_unknown_fields)]
 pub struct UserChange {
     /// A new display name.
+    #[schema(min_length = 1, max_length = 200)]
     pub display_name: Option<String>,
     /// A new role in the same municipality (not to or from `admin`).
     #[schema(value_type = Option<RoleSchema>)]
@@ -135,6 +139,7 @@ pub struct UserQuery {
     /// Only active (`true`) or deactivated (`false`) accounts.
     pub active: Option<bool>,
     /// Page length, 1-200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     pub cursor: Option<String>,
