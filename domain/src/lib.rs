@@ -5,9 +5,11 @@ pub mod auth;
 pub mod error;
 pub mod ids;
 pub mod municipality;
+pub mod phone;
 mod string_enum;
 pub mod text;
 pub mod unit;
 pub mod user;
+pub mod volunteer;
 
 pub use error::ParseError;
