@@ -45,6 +45,7 @@ pub const PUBLIC_OPERATIONS: &[&str] = &[
         (name = "units", description = "Units of a municipality: nursing homes, home care, day centres, care districts."),
         (name = "users", description = "Staff user accounts and their roles."),
         (name = "service-accounts", description = "Machine clients of municipal systems (read-only scopes)."),
+        (name = "contact-persons", description = "Contact persons (kontaktpersoner) of volunteers and groups."),
         (name = "operations", description = "Health checks and metrics."),
     ),
     components(schemas(Problem, FieldError)),
@@ -286,6 +287,12 @@ pub mod schemas {
         "Role",
         samspill_domain::user::Role,
         "What an account may do."
+    );
+    schema_enum!(
+        ContactPersonKindSchema,
+        "ContactPersonKind",
+        samspill_domain::contact::ContactPersonKind,
+        "staff (a municipal employee) or group_representative (answers for a group)."
     );
     schema_enum!(
         ServiceScopeSchema,

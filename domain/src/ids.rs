@@ -51,6 +51,8 @@ typed_id!(
     StaffUserId,
     /// Identifies a service account of a municipal system.
     ServiceAccountId,
+    /// Identifies a contact person.
+    ContactPersonId,
 );
 
 #[cfg(test)]

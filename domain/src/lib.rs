@@ -2,6 +2,7 @@
 //! who may do what. Nothing here knows about HTTP or SQL.
 
 pub mod auth;
+pub mod contact;
 pub mod error;
 pub mod ids;
 pub mod municipality;

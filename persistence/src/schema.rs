@@ -1,6 +1,22 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    contact_persons (id) {
+        id -> Uuid,
+        municipality_id -> Uuid,
+        kind -> Text,
+        name -> Text,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        staff_user_id -> Nullable<Uuid>,
+        active -> Bool,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     municipalities (id) {
         id -> Uuid,
         country -> Text,
@@ -73,6 +89,8 @@ diesel::table! {
     }
 }
 
+diesel::joinable!(contact_persons -> municipalities (municipality_id));
+diesel::joinable!(contact_persons -> staff_users (staff_user_id));
 diesel::joinable!(refresh_tokens -> staff_users (user_id));
 diesel::joinable!(service_accounts -> municipalities (municipality_id));
 diesel::joinable!(service_accounts -> staff_users (created_by));
@@ -80,6 +98,7 @@ diesel::joinable!(staff_users -> municipalities (municipality_id));
 diesel::joinable!(units -> municipalities (municipality_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    contact_persons,
     municipalities,
     refresh_tokens,
     service_accounts,

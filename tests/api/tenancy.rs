@@ -9,6 +9,7 @@ struct Tenant {
     unit: String,
     user: String,
     service_account: String,
+    contact_person: String,
     coordinator: String,
 }
 
@@ -27,7 +28,18 @@ async fn tenant(app: &TestApp, code: &str) -> Tenant {
         201,
     )
     .await;
+    let contact = expect_status(
+        app.post(
+            "/api/v1/contact-persons",
+            &coordinator,
+            &json!({"kind": "staff", "name": format!("Kontakt {code}")}),
+        )
+        .await,
+        201,
+    )
+    .await;
     Tenant {
+        contact_person: id_of(&contact),
         municipality,
         unit,
         user,
@@ -57,12 +69,13 @@ async fn another_municipalitys_resources_are_404_on_every_endpoint() {
         format!("/api/v1/units/{}", bergen.unit),
         format!("/api/v1/users/{}", bergen.user),
         format!("/api/v1/service-accounts/{}", bergen.service_account),
+        format!("/api/v1/contact-persons/{}", bergen.contact_person),
     ];
     for path in &foreign {
         expect_problem(app.get(path, token).await, 404).await;
         expect_problem(app.patch(path, token, &json!({})).await, 404).await;
     }
-    for path in [&foreign[1], &foreign[3]] {
+    for path in [&foreign[1], &foreign[3], &foreign[4]] {
         expect_problem(app.delete(path, token).await, 404).await;
     }
     let reset = send(app.request(

@@ -1,6 +1,7 @@
 //! The HTTP surface: one module per resource, handlers named `verb_resource` (the operationId).
 
 pub mod auth;
+pub mod contact_persons;
 pub mod health;
 pub mod me;
 pub mod municipalities;
@@ -48,7 +49,12 @@ pub fn configure(rate_limit: &RateLimit) -> impl FnOnce(&mut ServiceConfig) + '_
                     .service(service_accounts::get_service_account)
                     .service(service_accounts::update_service_account)
                     .service(service_accounts::delete_service_account)
-                    .service(service_accounts::rotate_service_account_secret),
+                    .service(service_accounts::rotate_service_account_secret)
+                    .service(contact_persons::create_contact_person)
+                    .service(contact_persons::list_contact_persons)
+                    .service(contact_persons::get_contact_person)
+                    .service(contact_persons::update_contact_person)
+                    .service(contact_persons::delete_contact_person),
             );
     }
 }
