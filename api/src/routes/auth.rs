@@ -10,7 +10,10 @@ use crate::{
 };
 use actix_web::{HttpRequest, HttpResponse, http::header, post, web};
 use base64::{Engine, engine::general_purpose::STANDARD};
-use samspill_domain::{auth::ServiceScope, user::Email};
+use samspill_domain::{
+    auth::ServiceScope,
+    user::{Email, StaffUser},
+};
 use samspill_persistence::{refresh_tokens, refresh_tokens::Rotation, service_accounts, users};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use subtle::ConstantTimeEq;
@@ -215,6 +218,15 @@ async fn password_grant(state: &AppState, request: TokenRequest) -> Result<HttpR
             Ok(())
         })
         .await?;
+    person_tokens(state, &user, refresh_token)
+}
+
+/// The response for a person: a new access token and the refresh token stored for it.
+fn person_tokens(
+    state: &AppState,
+    user: &StaffUser,
+    refresh_token: String,
+) -> Result<HttpResponse, ApiError> {
     let access_token = state
         .tokens
         .issue(
@@ -253,22 +265,7 @@ async fn refresh_grant(state: &AppState, request: TokenRequest) -> Result<HttpRe
                 "The refresh token is not valid: expired, revoked or already used.",
             )
         })?;
-    let access_token = state
-        .tokens
-        .issue(
-            user.id.into_uuid(),
-            user.role.as_str(),
-            user.municipality_id.map(Into::into),
-            None,
-        )
-        .map_err(ApiError::Internal)?;
-    Ok(token_response(TokenResponse {
-        access_token,
-        token_type: "Bearer",
-        expires_in: state.tokens.access_ttl.as_secs(),
-        refresh_token: Some(next_token),
-        scope: None,
-    }))
+    person_tokens(state, &user, next_token)
 }
 
 async fn client_credentials_grant(
