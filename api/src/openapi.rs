@@ -46,6 +46,7 @@ pub const PUBLIC_OPERATIONS: &[&str] = &[
         (name = "users", description = "Staff user accounts and their roles."),
         (name = "service-accounts", description = "Machine clients of municipal systems (read-only scopes)."),
         (name = "contact-persons", description = "Contact persons (kontaktpersoner) of volunteers and groups."),
+        (name = "volunteers", description = "Volunteers (frivillige) and their vetting lifecycle."),
         (name = "operations", description = "Health checks and metrics."),
     ),
     components(schemas(Problem, FieldError)),
@@ -293,6 +294,18 @@ pub mod schemas {
         "ContactPersonKind",
         samspill_domain::contact::ContactPersonKind,
         "staff (a municipal employee) or group_representative (answers for a group)."
+    );
+    schema_enum!(
+        VolunteerStatusSchema,
+        "VolunteerStatus",
+        samspill_domain::volunteer::VolunteerStatus,
+        "registered -> in_screening -> approved <-> paused; rejected or withdrawn from any state."
+    );
+    schema_enum!(
+        CommitmentSchema,
+        "Commitment",
+        samspill_domain::volunteer::Commitment,
+        "regular (recurring) or occasional."
     );
     schema_enum!(
         ServiceScopeSchema,

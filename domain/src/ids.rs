@@ -53,6 +53,8 @@ typed_id!(
     ServiceAccountId,
     /// Identifies a contact person.
     ContactPersonId,
+    /// Identifies a volunteer.
+    VolunteerId,
 );
 
 #[cfg(test)]

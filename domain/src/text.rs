@@ -73,3 +73,36 @@ mod tests {
         );
     }
 }
+
+/// Free text (notes): trimmed, at most `MAX` characters, line breaks allowed, no other control characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct Text<const MAX: usize>(String);
+
+impl<const MAX: usize> Text<MAX> {
+    /// Trims and checks `raw`.
+    pub fn parse(raw: &str) -> Result<Self, ParseError> {
+        let trimmed = raw.trim();
+        if trimmed.chars().count() > MAX {
+            return Err(ParseError::new(
+                "too_long",
+                format!("must be at most {MAX} characters"),
+            ));
+        }
+        if trimmed
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t')
+        {
+            return Err(ParseError::new(
+                "invalid_characters",
+                "must not contain control characters",
+            ));
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+
+    /// The owned text.
+    pub fn into_inner(self) -> String {
+        self.0
+    }
+}

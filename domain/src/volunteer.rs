@@ -281,3 +281,213 @@ mod tests {
         }
     }
 }
+
+string_enum! {
+    /// How often a volunteer wants to contribute.
+    pub enum Commitment {
+        /// A fixed, recurring contribution (weekly visits).
+        Regular => "regular",
+        /// Now and then (events, trips).
+        Occasional => "occasional",
+    }
+}
+
+string_enum! {
+    /// A day of the week, for availability.
+    pub enum Weekday {
+        /// Monday.
+        Monday => "monday",
+        /// Tuesday.
+        Tuesday => "tuesday",
+        /// Wednesday.
+        Wednesday => "wednesday",
+        /// Thursday.
+        Thursday => "thursday",
+        /// Friday.
+        Friday => "friday",
+        /// Saturday.
+        Saturday => "saturday",
+        /// Sunday.
+        Sunday => "sunday",
+    }
+}
+
+string_enum! {
+    /// A part of the day, for availability.
+    pub enum PartOfDay {
+        /// Before noon.
+        Morning => "morning",
+        /// Noon to about five.
+        Afternoon => "afternoon",
+        /// After about five.
+        Evening => "evening",
+    }
+}
+
+/// When a volunteer is available: a weekday and a part of the day, written `monday:morning`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AvailabilitySlot {
+    /// The day.
+    pub weekday: Weekday,
+    /// The part of the day.
+    pub part_of_day: PartOfDay,
+}
+
+impl AvailabilitySlot {
+    /// Parses `weekday:part_of_day`.
+    pub fn parse(raw: &str) -> Result<Self, crate::ParseError> {
+        let (day, part) = raw.split_once(':').ok_or_else(|| {
+            crate::ParseError::new(
+                "invalid_format",
+                "must be weekday:part_of_day, such as monday:morning",
+            )
+        })?;
+        Ok(Self {
+            weekday: day.parse()?,
+            part_of_day: part.parse()?,
+        })
+    }
+}
+
+impl std::fmt::Display for AvailabilitySlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}:{}", self.weekday, self.part_of_day)
+    }
+}
+
+/// A given or family name: at most 100 characters.
+pub type PersonName = crate::text::Name<100>;
+
+/// A language as an ISO 639-1 code (`no`, `da`, `en`, `ar`), lower-cased.
+pub fn parse_language(raw: &str) -> Result<String, crate::ParseError> {
+    let code = raw.trim().to_ascii_lowercase();
+    if (2..=3).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_lowercase()) {
+        Ok(code)
+    } else {
+        Err(crate::ParseError::new(
+            "invalid_language",
+            "must be an ISO 639 language code such as no, da or en",
+        ))
+    }
+}
+
+/// An activity-kind code (`companionship`, `escort`, or a municipality's own): lower-case
+/// letters, digits and underscores, starting with a letter, at most 50 characters.
+pub fn parse_activity_kind(raw: &str) -> Result<String, crate::ParseError> {
+    let code = raw.trim();
+    let valid = code.len() <= 50
+        && code.bytes().next().is_some_and(|b| b.is_ascii_lowercase())
+        && code
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    if valid {
+        Ok(code.to_owned())
+    } else {
+        Err(crate::ParseError::new(
+            "invalid_activity_kind",
+            "must be an activity-kind code such as companionship",
+        ))
+    }
+}
+
+/// A birth year: only the year is kept (data minimisation). A volunteer is between 12 and 110.
+pub fn check_birth_year(year: i16, this_year: i32) -> Result<i16, crate::ParseError> {
+    let age = this_year - i32::from(year);
+    if (12..=110).contains(&age) {
+        Ok(year)
+    } else {
+        Err(crate::ParseError::new(
+            "out_of_range",
+            format!("must be between {} and {}", this_year - 110, this_year - 12),
+        ))
+    }
+}
+
+/// Coordinator notes: at most 4 000 characters.
+pub type Notes = crate::text::Text<4000>;
+
+/// A volunteer as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Volunteer {
+    /// Its id.
+    pub id: crate::ids::VolunteerId,
+    /// The municipality.
+    pub municipality_id: crate::ids::MunicipalityId,
+    /// Where in the lifecycle.
+    pub status: VolunteerStatus,
+    /// Given name.
+    pub given_name: String,
+    /// Family name.
+    pub family_name: String,
+    /// Email, normalised.
+    pub email: Option<String>,
+    /// Phone, E.164.
+    pub phone: Option<String>,
+    /// Street address.
+    pub street_address: Option<String>,
+    /// Postal code.
+    pub postal_code: Option<String>,
+    /// Town.
+    pub city: Option<String>,
+    /// Birth year (not the date).
+    pub birth_year: Option<i16>,
+    /// Languages spoken (ISO 639 codes).
+    pub languages: Vec<String>,
+    /// Interests, as the volunteer words them.
+    pub interests: Vec<String>,
+    /// Activity kinds the volunteer wants.
+    pub activity_kinds: Vec<String>,
+    /// When the volunteer is available.
+    pub availability: Vec<AvailabilitySlot>,
+    /// Regular or occasional.
+    pub commitment: Commitment,
+    /// Home unit (tilhørsforhold).
+    pub home_unit_id: Option<crate::ids::UnitId>,
+    /// Contact person.
+    pub contact_person_id: Option<crate::ids::ContactPersonId>,
+    /// Coordinator notes.
+    pub notes: Option<String>,
+    /// Whether reference checks are needed before approval.
+    pub references_needed: bool,
+    /// The volunteer's own login, if any.
+    pub staff_user_id: Option<crate::ids::StaffUserId>,
+    /// How the record came in.
+    pub source: String,
+    /// The privacy-notice version accepted at self-registration.
+    pub privacy_notice_version: Option<String>,
+    /// Another volunteer of the municipality has the same email or phone.
+    pub possible_duplicate: bool,
+    /// Optimistic-concurrency version.
+    pub version: i32,
+    /// When it was created.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// When it last changed.
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[cfg(test)]
+mod value_tests {
+    use super::*;
+
+    #[test]
+    fn availability_reads_day_and_part() {
+        let slot = AvailabilitySlot::parse("monday:evening");
+        assert_eq!(slot.map(|s| s.to_string()), Ok("monday:evening".to_owned()));
+        assert!(AvailabilitySlot::parse("mon:evening").is_err());
+        assert!(AvailabilitySlot::parse("monday").is_err());
+    }
+
+    #[test]
+    fn languages_kinds_and_birth_years_are_checked() {
+        assert_eq!(parse_language(" NO "), Ok("no".to_owned()));
+        assert!(parse_language("norsk").is_err());
+        assert_eq!(
+            parse_activity_kind("companionship"),
+            Ok("companionship".to_owned())
+        );
+        assert!(parse_activity_kind("Personal Care").is_err());
+        assert_eq!(check_birth_year(1950, 2026), Ok(1950));
+        assert!(check_birth_year(2020, 2026).is_err());
+        assert!(check_birth_year(1900, 2026).is_err());
+    }
+}

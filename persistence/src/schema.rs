@@ -89,6 +89,50 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    volunteer_status_changes (id) {
+        id -> Uuid,
+        volunteer_id -> Uuid,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        reason -> Text,
+        changed_by -> Nullable<Uuid>,
+        changed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    volunteers (id) {
+        id -> Uuid,
+        municipality_id -> Uuid,
+        status -> Text,
+        given_name -> Text,
+        family_name -> Text,
+        email -> Nullable<Text>,
+        phone -> Nullable<Text>,
+        street_address -> Nullable<Text>,
+        postal_code -> Nullable<Text>,
+        city -> Nullable<Text>,
+        birth_year -> Nullable<Int2>,
+        languages -> Array<Nullable<Text>>,
+        interests -> Array<Nullable<Text>>,
+        activity_kinds -> Array<Nullable<Text>>,
+        availability -> Array<Nullable<Text>>,
+        commitment -> Text,
+        home_unit_id -> Nullable<Uuid>,
+        contact_person_id -> Nullable<Uuid>,
+        notes -> Nullable<Text>,
+        references_needed -> Bool,
+        staff_user_id -> Nullable<Uuid>,
+        source -> Text,
+        privacy_notice_version -> Nullable<Text>,
+        possible_duplicate -> Bool,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(contact_persons -> municipalities (municipality_id));
 diesel::joinable!(contact_persons -> staff_users (staff_user_id));
 diesel::joinable!(refresh_tokens -> staff_users (user_id));
@@ -96,6 +140,10 @@ diesel::joinable!(service_accounts -> municipalities (municipality_id));
 diesel::joinable!(service_accounts -> staff_users (created_by));
 diesel::joinable!(staff_users -> municipalities (municipality_id));
 diesel::joinable!(units -> municipalities (municipality_id));
+diesel::joinable!(volunteer_status_changes -> staff_users (changed_by));
+diesel::joinable!(volunteer_status_changes -> volunteers (volunteer_id));
+diesel::joinable!(volunteers -> municipalities (municipality_id));
+diesel::joinable!(volunteers -> staff_users (staff_user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     contact_persons,
@@ -104,4 +152,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     service_accounts,
     staff_users,
     units,
+    volunteer_status_changes,
+    volunteers,
 );

@@ -8,6 +8,7 @@ pub mod municipalities;
 pub mod service_accounts;
 pub mod units;
 pub mod users;
+pub mod volunteers;
 
 use crate::rate_limit::RateLimit;
 use actix_governor::Governor;
@@ -54,7 +55,11 @@ pub fn configure(rate_limit: &RateLimit) -> impl FnOnce(&mut ServiceConfig) + '_
                     .service(contact_persons::list_contact_persons)
                     .service(contact_persons::get_contact_person)
                     .service(contact_persons::update_contact_person)
-                    .service(contact_persons::delete_contact_person),
+                    .service(contact_persons::delete_contact_person)
+                    .service(volunteers::create_volunteer)
+                    .service(volunteers::list_volunteers)
+                    .service(volunteers::get_volunteer)
+                    .service(volunteers::update_volunteer),
             );
     }
 }

@@ -1,0 +1,2 @@
+DROP TABLE volunteer_status_changes;
+DROP TABLE volunteers;

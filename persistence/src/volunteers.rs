@@ -1,0 +1,561 @@
+//! Volunteers, and the history of their lifecycle. Coordinators see their municipality's;
+//! contact persons only the volunteers assigned to them.
+
+use crate::{
+    error::{RepoError, corrupt},
+    page::{Page, PageRequest},
+    schema::{
+        contact_persons::dsl as c,
+        volunteer_status_changes::dsl as h,
+        volunteers::{self, dsl as v},
+    },
+    versioned::check_version,
+};
+use chrono::{DateTime, Utc};
+use diesel::{
+    dsl::sql,
+    pg::Pg,
+    prelude::*,
+    sql_types::{Bool, Text},
+};
+use samspill_domain::{
+    auth::TenantScope,
+    ids::{ContactPersonId, MunicipalityId, StaffUserId, UnitId, VolunteerId},
+    volunteer::{AvailabilitySlot, Commitment, Volunteer, VolunteerStatus},
+};
+use uuid::Uuid;
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = volunteers, check_for_backend(Pg))]
+struct VolunteerRow {
+    id: Uuid,
+    municipality_id: Uuid,
+    status: String,
+    given_name: String,
+    family_name: String,
+    email: Option<String>,
+    phone: Option<String>,
+    street_address: Option<String>,
+    postal_code: Option<String>,
+    city: Option<String>,
+    birth_year: Option<i16>,
+    languages: Vec<Option<String>>,
+    interests: Vec<Option<String>>,
+    activity_kinds: Vec<Option<String>>,
+    availability: Vec<Option<String>>,
+    commitment: String,
+    home_unit_id: Option<Uuid>,
+    contact_person_id: Option<Uuid>,
+    notes: Option<String>,
+    references_needed: bool,
+    staff_user_id: Option<Uuid>,
+    source: String,
+    privacy_notice_version: Option<String>,
+    possible_duplicate: bool,
+    version: i32,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+fn texts(values: Vec<Option<String>>) -> Vec<String> {
+    values.into_iter().flatten().collect()
+}
+
+fn stored(values: &[String]) -> Vec<Option<String>> {
+    values.iter().cloned().map(Some).collect()
+}
+
+impl TryFrom<VolunteerRow> for Volunteer {
+    type Error = RepoError;
+
+    fn try_from(row: VolunteerRow) -> Result<Self, RepoError> {
+        Ok(Volunteer {
+            id: row.id.into(),
+            municipality_id: row.municipality_id.into(),
+            status: row
+                .status
+                .parse()
+                .map_err(|e| corrupt("volunteer status", e))?,
+            given_name: row.given_name,
+            family_name: row.family_name,
+            email: row.email,
+            phone: row.phone,
+            street_address: row.street_address,
+            postal_code: row.postal_code,
+            city: row.city,
+            birth_year: row.birth_year,
+            languages: texts(row.languages),
+            interests: texts(row.interests),
+            activity_kinds: texts(row.activity_kinds),
+            availability: texts(row.availability)
+                .iter()
+                .map(|slot| AvailabilitySlot::parse(slot).map_err(|e| corrupt("availability", e)))
+                .collect::<Result<_, _>>()?,
+            commitment: row
+                .commitment
+                .parse()
+                .map_err(|e| corrupt("commitment", e))?,
+            home_unit_id: row.home_unit_id.map(Into::into),
+            contact_person_id: row.contact_person_id.map(Into::into),
+            notes: row.notes,
+            references_needed: row.references_needed,
+            staff_user_id: row.staff_user_id.map(Into::into),
+            source: row.source,
+            privacy_notice_version: row.privacy_notice_version,
+            possible_duplicate: row.possible_duplicate,
+            version: row.version,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+/// The parts of a volunteer record that people write (checked by the caller).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct VolunteerFields {
+    /// Given name.
+    pub given_name: String,
+    /// Family name.
+    pub family_name: String,
+    /// Email, normalised.
+    pub email: Option<String>,
+    /// Phone, E.164.
+    pub phone: Option<String>,
+    /// Street address.
+    pub street_address: Option<String>,
+    /// Postal code.
+    pub postal_code: Option<String>,
+    /// Town.
+    pub city: Option<String>,
+    /// Birth year.
+    pub birth_year: Option<i16>,
+    /// Languages (ISO 639 codes).
+    pub languages: Vec<String>,
+    /// Interests.
+    pub interests: Vec<String>,
+    /// Wanted activity kinds.
+    pub activity_kinds: Vec<String>,
+    /// Availability slots.
+    pub availability: Vec<AvailabilitySlot>,
+    /// Regular or occasional.
+    pub commitment: Option<Commitment>,
+    /// Home unit.
+    pub home_unit_id: Option<UnitId>,
+    /// Contact person.
+    pub contact_person_id: Option<ContactPersonId>,
+    /// Coordinator notes.
+    pub notes: Option<String>,
+    /// Whether references are needed before approval.
+    pub references_needed: bool,
+}
+
+impl VolunteerFields {
+    /// The fields of a stored volunteer, to change some of them.
+    pub fn of(volunteer: &Volunteer) -> Self {
+        Self {
+            given_name: volunteer.given_name.clone(),
+            family_name: volunteer.family_name.clone(),
+            email: volunteer.email.clone(),
+            phone: volunteer.phone.clone(),
+            street_address: volunteer.street_address.clone(),
+            postal_code: volunteer.postal_code.clone(),
+            city: volunteer.city.clone(),
+            birth_year: volunteer.birth_year,
+            languages: volunteer.languages.clone(),
+            interests: volunteer.interests.clone(),
+            activity_kinds: volunteer.activity_kinds.clone(),
+            availability: volunteer.availability.clone(),
+            commitment: Some(volunteer.commitment),
+            home_unit_id: volunteer.home_unit_id,
+            contact_person_id: volunteer.contact_person_id,
+            notes: volunteer.notes.clone(),
+            references_needed: volunteer.references_needed,
+        }
+    }
+}
+
+#[derive(AsChangeset, Insertable)]
+#[diesel(table_name = volunteers, check_for_backend(Pg), treat_none_as_null = true)]
+struct FieldsRow {
+    given_name: String,
+    family_name: String,
+    email: Option<String>,
+    phone: Option<String>,
+    street_address: Option<String>,
+    postal_code: Option<String>,
+    city: Option<String>,
+    birth_year: Option<i16>,
+    languages: Vec<Option<String>>,
+    interests: Vec<Option<String>>,
+    activity_kinds: Vec<Option<String>>,
+    availability: Vec<Option<String>>,
+    commitment: String,
+    home_unit_id: Option<Uuid>,
+    contact_person_id: Option<Uuid>,
+    notes: Option<String>,
+    references_needed: bool,
+}
+
+impl From<&VolunteerFields> for FieldsRow {
+    fn from(f: &VolunteerFields) -> Self {
+        Self {
+            given_name: f.given_name.clone(),
+            family_name: f.family_name.clone(),
+            email: f.email.clone(),
+            phone: f.phone.clone(),
+            street_address: f.street_address.clone(),
+            postal_code: f.postal_code.clone(),
+            city: f.city.clone(),
+            birth_year: f.birth_year,
+            languages: stored(&f.languages),
+            interests: stored(&f.interests),
+            activity_kinds: stored(&f.activity_kinds),
+            availability: f
+                .availability
+                .iter()
+                .map(|slot| Some(slot.to_string()))
+                .collect(),
+            commitment: f
+                .commitment
+                .unwrap_or(Commitment::Occasional)
+                .as_str()
+                .to_owned(),
+            home_unit_id: f.home_unit_id.map(UnitId::into_uuid),
+            contact_person_id: f.contact_person_id.map(ContactPersonId::into_uuid),
+            notes: f.notes.clone(),
+            references_needed: f.references_needed,
+        }
+    }
+}
+
+/// Who among a municipality's people may see a volunteer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// Coordinators and administrators: every volunteer in the tenant scope.
+    Everyone,
+    /// A contact person: the volunteers whose contact person is linked to this account.
+    AssignedTo(StaffUserId),
+}
+
+/// Filters for listing volunteers.
+#[derive(Debug, Clone, Default)]
+pub struct VolunteerFilter {
+    /// Only this municipality.
+    pub municipality_id: Option<MunicipalityId>,
+    /// Only this status.
+    pub status: Option<VolunteerStatus>,
+    /// Only this home unit.
+    pub home_unit_id: Option<UnitId>,
+    /// Only this contact person.
+    pub contact_person_id: Option<ContactPersonId>,
+    /// Only volunteers who want this activity kind.
+    pub activity_kind: Option<String>,
+    /// Free text found in name, email or phone.
+    pub search: Option<String>,
+}
+
+fn visible(
+    scope: TenantScope,
+    audience: Audience,
+) -> Box<dyn BoxableExpression<volunteers::table, Pg, SqlType = Bool>> {
+    let tenant: Box<dyn BoxableExpression<volunteers::table, Pg, SqlType = Bool>> =
+        match scope.municipality() {
+            Some(own) => Box::new(v::municipality_id.eq(own.into_uuid())),
+            None => Box::new(true.into_sql::<Bool>()),
+        };
+    match audience {
+        Audience::Everyone => tenant,
+        Audience::AssignedTo(account) => Box::new(
+            tenant.and(
+                v::contact_person_id
+                    .eq_any(
+                        c::contact_persons
+                            .filter(c::staff_user_id.eq(account.into_uuid()))
+                            .select(c::id.nullable()),
+                    )
+                    .assume_not_null(),
+            ),
+        ),
+    }
+}
+
+/// Stores a new volunteer with status `registered`, flagging a possible duplicate when another
+/// volunteer of the municipality has the same email or phone.
+pub fn insert(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+    fields: &VolunteerFields,
+    source: &str,
+    privacy_notice_version: Option<&str>,
+) -> Result<Volunteer, RepoError> {
+    conn.transaction(|conn| {
+        let duplicate = duplicate_exists(
+            conn,
+            municipality,
+            fields.email.as_deref(),
+            fields.phone.as_deref(),
+        )?;
+        diesel::insert_into(volunteers::table)
+            .values((
+                v::id.eq(VolunteerId::generate().into_uuid()),
+                v::municipality_id.eq(municipality.into_uuid()),
+                FieldsRow::from(fields),
+                v::source.eq(source),
+                v::privacy_notice_version.eq(privacy_notice_version),
+                v::possible_duplicate.eq(duplicate),
+            ))
+            .returning(VolunteerRow::as_returning())
+            .get_result(conn)
+            .map_err(reference_fields)?
+            .try_into()
+    })
+}
+
+fn duplicate_exists(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+    email: Option<&str>,
+    phone: Option<&str>,
+) -> Result<bool, RepoError> {
+    let same_email = email.map(|email| v::email.eq(email.to_owned()));
+    let same_phone = phone.map(|phone| v::phone.eq(phone.to_owned()));
+    let condition: Box<
+        dyn BoxableExpression<volunteers::table, Pg, SqlType = diesel::sql_types::Nullable<Bool>>,
+    > = match (same_email, same_phone) {
+        (Some(e), Some(p)) => Box::new(e.or(p)),
+        (Some(e), None) => Box::new(e),
+        (None, Some(p)) => Box::new(p),
+        (None, None) => return Ok(false),
+    };
+    Ok(diesel::select(diesel::dsl::exists(
+        v::volunteers
+            .filter(v::municipality_id.eq(municipality.into_uuid()))
+            .filter(condition.assume_not_null()),
+    ))
+    .get_result(conn)?)
+}
+
+/// A home unit or contact person outside the volunteer's municipality is a field error.
+fn reference_fields(error: diesel::result::Error) -> RepoError {
+    match RepoError::from(error) {
+        RepoError::Reference { constraint } if constraint == "volunteers_home_unit_fkey" => {
+            RepoError::invalid(
+                "home_unit_id",
+                samspill_domain::ParseError::new(
+                    "not_found",
+                    "no unit with this id in the municipality",
+                ),
+            )
+        }
+        RepoError::Reference { constraint } if constraint == "volunteers_contact_person_fkey" => {
+            RepoError::invalid(
+                "contact_person_id",
+                samspill_domain::ParseError::new(
+                    "not_found",
+                    "no contact person with this id in the municipality",
+                ),
+            )
+        }
+        other => other,
+    }
+}
+
+/// One volunteer, if the scope and audience see it.
+pub fn find(
+    conn: &mut PgConnection,
+    scope: TenantScope,
+    audience: Audience,
+    id: VolunteerId,
+) -> Result<Volunteer, RepoError> {
+    v::volunteers
+        .filter(visible(scope, audience))
+        .filter(v::id.eq(id.into_uuid()))
+        .select(VolunteerRow::as_select())
+        .first(conn)?
+        .try_into()
+}
+
+/// Escapes LIKE wildcards in user input.
+fn like_pattern(text: &str) -> String {
+    let escaped = text
+        .trim()
+        .to_lowercase()
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+/// A page of the volunteers the scope and audience see, filtered, in id order.
+pub fn list(
+    conn: &mut PgConnection,
+    scope: TenantScope,
+    audience: Audience,
+    filter: &VolunteerFilter,
+    page: PageRequest,
+) -> Result<Page<Volunteer>, RepoError> {
+    let mut query = v::volunteers.into_boxed().filter(visible(scope, audience));
+    if let Some(municipality) = filter.municipality_id {
+        query = query.filter(v::municipality_id.eq(municipality.into_uuid()));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(v::status.eq(status.as_str()));
+    }
+    if let Some(unit) = filter.home_unit_id {
+        query = query.filter(v::home_unit_id.eq(unit.into_uuid()));
+    }
+    if let Some(contact) = filter.contact_person_id {
+        query = query.filter(v::contact_person_id.eq(contact.into_uuid()));
+    }
+    if let Some(kind) = &filter.activity_kind {
+        query = query.filter(v::activity_kinds.contains(vec![Some(kind.clone())]));
+    }
+    if let Some(text) = filter.search.as_deref().filter(|t| !t.trim().is_empty()) {
+        query = query.filter(
+            sql::<Bool>(
+                "lower(given_name || ' ' || family_name || ' ' || coalesce(email, '') || ' ' || coalesce(phone, '')) LIKE ",
+            )
+            .bind::<Text, _>(like_pattern(text)),
+        );
+    }
+    if let Some(after) = page.after {
+        query = query.filter(v::id.gt(after));
+    }
+    let rows = query
+        .order(v::id.asc())
+        .limit(page.limit + 1)
+        .select(VolunteerRow::as_select())
+        .load(conn)?;
+    Page::from_rows(rows, page.limit, |r| r.id).try_map(Volunteer::try_from)
+}
+
+fn locked(
+    conn: &mut PgConnection,
+    scope: TenantScope,
+    audience: Audience,
+    id: VolunteerId,
+) -> Result<Volunteer, RepoError> {
+    v::volunteers
+        .filter(visible(scope, audience))
+        .filter(v::id.eq(id.into_uuid()))
+        .select(VolunteerRow::as_select())
+        .for_update()
+        .first(conn)?
+        .try_into()
+}
+
+/// Changes a volunteer's fields under the row lock: `change` gets the current record and
+/// returns the new fields. Nothing is written when nothing changes.
+pub fn update<E>(
+    conn: &mut PgConnection,
+    scope: TenantScope,
+    audience: Audience,
+    id: VolunteerId,
+    expected_version: Option<i32>,
+    change: impl FnOnce(&mut PgConnection, &Volunteer) -> Result<VolunteerFields, E>,
+) -> Result<Volunteer, E>
+where
+    E: From<RepoError> + From<diesel::result::Error>,
+{
+    conn.transaction::<_, E, _>(|conn| {
+        let current = locked(conn, scope, audience, id)?;
+        check_version(current.version, expected_version)?;
+        let fields = change(conn, &current)?;
+        if fields == VolunteerFields::of(&current) {
+            return Ok(current);
+        }
+        Ok(
+            diesel::update(v::volunteers.filter(v::id.eq(id.into_uuid())))
+                .set((FieldsRow::from(&fields), v::version.eq(v::version + 1)))
+                .returning(VolunteerRow::as_returning())
+                .get_result(conn)
+                .map_err(reference_fields)?
+                .try_into()?,
+        )
+    })
+}
+
+/// A recorded status change.
+#[derive(Debug, Clone, PartialEq, Eq, Queryable, Selectable)]
+#[diesel(table_name = crate::schema::volunteer_status_changes, check_for_backend(Pg))]
+pub struct StatusChange {
+    /// Its id.
+    pub id: Uuid,
+    /// The status before (`None` for the first entry).
+    pub from_status: Option<String>,
+    /// The status after.
+    pub to_status: String,
+    /// Why.
+    pub reason: String,
+    /// Who made the change.
+    pub changed_by: Option<Uuid>,
+    /// When.
+    pub changed_at: DateTime<Utc>,
+}
+
+/// A status change asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transition {
+    /// The new status.
+    pub to: VolunteerStatus,
+    /// Why (kept in the history).
+    pub reason: String,
+    /// Who asks.
+    pub actor: StaffUserId,
+}
+
+/// Moves a volunteer to `to` under the row lock, after `check` (which sees the current record
+/// and the connection, to gather approval facts) allows it, and records the change with its
+/// reason and actor in the same transaction.
+pub fn transition<E>(
+    conn: &mut PgConnection,
+    scope: TenantScope,
+    id: VolunteerId,
+    expected_version: Option<i32>,
+    transition: &Transition,
+    check: impl FnOnce(&mut PgConnection, &Volunteer) -> Result<(), E>,
+) -> Result<Volunteer, E>
+where
+    E: From<RepoError> + From<diesel::result::Error>,
+{
+    conn.transaction::<_, E, _>(|conn| {
+        let current = locked(conn, scope, Audience::Everyone, id)?;
+        check_version(current.version, expected_version)?;
+        check(conn, &current)?;
+        diesel::insert_into(h::volunteer_status_changes)
+            .values((
+                h::id.eq(Uuid::now_v7()),
+                h::volunteer_id.eq(id.into_uuid()),
+                h::from_status.eq(current.status.as_str()),
+                h::to_status.eq(transition.to.as_str()),
+                h::reason.eq(&transition.reason),
+                h::changed_by.eq(transition.actor.into_uuid()),
+            ))
+            .execute(conn)?;
+        Ok(
+            diesel::update(v::volunteers.filter(v::id.eq(id.into_uuid())))
+                .set((
+                    v::status.eq(transition.to.as_str()),
+                    v::version.eq(v::version + 1),
+                ))
+                .returning(VolunteerRow::as_returning())
+                .get_result(conn)?
+                .try_into()?,
+        )
+    })
+}
+
+/// The status history of a volunteer the scope sees, oldest first.
+pub fn history(
+    conn: &mut PgConnection,
+    scope: TenantScope,
+    audience: Audience,
+    id: VolunteerId,
+) -> Result<Vec<StatusChange>, RepoError> {
+    find(conn, scope, audience, id)?;
+    Ok(h::volunteer_status_changes
+        .filter(h::volunteer_id.eq(id.into_uuid()))
+        .order(h::id.asc())
+        .select(StatusChange::as_select())
+        .load(conn)?)
+}
