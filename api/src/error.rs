@@ -44,6 +44,10 @@ pub struct Problem {
     #[serde(skip_serializing_if = "Vec::is_empty")]
     #[schema(required = false)]
     pub errors: Vec<FieldError>,
+    /// What a refused status change lacks (`suitable_screening`, `contact_person`, ...).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[schema(required = false)]
+    pub missing: Vec<String>,
     /// The stored version, when an `If-Match` precondition failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_version: Option<i32>,
@@ -115,6 +119,9 @@ pub enum ApiError {
         /// Which fields, when known.
         errors: Vec<FieldError>,
     },
+    /// 409: a status change refused because requirements are not met.
+    #[error("requirements missing: {0:?}")]
+    RequirementsMissing(Vec<String>),
     /// 412: the `If-Match` version is not the stored one.
     #[error("precondition failed, stored version {current_version}")]
     PreconditionFailed {
@@ -171,6 +178,10 @@ impl ApiError {
                 "No such resource, or it belongs to another municipality.".to_owned(),
             ),
             ApiError::Conflict { detail, .. } => ("conflict", detail.clone()),
+            ApiError::RequirementsMissing(missing) => (
+                "requirements-missing",
+                format!("Not yet: {} missing. See `missing`.", missing.join(", ")),
+            ),
             ApiError::PreconditionFailed { current_version } => (
                 "precondition-failed",
                 format!(
@@ -206,7 +217,7 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
-            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::Conflict { .. } | ApiError::RequirementsMissing(_) => StatusCode::CONFLICT,
             ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -234,6 +245,7 @@ impl ResponseError for ApiError {
             ApiError::PreconditionFailed { current_version } => {
                 problem.current_version = Some(*current_version);
             }
+            ApiError::RequirementsMissing(missing) => problem.missing = missing.clone(),
             ApiError::OAuth { code, description } => {
                 problem.error = Some((*code).to_owned());
                 problem.error_description = Some(description.clone());
@@ -276,6 +288,7 @@ pub fn problem(status: StatusCode, slug: &str, detail: String) -> Problem {
         detail,
         request_id: None,
         errors: Vec::new(),
+        missing: Vec::new(),
         current_version: None,
         error: None,
         error_description: None,

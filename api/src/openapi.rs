@@ -47,6 +47,7 @@ pub const PUBLIC_OPERATIONS: &[&str] = &[
         (name = "service-accounts", description = "Machine clients of municipal systems (read-only scopes)."),
         (name = "contact-persons", description = "Contact persons (kontaktpersoner) of volunteers and groups."),
         (name = "volunteers", description = "Volunteers (frivillige) and their vetting lifecycle."),
+        (name = "vetting", description = "Screening interviews, reference checks, declarations and the document versions they refer to."),
         (name = "operations", description = "Health checks and metrics."),
     ),
     components(schemas(Problem, FieldError)),
@@ -306,6 +307,30 @@ pub mod schemas {
         "Commitment",
         samspill_domain::volunteer::Commitment,
         "regular (recurring) or occasional."
+    );
+    schema_enum!(
+        ScreeningChannelSchema,
+        "ScreeningChannel",
+        samspill_domain::vetting::ScreeningChannel,
+        "phone, video or in_person."
+    );
+    schema_enum!(
+        ScreeningAssessmentSchema,
+        "ScreeningAssessment",
+        samspill_domain::vetting::ScreeningAssessment,
+        "The interviewer's assessment."
+    );
+    schema_enum!(
+        ReferenceOutcomeSchema,
+        "ReferenceOutcome",
+        samspill_domain::vetting::ReferenceOutcome,
+        "What a reference said."
+    );
+    schema_enum!(
+        DeclarationKindSchema,
+        "DeclarationKind",
+        samspill_domain::vetting::DeclarationKind,
+        "confidentiality, privacy_guidelines or volunteer_agreement."
     );
     schema_enum!(
         ServiceScopeSchema,

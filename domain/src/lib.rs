@@ -11,6 +11,7 @@ mod string_enum;
 pub mod text;
 pub mod unit;
 pub mod user;
+pub mod vetting;
 pub mod volunteer;
 
 pub use error::ParseError;

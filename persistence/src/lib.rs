@@ -13,6 +13,7 @@ pub mod service_accounts;
 pub mod units;
 pub mod users;
 mod versioned;
+pub mod vetting;
 pub mod volunteers;
 
 pub use diesel::PgConnection;

@@ -17,12 +17,51 @@ diesel::table! {
 }
 
 diesel::table! {
+    declarations (id) {
+        id -> Uuid,
+        volunteer_id -> Uuid,
+        kind -> Text,
+        document_version -> Text,
+        signed_on -> Date,
+        recorded_by -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     municipalities (id) {
         id -> Uuid,
         country -> Text,
         code -> Text,
         name -> Text,
         settings -> Jsonb,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    municipality_documents (id) {
+        id -> Uuid,
+        municipality_id -> Uuid,
+        kind -> Text,
+        version_label -> Text,
+        published_on -> Date,
+        published_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    reference_checks (id) {
+        id -> Uuid,
+        volunteer_id -> Uuid,
+        referee_name -> Text,
+        relation -> Text,
+        contacted_at -> Nullable<Timestamptz>,
+        outcome -> Nullable<Text>,
+        notes -> Nullable<Text>,
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
@@ -39,6 +78,20 @@ diesel::table! {
         expires_at -> Timestamptz,
         used_at -> Nullable<Timestamptz>,
         revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    screenings (id) {
+        id -> Uuid,
+        volunteer_id -> Uuid,
+        held_at -> Timestamptz,
+        channel -> Text,
+        interviewer_id -> Uuid,
+        interests_mapped -> Array<Nullable<Text>>,
+        assessment -> Text,
+        notes -> Nullable<Text>,
+        created_at -> Timestamptz,
     }
 }
 
@@ -135,7 +188,14 @@ diesel::table! {
 
 diesel::joinable!(contact_persons -> municipalities (municipality_id));
 diesel::joinable!(contact_persons -> staff_users (staff_user_id));
+diesel::joinable!(declarations -> staff_users (recorded_by));
+diesel::joinable!(declarations -> volunteers (volunteer_id));
+diesel::joinable!(municipality_documents -> municipalities (municipality_id));
+diesel::joinable!(municipality_documents -> staff_users (published_by));
+diesel::joinable!(reference_checks -> volunteers (volunteer_id));
 diesel::joinable!(refresh_tokens -> staff_users (user_id));
+diesel::joinable!(screenings -> staff_users (interviewer_id));
+diesel::joinable!(screenings -> volunteers (volunteer_id));
 diesel::joinable!(service_accounts -> municipalities (municipality_id));
 diesel::joinable!(service_accounts -> staff_users (created_by));
 diesel::joinable!(staff_users -> municipalities (municipality_id));
@@ -147,8 +207,12 @@ diesel::joinable!(volunteers -> staff_users (staff_user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     contact_persons,
+    declarations,
     municipalities,
+    municipality_documents,
+    reference_checks,
     refresh_tokens,
+    screenings,
     service_accounts,
     staff_users,
     units,

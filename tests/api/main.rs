@@ -11,3 +11,4 @@ mod service_accounts;
 mod tenancy;
 mod units;
 mod users;
+mod volunteers;

@@ -8,6 +8,7 @@ pub mod municipalities;
 pub mod service_accounts;
 pub mod units;
 pub mod users;
+pub mod vetting;
 pub mod volunteers;
 
 use crate::rate_limit::RateLimit;
@@ -59,7 +60,18 @@ pub fn configure(rate_limit: &RateLimit) -> impl FnOnce(&mut ServiceConfig) + '_
                     .service(volunteers::create_volunteer)
                     .service(volunteers::list_volunteers)
                     .service(volunteers::get_volunteer)
-                    .service(volunteers::update_volunteer),
+                    .service(volunteers::update_volunteer)
+                    .service(vetting::transition_volunteer)
+                    .service(vetting::get_volunteer_history)
+                    .service(vetting::create_screening)
+                    .service(vetting::list_screenings)
+                    .service(vetting::create_reference_check)
+                    .service(vetting::list_reference_checks)
+                    .service(vetting::complete_reference_check)
+                    .service(vetting::create_declaration)
+                    .service(vetting::list_declarations)
+                    .service(vetting::publish_document)
+                    .service(vetting::list_documents),
             );
     }
 }

@@ -21,8 +21,8 @@ use samspill_domain::{
     text::Name,
     user::{Email, Role},
     volunteer::{
-        AvailabilitySlot, Commitment, Notes, PersonName, Volunteer, VolunteerStatus, check_birth_year,
-        parse_activity_kind, parse_language,
+        AvailabilitySlot, Commitment, Notes, PersonName, Volunteer, VolunteerStatus,
+        check_birth_year, parse_activity_kind, parse_language,
     },
 };
 use samspill_persistence::{
@@ -324,26 +324,47 @@ pub(crate) fn apply_change(
             errors.push(FieldError::parse(name.to_owned(), &error));
         }
     };
-    let optional_text = |raw: Option<String>, parse: &dyn Fn(&str) -> Result<String, ParseError>| {
-        raw.map(|t| t.trim().to_owned()).filter(|t| !t.is_empty()).map(|t| parse(&t)).transpose()
-    };
+    let optional_text =
+        |raw: Option<String>, parse: &dyn Fn(&str) -> Result<String, ParseError>| {
+            raw.map(|t| t.trim().to_owned())
+                .filter(|t| !t.is_empty())
+                .map(|t| parse(&t))
+                .transpose()
+        };
     if let Some(name) = change.given_name {
-        check("given_name", PersonName::parse(&name).map(|n| fields.given_name = n.into_inner()));
+        check(
+            "given_name",
+            PersonName::parse(&name).map(|n| fields.given_name = n.into_inner()),
+        );
     }
     if let Some(name) = change.family_name {
-        check("family_name", PersonName::parse(&name).map(|n| fields.family_name = n.into_inner()));
+        check(
+            "family_name",
+            PersonName::parse(&name).map(|n| fields.family_name = n.into_inner()),
+        );
     }
     if let Some(email) = change.email {
-        check("email", optional_text(email, &|e| Email::parse(e).map(|e| e.as_str().to_owned())).map(|e| fields.email = e));
+        check(
+            "email",
+            optional_text(email, &|e| Email::parse(e).map(|e| e.as_str().to_owned()))
+                .map(|e| fields.email = e),
+        );
     }
     if let Some(phone) = change.phone {
         check(
             "phone",
-            optional_text(phone, &|p| PhoneNumber::parse(p, country).map(|p| p.as_str().to_owned())).map(|p| fields.phone = p),
+            optional_text(phone, &|p| {
+                PhoneNumber::parse(p, country).map(|p| p.as_str().to_owned())
+            })
+            .map(|p| fields.phone = p),
         );
     }
     if let Some(street) = change.street_address {
-        check("street_address", optional_text(street, &|s| Name::<200>::parse(s).map(Name::into_inner)).map(|s| fields.street_address = s));
+        check(
+            "street_address",
+            optional_text(street, &|s| Name::<200>::parse(s).map(Name::into_inner))
+                .map(|s| fields.street_address = s),
+        );
     }
     if let Some(code) = change.postal_code {
         let parse = |c: &str| {
@@ -353,19 +374,39 @@ pub(crate) fn apply_change(
                 Err(ParseError::new("invalid_format", "must be four digits"))
             }
         };
-        check("postal_code", optional_text(code, &parse).map(|c| fields.postal_code = c));
+        check(
+            "postal_code",
+            optional_text(code, &parse).map(|c| fields.postal_code = c),
+        );
     }
     if let Some(city) = change.city {
-        check("city", optional_text(city, &|c| Name::<100>::parse(c).map(Name::into_inner)).map(|c| fields.city = c));
+        check(
+            "city",
+            optional_text(city, &|c| Name::<100>::parse(c).map(Name::into_inner))
+                .map(|c| fields.city = c),
+        );
     }
     if let Some(year) = change.birth_year {
         let this_year = Utc::now().year();
-        check("birth_year", year.map(|y| check_birth_year(y, this_year)).transpose().map(|y| fields.birth_year = y));
+        check(
+            "birth_year",
+            year.map(|y| check_birth_year(y, this_year))
+                .transpose()
+                .map(|y| fields.birth_year = y),
+        );
     }
-    let mut list = |name: &str, items: Option<Vec<String>>, max: usize, parse: &dyn Fn(&str) -> Result<String, ParseError>| -> Option<Vec<String>> {
+    let mut list = |name: &str,
+                    items: Option<Vec<String>>,
+                    max: usize,
+                    parse: &dyn Fn(&str) -> Result<String, ParseError>|
+     -> Option<Vec<String>> {
         let items = items?;
         if items.len() > max {
-            errors.push(FieldError::new(name.to_owned(), "too_many", format!("at most {max} items")));
+            errors.push(FieldError::new(
+                name.to_owned(),
+                "too_many",
+                format!("at most {max} items"),
+            ));
             return None;
         }
         let mut parsed = Vec::new();
@@ -381,14 +422,26 @@ pub(crate) fn apply_change(
     if let Some(languages) = list("languages", change.languages, 20, &parse_language) {
         fields.languages = languages;
     }
-    if let Some(interests) = list("interests", change.interests, 30, &|i| Name::<100>::parse(i).map(Name::into_inner)) {
+    if let Some(interests) = list("interests", change.interests, 30, &|i| {
+        Name::<100>::parse(i).map(Name::into_inner)
+    }) {
         fields.interests = interests;
     }
-    if let Some(kinds) = list("activity_kinds", change.activity_kinds, 20, &parse_activity_kind) {
+    if let Some(kinds) = list(
+        "activity_kinds",
+        change.activity_kinds,
+        20,
+        &parse_activity_kind,
+    ) {
         fields.activity_kinds = kinds;
     }
-    if let Some(slots) = list("availability", change.availability, 21, &|s| AvailabilitySlot::parse(s.trim()).map(|s| s.to_string())) {
-        let mut parsed: Vec<AvailabilitySlot> = slots.iter().filter_map(|s| AvailabilitySlot::parse(s).ok()).collect();
+    if let Some(slots) = list("availability", change.availability, 21, &|s| {
+        AvailabilitySlot::parse(s.trim()).map(|s| s.to_string())
+    }) {
+        let mut parsed: Vec<AvailabilitySlot> = slots
+            .iter()
+            .filter_map(|s| AvailabilitySlot::parse(s).ok())
+            .collect();
         parsed.sort();
         fields.availability = parsed;
     }
@@ -411,9 +464,17 @@ pub(crate) fn apply_change(
         fields.references_needed = needed;
     }
     if errors.is_empty() && fields.email.is_none() && fields.phone.is_none() {
-        errors.push(FieldError::new("email", "required", "give an email or a phone number"));
+        errors.push(FieldError::new(
+            "email",
+            "required",
+            "give an email or a phone number",
+        ));
     }
-    if errors.is_empty() { Ok(fields) } else { Err(ApiError::Validation(errors)) }
+    if errors.is_empty() {
+        Ok(fields)
+    } else {
+        Err(ApiError::Validation(errors))
+    }
 }
 
 /// Who among the caller's municipality's volunteers the caller may read.
@@ -421,14 +482,24 @@ pub(crate) fn audience(caller: &StaffCaller) -> Result<Audience, ApiError> {
     match caller.role {
         Role::Admin | Role::Coordinator => Ok(Audience::Everyone),
         Role::ContactPerson => Ok(Audience::AssignedTo(caller.id)),
-        Role::Volunteer => Err(ApiError::forbidden("Volunteers read their own record at /api/v1/me/volunteer.")),
+        Role::Volunteer => Err(ApiError::forbidden(
+            "Volunteers read their own record at /api/v1/me/volunteer.",
+        )),
     }
 }
 
-fn country(conn: &mut PgConnection, caller: &StaffCaller, municipality: samspill_domain::ids::MunicipalityId) -> Result<Country, ApiError> {
+fn country(
+    conn: &mut PgConnection,
+    caller: &StaffCaller,
+    municipality: samspill_domain::ids::MunicipalityId,
+) -> Result<Country, ApiError> {
     match municipalities::find(conn, caller.scope(), municipality) {
         Ok(m) => Ok(m.country),
-        Err(RepoError::NotFound) => Err(ApiError::invalid("municipality_id", "not_found", "no such municipality")),
+        Err(RepoError::NotFound) => Err(ApiError::invalid(
+            "municipality_id",
+            "not_found",
+            "no such municipality",
+        )),
         Err(other) => Err(other.into()),
     }
 }
@@ -447,18 +518,32 @@ pub async fn create_volunteer(
     Json(body): Json<NewVolunteer>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_manager()?;
-    let municipality = target_municipality(&caller, body.municipality_id).map_err(|e| ApiError::Validation(vec![e]))?;
+    let municipality = target_municipality(&caller, body.municipality_id)
+        .map_err(|e| ApiError::Validation(vec![e]))?;
     let created = state
         .db(move |conn| {
             let country = country(conn, &caller, municipality)?;
             let fields = apply_change(VolunteerFields::default(), body.into(), country)?;
-            Ok(volunteers::insert(conn, municipality, &fields, "coordinator", None)?)
+            Ok(volunteers::insert(
+                conn,
+                municipality,
+                &fields,
+                "coordinator",
+                None,
+            )?)
         })
         .await?;
     let mut response = HttpResponse::Created();
-    response.insert_header((header::LOCATION, format!("/api/v1/volunteers/{}", created.id)));
+    response.insert_header((
+        header::LOCATION,
+        format!("/api/v1/volunteers/{}", created.id),
+    ));
     let version = created.version;
-    Ok(json_with_etag(response, version, &VolunteerView::for_role(created, caller.role)))
+    Ok(json_with_etag(
+        response,
+        version,
+        &VolunteerView::for_role(created, caller.role),
+    ))
 }
 
 /// Lists volunteers with filters: coordinators their municipality's, contact persons the
@@ -479,7 +564,11 @@ pub async fn list_volunteers(
     if query.q.as_deref().is_some_and(|q| q.chars().count() > 100) {
         return Err(ApiError::BadRequest {
             detail: "A query parameter is not valid.".to_owned(),
-            errors: vec![FieldError::new("q", "too_long", "must be at most 100 characters")],
+            errors: vec![FieldError::new(
+                "q",
+                "too_long",
+                "must be at most 100 characters",
+            )],
         });
     }
     let filter = volunteers::VolunteerFilter {
@@ -491,10 +580,22 @@ pub async fn list_volunteers(
         search: query.q,
     };
     let found = state
-        .db(move |conn| Ok(volunteers::list(conn, caller.scope(), audience, &filter, page)?))
+        .db(move |conn| {
+            Ok(volunteers::list(
+                conn,
+                caller.scope(),
+                audience,
+                &filter,
+                page,
+            )?)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(VolunteerPage {
-        items: found.items.into_iter().map(|v| VolunteerView::for_role(v, caller.role)).collect(),
+        items: found
+            .items
+            .into_iter()
+            .map(|v| VolunteerView::for_role(v, caller.role))
+            .collect(),
         next_cursor: found.next_after.map(crate::pagination::encode_cursor),
     }))
 }
@@ -518,7 +619,11 @@ pub async fn get_volunteer(
         .db(move |conn| Ok(volunteers::find(conn, caller.scope(), audience, id)?))
         .await?;
     let version = found.version;
-    Ok(json_with_etag(HttpResponse::Ok(), version, &VolunteerView::for_role(found, caller.role)))
+    Ok(json_with_etag(
+        HttpResponse::Ok(),
+        version,
+        &VolunteerView::for_role(found, caller.role),
+    ))
 }
 
 /// Changes a volunteer's details (coordinators and administrators). The status changes only
@@ -545,12 +650,23 @@ pub async fn update_volunteer(
     let id = VolunteerId::from(id.into_inner());
     let updated = state
         .db(move |conn| {
-            volunteers::update(conn, caller.scope(), Audience::Everyone, id, expected, |conn, current| {
-                let country = country(conn, &caller, current.municipality_id)?;
-                apply_change(VolunteerFields::of(current), body, country)
-            })
+            volunteers::update(
+                conn,
+                caller.scope(),
+                Audience::Everyone,
+                id,
+                expected,
+                |conn, current| {
+                    let country = country(conn, &caller, current.municipality_id)?;
+                    apply_change(VolunteerFields::of(current), body, country)
+                },
+            )
         })
         .await?;
     let version = updated.version;
-    Ok(json_with_etag(HttpResponse::Ok(), version, &VolunteerView::for_role(updated, caller.role)))
+    Ok(json_with_etag(
+        HttpResponse::Ok(),
+        version,
+        &VolunteerView::for_role(updated, caller.role),
+    ))
 }

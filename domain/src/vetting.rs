@@ -1,0 +1,176 @@
+//! Vetting records: screening interviews, reference checks, signed declarations, and the
+//! document versions a municipality publishes.
+
+use crate::string_enum::string_enum;
+
+string_enum! {
+    /// How a screening interview was held.
+    pub enum ScreeningChannel {
+        /// By phone.
+        Phone => "phone",
+        /// By video call.
+        Video => "video",
+        /// Face to face.
+        InPerson => "in_person",
+    }
+}
+
+string_enum! {
+    /// The interviewer's assessment.
+    pub enum ScreeningAssessment {
+        /// Suitable as a volunteer.
+        Suitable => "suitable",
+        /// Not suitable.
+        NotSuitable => "not_suitable",
+        /// Another conversation is needed.
+        NeedsFollowUp => "needs_follow_up",
+    }
+}
+
+string_enum! {
+    /// What a reference said.
+    pub enum ReferenceOutcome {
+        /// The reference supports the volunteer.
+        Satisfactory => "satisfactory",
+        /// The reference raised concerns.
+        Unsatisfactory => "unsatisfactory",
+        /// The reference could not be reached; the check is closed.
+        Unreachable => "unreachable",
+    }
+}
+
+string_enum! {
+    /// A document a volunteer signs or accepts.
+    pub enum DeclarationKind {
+        /// Taushetserklæring / tavshedserklæring.
+        Confidentiality => "confidentiality",
+        /// The municipality's privacy guidelines.
+        PrivacyGuidelines => "privacy_guidelines",
+        /// Frivilligavtale / frivilligaftale, reviewed with a coordinator.
+        VolunteerAgreement => "volunteer_agreement",
+    }
+}
+
+/// A document version label: at most 50 characters (`2026-1`, `v3`).
+pub type DocumentVersion = crate::text::Name<50>;
+
+/// Whether a declaration signed for `signed_version` is current, given the version the
+/// municipality has most recently published for that kind (`None`: nothing published, so any
+/// signed version counts).
+pub fn declaration_is_current(signed_version: &str, published: Option<&str>) -> bool {
+    published.is_none_or(|current| current == signed_version)
+}
+
+/// Whether the needed reference checks are complete: there is at least one, and none is
+/// still waiting for an outcome.
+pub fn references_complete(outcomes: &[Option<ReferenceOutcome>]) -> bool {
+    !outcomes.is_empty() && outcomes.iter().all(Option::is_some)
+}
+
+/// A screening interview as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Screening {
+    /// Its id.
+    pub id: uuid::Uuid,
+    /// The volunteer.
+    pub volunteer_id: crate::ids::VolunteerId,
+    /// When it was held.
+    pub held_at: chrono::DateTime<chrono::Utc>,
+    /// How.
+    pub channel: ScreeningChannel,
+    /// Who held it.
+    pub interviewer_id: crate::ids::StaffUserId,
+    /// Interests found in the conversation.
+    pub interests_mapped: Vec<String>,
+    /// The assessment.
+    pub assessment: ScreeningAssessment,
+    /// Notes.
+    pub notes: Option<String>,
+    /// When it was recorded.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A reference check as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReferenceCheck {
+    /// Its id.
+    pub id: uuid::Uuid,
+    /// The volunteer.
+    pub volunteer_id: crate::ids::VolunteerId,
+    /// Who the reference is.
+    pub referee_name: String,
+    /// How the reference knows the volunteer.
+    pub relation: String,
+    /// When the reference was contacted.
+    pub contacted_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// The outcome; `None` while pending.
+    pub outcome: Option<ReferenceOutcome>,
+    /// Notes.
+    pub notes: Option<String>,
+    /// Optimistic-concurrency version.
+    pub version: i32,
+    /// When it was recorded.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    /// When it last changed.
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A signed declaration as stored, with whether its document version is still the current one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Declaration {
+    /// Its id.
+    pub id: uuid::Uuid,
+    /// The volunteer.
+    pub volunteer_id: crate::ids::VolunteerId,
+    /// Which document.
+    pub kind: DeclarationKind,
+    /// The version signed.
+    pub document_version: String,
+    /// When it was signed.
+    pub signed_on: chrono::NaiveDate,
+    /// The coordinator who recorded (for the agreement: reviewed) it.
+    pub recorded_by: crate::ids::StaffUserId,
+    /// Whether a newer version has been published since: the volunteer must sign again.
+    pub needs_renewal: bool,
+    /// When it was recorded.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// A document version a municipality has published.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PublishedDocument {
+    /// Its id.
+    pub id: uuid::Uuid,
+    /// The municipality.
+    pub municipality_id: crate::ids::MunicipalityId,
+    /// Which document.
+    pub kind: DeclarationKind,
+    /// The version label.
+    pub version_label: String,
+    /// From when it applies.
+    pub published_on: chrono::NaiveDate,
+    /// When it was recorded.
+    pub created_at: chrono::DateTime<chrono::Utc>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_newer_published_version_makes_older_signatures_stale() {
+        assert!(declaration_is_current("2025-1", None));
+        assert!(declaration_is_current("2026-1", Some("2026-1")));
+        assert!(!declaration_is_current("2025-1", Some("2026-1")));
+    }
+
+    #[test]
+    fn references_are_complete_when_every_check_has_an_outcome() {
+        assert!(!references_complete(&[]));
+        assert!(!references_complete(&[
+            Some(ReferenceOutcome::Satisfactory),
+            None
+        ]));
+        assert!(references_complete(&[Some(ReferenceOutcome::Unreachable)]));
+    }
+}

@@ -1,0 +1,4 @@
+DROP TABLE declarations;
+DROP TABLE reference_checks;
+DROP TABLE screenings;
+DROP TABLE municipality_documents;

@@ -1,0 +1,573 @@
+use reqwest::Method;
+use samspill_tests::{TestApp, error_fields, expect_problem, expect_status, id_of, send};
+use serde_json::{Value, json};
+
+struct Setup {
+    municipality: String,
+    unit: String,
+    contact: String,
+    contact_token: String,
+    coordinator: String,
+}
+
+async fn setup(app: &TestApp, code: &str) -> Setup {
+    let municipality = app.create_municipality(code).await;
+    let unit = app.unit(&municipality, "Solsiden sykehjem").await;
+    let (_, coordinator) = app.user(Some(&municipality), "coordinator").await;
+    let (contact_account, contact_token) = app.user(Some(&municipality), "contact_person").await;
+    let contact = expect_status(
+        app.post(
+            "/api/v1/contact-persons",
+            &coordinator,
+            &json!({"kind": "staff", "name": "Randi", "staff_user_id": contact_account}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    Setup {
+        municipality,
+        unit,
+        contact: id_of(&contact),
+        contact_token,
+        coordinator,
+    }
+}
+
+async fn volunteer(app: &TestApp, token: &str, body: Value) -> Value {
+    expect_status(app.post("/api/v1/volunteers", token, &body).await, 201).await
+}
+
+async fn transition(app: &TestApp, token: &str, id: &str, to: &str) -> reqwest::Response {
+    app.post(
+        &format!("/api/v1/volunteers/{id}/transitions"),
+        token,
+        &json!({"to": to, "reason": format!("to {to}")}),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_volunteer_walks_from_registration_to_approval_and_each_gap_is_named() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app, "0301").await;
+    let v = volunteer(
+        &app,
+        &s.coordinator,
+        json!({"given_name": "Ingrid", "family_name": "Berg", "phone": "912 34 567", "languages": ["NO", "en", "no"],
+               "activity_kinds": ["companionship"], "availability": ["thursday:evening", "monday:morning"], "commitment": "regular"}),
+    )
+    .await;
+    assert_eq!(v["status"], "registered");
+    assert_eq!(v["phone"], "+4791234567");
+    assert_eq!(v["languages"], json!(["no", "en"]));
+    assert_eq!(
+        v["availability"],
+        json!(["monday:morning", "thursday:evening"])
+    );
+    let id = id_of(&v);
+
+    // Straight to approval is not a step of the lifecycle.
+    let skip = expect_problem(transition(&app, &s.coordinator, &id, "approved").await, 409).await;
+    assert_eq!(error_fields(&skip), ["to"]);
+    expect_status(
+        transition(&app, &s.coordinator, &id, "in_screening").await,
+        200,
+    )
+    .await;
+
+    let refused =
+        expect_problem(transition(&app, &s.coordinator, &id, "approved").await, 409).await;
+    assert_eq!(
+        refused["missing"],
+        json!([
+            "suitable_screening",
+            "confidentiality_declaration",
+            "privacy_guidelines",
+            "volunteer_agreement",
+            "contact_person",
+            "home_unit"
+        ])
+    );
+
+    let screening = app
+        .post(&format!("/api/v1/volunteers/{id}/screenings"), &s.coordinator,
+              &json!({"held_at": "2026-01-10T10:00:00Z", "channel": "phone", "assessment": "suitable", "interests_mapped": ["sang"]}))
+        .await;
+    expect_status(screening, 201).await;
+    for kind in ["confidentiality", "privacy_guidelines"] {
+        let declared = app
+            .post(
+                &format!("/api/v1/volunteers/{id}/declarations"),
+                &s.coordinator,
+                &json!({"kind": kind, "document_version": "2026-1", "signed_on": "2026-01-12"}),
+            )
+            .await;
+        expect_status(declared, 201).await;
+    }
+    expect_status(
+        app.patch(
+            &format!("/api/v1/volunteers/{id}"),
+            &s.coordinator,
+            &json!({"references_needed": true, "home_unit_id": s.unit}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let refused =
+        expect_problem(transition(&app, &s.coordinator, &id, "approved").await, 409).await;
+    assert_eq!(
+        refused["missing"],
+        json!(["volunteer_agreement", "reference_checks", "contact_person"])
+    );
+
+    let agreement = app
+        .post(&format!("/api/v1/volunteers/{id}/declarations"), &s.coordinator, &json!({"kind": "volunteer_agreement", "document_version": "2026-1", "signed_on": "2026-01-12"}))
+        .await;
+    expect_status(agreement, 201).await;
+    let check = expect_status(
+        app.post(
+            &format!("/api/v1/volunteers/{id}/reference-checks"),
+            &s.coordinator,
+            &json!({"referee_name": "Per Olsen", "relation": "former employer"}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let refused =
+        expect_problem(transition(&app, &s.coordinator, &id, "approved").await, 409).await;
+    assert_eq!(
+        refused["missing"],
+        json!(["reference_checks", "contact_person"])
+    );
+    let done = app
+        .patch(
+            &format!("/api/v1/volunteers/{id}/reference-checks/{}", id_of(&check)),
+            &s.coordinator,
+            &json!({"outcome": "satisfactory"}),
+        )
+        .await;
+    assert_eq!(expect_status(done, 200).await["outcome"], "satisfactory");
+    expect_status(
+        app.patch(
+            &format!("/api/v1/volunteers/{id}"),
+            &s.coordinator,
+            &json!({"contact_person_id": s.contact}),
+        )
+        .await,
+        200,
+    )
+    .await;
+
+    let approved =
+        expect_status(transition(&app, &s.coordinator, &id, "approved").await, 200).await;
+    assert_eq!(approved["status"], "approved");
+    expect_status(transition(&app, &s.coordinator, &id, "paused").await, 200).await;
+
+    // A new confidentiality declaration version: resuming needs a new signature.
+    let published = app
+        .post(
+            &format!("/api/v1/municipalities/{}/documents", s.municipality),
+            &s.coordinator,
+            &json!({"kind": "confidentiality", "version_label": "2026-2"}),
+        )
+        .await;
+    expect_status(published, 201).await;
+    let declarations = expect_status(
+        app.get(
+            &format!("/api/v1/volunteers/{id}/declarations"),
+            &s.coordinator,
+        )
+        .await,
+        200,
+    )
+    .await;
+    let stale: Vec<&Value> = declarations
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|d| d["needs_renewal"] == true)
+        .collect();
+    assert_eq!(stale.len(), 1);
+    assert_eq!(stale[0]["kind"], "confidentiality");
+    let refused =
+        expect_problem(transition(&app, &s.coordinator, &id, "approved").await, 409).await;
+    assert_eq!(refused["missing"], json!(["confidentiality_declaration"]));
+    let renewed = app
+        .post(&format!("/api/v1/volunteers/{id}/declarations"), &s.coordinator, &json!({"kind": "confidentiality", "document_version": "2026-2", "signed_on": "2026-02-01"}))
+        .await;
+    expect_status(renewed, 201).await;
+    expect_status(transition(&app, &s.coordinator, &id, "approved").await, 200).await;
+
+    let history = expect_status(
+        app.get(&format!("/api/v1/volunteers/{id}/history"), &s.coordinator)
+            .await,
+        200,
+    )
+    .await;
+    let steps: Vec<(Value, Value)> = history
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|h| (h["from_status"].clone(), h["to_status"].clone()))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            (json!("registered"), json!("in_screening")),
+            (json!("in_screening"), json!("approved")),
+            (json!("approved"), json!("paused")),
+            (json!("paused"), json!("approved")),
+        ]
+    );
+    assert!(history[0]["changed_by"].is_string());
+    assert_eq!(history[0]["reason"], "to in_screening");
+
+    // The assigned contact person reads the volunteer and the history, without coordinator notes.
+    expect_status(
+        app.get(
+            &format!("/api/v1/volunteers/{id}/history"),
+            &s.contact_token,
+        )
+        .await,
+        200,
+    )
+    .await;
+    let seen = expect_status(
+        app.get(&format!("/api/v1/volunteers/{id}"), &s.contact_token)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(seen["status"], "approved");
+}
+
+#[tokio::test]
+async fn rejection_and_withdrawal_end_the_lifecycle() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app, "4601").await;
+    let id = id_of(
+        &volunteer(
+            &app,
+            &s.coordinator,
+            json!({"given_name": "A", "family_name": "B", "email": "a@b.no"}),
+        )
+        .await,
+    );
+    expect_status(transition(&app, &s.coordinator, &id, "rejected").await, 200).await;
+    expect_problem(
+        transition(&app, &s.coordinator, &id, "in_screening").await,
+        409,
+    )
+    .await;
+    expect_problem(transition(&app, &s.coordinator, &id, "rejected").await, 409).await;
+    expect_status(
+        transition(&app, &s.coordinator, &id, "withdrawn").await,
+        200,
+    )
+    .await;
+    let empty = app
+        .post(
+            &format!("/api/v1/volunteers/{id}/transitions"),
+            &s.coordinator,
+            &json!({"to": "withdrawn", "reason": "  "}),
+        )
+        .await;
+    assert_eq!(error_fields(&expect_problem(empty, 422).await), ["reason"]);
+    let stale = send(
+        app.request(
+            Method::POST,
+            &format!("/api/v1/volunteers/{id}/transitions"),
+            Some(&s.coordinator),
+        )
+        .header("if-match", "\"1\"")
+        .json(&json!({"to": "rejected", "reason": "x"})),
+    )
+    .await;
+    expect_problem(stale, 412).await;
+}
+
+#[tokio::test]
+async fn volunteer_fields_are_validated_and_references_stay_in_the_municipality() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app, "5001").await;
+    let other = app.create_municipality("5006").await;
+    let foreign_unit = app.unit(&other, "Annen kommune").await;
+    let bad = app
+        .post(
+            "/api/v1/volunteers",
+            &s.coordinator,
+            &json!({"given_name": "", "family_name": "B", "email": "not-mail", "phone": "12", "birth_year": 2024,
+                    "languages": ["norsk"], "availability": ["someday:morning"], "postal_code": "12a4", "activity_kinds": ["Personal Care"]}),
+        )
+        .await;
+    assert_eq!(
+        error_fields(&expect_problem(bad, 422).await),
+        [
+            "given_name",
+            "email",
+            "phone",
+            "postal_code",
+            "birth_year",
+            "languages[0]",
+            "activity_kinds[0]",
+            "availability[0]"
+        ]
+    );
+    let unreachable = app
+        .post(
+            "/api/v1/volunteers",
+            &s.coordinator,
+            &json!({"given_name": "A", "family_name": "B"}),
+        )
+        .await;
+    assert_eq!(
+        error_fields(&expect_problem(unreachable, 422).await),
+        ["email"]
+    );
+    let foreign = app
+        .post("/api/v1/volunteers", &s.coordinator, &json!({"given_name": "A", "family_name": "B", "email": "a@b.no", "home_unit_id": foreign_unit}))
+        .await;
+    assert_eq!(
+        error_fields(&expect_problem(foreign, 422).await),
+        ["home_unit_id"]
+    );
+    let v = volunteer(&app, &s.coordinator, json!({"given_name": "A", "family_name": "B", "email": "a@b.no", "notes": "Ringes etter kl 16"})).await;
+    assert_eq!(v["possible_duplicate"], false);
+    assert_eq!(v["notes"], "Ringes etter kl 16");
+    let twin = volunteer(
+        &app,
+        &s.coordinator,
+        json!({"given_name": "A2", "family_name": "B", "email": "A@B.no"}),
+    )
+    .await;
+    assert_eq!(twin["possible_duplicate"], true);
+    let cleared = expect_status(
+        app.patch(
+            &format!("/api/v1/volunteers/{}", id_of(&v)),
+            &s.coordinator,
+            &json!({"notes": null, "phone": "+45 12 34 56 78"}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(cleared["notes"], Value::Null);
+    assert_eq!(cleared["phone"], "+4512345678");
+    let no_contact = app
+        .patch(
+            &format!("/api/v1/volunteers/{}", id_of(&v)),
+            &s.coordinator,
+            &json!({"email": null, "phone": null}),
+        )
+        .await;
+    assert_eq!(
+        error_fields(&expect_problem(no_contact, 422).await),
+        ["email"]
+    );
+}
+
+#[tokio::test]
+async fn lists_filter_and_search_and_contact_persons_see_only_their_volunteers() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app, "1103").await;
+    let mine = volunteer(
+        &app,
+        &s.coordinator,
+        json!({"given_name": "Kari", "family_name": "Nordmann", "email": "kari@example.no", "contact_person_id": s.contact,
+               "home_unit_id": s.unit, "activity_kinds": ["escort"], "notes": "Hemmelig"}),
+    )
+    .await;
+    let other = volunteer(
+        &app,
+        &s.coordinator,
+        json!({"given_name": "Ola", "family_name": "Hansen", "phone": "48 00 00 00"}),
+    )
+    .await;
+    let ids = |list: &Value| -> Vec<String> {
+        list["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|v| v["id"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    let list = |query: &str| {
+        let path = format!("/api/v1/volunteers?{query}");
+        let token = s.coordinator.clone();
+        let app = &app;
+        async move { app.get(&path, &token).await }
+    };
+    assert_eq!(
+        ids(&expect_status(list("q=nordM").await, 200).await),
+        [id_of(&mine)]
+    );
+    assert_eq!(
+        ids(&expect_status(list("q=4800").await, 200).await),
+        [id_of(&other)]
+    );
+    assert_eq!(
+        ids(&expect_status(list("q=%25").await, 200).await),
+        Vec::<String>::new(),
+        "wildcards are literal"
+    );
+    assert_eq!(
+        ids(&expect_status(list("activity_kind=escort").await, 200).await),
+        [id_of(&mine)]
+    );
+    assert_eq!(
+        ids(&expect_status(list(&format!("home_unit_id={}", s.unit)).await, 200).await),
+        [id_of(&mine)]
+    );
+    assert_eq!(
+        ids(&expect_status(list(&format!("contact_person_id={}", s.contact)).await, 200).await),
+        [id_of(&mine)]
+    );
+    assert_eq!(
+        ids(&expect_status(list("status=registered").await, 200).await).len(),
+        2
+    );
+    assert!(ids(&expect_status(list("status=approved").await, 200).await).is_empty());
+    expect_problem(list("status=sleeping").await, 400).await;
+
+    let seen = expect_status(app.get("/api/v1/volunteers", &s.contact_token).await, 200).await;
+    assert_eq!(ids(&seen), [id_of(&mine)]);
+    assert_eq!(
+        seen["items"][0]["notes"],
+        Value::Null,
+        "notes are for coordinators"
+    );
+    expect_problem(
+        app.get(
+            &format!("/api/v1/volunteers/{}", id_of(&other)),
+            &s.contact_token,
+        )
+        .await,
+        404,
+    )
+    .await;
+    expect_problem(
+        app.post(
+            "/api/v1/volunteers",
+            &s.contact_token,
+            &json!({"given_name": "X", "family_name": "Y", "email": "x@y.no"}),
+        )
+        .await,
+        403,
+    )
+    .await;
+    expect_problem(
+        transition(&app, &s.contact_token, &id_of(&mine), "in_screening").await,
+        403,
+    )
+    .await;
+    expect_problem(
+        app.get(
+            &format!("/api/v1/volunteers/{}/screenings", id_of(&mine)),
+            &s.contact_token,
+        )
+        .await,
+        403,
+    )
+    .await;
+    let (_, volunteer_token) = app.user(Some(&s.municipality), "volunteer").await;
+    expect_problem(app.get("/api/v1/volunteers", &volunteer_token).await, 403).await;
+}
+
+#[tokio::test]
+async fn another_municipalitys_volunteers_are_404_everywhere() {
+    let app = TestApp::spawn().await;
+    let oslo = setup(&app, "0301").await;
+    let bergen = setup(&app, "4601").await;
+    let theirs = id_of(
+        &volunteer(
+            &app,
+            &bergen.coordinator,
+            json!({"given_name": "B", "family_name": "B", "email": "b@b.no"}),
+        )
+        .await,
+    );
+    let token = &oslo.coordinator;
+    for path in [
+        "",
+        "/history",
+        "/screenings",
+        "/reference-checks",
+        "/declarations",
+    ] {
+        expect_problem(
+            app.get(&format!("/api/v1/volunteers/{theirs}{path}"), token)
+                .await,
+            404,
+        )
+        .await;
+    }
+    expect_problem(
+        app.patch(
+            &format!("/api/v1/volunteers/{theirs}"),
+            token,
+            &json!({"given_name": "X"}),
+        )
+        .await,
+        404,
+    )
+    .await;
+    expect_problem(transition(&app, token, &theirs, "in_screening").await, 404).await;
+    let screening =
+        json!({"held_at": "2026-01-10T10:00:00Z", "channel": "phone", "assessment": "suitable"});
+    expect_problem(
+        app.post(
+            &format!("/api/v1/volunteers/{theirs}/screenings"),
+            token,
+            &screening,
+        )
+        .await,
+        404,
+    )
+    .await;
+    let declaration =
+        json!({"kind": "confidentiality", "document_version": "1", "signed_on": "2026-01-01"});
+    expect_problem(
+        app.post(
+            &format!("/api/v1/volunteers/{theirs}/declarations"),
+            token,
+            &declaration,
+        )
+        .await,
+        404,
+    )
+    .await;
+    let reference = json!({"referee_name": "X", "relation": "Y"});
+    expect_problem(
+        app.post(
+            &format!("/api/v1/volunteers/{theirs}/reference-checks"),
+            token,
+            &reference,
+        )
+        .await,
+        404,
+    )
+    .await;
+    let document = json!({"kind": "confidentiality", "version_label": "x"});
+    expect_problem(
+        app.post(
+            &format!("/api/v1/municipalities/{}/documents", bergen.municipality),
+            token,
+            &document,
+        )
+        .await,
+        404,
+    )
+    .await;
+    let listed = expect_status(app.get("/api/v1/volunteers", token).await, 200).await;
+    assert_eq!(listed["items"].as_array().map(Vec::len), Some(0));
+    let into_other = app
+        .post("/api/v1/volunteers", token, &json!({"municipality_id": bergen.municipality, "given_name": "A", "family_name": "B", "email": "a@b.no"}))
+        .await;
+    assert_eq!(
+        error_fields(&expect_problem(into_other, 422).await),
+        ["municipality_id"]
+    );
+}
