@@ -334,6 +334,14 @@ fn duplicate_message(constraint: &str) -> (&'static str, &'static str) {
         "units_municipality_name_key" => ("name", "the municipality has a unit with this name"),
         "staff_users_email_key" => ("email", "an account with this email exists"),
         "service_accounts_client_id_key" => ("client_id", "this client id is taken"),
+        "volunteers_staff_user_key" => (
+            "staff_user_id",
+            "this account is linked to another volunteer",
+        ),
+        "contact_persons_staff_user_key" => (
+            "staff_user_id",
+            "this account is linked to another contact person",
+        ),
         _ => ("", "conflicts with an existing record"),
     }
 }

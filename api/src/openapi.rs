@@ -19,6 +19,7 @@ use utoipa::{
 pub const PUBLIC_OPERATIONS: &[&str] = &[
     "issue_token",
     "revoke_token",
+    "create_registration",
     "get_live",
     "get_ready",
     "get_metrics",
@@ -46,6 +47,7 @@ pub const PUBLIC_OPERATIONS: &[&str] = &[
         (name = "users", description = "Staff user accounts and their roles."),
         (name = "service-accounts", description = "Machine clients of municipal systems (read-only scopes)."),
         (name = "contact-persons", description = "Contact persons (kontaktpersoner) of volunteers and groups."),
+        (name = "registrations", description = "Public self-registration of people who offer to volunteer."),
         (name = "volunteers", description = "Volunteers (frivillige) and their vetting lifecycle."),
         (name = "vetting", description = "Screening interviews, reference checks, declarations and the document versions they refer to."),
         (name = "operations", description = "Health checks and metrics."),

@@ -129,6 +129,16 @@ pub fn find(
         .try_into()
 }
 
+/// The municipality with this official code, whoever asks: public self-registration names a
+/// municipality by its code (four digits in Norway, three in Denmark, so the code alone is unique).
+pub fn find_by_code(conn: &mut PgConnection, code: &str) -> Result<Municipality, RepoError> {
+    m::municipalities
+        .filter(m::code.eq(code))
+        .select(MunicipalityRow::as_select())
+        .first(conn)?
+        .try_into()
+}
+
 /// A page of the municipalities the scope sees, in id order.
 pub fn list(
     conn: &mut PgConnection,

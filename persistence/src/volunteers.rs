@@ -147,6 +147,8 @@ pub struct VolunteerFields {
     pub notes: Option<String>,
     /// Whether references are needed before approval.
     pub references_needed: bool,
+    /// The volunteer's own login (a `volunteer` account of the municipality).
+    pub staff_user_id: Option<StaffUserId>,
 }
 
 impl VolunteerFields {
@@ -170,6 +172,7 @@ impl VolunteerFields {
             contact_person_id: volunteer.contact_person_id,
             notes: volunteer.notes.clone(),
             references_needed: volunteer.references_needed,
+            staff_user_id: volunteer.staff_user_id,
         }
     }
 }
@@ -194,6 +197,7 @@ struct FieldsRow {
     contact_person_id: Option<Uuid>,
     notes: Option<String>,
     references_needed: bool,
+    staff_user_id: Option<Uuid>,
 }
 
 impl From<&VolunteerFields> for FieldsRow {
@@ -224,6 +228,7 @@ impl From<&VolunteerFields> for FieldsRow {
             contact_person_id: f.contact_person_id.map(ContactPersonId::into_uuid),
             notes: f.notes.clone(),
             references_needed: f.references_needed,
+            staff_user_id: f.staff_user_id.map(StaffUserId::into_uuid),
         }
     }
 }
@@ -235,6 +240,8 @@ pub enum Audience {
     Everyone,
     /// A contact person: the volunteers whose contact person is linked to this account.
     AssignedTo(StaffUserId),
+    /// A volunteer: their own record, linked to this account.
+    Own(StaffUserId),
 }
 
 /// Filters for listing volunteers.
@@ -265,6 +272,9 @@ fn visible(
         };
     match audience {
         Audience::Everyone => tenant,
+        Audience::Own(account) => {
+            Box::new(tenant.and(v::staff_user_id.eq(account.into_uuid()).assume_not_null()))
+        }
         Audience::AssignedTo(account) => Box::new(
             tenant.and(
                 v::contact_person_id
@@ -370,6 +380,19 @@ pub fn find(
     v::volunteers
         .filter(visible(scope, audience))
         .filter(v::id.eq(id.into_uuid()))
+        .select(VolunteerRow::as_select())
+        .first(conn)?
+        .try_into()
+}
+
+/// The one volunteer an `Audience::Own` sees.
+pub fn find_own(
+    conn: &mut PgConnection,
+    scope: TenantScope,
+    audience: Audience,
+) -> Result<Volunteer, RepoError> {
+    v::volunteers
+        .filter(visible(scope, audience))
         .select(VolunteerRow::as_select())
         .first(conn)?
         .try_into()

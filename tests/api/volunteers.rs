@@ -571,3 +571,134 @@ async fn another_municipalitys_volunteers_are_404_everywhere() {
         ["municipality_id"]
     );
 }
+
+#[tokio::test]
+async fn anyone_can_register_and_the_answer_never_reveals_who_is_known() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app, "3005").await;
+    let register = |body: Value| {
+        send(
+            app.request(Method::POST, "/api/v1/registrations", None)
+                .json(&body),
+        )
+    };
+    let body = json!({"municipality_code": "3005", "given_name": "Siri", "family_name": "Lie", "email": "siri@example.no",
+                      "activity_kinds": ["cultural_event"], "privacy_notice_accepted": true, "privacy_notice_version": "2026-1"});
+    let first = expect_status(register(body.clone()).await, 202).await;
+    let again = expect_status(register(body.clone()).await, 202).await;
+    assert_eq!(first, json!({"status": "received"}));
+    assert_eq!(first, again);
+
+    let mut unknown = body.clone();
+    unknown["municipality_code"] = json!("9998");
+    assert_eq!(
+        error_fields(&expect_problem(register(unknown).await, 422).await),
+        ["municipality_code"]
+    );
+    let mut unaccepted = body.clone();
+    unaccepted["privacy_notice_accepted"] = json!(false);
+    assert_eq!(
+        error_fields(&expect_problem(register(unaccepted).await, 422).await),
+        ["privacy_notice_accepted"]
+    );
+    let mut smuggled = body.clone();
+    smuggled["notes"] = json!("I am approved");
+    assert_eq!(
+        error_fields(&expect_problem(register(smuggled).await, 422).await),
+        ["notes"]
+    );
+
+    let queue = expect_status(
+        app.get("/api/v1/volunteers?status=registered", &s.coordinator)
+            .await,
+        200,
+    )
+    .await;
+    let items = queue["items"].as_array().cloned().unwrap_or_default();
+    assert_eq!(items.len(), 2);
+    assert!(
+        items
+            .iter()
+            .all(|v| v["source"] == "self_registration" && v["privacy_notice_version"] == "2026-1")
+    );
+    assert_eq!(items[0]["possible_duplicate"], false);
+    assert_eq!(items[1]["possible_duplicate"], true);
+}
+
+#[tokio::test]
+async fn registrations_are_rate_limited() {
+    let app = TestApp::spawn_with(|c| {
+        c.rate_limit_per_minute = 6;
+        c.rate_limit_burst = 2;
+    })
+    .await;
+    let mut statuses = Vec::new();
+    for _ in 0..3 {
+        let response = send(
+            app.request(Method::POST, "/api/v1/registrations", None)
+                .json(&json!({})),
+        )
+        .await;
+        statuses.push(response.status().as_u16());
+    }
+    assert_eq!(statuses, [422, 422, 429]);
+}
+
+#[tokio::test]
+async fn a_volunteer_reads_their_record_and_changes_only_contact_details_and_availability() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app, "1804").await;
+    let record = volunteer(&app, &s.coordinator, json!({"given_name": "Tor", "family_name": "Moe", "email": "tor@example.no", "notes": "intern"})).await;
+    let (account, token) = app.user(Some(&s.municipality), "volunteer").await;
+    expect_problem(app.get("/api/v1/me/volunteer", &token).await, 404).await;
+    let path = format!("/api/v1/volunteers/{}", id_of(&record));
+    let (contact_account, _) = app.user(Some(&s.municipality), "contact_person").await;
+    let wrong = app
+        .patch(
+            &path,
+            &s.coordinator,
+            &json!({"staff_user_id": contact_account}),
+        )
+        .await;
+    assert_eq!(
+        error_fields(&expect_problem(wrong, 422).await),
+        ["staff_user_id"]
+    );
+    expect_status(
+        app.patch(&path, &s.coordinator, &json!({"staff_user_id": account}))
+            .await,
+        200,
+    )
+    .await;
+
+    let mine = expect_status(app.get("/api/v1/me/volunteer", &token).await, 200).await;
+    assert_eq!(mine["id"], record["id"]);
+    assert_eq!(mine["notes"], Value::Null);
+    let changed = expect_status(
+        app.patch(
+            "/api/v1/me/volunteer",
+            &token,
+            &json!({"phone": "99 88 77 66", "availability": ["sunday:afternoon"]}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(changed["phone"], "+4799887766");
+    assert_eq!(changed["availability"], json!(["sunday:afternoon"]));
+    let name = app
+        .patch(
+            "/api/v1/me/volunteer",
+            &token,
+            &json!({"given_name": "Thor"}),
+        )
+        .await;
+    assert_eq!(
+        error_fields(&expect_problem(name, 422).await),
+        ["given_name"]
+    );
+    let stored = expect_status(app.get(&path, &s.coordinator).await, 200).await;
+    assert_eq!(stored["given_name"], "Tor");
+    assert_eq!(stored["notes"], "intern");
+    expect_problem(app.get("/api/v1/me/volunteer", &s.coordinator).await, 403).await;
+}

@@ -1,5 +1,6 @@
 //! The caller's own account.
 
+use super::volunteers::{VolunteerChange, VolunteerView, apply_change};
 use crate::{
     auth::{Principal, StaffCaller, password},
     error::{ApiError, FieldError},
@@ -7,13 +8,17 @@ use crate::{
     openapi::schemas::{RoleSchema, ServiceScopeSchema},
     state::AppState,
 };
-use actix_web::{HttpResponse, get, post, web};
+use crate::{etag::json_with_etag, extract::IfMatch};
+use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use samspill_domain::{
     auth::{ServiceScope, TenantScope},
     user::{Role, check_password_policy},
 };
-use samspill_persistence::{service_accounts, users};
+use samspill_persistence::{
+    municipalities, service_accounts, users,
+    volunteers::{self, Audience, VolunteerFields},
+};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -159,6 +164,115 @@ pub async fn change_my_password(
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
+}
+
+/// A volunteer's own change: contact details and availability only.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OwnVolunteerChange {
+    /// Email, or `null`.
+    #[serde(default, deserialize_with = "super::double_option")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub email: Option<Option<String>>,
+    /// Phone, or `null`.
+    #[serde(default, deserialize_with = "super::double_option")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub phone: Option<Option<String>>,
+    /// Street address, or `null`.
+    #[serde(default, deserialize_with = "super::double_option")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub street_address: Option<Option<String>>,
+    /// Postal code, or `null`.
+    #[serde(default, deserialize_with = "super::double_option")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub postal_code: Option<Option<String>>,
+    /// Town, or `null`.
+    #[serde(default, deserialize_with = "super::double_option")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub city: Option<Option<String>>,
+    /// Availability as `weekday:part_of_day` (replaces the list).
+    pub availability: Option<Vec<String>>,
+}
+
+fn own_volunteer(caller: &StaffCaller) -> Result<Audience, ApiError> {
+    if caller.role == Role::Volunteer {
+        Ok(Audience::Own(caller.id))
+    } else {
+        Err(ApiError::forbidden(
+            "Only volunteer accounts have a volunteer record of their own.",
+        ))
+    }
+}
+
+/// The caller's own volunteer record (volunteer accounts linked to a record by a coordinator).
+#[utoipa::path(tag = "me", responses((status = 200, description = "The record.", body = VolunteerView,
+    headers(("ETag" = String, description = "The version.")))))]
+#[get("/me/volunteer")]
+pub async fn get_my_volunteer(
+    state: web::Data<AppState>,
+    caller: StaffCaller,
+) -> Result<HttpResponse, ApiError> {
+    let audience = own_volunteer(&caller)?;
+    let found = state
+        .db(move |conn| Ok(volunteers::find_own(conn, caller.scope(), audience)?))
+        .await?;
+    let version = found.version;
+    Ok(json_with_etag(
+        HttpResponse::Ok(),
+        version,
+        &VolunteerView::for_role(found, caller.role),
+    ))
+}
+
+/// Changes the caller's own contact details and availability; nothing else.
+#[utoipa::path(
+    tag = "me",
+    params(("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if it has changed since.")),
+    request_body = OwnVolunteerChange,
+    responses((status = 200, description = "The changed record.", body = VolunteerView,
+        headers(("ETag" = String, description = "The new version."))))
+)]
+#[patch("/me/volunteer")]
+pub async fn update_my_volunteer(
+    state: web::Data<AppState>,
+    caller: StaffCaller,
+    IfMatch(expected): IfMatch,
+    Json(body): Json<OwnVolunteerChange>,
+) -> Result<HttpResponse, ApiError> {
+    let audience = own_volunteer(&caller)?;
+    let change = VolunteerChange {
+        email: body.email,
+        phone: body.phone,
+        street_address: body.street_address,
+        postal_code: body.postal_code,
+        city: body.city,
+        availability: body.availability,
+        ..VolunteerChange::default()
+    };
+    let updated = state
+        .db(move |conn| {
+            let own = volunteers::find_own(conn, caller.scope(), audience)?;
+            volunteers::update(
+                conn,
+                caller.scope(),
+                audience,
+                own.id,
+                expected,
+                |conn, current| {
+                    let country =
+                        municipalities::find(conn, caller.scope(), current.municipality_id)?
+                            .country;
+                    apply_change(VolunteerFields::of(current), change, country)
+                },
+            )
+        })
+        .await?;
+    let version = updated.version;
+    Ok(json_with_etag(
+        HttpResponse::Ok(),
+        version,
+        &VolunteerView::for_role(updated, caller.role),
+    ))
 }
 
 #[cfg(test)]

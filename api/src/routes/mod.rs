@@ -5,6 +5,7 @@ pub mod contact_persons;
 pub mod health;
 pub mod me;
 pub mod municipalities;
+pub mod registrations;
 pub mod service_accounts;
 pub mod units;
 pub mod users;
@@ -30,8 +31,15 @@ pub fn configure(rate_limit: &RateLimit) -> impl FnOnce(&mut ServiceConfig) + '_
                             .service(auth::issue_token)
                             .service(auth::revoke_token),
                     )
+                    .service(
+                        scope::scope("/registrations")
+                            .wrap(Governor::new(rate_limit))
+                            .service(registrations::create_registration),
+                    )
                     .service(me::get_me)
                     .service(me::change_my_password)
+                    .service(me::get_my_volunteer)
+                    .service(me::update_my_volunteer)
                     .service(municipalities::create_municipality)
                     .service(municipalities::list_municipalities)
                     .service(municipalities::get_municipality)

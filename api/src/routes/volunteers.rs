@@ -26,7 +26,7 @@ use samspill_domain::{
     },
 };
 use samspill_persistence::{
-    PgConnection, RepoError, municipalities,
+    PgConnection, RepoError, municipalities, users,
     volunteers::{self, Audience, VolunteerFields},
 };
 use serde::{Deserialize, Serialize};
@@ -261,6 +261,11 @@ pub struct VolunteerChange {
     pub notes: Option<Option<String>>,
     /// Whether reference checks are needed before approval.
     pub references_needed: Option<bool>,
+    /// The volunteer's own login (a `volunteer` account of the municipality), or `null` to unlink.
+    /// With it the volunteer reads and updates their record at `/api/v1/me/volunteer`.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<Uuid>, nullable)]
+    pub staff_user_id: Option<Option<Uuid>>,
 }
 
 impl From<NewVolunteer> for VolunteerChange {
@@ -283,6 +288,7 @@ impl From<NewVolunteer> for VolunteerChange {
             contact_person_id: Some(n.contact_person_id),
             notes: Some(n.notes),
             references_needed: n.references_needed,
+            staff_user_id: None,
         }
     }
 }
@@ -463,6 +469,9 @@ pub(crate) fn apply_change(
     if let Some(needed) = change.references_needed {
         fields.references_needed = needed;
     }
+    if let Some(link) = change.staff_user_id {
+        fields.staff_user_id = link.map(Into::into);
+    }
     if errors.is_empty() && fields.email.is_none() && fields.phone.is_none() {
         errors.push(FieldError::new(
             "email",
@@ -474,6 +483,26 @@ pub(crate) fn apply_change(
         Ok(fields)
     } else {
         Err(ApiError::Validation(errors))
+    }
+}
+
+/// Checks that `account` is a volunteer login of `municipality`, to be linked to a record.
+fn check_volunteer_account(
+    conn: &mut PgConnection,
+    caller: &StaffCaller,
+    municipality: samspill_domain::ids::MunicipalityId,
+    account: samspill_domain::ids::StaffUserId,
+) -> Result<(), ApiError> {
+    match users::find(conn, caller.scope(), account) {
+        Ok(user) if user.role == Role::Volunteer && user.municipality_id == Some(municipality) => {
+            Ok(())
+        }
+        Ok(_) | Err(RepoError::NotFound) => Err(ApiError::invalid(
+            "staff_user_id",
+            "not_found",
+            "no volunteer account with this id in the municipality",
+        )),
+        Err(other) => Err(other.into()),
     }
 }
 
@@ -658,7 +687,14 @@ pub async fn update_volunteer(
                 expected,
                 |conn, current| {
                     let country = country(conn, &caller, current.municipality_id)?;
-                    apply_change(VolunteerFields::of(current), body, country)
+                    let fields = apply_change(VolunteerFields::of(current), body, country)?;
+                    if let Some(account) = fields
+                        .staff_user_id
+                        .filter(|a| Some(*a) != current.staff_user_id)
+                    {
+                        check_volunteer_account(conn, &caller, current.municipality_id, account)?;
+                    }
+                    Ok(fields)
                 },
             )
         })
