@@ -1,5 +1,6 @@
 -- Volunteers (frivillige) and the history of their lifecycle.
 CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE EXTENSION IF NOT EXISTS btree_gin;
 
 CREATE TABLE volunteers (
     id                      uuid PRIMARY KEY,
@@ -30,6 +31,8 @@ CREATE TABLE volunteers (
                             CHECK (source IN ('coordinator', 'self_registration')),
     privacy_notice_version  text,
     possible_duplicate      boolean NOT NULL DEFAULT false,
+    -- Set when the person's data was erased; the row stays for the status history.
+    erased_at               timestamptz,
     version                 integer NOT NULL DEFAULT 1,
     created_at              timestamptz NOT NULL DEFAULT now(),
     updated_at              timestamptz NOT NULL DEFAULT now(),
@@ -46,7 +49,8 @@ CREATE INDEX volunteers_municipality_idx ON volunteers (municipality_id, id);
 CREATE INDEX volunteers_status_idx ON volunteers (municipality_id, status, id);
 CREATE INDEX volunteers_home_unit_idx ON volunteers (home_unit_id, id) WHERE home_unit_id IS NOT NULL;
 CREATE INDEX volunteers_contact_person_idx ON volunteers (contact_person_id, id) WHERE contact_person_id IS NOT NULL;
-CREATE INDEX volunteers_activity_kinds_idx ON volunteers USING gin (activity_kinds);
+-- A rare activity kind must not mean scanning the whole municipality: both in one GIN index.
+CREATE INDEX volunteers_activity_kinds_idx ON volunteers USING gin (municipality_id, activity_kinds);
 CREATE INDEX volunteers_email_idx ON volunteers (municipality_id, email) WHERE email IS NOT NULL;
 CREATE INDEX volunteers_phone_idx ON volunteers (municipality_id, phone) WHERE phone IS NOT NULL;
 -- Free-text search on name, email and phone.

@@ -180,6 +180,7 @@ diesel::table! {
         source -> Text,
         privacy_notice_version -> Nullable<Text>,
         possible_duplicate -> Bool,
+        erased_at -> Nullable<Timestamptz>,
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,

@@ -261,14 +261,19 @@ pub struct VolunteerFilter {
     pub search: Option<String>,
 }
 
+/// The volunteers `scope` and `audience` may see; erased volunteers are gone for everyone.
 fn visible(
     scope: TenantScope,
     audience: Audience,
 ) -> Box<dyn BoxableExpression<volunteers::table, Pg, SqlType = Bool>> {
     let tenant: Box<dyn BoxableExpression<volunteers::table, Pg, SqlType = Bool>> =
         match scope.municipality() {
-            Some(own) => Box::new(v::municipality_id.eq(own.into_uuid())),
-            None => Box::new(true.into_sql::<Bool>()),
+            Some(own) => Box::new(
+                v::municipality_id
+                    .eq(own.into_uuid())
+                    .and(v::erased_at.is_null()),
+            ),
+            None => Box::new(v::erased_at.is_null()),
         };
     match audience {
         Audience::Everyone => tenant,
@@ -581,4 +586,70 @@ pub fn history(
         .order(h::id.asc())
         .select(StatusChange::as_select())
         .load(conn)?)
+}
+
+/// Erases a volunteer's personal data (the right to erasure): names are replaced, contact
+/// details, address, birth year, notes, languages, interests and availability removed, the
+/// login unlinked, screening notes and referees' names removed. What the municipality must be
+/// able to show stays: the status history and which declarations were signed when. The
+/// volunteer is then invisible to every list and lookup.
+pub fn erase(
+    conn: &mut PgConnection,
+    scope: TenantScope,
+    id: VolunteerId,
+    expected_version: Option<i32>,
+    actor: StaffUserId,
+) -> Result<(), RepoError> {
+    use crate::schema::{reference_checks::dsl as r, screenings::dsl as s};
+    conn.transaction(|conn| {
+        let current = locked(conn, scope, Audience::Everyone, id)?;
+        check_version(current.version, expected_version)?;
+        let erased = "(erased)";
+        let empty: Vec<Option<String>> = Vec::new();
+        let final_status = match current.status {
+            VolunteerStatus::Rejected | VolunteerStatus::Withdrawn => current.status,
+            _ => VolunteerStatus::Withdrawn,
+        };
+        diesel::insert_into(h::volunteer_status_changes)
+            .values((
+                h::id.eq(Uuid::now_v7()),
+                h::volunteer_id.eq(id.into_uuid()),
+                h::from_status.eq(current.status.as_str()),
+                h::to_status.eq(final_status.as_str()),
+                h::reason.eq("personal data erased"),
+                h::changed_by.eq(actor.into_uuid()),
+            ))
+            .execute(conn)?;
+        diesel::update(v::volunteers.filter(v::id.eq(id.into_uuid())))
+            .set((
+                v::status.eq(final_status.as_str()),
+                v::given_name.eq(erased),
+                v::family_name.eq(erased),
+                v::email.eq(None::<String>),
+                v::phone.eq(None::<String>),
+                v::street_address.eq(None::<String>),
+                v::postal_code.eq(None::<String>),
+                v::city.eq(None::<String>),
+                v::birth_year.eq(None::<i16>),
+                v::languages.eq(&empty),
+                v::interests.eq(&empty),
+                v::availability.eq(&empty),
+                v::notes.eq(None::<String>),
+                v::staff_user_id.eq(None::<Uuid>),
+                v::erased_at.eq(diesel::dsl::now),
+                v::version.eq(v::version + 1),
+            ))
+            .execute(conn)?;
+        diesel::update(s::screenings.filter(s::volunteer_id.eq(id.into_uuid())))
+            .set((s::notes.eq(None::<String>), s::interests_mapped.eq(&empty)))
+            .execute(conn)?;
+        diesel::update(r::reference_checks.filter(r::volunteer_id.eq(id.into_uuid())))
+            .set((
+                r::referee_name.eq(erased),
+                r::relation.eq(erased),
+                r::notes.eq(None::<String>),
+            ))
+            .execute(conn)?;
+        Ok(())
+    })
 }

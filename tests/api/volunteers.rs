@@ -702,3 +702,74 @@ async fn a_volunteer_reads_their_record_and_changes_only_contact_details_and_ava
     assert_eq!(stored["notes"], "intern");
     expect_problem(app.get("/api/v1/me/volunteer", &s.coordinator).await, 403).await;
 }
+
+#[tokio::test]
+async fn erasing_a_volunteer_removes_personal_data_and_keeps_the_history() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app, "3403").await;
+    let record = volunteer(&app, &s.coordinator, json!({"given_name": "Eva", "family_name": "Dahl", "email": "eva@example.no", "notes": "x"})).await;
+    let id = id_of(&record);
+    let screening = json!({"held_at": "2026-01-10T10:00:00Z", "channel": "phone", "assessment": "suitable", "notes": "private"});
+    expect_status(
+        app.post(
+            &format!("/api/v1/volunteers/{id}/screenings"),
+            &s.coordinator,
+            &screening,
+        )
+        .await,
+        201,
+    )
+    .await;
+    expect_status(
+        transition(&app, &s.coordinator, &id, "in_screening").await,
+        200,
+    )
+    .await;
+    expect_problem(
+        app.delete(&format!("/api/v1/volunteers/{id}"), &s.contact_token)
+            .await,
+        403,
+    )
+    .await;
+    expect_status(
+        app.delete(&format!("/api/v1/volunteers/{id}"), &s.coordinator)
+            .await,
+        204,
+    )
+    .await;
+    expect_problem(
+        app.get(&format!("/api/v1/volunteers/{id}"), &s.coordinator)
+            .await,
+        404,
+    )
+    .await;
+    let listed = expect_status(app.get("/api/v1/volunteers", &s.coordinator).await, 200).await;
+    assert_eq!(listed["items"].as_array().map(Vec::len), Some(0));
+
+    // What is left in the database: no personal data, the history with the erasure.
+    use diesel::{Connection, RunQueryDsl, sql_types::Text};
+    #[derive(diesel::QueryableByName)]
+    struct Left {
+        #[diesel(sql_type = Text)]
+        left: String,
+    }
+    let url = app.database_url.clone();
+    let left = tokio::task::spawn_blocking(move || {
+        let mut conn = diesel::PgConnection::establish(&url).unwrap_or_else(|e| panic!("{e}"));
+        diesel::sql_query(format!(
+            "SELECT concat_ws('|', v.given_name, v.family_name, coalesce(v.email, '-'), coalesce(v.notes, '-'), v.status, \
+             (SELECT coalesce(string_agg(coalesce(notes, '-'), ','), '') FROM screenings WHERE volunteer_id = v.id), \
+             (SELECT string_agg(to_status || ':' || reason, ',' ORDER BY id) FROM volunteer_status_changes WHERE volunteer_id = v.id)) AS left \
+             FROM volunteers v WHERE v.id = '{id}'"
+        ))
+        .get_result::<Left>(&mut conn)
+        .map(|l| l.left)
+        .unwrap_or_default()
+    })
+    .await
+    .unwrap_or_default();
+    assert_eq!(
+        left,
+        "(erased)|(erased)|-|-|withdrawn|-|in_screening:to in_screening,withdrawn:personal data erased"
+    );
+}

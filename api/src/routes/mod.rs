@@ -69,6 +69,7 @@ pub fn configure(rate_limit: &RateLimit) -> impl FnOnce(&mut ServiceConfig) + '_
                     .service(volunteers::list_volunteers)
                     .service(volunteers::get_volunteer)
                     .service(volunteers::update_volunteer)
+                    .service(volunteers::erase_volunteer)
                     .service(vetting::transition_volunteer)
                     .service(vetting::get_volunteer_history)
                     .service(vetting::create_screening)

@@ -11,7 +11,7 @@ use crate::{
     pagination::page_request,
     state::AppState,
 };
-use actix_web::{HttpResponse, get, http::header, patch, post, web};
+use actix_web::{HttpResponse, delete, get, http::header, patch, post, web};
 use chrono::{DateTime, Datelike, Utc};
 use samspill_domain::{
     ParseError,
@@ -705,4 +705,40 @@ pub async fn update_volunteer(
         version,
         &VolunteerView::for_role(updated, caller.role),
     ))
+}
+
+/// Erases a volunteer's personal data (coordinators and administrators): names, contact
+/// details, address, birth year, notes, languages, interests, availability, login link,
+/// screening notes and referees' names. The status history and the dates of signed
+/// declarations stay, as the municipality must be able to show them; the volunteer is then
+/// gone from every list and lookup (404).
+#[utoipa::path(
+    tag = "volunteers",
+    params(
+        ("id" = Uuid, Path, description = "The volunteer id."),
+        ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if it has changed since."),
+    ),
+    responses((status = 204, description = "Erased."))
+)]
+#[delete("/volunteers/{id}")]
+pub async fn erase_volunteer(
+    state: web::Data<AppState>,
+    caller: StaffCaller,
+    id: web::Path<Uuid>,
+    IfMatch(expected): IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_manager()?;
+    let id = VolunteerId::from(id.into_inner());
+    state
+        .db(move |conn| {
+            Ok(volunteers::erase(
+                conn,
+                caller.scope(),
+                id,
+                expected,
+                caller.id,
+            )?)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
