@@ -75,24 +75,47 @@ pub fn payload_error(error: &actix_web::Error, limit: usize) -> ApiError {
 
 /// Parses JSON, telling a syntax error (400) from a value of the wrong shape (422, with its path).
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    // serde_json's recursion limit stays on: deeply nested input is refused, not a stack overflow.
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
-        Ok(value) => Ok(value),
-        Err(error) => {
-            let path = error.path().to_string();
-            let inner = error.into_inner();
-            match inner.classify() {
-                serde_json::error::Category::Data => Err(ApiError::Validation(vec![data_error(
-                    &path,
-                    &inner.to_string(),
-                )])),
-                _ => Err(ApiError::BadRequest {
-                    detail: format!("The body is not valid JSON: {inner}."),
-                    errors: Vec::new(),
-                }),
+    // First into a tree (serde_json's recursion limit stays on: deep nesting is refused, not a
+    // stack overflow), so that text PostgreSQL cannot store is refused with its path.
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| ApiError::BadRequest {
+            detail: format!("The body is not valid JSON: {e}."),
+            errors: Vec::new(),
+        })?;
+    if let Some(path) = nul_path(&value, String::new()) {
+        return Err(ApiError::Validation(vec![FieldError::new(
+            path,
+            "invalid_characters",
+            "text must not contain NUL characters",
+        )]));
+    }
+    serde_path_to_error::deserialize::<_, T>(value).map_err(|error| {
+        let path = error.path().to_string();
+        ApiError::Validation(vec![data_error(&path, &error.into_inner().to_string())])
+    })
+}
+
+/// The path of the first string (or key) holding a NUL character.
+fn nul_path(value: &serde_json::Value, path: String) -> Option<String> {
+    match value {
+        serde_json::Value::String(text) => text.contains('\0').then_some(path),
+        serde_json::Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| nul_path(item, format!("{path}[{i}]"))),
+        serde_json::Value::Object(fields) => fields.iter().find_map(|(key, item)| {
+            let inner = if path.is_empty() {
+                key.clone()
+            } else {
+                format!("{path}.{key}")
+            };
+            if key.contains('\0') {
+                Some(inner)
+            } else {
+                nul_path(item, inner)
             }
-        }
+        }),
+        _ => None,
     }
 }
 
@@ -140,9 +163,21 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
     type Future = Ready<Result<Self, ApiError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let parsed = serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(
-            url::form_urlencoded::parse(req.query_string().as_bytes()),
-        ));
+        let pairs = url::form_urlencoded::parse(req.query_string().as_bytes());
+        if let Some((name, _)) = pairs
+            .clone()
+            .find(|(name, value)| name.contains('\0') || value.contains('\0'))
+        {
+            return ready(Err(ApiError::BadRequest {
+                detail: "A query parameter is not valid.".to_owned(),
+                errors: vec![FieldError::new(
+                    name.replace('\0', ""),
+                    "invalid_characters",
+                    "must not contain NUL characters",
+                )],
+            }));
+        }
+        let parsed = serde_path_to_error::deserialize(serde_urlencoded::Deserializer::new(pairs));
         ready(parsed.map(Query).map_err(|error| {
             let field = error.path().to_string();
             let message = error.into_inner().to_string();
@@ -272,6 +307,20 @@ mod tests {
             parse_json::<serde_json::Value>(deep.as_bytes()),
             Err(ApiError::BadRequest { .. })
         ));
+    }
+
+    #[test]
+    fn nul_characters_are_refused_with_their_path() {
+        let error = parse_json::<Body>(br#"{"name": "a\u0000b"}"#);
+        assert!(
+            matches!(&error, Err(ApiError::Validation(errors)) if errors[0].field == "name" && errors[0].code == "invalid_characters"),
+            "{error:?}"
+        );
+        let nested = parse_json::<serde_json::Value>(br#"{"a": [1, {"b": "\u0000"}]}"#);
+        assert!(
+            matches!(&nested, Err(ApiError::Validation(errors)) if errors[0].field == "a[1].b"),
+            "{nested:?}"
+        );
     }
 
     #[test]

@@ -286,6 +286,10 @@ async fn client_credentials_grant(
             "The client id or secret is wrong, or the account is deactivated.",
         )
     };
+    // Client ids we issue are short and printable; anything else cannot be one of ours.
+    if client_id.len() > 100 || client_id.chars().any(char::is_control) {
+        return Err(refused());
+    }
     let found = state
         .db(move |conn| Ok(service_accounts::find_for_token(conn, &client_id)?))
         .await?;
