@@ -11,7 +11,12 @@
 # Build first: cargo build -p samspill
 #
 # Knobs (environment):
-#   SCHEMATHESIS_MAX_EXAMPLES  test cases per operation and phase (default 100)
+#   SCHEMATHESIS_MAX_TIME      seconds per role (default 80): schemathesis shares this budget
+#                              among phases and operations, and repeats fuzzing and stateful
+#                              tests while time remains, so the script takes about 3 minutes
+#                              however many operations the API grows to (watch the summary's
+#                              "Tested: N" and raise it if operations go untested)
+#   SCHEMATHESIS_MAX_EXAMPLES  test cases per operation in one fuzzing round (default 100)
 #   SCHEMATHESIS_WORKERS       concurrent workers (default 2)
 #   SCHEMATHESIS_SEED          seed (default 20261123, so a CI failure can be replayed; `random`
 #                              for a new one each run, which schemathesis prints)
@@ -22,6 +27,9 @@
 # Left in target/schemathesis/: per role a JUnit report, a VCR cassette with every request and
 # response, and the server log.
 set -euo pipefail
+# The braces make bash read the whole script before running it: editing this file while a run is
+# under way (minutes) cannot derail that run.
+{
 ci_dir="$(cd "$(dirname "$0")" && pwd)"
 CI_ROOT="$(cd "${ci_dir}/.." && pwd)"
 cd "$CI_ROOT"
@@ -46,6 +54,7 @@ if [[ "$CI_PYTHON_THREAD_SAFE" != 1 && "$workers" != 1 ]]; then
   workers=1
 fi
 max_examples="${SCHEMATHESIS_MAX_EXAMPLES:-100}"
+max_time="${SCHEMATHESIS_MAX_TIME:-80}"
 roles="${SCHEMATHESIS_ROLES:-admin coordinator}"
 seed="${SCHEMATHESIS_SEED:-20261123}"
 seed_args=(--seed "$seed")
@@ -81,6 +90,7 @@ drop_database() {
 }
 
 server_pid=""
+runner_pid=""
 stop_server() {
   if [[ -n "$server_pid" ]]; then
     kill -TERM "$server_pid" 2>/dev/null || true
@@ -90,8 +100,13 @@ stop_server() {
     server_pid=""
   fi
 }
+# shellcheck disable=SC2317  # called by the EXIT trap
 cleanup() {
   local status=$?
+  if [[ -n "$runner_pid" ]]; then
+    kill -TERM "$runner_pid" 2>/dev/null || true
+    wait "$runner_pid" 2>/dev/null || true
+  fi
   stop_server
   drop_database || echo "warning: could not drop the database ${database}" >&2
   exit "$status"
@@ -166,6 +181,7 @@ for role in $roles; do
     --header "Authorization: Bearer ${token}"
     --checks "$checks"
     --max-examples "$max_examples"
+    --max-time "$max_time"
     --workers "$workers"
     --request-timeout 30
     --suppress-health-check all
@@ -176,10 +192,14 @@ for role in $roles; do
     "${seed_args[@]}")
   printf '%q ' "${command[@]}" | sed -E 's/Bearer\\ [A-Za-z0-9._-]+/Bearer\\ <token>/'
   echo
-  # schemathesis keeps a response cache in ./.schemathesis: run it inside target/.
-  if ! (cd "$report" && "${command[@]}"); then
+  # schemathesis keeps a response cache in ./.schemathesis: run it inside target/. In the
+  # background, so that an interrupt stops the run at once rather than when schemathesis ends.
+  (cd "$report" && exec "${command[@]}") &
+  runner_pid=$!
+  if ! wait "$runner_pid"; then
     failed+=("$role")
   fi
+  runner_pid=""
   kill -0 "$server_pid" 2>/dev/null || { tail -n 50 "$server_log" >&2; fail "the server died during the ${role} run"; }
   stop_server
   if grep -q 'panicked' "$server_log"; then
@@ -194,3 +214,5 @@ if ((${#failed[@]})); then
   fail "schemathesis: failures as ${failed[*]}; server logs and reports in ${out}/<role>/"
 fi
 echo "schemathesis: no failures as ${roles}"
+exit 0
+}
