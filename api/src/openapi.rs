@@ -63,20 +63,29 @@ impl Modify for SecuritySchemes {
     fn modify(&self, doc: &mut Document) {
         let components = doc.components.get_or_insert_with(Components::new);
         let token_url = "/api/v1/auth/token";
+        // Two schemes rather than two flows of one, so that Swagger UI keeps their logins apart.
         components.add_security_scheme(
-            "oauth2",
+            "oauth2_password",
             SecurityScheme::OAuth2(OAuth2::with_description(
-                [
-                    Flow::Password(Password::with_refresh_url(token_url, Scopes::new(), token_url)),
-                    Flow::ClientCredentials(ClientCredentials::new(
-                        token_url,
-                        Scopes::from_iter([
-                            ("status:read", "Read the volunteer status feed."),
-                            ("clearance:read", "Ask clearance questions."),
-                        ]),
-                    )),
-                ],
-                "Password flow for people (email and password), client credentials for service accounts.",
+                [Flow::Password(Password::with_refresh_url(
+                    token_url,
+                    Scopes::new(),
+                    token_url,
+                ))],
+                "People: your email and password (leave client id and secret empty).",
+            )),
+        );
+        components.add_security_scheme(
+            "oauth2_client_credentials",
+            SecurityScheme::OAuth2(OAuth2::with_description(
+                [Flow::ClientCredentials(ClientCredentials::new(
+                    token_url,
+                    Scopes::from_iter([
+                        ("status:read", "Read the volunteer status feed."),
+                        ("clearance:read", "Ask clearance questions."),
+                    ]),
+                ))],
+                "Service accounts of municipal systems: client id and secret.",
             )),
         );
         components.add_security_scheme(
@@ -158,6 +167,7 @@ pub fn finish(mut doc: Document) -> Document {
             crate::error::PROBLEM_JSON,
             ContentBuilder::new()
                 .schema(Some(Ref::from_schema_name("Problem")))
+                .example(Some(example_problem(status, description)))
                 .build(),
         );
         let header = match *status {
@@ -189,7 +199,8 @@ pub fn finish(mut doc: Document) -> Document {
             if !public {
                 operation.security = Some(vec![
                     SecurityRequirement::new("bearer", Vec::<String>::new()),
-                    SecurityRequirement::new("oauth2", Vec::<String>::new()),
+                    SecurityRequirement::new("oauth2_password", Vec::<String>::new()),
+                    SecurityRequirement::new("oauth2_client_credentials", Vec::<String>::new()),
                 ]);
             }
             let writes = operation.request_body.is_some();
@@ -223,6 +234,31 @@ pub fn finish(mut doc: Document) -> Document {
         }
     }
     doc
+}
+
+/// An example body for a standard error response, so that each one shows its own status.
+fn example_problem(status: &str, description: &str) -> serde_json::Value {
+    let code: u16 = status.parse().unwrap_or(500);
+    let title = actix_web::http::StatusCode::from_u16(code)
+        .ok()
+        .and_then(|s| s.canonical_reason())
+        .unwrap_or("Error");
+    let mut example = serde_json::json!({
+        "type": "about:blank",
+        "title": title,
+        "status": code,
+        "detail": description,
+        "request_id": "018f0e7e-3c1a-7cc0-9c6b-2b7f4f7c1d10",
+    });
+    if code == 422 || code == 400 {
+        example["type"] = serde_json::json!(if code == 422 {
+            "urn:samspill:problem:validation"
+        } else {
+            "urn:samspill:problem:bad-request"
+        });
+        example["errors"] = serde_json::json!([{"field": "email", "code": "invalid_email", "message": "must be an email address such as kari@example.no"}]);
+    }
+    example
 }
 
 /// Every operation of a path item, with its method name.
