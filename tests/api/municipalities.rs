@@ -156,3 +156,24 @@ async fn a_patch_that_changes_nothing_keeps_the_version() {
     .await;
     assert_eq!(same["version"], 1);
 }
+
+#[tokio::test]
+async fn bad_settings_are_a_422_even_with_a_stale_version() {
+    let app = TestApp::spawn().await;
+    let municipality = app.create_municipality("1507").await;
+    let admin = app.admin_token().await;
+    let response = samspill_tests::send(
+        app.request(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/municipalities/{municipality}"),
+            Some(&admin),
+        )
+        .header("if-match", "\"7\"")
+        .json(&json!({"settings": {"follow_up_interval_days": 8955}})),
+    )
+    .await;
+    assert_eq!(
+        error_fields(&expect_problem(response, 422).await),
+        ["settings.follow_up_interval_days"]
+    );
+}

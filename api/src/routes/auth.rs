@@ -60,6 +60,7 @@ pub struct TokenResponse {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct RevokeRequest {
     /// The refresh token to revoke; its whole family (login session) ends.
+    #[schema(min_length = 1)]
     pub token: String,
     /// `refresh_token` or `access_token`; optional.
     pub token_type_hint: Option<String>,

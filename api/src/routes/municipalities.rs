@@ -168,6 +168,7 @@ pub struct MunicipalityQuery {
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
+    #[param(min_length = 1)]
     pub cursor: Option<String>,
 }
 
@@ -301,6 +302,13 @@ pub async fn update_municipality(
         name = optional("name", body.name, |n| MunicipalityName::parse(&n));
     }
     let patch: Option<MunicipalitySettingsPatch> = body.settings.map(Into::into);
+    // Each setting's range does not depend on the others: a bad value is reported before the
+    // stored version is even compared (a 422 says more than a 412).
+    if let Some(patch) = &patch {
+        MunicipalitySettings::default()
+            .apply(patch)
+            .map_err(settings_errors)?;
+    }
     let updated = state
         .db(move |conn| {
             municipalities::update(conn, caller.scope(), id, expected, |current| {

@@ -36,6 +36,7 @@ pub struct RegistrationBody {
     /// Phone (email or phone is required).
     pub phone: Option<String>,
     /// Birth year.
+    #[schema(minimum = 1900, maximum = 2100)]
     pub birth_year: Option<i16>,
     /// Languages as ISO 639 codes.
     #[serde(default)]

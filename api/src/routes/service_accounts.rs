@@ -90,6 +90,7 @@ pub struct NewServiceAccount {
     pub name: String,
     /// What it may read; at least one.
     #[schema(value_type = Vec<ServiceScopeSchema>)]
+    #[schema(min_items = 1)]
     pub scopes: Vec<ServiceScope>,
 }
 
@@ -102,6 +103,7 @@ pub struct ServiceAccountChange {
     pub name: Option<String>,
     /// New scopes; at least one.
     #[schema(value_type = Option<Vec<ServiceScopeSchema>>)]
+    #[schema(min_items = 1)]
     pub scopes: Option<Vec<ServiceScope>>,
     /// `false` stops it from obtaining tokens.
     pub active: Option<bool>,
@@ -117,6 +119,7 @@ pub struct ServiceAccountQuery {
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
+    #[param(min_length = 1)]
     pub cursor: Option<String>,
 }
 

@@ -171,6 +171,7 @@ pub struct NewVolunteer {
     #[schema(max_length = 100)]
     pub city: Option<String>,
     /// Birth year; only the year is kept.
+    #[schema(minimum = 1900, maximum = 2100)]
     pub birth_year: Option<i16>,
     /// Languages as ISO 639 codes.
     #[serde(default)]
@@ -235,6 +236,7 @@ pub struct VolunteerChange {
     /// Birth year, or `null`.
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<i16>, nullable)]
+    #[schema(minimum = 1900, maximum = 2100)]
     pub birth_year: Option<Option<i16>>,
     /// Languages (replaces the list).
     pub languages: Option<Vec<String>>,
@@ -315,6 +317,7 @@ pub struct VolunteerQuery {
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
+    #[param(min_length = 1)]
     pub cursor: Option<String>,
 }
 
