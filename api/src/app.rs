@@ -1,5 +1,6 @@
 //! Building and running the HTTP server.
 
+use crate::telemetry::PrivacyRootSpan;
 use crate::{
     auth::tokens::TokenIssuer,
     bootstrap,
@@ -113,7 +114,7 @@ impl Application {
             ))
             .wrap(from_fn(problem_responses))
             .wrap(prometheus.clone())
-            .wrap(TracingLogger::default())
+            .wrap(TracingLogger::<PrivacyRootSpan>::new())
         })
         .listen(listener)?
         .shutdown_timeout(10);

@@ -117,7 +117,7 @@ impl Config {
             access_token_ttl: Duration::from_secs(small(
                 "SAMSPILL_ACCESS_TOKEN_TTL_SECONDS",
                 900,
-                86_400,
+                3_600,
             )?),
             refresh_token_ttl: Duration::from_secs(
                 small("SAMSPILL_REFRESH_TOKEN_TTL_DAYS", 30, 365)? * 86_400,

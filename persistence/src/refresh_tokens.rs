@@ -51,6 +51,11 @@ fn insert(
 
 /// Uses a presented token: marks it used and stores `next_hash` in the same family, all or nothing.
 /// Two requests presenting the same token at once: one rotates, the other sees reuse.
+///
+/// Locks are taken in one order everywhere: the account row (shared, so account changes and
+/// rotations serialise), then the family (advisory, so a logout and a rotation serialise), then
+/// the token. A deactivation or password change therefore revokes every token a rotation stored,
+/// and a logout revokes the token a concurrent rotation stored.
 pub fn rotate(
     conn: &mut PgConnection,
     presented_hash: &[u8],
@@ -58,38 +63,53 @@ pub fn rotate(
     next_expires_at: DateTime<Utc>,
 ) -> Result<Rotation, RepoError> {
     conn.transaction(|conn| {
-        let claimed: Option<(Uuid, Uuid)> = diesel::update(
+        let Some((user, family, live)): Option<(Uuid, Uuid, bool)> = r::refresh_tokens
+            .filter(r::token_hash.eq(presented_hash))
+            .select((r::user_id, r::family_id, r::expires_at.gt(now)))
+            .first(conn)
+            .optional()?
+        else {
+            return Ok(Rotation::Unknown);
+        };
+        if !live {
+            return Ok(Rotation::Unknown);
+        }
+        crate::schema::staff_users::table
+            .find(user)
+            .select(crate::schema::staff_users::id)
+            .for_share()
+            .first::<Uuid>(conn)?;
+        lock_family(conn, family)?;
+        let claimed = diesel::update(
             r::refresh_tokens.filter(
                 r::token_hash
                     .eq(presented_hash)
                     .and(r::used_at.is_null())
-                    .and(r::revoked_at.is_null())
-                    .and(r::expires_at.gt(now)),
+                    .and(r::revoked_at.is_null()),
             ),
         )
         .set(r::used_at.eq(now))
-        .returning((r::user_id, r::family_id))
-        .get_result(conn)
-        .optional()?;
-        if let Some((user, family)) = claimed {
+        .execute(conn)?;
+        if claimed == 1 {
             insert(conn, user.into(), family, next_hash, next_expires_at)?;
             return Ok(Rotation::Rotated {
                 user_id: user.into(),
             });
         }
-        let known: Option<(Uuid, bool)> = r::refresh_tokens
-            .filter(r::token_hash.eq(presented_hash))
-            .select((r::family_id, r::expires_at.gt(now)))
-            .first(conn)
-            .optional()?;
-        match known {
-            Some((family, true)) => {
-                revoke_family(conn, family)?;
-                Ok(Rotation::Reused)
-            }
-            _ => Ok(Rotation::Unknown),
-        }
+        revoke_family(conn, family)?;
+        Ok(Rotation::Reused)
     })
+}
+
+/// Serialises the writers of one token family until the transaction ends.
+fn lock_family(conn: &mut PgConnection, family: Uuid) -> Result<(), RepoError> {
+    let bytes = family.as_bytes();
+    let mut key = [0u8; 8];
+    key.copy_from_slice(&bytes[8..16]);
+    diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
+        .bind::<diesel::sql_types::BigInt, _>(i64::from_be_bytes(key))
+        .execute(conn)?;
+    Ok(())
 }
 
 fn revoke_family(conn: &mut PgConnection, family: Uuid) -> Result<(), RepoError> {
@@ -102,15 +122,20 @@ fn revoke_family(conn: &mut PgConnection, family: Uuid) -> Result<(), RepoError>
 /// Revokes the family of a presented token (logout). Unknown tokens are ignored (RFC 7009).
 /// Returns whether a family was found.
 pub fn revoke_by_hash(conn: &mut PgConnection, token_hash: &[u8]) -> Result<bool, RepoError> {
-    let family: Option<Uuid> = r::refresh_tokens
-        .filter(r::token_hash.eq(token_hash))
-        .select(r::family_id)
-        .first(conn)
-        .optional()?;
-    match family {
-        Some(family) => revoke_family(conn, family).map(|()| true),
-        None => Ok(false),
-    }
+    conn.transaction(|conn| {
+        let family: Option<Uuid> = r::refresh_tokens
+            .filter(r::token_hash.eq(token_hash))
+            .select(r::family_id)
+            .first(conn)
+            .optional()?;
+        match family {
+            Some(family) => {
+                lock_family(conn, family)?;
+                revoke_family(conn, family).map(|()| true)
+            }
+            None => Ok(false),
+        }
+    })
 }
 
 /// Revokes every session of an account (deactivated, or given a new password).

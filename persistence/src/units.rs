@@ -184,6 +184,9 @@ struct Ancestor {
     id: Uuid,
 }
 
+/// How many levels of ancestors are followed.
+const MAX_DEPTH: usize = 64;
+
 /// The chain of ancestors of `unit`, nearest first (bounded, in case a loop was ever stored).
 fn ancestors(conn: &mut PgConnection, unit: UnitId) -> Result<Vec<UnitId>, RepoError> {
     let rows: Vec<Ancestor> = diesel::sql_query(
@@ -224,7 +227,15 @@ pub fn update(
             diesel::sql_query("SELECT pg_advisory_xact_lock($1)")
                 .bind::<BigInt, _>(tree_lock_key(current.municipality_id))
                 .execute(conn)?;
-            if !parent_allowed(id, parent, &ancestors(conn, parent)?) {
+            let chain = ancestors(conn, parent)?;
+            // The walk stops at MAX_DEPTH levels; a longer chain is refused rather than trusted.
+            if chain.len() >= MAX_DEPTH {
+                return Err(RepoError::invalid(
+                    "parent_id",
+                    ParseError::new("too_deep", "a unit tree is at most 64 levels deep"),
+                ));
+            }
+            if !parent_allowed(id, parent, &chain) {
                 return Err(RepoError::invalid(
                     "parent_id",
                     ParseError::new(

@@ -648,8 +648,26 @@ pub fn erase(
                 r::referee_name.eq(erased),
                 r::relation.eq(erased),
                 r::notes.eq(None::<String>),
+                r::version.eq(r::version + 1),
             ))
             .execute(conn)?;
+        if let Some(account) = current.staff_user_id {
+            erase_login(conn, account)?;
+        }
         Ok(())
     })
+}
+
+/// Anonymises and deactivates a volunteer's login and ends its sessions.
+fn erase_login(conn: &mut PgConnection, account: StaffUserId) -> Result<(), RepoError> {
+    use crate::schema::staff_users::dsl as u;
+    diesel::update(u::staff_users.filter(u::id.eq(account.into_uuid())))
+        .set((
+            u::email.eq(format!("erased-{}@erased.invalid", account)),
+            u::display_name.eq("(erased)"),
+            u::active.eq(false),
+            u::version.eq(u::version + 1),
+        ))
+        .execute(conn)?;
+    crate::refresh_tokens::revoke_for_user(conn, account)
 }

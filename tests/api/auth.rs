@@ -402,3 +402,69 @@ async fn the_token_endpoint_is_rate_limited_with_retry_after() {
     let admin_me = app.request(Method::GET, "/health/live", None);
     expect_status(send(admin_me).await, 200).await;
 }
+
+#[tokio::test]
+async fn a_refresh_racing_a_password_reset_never_fails_and_never_outlives_it() {
+    let app = TestApp::spawn().await;
+    let municipality = app.create_municipality("0301").await;
+    let (_, coordinator) = app.user(Some(&municipality), "coordinator").await;
+    let (id, _) = app.user(Some(&municipality), "contact_person").await;
+    let email = expect_status(
+        app.get(&format!("/api/v1/users/{id}"), &coordinator).await,
+        200,
+    )
+    .await["email"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let mut password = samspill_tests::USER_PASSWORD.to_owned();
+    for _ in 0..8 {
+        let tokens = expect_status(
+            token_request(
+                &app,
+                &[
+                    ("grant_type", "password"),
+                    ("username", &email),
+                    ("password", &password),
+                ],
+            )
+            .await,
+            200,
+        )
+        .await;
+        let refresh = tokens["refresh_token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let reset_path = format!("/api/v1/users/{id}/password-reset");
+        let form = [
+            ("grant_type", "refresh_token"),
+            ("refresh_token", refresh.as_str()),
+        ];
+        let (refreshed, reset) = tokio::join!(
+            token_request(&app, &form),
+            send(app.request(Method::POST, &reset_path, Some(&coordinator))),
+        );
+        assert!(
+            refreshed.status().as_u16() < 500,
+            "refresh answered {}",
+            refreshed.status()
+        );
+        let reset = expect_status(reset, 200).await;
+        password = reset["password"].as_str().unwrap_or_default().to_owned();
+        if refreshed.status().as_u16() == 200 {
+            let rotated = expect_status(refreshed, 200).await;
+            let next = rotated["refresh_token"].as_str().unwrap_or_default();
+            // Whichever came first, the reset ended the session: the rotated token is dead too.
+            expect_problem(
+                token_request(
+                    &app,
+                    &[("grant_type", "refresh_token"), ("refresh_token", next)],
+                )
+                .await,
+                400,
+            )
+            .await;
+        }
+    }
+}

@@ -773,3 +773,134 @@ async fn erasing_a_volunteer_removes_personal_data_and_keeps_the_history() {
         "(erased)|(erased)|-|-|withdrawn|-|in_screening:to in_screening,withdrawn:personal data erased"
     );
 }
+
+#[tokio::test]
+async fn erasing_a_volunteer_also_closes_their_login() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app, "3407").await;
+    let id = id_of(
+        &volunteer(
+            &app,
+            &s.coordinator,
+            json!({"given_name": "Liv", "family_name": "Ås", "email": "liv@example.no"}),
+        )
+        .await,
+    );
+    let (account, token) = app.user(Some(&s.municipality), "volunteer").await;
+    expect_status(
+        app.patch(
+            &format!("/api/v1/volunteers/{id}"),
+            &s.coordinator,
+            &json!({"staff_user_id": account}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let email = expect_status(
+        app.get(&format!("/api/v1/users/{account}"), &s.coordinator)
+            .await,
+        200,
+    )
+    .await["email"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    expect_status(app.get("/api/v1/me/volunteer", &token).await, 200).await;
+    expect_status(
+        app.delete(&format!("/api/v1/volunteers/{id}"), &s.coordinator)
+            .await,
+        204,
+    )
+    .await;
+    let relogin = send(
+        app.request(Method::POST, "/api/v1/auth/token", None)
+            .form(&[
+                ("grant_type", "password"),
+                ("username", email.as_str()),
+                ("password", samspill_tests::USER_PASSWORD),
+            ]),
+    )
+    .await;
+    expect_problem(relogin, 400).await;
+    let login = expect_status(
+        app.get(&format!("/api/v1/users/{account}"), &s.coordinator)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(login["active"], false);
+    assert_eq!(login["display_name"], "(erased)");
+    assert!(
+        login["email"]
+            .as_str()
+            .is_some_and(|e| e.ends_with("@erased.invalid")),
+        "{login}"
+    );
+}
+
+#[tokio::test]
+async fn dates_outside_any_plausible_range_are_refused() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app, "3411").await;
+    let id = id_of(
+        &volunteer(
+            &app,
+            &s.coordinator,
+            json!({"given_name": "O", "family_name": "O", "email": "o@o.no"}),
+        )
+        .await,
+    );
+    let ancient =
+        json!({"held_at": "-5000-01-01T00:00:00Z", "channel": "phone", "assessment": "suitable"});
+    let refused = app
+        .post(
+            &format!("/api/v1/volunteers/{id}/screenings"),
+            &s.coordinator,
+            &ancient,
+        )
+        .await;
+    assert_eq!(
+        error_fields(&expect_problem(refused, 422).await),
+        ["held_at"]
+    );
+    let declaration =
+        json!({"kind": "confidentiality", "document_version": "1", "signed_on": "0001-01-01"});
+    let refused = app
+        .post(
+            &format!("/api/v1/volunteers/{id}/declarations"),
+            &s.coordinator,
+            &declaration,
+        )
+        .await;
+    assert_eq!(
+        error_fields(&expect_problem(refused, 422).await),
+        ["signed_on"]
+    );
+    let document =
+        json!({"kind": "confidentiality", "version_label": "x", "published_on": "-0100-01-01"});
+    let refused = app
+        .post(
+            &format!("/api/v1/municipalities/{}/documents", s.municipality),
+            &s.coordinator,
+            &document,
+        )
+        .await;
+    assert_eq!(
+        error_fields(&expect_problem(refused, 422).await),
+        ["published_on"]
+    );
+    let (other, _) = app.user(Some(&s.municipality), "volunteer").await;
+    let by_volunteer = json!({"held_at": "2026-01-10T10:00:00Z", "channel": "phone", "assessment": "suitable", "interviewer_id": other});
+    let refused = app
+        .post(
+            &format!("/api/v1/volunteers/{id}/screenings"),
+            &s.coordinator,
+            &by_volunteer,
+        )
+        .await;
+    assert_eq!(
+        error_fields(&expect_problem(refused, 422).await),
+        ["interviewer_id"]
+    );
+}

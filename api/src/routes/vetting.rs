@@ -14,7 +14,7 @@ use crate::{
     state::AppState,
 };
 use actix_web::{HttpResponse, get, http::header, patch, post, web};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use samspill_domain::{
     ParseError,
     auth::TenantScope,
@@ -59,6 +59,21 @@ fn not_in_future(name: &str, at: DateTime<Utc>) -> Result<(), ApiError> {
             name,
             "in_future",
             "must not be in the future",
+        ));
+    }
+    plausible(name, at.date_naive())
+}
+
+/// The earliest date a vetting record can carry.
+const EARLIEST_YEAR: i32 = 1900;
+
+/// Refuses dates PostgreSQL or common sense cannot take (chrono reads years far outside both).
+fn plausible(name: &str, date: NaiveDate) -> Result<(), ApiError> {
+    if !(EARLIEST_YEAR..=2200).contains(&date.year()) {
+        return Err(ApiError::invalid(
+            name,
+            "out_of_range",
+            "must be a date between 1900 and 2200",
         ));
     }
     Ok(())
@@ -175,10 +190,13 @@ pub async fn create_screening(
         .db(move |conn| {
             let volunteer = managed(conn, &caller, id)?;
             match users::find(conn, caller.scope(), interviewer) {
+                // Someone who interviews for the municipality: active staff, not a volunteer.
                 Ok(user)
-                    if user
-                        .municipality_id
-                        .is_none_or(|m| m == volunteer.municipality_id) => {}
+                    if user.active
+                        && user.role != samspill_domain::user::Role::Volunteer
+                        && user
+                            .municipality_id
+                            .is_none_or(|m| m == volunteer.municipality_id) => {}
                 Ok(_) | Err(RepoError::NotFound) => {
                     return Err(ApiError::invalid(
                         "interviewer_id",
@@ -527,6 +545,7 @@ pub async fn create_declaration(
             "must not be in the future",
         ));
     }
+    plausible("signed_on", body.signed_on)?;
     let new = NewDeclaration {
         kind: body.kind,
         document_version,
@@ -644,6 +663,7 @@ pub async fn publish_document(
         .map_err(|e| field_error("version_label", &e))?
         .into_inner();
     let published_on = body.published_on.unwrap_or_else(|| Utc::now().date_naive());
+    plausible("published_on", published_on)?;
     let published = state
         .db(move |conn| {
             municipality_in_scope(conn, caller.scope(), municipality)?;
