@@ -189,6 +189,16 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
     }
 }
 
+/// Documents the `If-Match` header of a conditional change in the OpenAPI document; the
+/// handlers read it with [`IfMatch`].
+#[derive(utoipa::IntoParams)]
+#[into_params(names("If-Match"), parameter_in = Header)]
+pub struct IfMatchHeader(
+    /// The ETag last read; 412 if it has changed since.
+    #[expect(dead_code, reason = "exists to be documented, never constructed")]
+    Option<String>,
+);
+
 /// The version an `If-Match` header asks for: `None` when absent or `*`.
 #[derive(Debug, Clone, Copy)]
 pub struct IfMatch(pub Option<i32>);

@@ -300,7 +300,7 @@ pub async fn get_contact_person(
     tag = "contact-persons",
     params(
         ("id" = Uuid, Path, description = "The contact person id."),
-        ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if it has changed since."),
+        crate::extract::IfMatchHeader,
     ),
     request_body = ContactPersonChange,
     responses((status = 200, description = "The changed contact person.", body = ContactPersonView,
@@ -363,7 +363,7 @@ pub async fn update_contact_person(
     tag = "contact-persons",
     params(
         ("id" = Uuid, Path, description = "The contact person id."),
-        ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if it has changed since."),
+        crate::extract::IfMatchHeader,
     ),
     responses((status = 204, description = "Deleted."))
 )]

@@ -227,7 +227,7 @@ pub async fn get_my_volunteer(
 /// Changes the caller's own contact details and availability; nothing else.
 #[utoipa::path(
     tag = "me",
-    params(("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if it has changed since.")),
+    params(crate::extract::IfMatchHeader),
     request_body = OwnVolunteerChange,
     responses((status = 200, description = "The changed record.", body = VolunteerView,
         headers(("ETag" = String, description = "The new version."))))

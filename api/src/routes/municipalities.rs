@@ -272,7 +272,7 @@ pub async fn get_municipality(
     tag = "municipalities",
     params(
         ("id" = Uuid, Path, description = "The municipality id."),
-        ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if it has changed since."),
+        crate::extract::IfMatchHeader,
     ),
     request_body = MunicipalityChange,
     responses((status = 200, description = "The changed municipality.", body = MunicipalityView,

@@ -257,7 +257,7 @@ pub async fn get_service_account(
     tag = "service-accounts",
     params(
         ("id" = Uuid, Path, description = "The service account id."),
-        ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if it has changed since."),
+        crate::extract::IfMatchHeader,
     ),
     request_body = ServiceAccountChange,
     responses((status = 200, description = "The changed service account.", body = ServiceAccountView,
@@ -306,7 +306,7 @@ pub async fn update_service_account(
     tag = "service-accounts",
     params(
         ("id" = Uuid, Path, description = "The service account id."),
-        ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if it has changed since."),
+        crate::extract::IfMatchHeader,
     ),
     responses((status = 200, description = "The account with its new secret.", body = ServiceAccountWithSecret))
 )]
@@ -343,7 +343,7 @@ pub async fn rotate_service_account_secret(
     tag = "service-accounts",
     params(
         ("id" = Uuid, Path, description = "The service account id."),
-        ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if it has changed since."),
+        crate::extract::IfMatchHeader,
     ),
     responses((status = 204, description = "Deleted."))
 )]

@@ -225,7 +225,7 @@ pub async fn get_unit(
     tag = "units",
     params(
         ("id" = Uuid, Path, description = "The unit id."),
-        ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if it has changed since."),
+        crate::extract::IfMatchHeader,
     ),
     request_body = UnitChange,
     responses((status = 200, description = "The changed unit.", body = UnitView,
@@ -264,7 +264,7 @@ pub async fn update_unit(
     tag = "units",
     params(
         ("id" = Uuid, Path, description = "The unit id."),
-        ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if it has changed since."),
+        crate::extract::IfMatchHeader,
     ),
     responses((status = 204, description = "Deleted."))
 )]

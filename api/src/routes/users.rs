@@ -282,7 +282,7 @@ pub async fn get_user(
     tag = "users",
     params(
         ("id" = Uuid, Path, description = "The account id."),
-        ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if it has changed since."),
+        crate::extract::IfMatchHeader,
     ),
     request_body = UserChange,
     responses((status = 200, description = "The changed account.", body = UserView,

@@ -418,7 +418,7 @@ pub async fn list_reference_checks(
     params(
         ("id" = Uuid, Path, description = "The volunteer id."),
         ("check_id" = Uuid, Path, description = "The reference check id."),
-        ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if it has changed since."),
+        crate::extract::IfMatchHeader,
     ),
     request_body = ReferenceResultBody,
     responses((status = 200, description = "The completed check.", body = ReferenceCheckView,
@@ -770,7 +770,7 @@ impl From<StatusChange> for StatusChangeView {
     tag = "volunteers",
     params(
         ("id" = Uuid, Path, description = "The volunteer id."),
-        ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if it has changed since."),
+        crate::extract::IfMatchHeader,
     ),
     request_body = TransitionBody,
     responses((status = 200, description = "The volunteer in the new status.", body = VolunteerView,

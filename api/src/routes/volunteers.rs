@@ -664,7 +664,7 @@ pub async fn get_volunteer(
     tag = "volunteers",
     params(
         ("id" = Uuid, Path, description = "The volunteer id."),
-        ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if it has changed since."),
+        crate::extract::IfMatchHeader,
     ),
     request_body = VolunteerChange,
     responses((status = 200, description = "The changed volunteer.", body = VolunteerView,
@@ -719,7 +719,7 @@ pub async fn update_volunteer(
     tag = "volunteers",
     params(
         ("id" = Uuid, Path, description = "The volunteer id."),
-        ("If-Match" = Option<String>, Header, description = "The ETag last read; 412 if it has changed since."),
+        crate::extract::IfMatchHeader,
     ),
     responses((status = 204, description = "Erased."))
 )]
