@@ -24,7 +24,7 @@ use samspill_domain::{
         Declaration, DeclarationKind, DocumentVersion, PublishedDocument, ReferenceCheck,
         ReferenceOutcome, Screening, ScreeningAssessment, ScreeningChannel,
     },
-    volunteer::{TransitionError, Volunteer, VolunteerStatus, check_transition},
+    volunteer::{ApprovalFacts, TransitionError, Volunteer, VolunteerStatus, check_transition},
 };
 use samspill_persistence::{
     PgConnection, RepoError, municipalities, users,
@@ -806,21 +806,30 @@ pub async fn transition_volunteer(
                 expected,
                 &transition,
                 |conn, current| {
-                    let facts = vetting::approval_facts(conn, current)?;
-                    check_transition(current.status, transition.to, || facts).map_err(|error| {
-                        match error {
-                            TransitionError::NotAllowed { from, to } => ApiError::Conflict {
-                                detail: format!("A volunteer cannot go from {from} to {to}."),
-                                errors: vec![FieldError::new(
-                                    "to",
-                                    "not_allowed",
-                                    format!("not reachable from {from}"),
-                                )],
-                            },
-                            TransitionError::Missing(missing) => ApiError::RequirementsMissing(
-                                missing.iter().map(|m| m.as_str().to_owned()).collect(),
-                            ),
-                        }
+                    // The rule asks for the facts only when it needs them (approval), so other
+                    // transitions run no vetting queries; a failed read is reported as such.
+                    let mut failed_read = None;
+                    let outcome = check_transition(current.status, transition.to, || {
+                        vetting::approval_facts(conn, current).unwrap_or_else(|error| {
+                            failed_read = Some(error);
+                            ApprovalFacts::default()
+                        })
+                    });
+                    if let Some(error) = failed_read {
+                        return Err(error.into());
+                    }
+                    outcome.map_err(|error| match error {
+                        TransitionError::NotAllowed { from, to } => ApiError::Conflict {
+                            detail: format!("A volunteer cannot go from {from} to {to}."),
+                            errors: vec![FieldError::new(
+                                "to",
+                                "not_allowed",
+                                format!("not reachable from {from}"),
+                            )],
+                        },
+                        TransitionError::Missing(missing) => ApiError::RequirementsMissing(
+                            missing.iter().map(|m| m.as_str().to_owned()).collect(),
+                        ),
                     })
                 },
             )
