@@ -338,6 +338,10 @@ fn duplicate_message(constraint: &str) -> (&'static str, &'static str) {
             "staff_user_id",
             "this account is linked to another volunteer",
         ),
+        "volunteers_external_reference_key" => (
+            "external_reference",
+            "another volunteer of the municipality has this external reference",
+        ),
         "contact_persons_staff_user_key" => (
             "staff_user_id",
             "this account is linked to another contact person",

@@ -55,6 +55,10 @@ typed_id!(
     ContactPersonId,
     /// Identifies a volunteer.
     VolunteerId,
+    /// Identifies a visiting dog.
+    DogId,
+    /// Identifies a municipality's own requirement rule.
+    RuleId,
 );
 
 #[cfg(test)]

@@ -1,8 +1,13 @@
 //! Samspill's business model: typed ids, value types that parse, and the rules that decide
 //! who may do what. Nothing here knows about HTTP or SQL.
 
+pub mod activity;
+pub mod audit;
 pub mod auth;
+pub mod certificate;
+pub mod clearance;
 pub mod contact;
+pub mod dog;
 pub mod error;
 pub mod ids;
 pub mod municipality;

@@ -48,114 +48,106 @@ impl MunicipalityCode {
     }
 }
 
-/// What a municipality decides for itself. Stored as a document so that later settings can be
-/// added with a default and without touching existing municipalities.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(default)]
-pub struct MunicipalitySettings {
-    /// Days between regular follow-ups of a volunteer.
-    pub follow_up_interval_days: u16,
-    /// How far ahead an expiry is reported as `expiring_soon`.
-    pub expiring_soon_days: u16,
-    /// Days a registration may wait for a screening call before it shows in the work list.
-    pub screening_wait_days: u16,
-    /// Longest time between a police certificate's issue date and its presentation.
-    pub police_certificate_presentation_days: u16,
-    /// Months after which a police certificate must be renewed.
-    pub police_certificate_renewal_months: u16,
-}
-
-impl Default for MunicipalitySettings {
-    fn default() -> Self {
-        Self {
-            follow_up_interval_days: 90,
-            expiring_soon_days: 30,
-            screening_wait_days: 14,
-            police_certificate_presentation_days: 90,
-            police_certificate_renewal_months: 36,
+/// Declares the settings once: the stored document, its partial change, the range checks and
+/// the list [`SETTINGS`] that documentation and schemas are generated from.
+macro_rules! settings {
+    ($($(#[doc = $doc:literal])+ $field:ident: $default:literal, $min:literal..=$max:literal;)+) => {
+        /// What a municipality decides for itself. Stored as a document so that later settings
+        /// can be added with a default and without touching existing municipalities.
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(default)]
+        pub struct MunicipalitySettings {
+            $($(#[doc = $doc])+ pub $field: u16,)+
         }
-    }
-}
 
-/// A partial change of [`MunicipalitySettings`]; absent fields stay as they are.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-pub struct MunicipalitySettingsPatch {
-    /// See [`MunicipalitySettings::follow_up_interval_days`].
-    pub follow_up_interval_days: Option<u16>,
-    /// See [`MunicipalitySettings::expiring_soon_days`].
-    pub expiring_soon_days: Option<u16>,
-    /// See [`MunicipalitySettings::screening_wait_days`].
-    pub screening_wait_days: Option<u16>,
-    /// See [`MunicipalitySettings::police_certificate_presentation_days`].
-    pub police_certificate_presentation_days: Option<u16>,
-    /// See [`MunicipalitySettings::police_certificate_renewal_months`].
-    pub police_certificate_renewal_months: Option<u16>,
-}
-
-impl MunicipalitySettings {
-    /// Applies `patch` and checks every value; errors name the field.
-    pub fn apply(
-        &self,
-        patch: &MunicipalitySettingsPatch,
-    ) -> Result<Self, Vec<(&'static str, ParseError)>> {
-        let next = Self {
-            follow_up_interval_days: patch
-                .follow_up_interval_days
-                .unwrap_or(self.follow_up_interval_days),
-            expiring_soon_days: patch.expiring_soon_days.unwrap_or(self.expiring_soon_days),
-            screening_wait_days: patch
-                .screening_wait_days
-                .unwrap_or(self.screening_wait_days),
-            police_certificate_presentation_days: patch
-                .police_certificate_presentation_days
-                .unwrap_or(self.police_certificate_presentation_days),
-            police_certificate_renewal_months: patch
-                .police_certificate_renewal_months
-                .unwrap_or(self.police_certificate_renewal_months),
-        };
-        let errors = next.problems();
-        if errors.is_empty() {
-            Ok(next)
-        } else {
-            Err(errors)
+        impl Default for MunicipalitySettings {
+            fn default() -> Self {
+                Self { $($field: $default,)+ }
+            }
         }
-    }
 
-    /// Every setting outside its allowed range, by field name.
-    pub fn problems(&self) -> Vec<(&'static str, ParseError)> {
-        let checks: [(&'static str, u16, u16, u16); 5] = [
-            (
-                "follow_up_interval_days",
-                self.follow_up_interval_days,
-                7,
-                730,
-            ),
-            ("expiring_soon_days", self.expiring_soon_days, 0, 365),
-            ("screening_wait_days", self.screening_wait_days, 1, 365),
-            (
-                "police_certificate_presentation_days",
-                self.police_certificate_presentation_days,
-                1,
-                365,
-            ),
-            (
-                "police_certificate_renewal_months",
-                self.police_certificate_renewal_months,
-                1,
-                240,
-            ),
+        /// A partial change of [`MunicipalitySettings`]; absent fields stay as they are.
+        #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct MunicipalitySettingsPatch {
+            $($(#[doc = $doc])+ pub $field: Option<u16>,)+
+        }
+
+        /// Every setting: name, description, default and allowed range.
+        pub const SETTINGS: &[SettingSpec] = &[
+            $(SettingSpec {
+                name: stringify!($field),
+                description: concat!($($doc),+),
+                default: $default,
+                min: $min,
+                max: $max,
+            },)+
         ];
-        checks
-            .into_iter()
-            .filter(|(_, value, min, max)| value < min || value > max)
-            .map(|(field, _, min, max)| {
-                (
-                    field,
-                    ParseError::new("out_of_range", format!("must be between {min} and {max}")),
-                )
-            })
-            .collect()
-    }
+
+        impl MunicipalitySettings {
+            /// Applies `patch` and checks every value; errors name the field.
+            pub fn apply(
+                &self,
+                patch: &MunicipalitySettingsPatch,
+            ) -> Result<Self, Vec<(&'static str, ParseError)>> {
+                let next = Self { $($field: patch.$field.unwrap_or(self.$field),)+ };
+                let errors = next.problems();
+                if errors.is_empty() { Ok(next) } else { Err(errors) }
+            }
+
+            /// Every setting outside its allowed range, by field name.
+            pub fn problems(&self) -> Vec<(&'static str, ParseError)> {
+                [$((stringify!($field), self.$field, $min, $max),)+]
+                    .into_iter()
+                    .filter(|&(_, value, min, max): &(&'static str, u16, u16, u16)| value < min || value > max)
+                    .map(|(field, _, min, max)| {
+                        (
+                            field,
+                            ParseError::new("out_of_range", format!("must be between {min} and {max}")),
+                        )
+                    })
+                    .collect()
+            }
+        }
+    };
+}
+
+/// One setting as documented: what it means, its default and its range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SettingSpec {
+    /// The field name.
+    pub name: &'static str,
+    /// What it decides.
+    pub description: &'static str,
+    /// Its value when the municipality has not chosen one.
+    pub default: u16,
+    /// The smallest allowed value.
+    pub min: u16,
+    /// The largest allowed value.
+    pub max: u16,
+}
+
+settings! {
+    /// Days between regular follow-ups of a volunteer.
+    follow_up_interval_days: 90, 7..=730;
+    /// How far ahead of the date asked about an expiry is reported as `expiring_soon`.
+    expiring_soon_days: 30, 0..=365;
+    /// Days a registration may wait for a screening call before it shows in the work list.
+    screening_wait_days: 14, 1..=365;
+    /// Longest time in months between a Norwegian politiattest's issue date and its
+    /// presentation (3 months by law).
+    police_certificate_presentation_months: 3, 1..=12;
+    /// Months after its issue date when a police certificate no longer counts.
+    police_certificate_renewal_months: 36, 1..=240;
+    /// A break (pause) longer than this many months calls for a new police certificate;
+    /// 0 turns the rule off.
+    police_certificate_break_months: 0, 0..=120;
+    /// Months a visiting dog's vet check stays current.
+    dog_vet_check_months: 12, 1..=36;
+    /// Youngest age in months a visiting dog may work at; 0 sets no limit.
+    dog_min_age_months: 0, 0..=240;
+    /// Age in months from which a visiting dog may no longer work; 0 sets no limit.
+    dog_max_age_months: 0, 0..=240;
 }
 
 #[cfg(test)]
@@ -185,6 +177,17 @@ mod tests {
             serde_json::from_str(r#"{"expiring_soon_days": 10}"#).unwrap_or_default();
         assert_eq!(parsed.expiring_soon_days, 10);
         assert_eq!(parsed.follow_up_interval_days, 90);
+    }
+
+    #[test]
+    fn every_default_lies_in_its_range() {
+        assert!(MunicipalitySettings::default().problems().is_empty());
+        assert_eq!(SETTINGS.len(), 9);
+        assert!(
+            SETTINGS
+                .iter()
+                .all(|s| (s.min..=s.max).contains(&s.default))
+        );
     }
 
     #[test]

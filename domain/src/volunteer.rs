@@ -457,6 +457,8 @@ pub struct Volunteer {
     pub privacy_notice_version: Option<String>,
     /// Another volunteer of the municipality has the same email or phone.
     pub possible_duplicate: bool,
+    /// The id a municipal system knows the volunteer by.
+    pub external_reference: Option<String>,
     /// Optimistic-concurrency version.
     pub version: i32,
     /// When it was created.

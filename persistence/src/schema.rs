@@ -1,6 +1,32 @@
 // @generated automatically by Diesel CLI.
 
 diesel::table! {
+    activity_kinds (id) {
+        id -> Uuid,
+        municipality_id -> Uuid,
+        code -> Text,
+        name -> Text,
+        description -> Nullable<Text>,
+        created_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    audit_log (id) {
+        id -> Uuid,
+        municipality_id -> Uuid,
+        volunteer_id -> Nullable<Uuid>,
+        actor_kind -> Text,
+        actor_id -> Uuid,
+        action -> Text,
+        resource -> Text,
+        resource_id -> Nullable<Uuid>,
+        at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     contact_persons (id) {
         id -> Uuid,
         municipality_id -> Uuid,
@@ -25,6 +51,39 @@ diesel::table! {
         signed_on -> Date,
         recorded_by -> Uuid,
         created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    dog_approvals (id) {
+        id -> Uuid,
+        dog_id -> Uuid,
+        handler_id -> Uuid,
+        programme -> Text,
+        categories -> Array<Nullable<Text>>,
+        assessed_on -> Date,
+        assessor -> Text,
+        vet_checked_on -> Date,
+        vaccinations_valid_until -> Date,
+        insurance_valid_until -> Date,
+        valid_until -> Date,
+        restrictions -> Nullable<Text>,
+        recorded_by -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    dogs (id) {
+        id -> Uuid,
+        municipality_id -> Uuid,
+        handler_id -> Uuid,
+        name -> Text,
+        breed -> Text,
+        birth_date -> Date,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -54,6 +113,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    police_certificates (id) {
+        id -> Uuid,
+        volunteer_id -> Uuid,
+        kind -> Text,
+        purpose -> Text,
+        issued_on -> Date,
+        presented_on -> Date,
+        checked_by -> Uuid,
+        outcome -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     reference_checks (id) {
         id -> Uuid,
         volunteer_id -> Uuid,
@@ -78,6 +151,25 @@ diesel::table! {
         expires_at -> Timestamptz,
         used_at -> Nullable<Timestamptz>,
         revoked_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    requirement_rules (id) {
+        id -> Uuid,
+        municipality_id -> Uuid,
+        name -> Text,
+        activity_kind -> Nullable<Text>,
+        setting -> Nullable<Text>,
+        target_group -> Nullable<Text>,
+        with_dog -> Nullable<Bool>,
+        requirement -> Text,
+        max_age_months -> Nullable<Int2>,
+        strict -> Bool,
+        created_by -> Nullable<Uuid>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -184,17 +276,31 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        external_reference -> Nullable<Text>,
+        status_changed_at -> Timestamptz,
     }
 }
 
+diesel::joinable!(activity_kinds -> municipalities (municipality_id));
+diesel::joinable!(activity_kinds -> staff_users (created_by));
+diesel::joinable!(audit_log -> municipalities (municipality_id));
+diesel::joinable!(audit_log -> volunteers (volunteer_id));
 diesel::joinable!(contact_persons -> municipalities (municipality_id));
 diesel::joinable!(contact_persons -> staff_users (staff_user_id));
 diesel::joinable!(declarations -> staff_users (recorded_by));
 diesel::joinable!(declarations -> volunteers (volunteer_id));
+diesel::joinable!(dog_approvals -> dogs (dog_id));
+diesel::joinable!(dog_approvals -> staff_users (recorded_by));
+diesel::joinable!(dog_approvals -> volunteers (handler_id));
+diesel::joinable!(dogs -> municipalities (municipality_id));
 diesel::joinable!(municipality_documents -> municipalities (municipality_id));
 diesel::joinable!(municipality_documents -> staff_users (published_by));
+diesel::joinable!(police_certificates -> staff_users (checked_by));
+diesel::joinable!(police_certificates -> volunteers (volunteer_id));
 diesel::joinable!(reference_checks -> volunteers (volunteer_id));
 diesel::joinable!(refresh_tokens -> staff_users (user_id));
+diesel::joinable!(requirement_rules -> municipalities (municipality_id));
+diesel::joinable!(requirement_rules -> staff_users (created_by));
 diesel::joinable!(screenings -> staff_users (interviewer_id));
 diesel::joinable!(screenings -> volunteers (volunteer_id));
 diesel::joinable!(service_accounts -> municipalities (municipality_id));
@@ -207,12 +313,18 @@ diesel::joinable!(volunteers -> municipalities (municipality_id));
 diesel::joinable!(volunteers -> staff_users (staff_user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    activity_kinds,
+    audit_log,
     contact_persons,
     declarations,
+    dog_approvals,
+    dogs,
     municipalities,
     municipality_documents,
+    police_certificates,
     reference_checks,
     refresh_tokens,
+    requirement_rules,
     screenings,
     service_accounts,
     staff_users,

@@ -55,6 +55,7 @@ struct VolunteerRow {
     version: i32,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
+    external_reference: Option<String>,
 }
 
 fn texts(values: Vec<Option<String>>) -> Vec<String> {
@@ -103,6 +104,7 @@ impl TryFrom<VolunteerRow> for Volunteer {
             source: row.source,
             privacy_notice_version: row.privacy_notice_version,
             possible_duplicate: row.possible_duplicate,
+            external_reference: row.external_reference,
             version: row.version,
             created_at: row.created_at,
             updated_at: row.updated_at,
@@ -149,6 +151,8 @@ pub struct VolunteerFields {
     pub references_needed: bool,
     /// The volunteer's own login (a `volunteer` account of the municipality).
     pub staff_user_id: Option<StaffUserId>,
+    /// The id a municipal system knows the volunteer by.
+    pub external_reference: Option<String>,
 }
 
 impl VolunteerFields {
@@ -173,6 +177,7 @@ impl VolunteerFields {
             notes: volunteer.notes.clone(),
             references_needed: volunteer.references_needed,
             staff_user_id: volunteer.staff_user_id,
+            external_reference: volunteer.external_reference.clone(),
         }
     }
 }
@@ -198,6 +203,7 @@ struct FieldsRow {
     notes: Option<String>,
     references_needed: bool,
     staff_user_id: Option<Uuid>,
+    external_reference: Option<String>,
 }
 
 impl From<&VolunteerFields> for FieldsRow {
@@ -229,6 +235,7 @@ impl From<&VolunteerFields> for FieldsRow {
             notes: f.notes.clone(),
             references_needed: f.references_needed,
             staff_user_id: f.staff_user_id.map(StaffUserId::into_uuid),
+            external_reference: f.external_reference.clone(),
         }
     }
 }

@@ -29,9 +29,10 @@ async fn an_admin_creates_a_municipality_with_default_settings() {
     assert_eq!(created["name"], "Lyngby-Taarbæk Kommune");
     assert_eq!(created["settings"]["expiring_soon_days"], 30);
     assert_eq!(
-        created["settings"]["police_certificate_presentation_days"],
-        90
+        created["settings"]["police_certificate_presentation_months"],
+        3
     );
+    assert_eq!(created["settings"]["dog_vet_check_months"], 12);
     assert_eq!(created["version"], 1);
 }
 

@@ -17,7 +17,7 @@ use samspill_domain::{
     ids::MunicipalityId,
     municipality::{
         Country, Municipality, MunicipalityCode, MunicipalityName, MunicipalitySettings,
-        MunicipalitySettingsPatch,
+        MunicipalitySettingsPatch, SETTINGS,
     },
     user::Role,
 };
@@ -26,65 +26,73 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-/// What a municipality decides for itself.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Settings {
-    /// Days between regular follow-ups of a volunteer.
-    pub follow_up_interval_days: u16,
-    /// How far ahead an expiry is reported as `expiring_soon`.
-    pub expiring_soon_days: u16,
-    /// Days a registration may wait for a screening call before it shows in the work list.
-    pub screening_wait_days: u16,
-    /// Longest time between a police certificate's issue date and its presentation.
-    pub police_certificate_presentation_days: u16,
-    /// Months after which a police certificate must be renewed.
-    pub police_certificate_renewal_months: u16,
-}
+/// What a municipality decides for itself; every field is listed in the domain's `SETTINGS`.
+#[derive(Debug, Serialize)]
+#[serde(transparent)]
+pub struct Settings(MunicipalitySettings);
 
 impl From<MunicipalitySettings> for Settings {
     fn from(s: MunicipalitySettings) -> Self {
-        Self {
-            follow_up_interval_days: s.follow_up_interval_days,
-            expiring_soon_days: s.expiring_soon_days,
-            screening_wait_days: s.screening_wait_days,
-            police_certificate_presentation_days: s.police_certificate_presentation_days,
-            police_certificate_renewal_months: s.police_certificate_renewal_months,
-        }
+        Self(s)
     }
 }
 
 /// A change of settings: only the fields given change.
-#[derive(Debug, Default, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SettingsChange {
-    /// Days between regular follow-ups (7-730).
-    #[schema(minimum = 7, maximum = 730)]
-    pub follow_up_interval_days: Option<u16>,
-    /// Look-ahead for `expiring_soon` (0-365).
-    #[schema(minimum = 0, maximum = 365)]
-    pub expiring_soon_days: Option<u16>,
-    /// Days a registration may wait for its screening call (1-365).
-    #[schema(minimum = 1, maximum = 365)]
-    pub screening_wait_days: Option<u16>,
-    /// Days between a police certificate's issue and its presentation (1-365).
-    #[schema(minimum = 1, maximum = 365)]
-    pub police_certificate_presentation_days: Option<u16>,
-    /// Months until a police certificate must be renewed (1-240).
-    #[schema(minimum = 1, maximum = 240)]
-    pub police_certificate_renewal_months: Option<u16>,
-}
+#[derive(Debug, Default, Deserialize)]
+#[serde(transparent)]
+pub struct SettingsChange(MunicipalitySettingsPatch);
 
 impl From<SettingsChange> for MunicipalitySettingsPatch {
     fn from(c: SettingsChange) -> Self {
-        Self {
-            follow_up_interval_days: c.follow_up_interval_days,
-            expiring_soon_days: c.expiring_soon_days,
-            screening_wait_days: c.screening_wait_days,
-            police_certificate_presentation_days: c.police_certificate_presentation_days,
-            police_certificate_renewal_months: c.police_certificate_renewal_months,
-        }
+        c.0
     }
 }
+
+/// The settings object's schema, built from the domain's list so the two cannot drift.
+fn settings_schema(
+    description: &str,
+    required: bool,
+) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{ObjectBuilder, SchemaType, Type};
+    let mut object = ObjectBuilder::new().description(Some(description));
+    if !required {
+        object = object.additional_properties(Some(
+            utoipa::openapi::schema::AdditionalProperties::FreeForm(false),
+        ));
+    }
+    for spec in SETTINGS {
+        let property = ObjectBuilder::new()
+            .schema_type(SchemaType::new(Type::Integer))
+            .minimum(Some(f64::from(spec.min)))
+            .maximum(Some(f64::from(spec.max)))
+            .description(Some(format!(
+                "{} Default {}.",
+                spec.description.trim(),
+                spec.default
+            )));
+        object = object.property(spec.name, property);
+        if required {
+            object = object.required(spec.name);
+        }
+    }
+    object.into()
+}
+
+impl utoipa::PartialSchema for Settings {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        settings_schema("What a municipality decides for itself.", true)
+    }
+}
+
+impl ToSchema for Settings {}
+
+impl utoipa::PartialSchema for SettingsChange {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        settings_schema("A change of settings: only the fields given change.", false)
+    }
+}
+
+impl ToSchema for SettingsChange {}
 
 /// A municipality.
 #[derive(Debug, Serialize, ToSchema)]

@@ -91,6 +91,8 @@ pub struct VolunteerView {
     pub privacy_notice_version: Option<String>,
     /// Another volunteer of the municipality has the same email or phone: check before approving.
     pub possible_duplicate: bool,
+    /// The id a municipal system knows the volunteer by (unique in the municipality).
+    pub external_reference: Option<String>,
     /// Raised by every change; also the ETag.
     pub version: i32,
     /// When it was created.
@@ -127,6 +129,7 @@ impl VolunteerView {
             source: v.source,
             privacy_notice_version: v.privacy_notice_version,
             possible_duplicate: v.possible_duplicate,
+            external_reference: v.external_reference,
             version: v.version,
             created_at: v.created_at,
             updated_at: v.updated_at,
@@ -201,6 +204,9 @@ pub struct NewVolunteer {
     pub notes: Option<String>,
     /// Whether reference checks are needed before approval (default `false`).
     pub references_needed: Option<bool>,
+    /// The id a municipal system knows the volunteer by (unique in the municipality).
+    #[schema(min_length = 1, max_length = 100)]
+    pub external_reference: Option<String>,
 }
 
 /// A change to a volunteer; fields not given keep their values, `null` clears.
@@ -268,6 +274,10 @@ pub struct VolunteerChange {
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<Uuid>, nullable)]
     pub staff_user_id: Option<Option<Uuid>>,
+    /// The id a municipal system knows the volunteer by (unique in the municipality), or `null`.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, nullable, max_length = 100)]
+    pub external_reference: Option<Option<String>>,
 }
 
 impl From<NewVolunteer> for VolunteerChange {
@@ -291,6 +301,7 @@ impl From<NewVolunteer> for VolunteerChange {
             notes: Some(n.notes),
             references_needed: n.references_needed,
             staff_user_id: None,
+            external_reference: Some(n.external_reference),
         }
     }
 }
@@ -386,6 +397,13 @@ pub(crate) fn apply_change(
         check(
             "postal_code",
             optional_text(code, &parse).map(|c| fields.postal_code = c),
+        );
+    }
+    if let Some(reference) = change.external_reference {
+        check(
+            "external_reference",
+            optional_text(reference, &|r| Name::<100>::parse(r).map(Name::into_inner))
+                .map(|r| fields.external_reference = r),
         );
     }
     if let Some(city) = change.city {

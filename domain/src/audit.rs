@@ -1,0 +1,58 @@
+//! The audit log: who read or changed sensitive records, and when.
+
+use crate::string_enum::string_enum;
+
+string_enum! {
+    /// What was done.
+    pub enum AuditAction {
+        /// One record was read.
+        Read => "read",
+        /// A list of records was read.
+        List => "list",
+        /// A record was created.
+        Create => "create",
+        /// A record was deleted.
+        Delete => "delete",
+    }
+}
+
+string_enum! {
+    /// What kind of record.
+    pub enum AuditResource {
+        /// A police certificate record.
+        PoliceCertificate => "police_certificate",
+    }
+}
+
+string_enum! {
+    /// Who acted.
+    pub enum ActorKind {
+        /// A person's account.
+        StaffUser => "staff_user",
+        /// A municipal system.
+        ServiceAccount => "service_account",
+    }
+}
+
+/// One line of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// Its id.
+    pub id: uuid::Uuid,
+    /// The municipality.
+    pub municipality_id: crate::ids::MunicipalityId,
+    /// The volunteer the record belongs to.
+    pub volunteer_id: Option<crate::ids::VolunteerId>,
+    /// Who acted.
+    pub actor_kind: ActorKind,
+    /// Their id.
+    pub actor_id: uuid::Uuid,
+    /// What they did.
+    pub action: AuditAction,
+    /// To what kind of record.
+    pub resource: AuditResource,
+    /// The record, when one was named.
+    pub resource_id: Option<uuid::Uuid>,
+    /// When.
+    pub at: chrono::DateTime<chrono::Utc>,
+}

@@ -1,0 +1,896 @@
+//! The clearance engine: may this volunteer do this activity, in this setting, for this target
+//! group, with this dog, on this date? Rules (the defaults of the practice plus a
+//! municipality's own) decide what is required; facts about the volunteer decide each
+//! requirement's state. One pure function answers, for volunteers and groups alike.
+
+use crate::{
+    certificate::{CertificateKind, CertificateOutcome, add_months},
+    dog::{DogApproval, DogCategory, DogPolicy, old_enough_from},
+    ids::{DogId, RuleId, VolunteerId},
+    municipality::{Country, MunicipalitySettings},
+    string_enum::string_enum,
+    vetting::{DeclarationKind, ReferenceOutcome, ScreeningAssessment, references_complete},
+    volunteer::VolunteerStatus,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use std::collections::BTreeMap;
+
+string_enum! {
+    /// Where the activity takes place.
+    pub enum Setting {
+        /// A nursing home, day centre or other institution.
+        Institution => "institution",
+        /// Someone's own home.
+        PrivateHome => "private_home",
+    }
+}
+
+string_enum! {
+    /// Who the activity is with.
+    pub enum TargetGroup {
+        /// Older people and others with no special requirement.
+        General => "general",
+        /// People with intellectual disabilities (utviklingshemming).
+        IntellectualDisability => "intellectual_disability",
+        /// Children (in Denmark: under 15).
+        Children => "children",
+        /// People with dementia.
+        Dementia => "dementia",
+        /// People with mental health needs.
+        MentalHealth => "mental_health",
+    }
+}
+
+string_enum! {
+    /// Something a rule can require. The codes are part of the API.
+    pub enum RequirementKind {
+        /// The volunteer's status is `approved`.
+        ApprovedStatus => "approved_status",
+        /// A screening interview assessed `suitable`.
+        SuitableScreening => "suitable_screening",
+        /// A confidentiality declaration of the current version.
+        ConfidentialityDeclaration => "confidentiality_declaration",
+        /// Privacy guidelines of the current version, accepted.
+        PrivacyGuidelines => "privacy_guidelines",
+        /// A volunteer agreement of the current version.
+        VolunteerAgreement => "volunteer_agreement",
+        /// Reference checks completed, none unsatisfactory.
+        ReferenceChecks => "reference_checks",
+        /// An assigned contact person.
+        ContactPerson => "contact_person",
+        /// A Norwegian politiattest assessed as acceptable.
+        Politiattest => "politiattest",
+        /// A Danish børneattest assessed as acceptable.
+        Boerneattest => "boerneattest",
+        /// A Danish straffeattest assessed as acceptable.
+        Straffeattest => "straffeattest",
+        /// A current approval of the named dog with this volunteer as handler.
+        DogApproval => "dog_approval",
+    }
+}
+
+string_enum! {
+    /// A requirement's state on the date asked about.
+    pub enum RequirementState {
+        /// Met, and not expiring inside the look-ahead window.
+        Met => "met",
+        /// Met, but it ends inside the look-ahead window.
+        ExpiringSoon => "expiring_soon",
+        /// It was met once and has ended.
+        Expired => "expired",
+        /// It has never been met (or what there is does not count).
+        Missing => "missing",
+    }
+}
+
+string_enum! {
+    /// A condition attached to a clearance: it does not block, it must be followed.
+    pub enum ConditionKind {
+        /// The first visit in a private home is made together with a staff representative.
+        AccompaniedFirstVisit => "accompanied_first_visit",
+        /// The dog team's approval carries restrictions.
+        DogRestrictions => "dog_restrictions",
+    }
+}
+
+impl RequirementKind {
+    /// The certificate kind this requirement asks for, if it asks for one.
+    pub const fn certificate(self) -> Option<CertificateKind> {
+        match self {
+            RequirementKind::Politiattest => Some(CertificateKind::Politiattest),
+            RequirementKind::Boerneattest => Some(CertificateKind::Boerneattest),
+            RequirementKind::Straffeattest => Some(CertificateKind::Straffeattest),
+            _ => None,
+        }
+    }
+
+    /// Whether a municipality may put this requirement in a rule of its own: every one except
+    /// the approved status, which always applies, and certificates its country does not issue.
+    pub fn allowed_in_rules(self, country: Country) -> bool {
+        self != RequirementKind::ApprovedStatus
+            && self
+                .certificate()
+                .is_none_or(|kind| kind.country() == country)
+    }
+}
+
+/// When a rule applies: every field given must match the question; `None` matches anything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RuleScope {
+    /// Only for this activity kind.
+    pub activity_kind: Option<String>,
+    /// Only in this setting.
+    pub setting: Option<Setting>,
+    /// Only with this target group.
+    pub target_group: Option<TargetGroup>,
+    /// Only with (`true`) or without (`false`) a dog.
+    pub with_dog: Option<bool>,
+}
+
+impl RuleScope {
+    /// Whether the rule applies to `question`.
+    pub fn applies(&self, question: &ClearanceQuestion) -> bool {
+        self.activity_kind
+            .as_ref()
+            .is_none_or(|kind| *kind == question.activity_kind)
+            && self.setting.is_none_or(|s| s == question.setting)
+            && self.target_group.is_none_or(|g| g == question.target_group)
+            && self.with_dog.is_none_or(|d| d == question.dog.is_some())
+    }
+}
+
+/// Where a rule comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum RuleSource {
+    /// One of the defaults of the practice, by name.
+    Default(&'static str),
+    /// A rule the municipality made.
+    Municipality(RuleId),
+}
+
+impl std::fmt::Display for RuleSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RuleSource::Default(name) => write!(f, "default:{name}"),
+            RuleSource::Municipality(id) => write!(f, "{id}"),
+        }
+    }
+}
+
+/// "When `scope`, require `requirement`, at most `max_age_months` old."
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rule {
+    /// Where it comes from.
+    pub source: RuleSource,
+    /// When it applies.
+    pub scope: RuleScope,
+    /// What it requires.
+    pub requirement: RequirementKind,
+    /// The oldest the fact may be, in months from its date; `None`: no limit of its own.
+    pub max_age_months: Option<u16>,
+    /// Strict rules block clearance; advisory ones are reported only.
+    pub strict: bool,
+}
+
+/// The defaults of DESIGN §2 for a municipality of `country`.
+pub fn default_rules(country: Country) -> Vec<Rule> {
+    let rule = |name, scope, requirement| Rule {
+        source: RuleSource::Default(name),
+        scope,
+        requirement,
+        max_age_months: None,
+        strict: true,
+    };
+    let group = |target_group| RuleScope {
+        target_group: Some(target_group),
+        ..RuleScope::default()
+    };
+    let (disability_certificate, children_certificate) = match country {
+        Country::Norway => (RequirementKind::Politiattest, RequirementKind::Politiattest),
+        Country::Denmark => (
+            RequirementKind::Straffeattest,
+            RequirementKind::Boerneattest,
+        ),
+    };
+    let mut rules = vec![
+        rule(
+            "always",
+            RuleScope::default(),
+            RequirementKind::ApprovedStatus,
+        ),
+        rule(
+            "always",
+            RuleScope::default(),
+            RequirementKind::ConfidentialityDeclaration,
+        ),
+        rule(
+            "always",
+            RuleScope::default(),
+            RequirementKind::PrivacyGuidelines,
+        ),
+        rule(
+            "intellectual_disability",
+            group(TargetGroup::IntellectualDisability),
+            disability_certificate,
+        ),
+        rule(
+            "children",
+            group(TargetGroup::Children),
+            children_certificate,
+        ),
+        rule(
+            "with_dog",
+            RuleScope {
+                with_dog: Some(true),
+                ..RuleScope::default()
+            },
+            RequirementKind::DogApproval,
+        ),
+    ];
+    if country == Country::Denmark {
+        rules.push(rule(
+            "private_home_denmark",
+            RuleScope {
+                setting: Some(Setting::PrivateHome),
+                ..RuleScope::default()
+            },
+            RequirementKind::Straffeattest,
+        ));
+    }
+    rules
+}
+
+/// The question: this activity, here, with these people, maybe with this dog, on this date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClearanceQuestion {
+    /// The activity kind's code.
+    pub activity_kind: String,
+    /// The setting.
+    pub setting: Setting,
+    /// The target group.
+    pub target_group: TargetGroup,
+    /// The dog that comes along, if any.
+    pub dog: Option<DogId>,
+    /// What the dog will do; by default decided by the setting.
+    pub dog_category: DogCategory,
+    /// The date asked about.
+    pub on: NaiveDate,
+}
+
+/// The dog category a visit in `setting` needs unless the question says otherwise.
+pub const fn default_dog_category(setting: Setting) -> DogCategory {
+    match setting {
+        Setting::Institution => DogCategory::InstitutionCommonRoom,
+        Setting::PrivateHome => DogCategory::HomeVisit,
+    }
+}
+
+/// What the municipality's settings say about dates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClearancePolicy {
+    /// How far ahead an expiry is reported as `expiring_soon`.
+    pub expiring_soon_days: u16,
+    /// Months after issue when a police certificate stops counting.
+    pub certificate_renewal_months: u16,
+    /// A break longer than this many months calls for a new certificate (0: never).
+    pub certificate_break_months: u16,
+    /// What dogs need.
+    pub dog: DogPolicy,
+}
+
+impl From<&MunicipalitySettings> for ClearancePolicy {
+    fn from(s: &MunicipalitySettings) -> Self {
+        Self {
+            expiring_soon_days: s.expiring_soon_days,
+            certificate_renewal_months: s.police_certificate_renewal_months,
+            certificate_break_months: s.police_certificate_break_months,
+            dog: DogPolicy {
+                vet_check_months: s.dog_vet_check_months,
+                min_age_months: s.dog_min_age_months,
+                max_age_months: s.dog_max_age_months,
+            },
+        }
+    }
+}
+
+/// A signed declaration, as clearance sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DeclarationFact {
+    /// Which document.
+    pub kind: DeclarationKind,
+    /// When it was signed.
+    pub signed_on: NaiveDate,
+    /// Whether it is of the version the municipality publishes now.
+    pub current: bool,
+}
+
+/// A screening interview, as clearance sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ScreeningFact {
+    /// When it was held.
+    pub held_on: NaiveDate,
+    /// The assessment.
+    pub assessment: ScreeningAssessment,
+}
+
+/// A police certificate, as clearance sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CertificateFact {
+    /// Which kind.
+    pub kind: CertificateKind,
+    /// When it was issued.
+    pub issued_on: NaiveDate,
+    /// When it was presented.
+    pub presented_on: NaiveDate,
+    /// The assessment.
+    pub outcome: CertificateOutcome,
+}
+
+/// A completed pause: from the day the volunteer paused to the day they came back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Break {
+    /// First day of the break.
+    pub from: NaiveDate,
+    /// The day the volunteer came back.
+    pub until: NaiveDate,
+}
+
+/// The completed breaks in a status history (time, new status), oldest first.
+pub fn breaks(history: &[(DateTime<Utc>, VolunteerStatus)]) -> Vec<Break> {
+    let mut found = Vec::new();
+    let mut paused_since = None;
+    for (at, status) in history {
+        match (*status, paused_since) {
+            (VolunteerStatus::Paused, None) => paused_since = Some(at.date_naive()),
+            (VolunteerStatus::Paused, Some(_)) => {}
+            (_, Some(from)) => {
+                found.push(Break {
+                    from,
+                    until: at.date_naive(),
+                });
+                paused_since = None;
+            }
+            (_, None) => {}
+        }
+    }
+    found
+}
+
+/// The dog named in the question, as clearance sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DogFacts {
+    /// The volunteer who handles the dog now.
+    pub handler_id: VolunteerId,
+    /// Its birth date.
+    pub birth_date: NaiveDate,
+    /// Its approvals.
+    pub approvals: Vec<DogApproval>,
+}
+
+/// Everything clearance knows about the volunteer (or a group's contact person).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClearanceFacts {
+    /// Whose facts these are.
+    pub volunteer_id: VolunteerId,
+    /// The lifecycle status.
+    pub status: VolunteerStatus,
+    /// Whether a contact person is assigned.
+    pub has_contact_person: bool,
+    /// Signed declarations.
+    pub declarations: Vec<DeclarationFact>,
+    /// Screening interviews.
+    pub screenings: Vec<ScreeningFact>,
+    /// Outcomes of the reference checks (`None` while pending).
+    pub reference_outcomes: Vec<Option<ReferenceOutcome>>,
+    /// Police certificates.
+    pub certificates: Vec<CertificateFact>,
+    /// Completed breaks.
+    pub breaks: Vec<Break>,
+    /// The dog named in the question, if one was and it exists.
+    pub dog: Option<DogFacts>,
+}
+
+/// One requirement as answered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequirementResult {
+    /// What is required.
+    pub requirement: RequirementKind,
+    /// Whether it blocks clearance.
+    pub strict: bool,
+    /// Its state on the date asked about.
+    pub state: RequirementState,
+    /// The date of the fact that meets (or last met) it.
+    pub since: Option<NaiveDate>,
+    /// The last day it is (or was) met; `None` when it does not end by date.
+    pub valid_until: Option<NaiveDate>,
+    /// A short explanation for people.
+    pub detail: String,
+    /// The rules that ask for it.
+    pub rules: Vec<RuleSource>,
+}
+
+/// A condition that goes with a clearance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Condition {
+    /// What kind.
+    pub kind: ConditionKind,
+    /// What it asks, for people.
+    pub detail: String,
+}
+
+/// The answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clearance {
+    /// Whether every strict requirement is met.
+    pub cleared: bool,
+    /// Every requirement that applies, in a stable order.
+    pub requirements: Vec<RequirementResult>,
+    /// Conditions to follow.
+    pub conditions: Vec<Condition>,
+    /// The first day after the date asked about on which a requirement's met-or-not changes,
+    /// so the answer may change; `None` when nothing is known to change.
+    pub changes_on: Option<NaiveDate>,
+}
+
+/// A dated fact that may meet a requirement.
+struct Candidate {
+    from: NaiveDate,
+    until: Option<NaiveDate>,
+    /// Why it stopped counting regardless of dates (a newer document version, a long break).
+    ended: Option<String>,
+    /// Why it never counts (disqualifying remarks, another handler).
+    refused: Option<String>,
+    what: String,
+    /// What sets `until`, for the explanation.
+    limit: &'static str,
+}
+
+struct Assessment {
+    state: RequirementState,
+    since: Option<NaiveDate>,
+    valid_until: Option<NaiveDate>,
+    detail: String,
+    /// A later date on which the state may change.
+    changes_on: Option<NaiveDate>,
+}
+
+fn last_day(from: NaiveDate, months: Option<u16>) -> Option<NaiveDate> {
+    months.map(|m| add_months(from, m).pred_opt().unwrap_or(from))
+}
+
+fn earliest(a: Option<NaiveDate>, b: Option<NaiveDate>) -> Option<NaiveDate> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+fn next_day(day: NaiveDate) -> NaiveDate {
+    day.succ_opt().unwrap_or(day)
+}
+
+/// Picks the candidate that best meets the requirement on `on`.
+fn assess(candidates: Vec<Candidate>, on: NaiveDate, soon_days: u16, nothing: &str) -> Assessment {
+    let started_later = candidates
+        .iter()
+        .filter(|c| c.refused.is_none() && c.ended.is_none() && c.from > on)
+        .map(|c| c.from)
+        .min();
+    let started: Vec<&Candidate> = candidates
+        .iter()
+        .filter(|c| c.refused.is_none() && c.from <= on)
+        .collect();
+    let valid = started
+        .iter()
+        .filter(|c| c.ended.is_none() && c.until.is_none_or(|until| until >= on))
+        .max_by_key(|c| (c.until.is_none(), c.until, c.from));
+    if let Some(best) = valid {
+        let soon = best
+            .until
+            .is_some_and(|until| until < on + chrono::Days::new(u64::from(soon_days)));
+        let detail = match best.until {
+            Some(until) if soon => format!("{}; ends after {until} ({})", best.what, best.limit),
+            Some(until) => format!("{}; valid until {until}", best.what),
+            None => best.what.clone(),
+        };
+        return Assessment {
+            state: if soon {
+                RequirementState::ExpiringSoon
+            } else {
+                RequirementState::Met
+            },
+            since: Some(best.from),
+            valid_until: best.until,
+            detail,
+            changes_on: best.until.map(next_day),
+        };
+    }
+    let latest_ended = started
+        .iter()
+        .max_by_key(|c| (c.until.is_none(), c.until, c.from));
+    if let Some(last) = latest_ended {
+        let detail = match (&last.ended, last.until) {
+            (Some(why), _) => format!("{}; {why}", last.what),
+            (None, Some(until)) => format!("{}; ended after {until} ({})", last.what, last.limit),
+            (None, None) => last.what.clone(),
+        };
+        return Assessment {
+            state: RequirementState::Expired,
+            since: Some(last.from),
+            valid_until: last.until,
+            detail,
+            changes_on: started_later,
+        };
+    }
+    let detail = candidates
+        .iter()
+        .find_map(|c| c.refused.as_ref().map(|why| format!("{}; {why}", c.what)))
+        .or_else(|| started_later.map(|from| format!("{nothing} before {from}")))
+        .unwrap_or_else(|| nothing.to_owned());
+    Assessment {
+        state: RequirementState::Missing,
+        since: None,
+        valid_until: None,
+        detail,
+        changes_on: started_later,
+    }
+}
+
+fn yes_no(met: bool, yes: String, no: String) -> Assessment {
+    Assessment {
+        state: if met {
+            RequirementState::Met
+        } else {
+            RequirementState::Missing
+        },
+        since: None,
+        valid_until: None,
+        detail: if met { yes } else { no },
+        changes_on: None,
+    }
+}
+
+fn declaration_kind(requirement: RequirementKind) -> Option<DeclarationKind> {
+    match requirement {
+        RequirementKind::ConfidentialityDeclaration => Some(DeclarationKind::Confidentiality),
+        RequirementKind::PrivacyGuidelines => Some(DeclarationKind::PrivacyGuidelines),
+        RequirementKind::VolunteerAgreement => Some(DeclarationKind::VolunteerAgreement),
+        _ => None,
+    }
+}
+
+fn certificate_candidates(
+    kind: CertificateKind,
+    max_age: Option<u16>,
+    facts: &ClearanceFacts,
+    policy: ClearancePolicy,
+) -> Vec<Candidate> {
+    facts
+        .certificates
+        .iter()
+        .filter(|c| c.kind == kind)
+        .map(|c| {
+            let renewal = last_day(c.issued_on, Some(policy.certificate_renewal_months));
+            let own = last_day(c.issued_on, max_age);
+            let (until, limit) = match (renewal, own) {
+                (Some(r), Some(o)) if o < r => (Some(o), "the rule's maximum age"),
+                (r, _) => (r, "the municipality's renewal period"),
+            };
+            let long_break = (policy.certificate_break_months > 0)
+                .then(|| {
+                    facts.breaks.iter().find(|b| {
+                        b.until > c.presented_on
+                            && add_months(b.from, policy.certificate_break_months) < b.until
+                    })
+                })
+                .flatten();
+            Candidate {
+                from: c.presented_on,
+                until,
+                ended: long_break.map(|b| {
+                    format!(
+                        "a break from {} to {} was longer than {} months: a new certificate is needed",
+                        b.from, b.until, policy.certificate_break_months
+                    )
+                }),
+                refused: (!c.outcome.acceptable())
+                    .then(|| "remarks assessed as disqualifying".to_owned()),
+                what: format!("{kind} issued {}, presented {}", c.issued_on, c.presented_on),
+                limit,
+            }
+        })
+        .collect()
+}
+
+fn dog_candidates(
+    question: &ClearanceQuestion,
+    max_age: Option<u16>,
+    facts: &ClearanceFacts,
+    policy: ClearancePolicy,
+) -> Vec<Candidate> {
+    let Some(dog) = &facts.dog else {
+        return Vec::new();
+    };
+    let other_handler = dog.handler_id != facts.volunteer_id;
+    let old_enough = old_enough_from(dog.birth_date, policy.dog);
+    dog.approvals
+        .iter()
+        .filter(|a| a.handler_id == facts.volunteer_id)
+        .map(|a| {
+            let (end, limit) = a.last_valid_day(dog.birth_date, policy.dog);
+            let own = last_day(a.assessed_on, max_age);
+            let (until, limit) = match own {
+                Some(o) if o < end => (o, "the rule's maximum age"),
+                _ => (end, limit.as_str()),
+            };
+            let covers = a.categories.contains(&question.dog_category);
+            let refused = if other_handler {
+                Some("the dog now has another handler".to_owned())
+            } else if !covers {
+                Some(format!(
+                    "approved for {} only, not {}",
+                    a.categories
+                        .iter()
+                        .map(|c| c.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    question.dog_category
+                ))
+            } else {
+                None
+            };
+            Candidate {
+                from: old_enough.map_or(a.assessed_on, |day| day.max(a.assessed_on)),
+                until: Some(until),
+                ended: None,
+                refused,
+                what: format!("{} approval assessed {}", a.programme, a.assessed_on),
+                limit,
+            }
+        })
+        .collect()
+}
+
+fn requirement_state(
+    requirement: RequirementKind,
+    max_age: Option<u16>,
+    question: &ClearanceQuestion,
+    facts: &ClearanceFacts,
+    policy: ClearancePolicy,
+) -> Assessment {
+    let soon = policy.expiring_soon_days;
+    match requirement {
+        RequirementKind::ApprovedStatus => yes_no(
+            facts.status == VolunteerStatus::Approved,
+            "approved".to_owned(),
+            format!("status is {}", facts.status),
+        ),
+        RequirementKind::ContactPerson => yes_no(
+            facts.has_contact_person,
+            "a contact person is assigned".to_owned(),
+            "no contact person is assigned".to_owned(),
+        ),
+        RequirementKind::ReferenceChecks => {
+            let complete = references_complete(&facts.reference_outcomes);
+            let bad = facts
+                .reference_outcomes
+                .contains(&Some(ReferenceOutcome::Unsatisfactory));
+            yes_no(
+                complete && !bad,
+                "reference checks completed".to_owned(),
+                if bad {
+                    "a reference check was unsatisfactory".to_owned()
+                } else {
+                    "reference checks are missing or pending".to_owned()
+                },
+            )
+        }
+        RequirementKind::SuitableScreening => {
+            let candidates = facts
+                .screenings
+                .iter()
+                .map(|s| Candidate {
+                    from: s.held_on,
+                    until: last_day(s.held_on, max_age),
+                    ended: None,
+                    refused: (s.assessment != ScreeningAssessment::Suitable)
+                        .then(|| format!("assessed {}", s.assessment)),
+                    what: format!("screening held {}", s.held_on),
+                    limit: "the rule's maximum age",
+                })
+                .collect();
+            assess(
+                candidates,
+                question.on,
+                soon,
+                "no suitable screening interview",
+            )
+        }
+        RequirementKind::DogApproval => {
+            if question.dog.is_none() {
+                return yes_no(false, String::new(), "no dog was named".to_owned());
+            }
+            let candidates = dog_candidates(question, max_age, facts, policy);
+            assess(
+                candidates,
+                question.on,
+                soon,
+                "no approval of this dog with this handler",
+            )
+        }
+        other => {
+            if let Some(kind) = declaration_kind(other) {
+                let candidates = facts
+                    .declarations
+                    .iter()
+                    .filter(|d| d.kind == kind)
+                    .map(|d| Candidate {
+                        from: d.signed_on,
+                        until: last_day(d.signed_on, max_age),
+                        ended: (!d.current).then(|| {
+                            "a newer version has been published: it must be signed again".to_owned()
+                        }),
+                        refused: None,
+                        what: format!("signed {}", d.signed_on),
+                        limit: "the rule's maximum age",
+                    })
+                    .collect();
+                assess(candidates, question.on, soon, "not signed")
+            } else if let Some(kind) = other.certificate() {
+                assess(
+                    certificate_candidates(kind, max_age, facts, policy),
+                    question.on,
+                    soon,
+                    &format!("no {kind} recorded"),
+                )
+            } else {
+                yes_no(false, String::new(), "unknown requirement".to_owned())
+            }
+        }
+    }
+}
+
+/// Answers `question` for the volunteer described by `facts` under `rules`.
+///
+/// Rules that apply are merged by requirement: strict if any of them is strict, with the
+/// shortest maximum age any of them sets. The answer is cleared when every strict
+/// requirement is `met` or `expiring_soon`.
+pub fn evaluate(
+    rules: &[Rule],
+    question: &ClearanceQuestion,
+    facts: &ClearanceFacts,
+    policy: ClearancePolicy,
+) -> Clearance {
+    let mut merged: BTreeMap<RequirementKind, (bool, Option<u16>, Vec<RuleSource>)> =
+        BTreeMap::new();
+    for rule in rules.iter().filter(|r| r.scope.applies(question)) {
+        let entry = merged
+            .entry(rule.requirement)
+            .or_insert((false, None, Vec::new()));
+        entry.0 |= rule.strict;
+        entry.1 = match (entry.1, rule.max_age_months) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if !entry.2.contains(&rule.source) {
+            entry.2.push(rule.source);
+        }
+    }
+    let mut changes_on = None;
+    let requirements: Vec<RequirementResult> = merged
+        .into_iter()
+        .map(|(requirement, (strict, max_age, sources))| {
+            let assessed = requirement_state(requirement, max_age, question, facts, policy);
+            changes_on = earliest(changes_on, assessed.changes_on);
+            RequirementResult {
+                requirement,
+                strict,
+                state: assessed.state,
+                since: assessed.since,
+                valid_until: assessed.valid_until,
+                detail: assessed.detail,
+                rules: sources,
+            }
+        })
+        .collect();
+    let cleared = requirements.iter().all(|r| {
+        !r.strict
+            || matches!(
+                r.state,
+                RequirementState::Met | RequirementState::ExpiringSoon
+            )
+    });
+    let mut conditions = Vec::new();
+    if question.setting == Setting::PrivateHome {
+        conditions.push(Condition {
+            kind: ConditionKind::AccompaniedFirstVisit,
+            detail:
+                "the first visit in a private home must be accompanied by a staff representative"
+                    .to_owned(),
+        });
+    }
+    if let Some(dog) = &facts.dog {
+        let restrictions: Vec<&str> = dog
+            .approvals
+            .iter()
+            .filter(|a| {
+                a.handler_id == facts.volunteer_id
+                    && a.assessed_on <= question.on
+                    && a.categories.contains(&question.dog_category)
+            })
+            .filter_map(|a| a.restrictions.as_deref())
+            .collect();
+        if let Some(latest) = restrictions.last() {
+            conditions.push(Condition {
+                kind: ConditionKind::DogRestrictions,
+                detail: (*latest).to_owned(),
+            });
+        }
+    }
+    Clearance {
+        cleared,
+        requirements,
+        conditions,
+        changes_on,
+    }
+}
+
+/// One line of "what the volunteer is cleared for": an activity kind in a setting, with the
+/// target groups cleared there (without a dog).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClearedFor {
+    /// The activity kind.
+    pub activity_kind: String,
+    /// The setting.
+    pub setting: Setting,
+    /// The target groups cleared.
+    pub target_groups: Vec<TargetGroup>,
+}
+
+/// Everything the volunteer is cleared for on `on`, over every activity kind, setting and
+/// target group, without a dog; and the earliest day any of those answers changes.
+pub fn cleared_for(
+    activity_kinds: &[String],
+    rules: &[Rule],
+    facts: &ClearanceFacts,
+    policy: ClearancePolicy,
+    on: NaiveDate,
+) -> (Vec<ClearedFor>, Option<NaiveDate>) {
+    let mut lines = Vec::new();
+    let mut changes_on = None;
+    if facts.status != VolunteerStatus::Approved {
+        return (lines, None);
+    }
+    for kind in activity_kinds {
+        for &setting in Setting::ALL {
+            let mut groups = Vec::new();
+            for &target_group in TargetGroup::ALL {
+                let question = ClearanceQuestion {
+                    activity_kind: kind.clone(),
+                    setting,
+                    target_group,
+                    dog: None,
+                    dog_category: default_dog_category(setting),
+                    on,
+                };
+                let answer = evaluate(rules, &question, facts, policy);
+                changes_on = earliest(changes_on, answer.changes_on);
+                if answer.cleared {
+                    groups.push(target_group);
+                }
+            }
+            if !groups.is_empty() {
+                lines.push(ClearedFor {
+                    activity_kind: kind.clone(),
+                    setting,
+                    target_groups: groups,
+                });
+            }
+        }
+    }
+    (lines, changes_on)
+}
+
+#[cfg(test)]
+#[path = "clearance_tests.rs"]
+mod tests;
