@@ -376,4 +376,76 @@ pub mod schemas {
         samspill_domain::auth::ServiceScope,
         "What a service account may read."
     );
+    schema_enum!(
+        CertificateKindSchema,
+        "CertificateKind",
+        samspill_domain::certificate::CertificateKind,
+        "politiattest (NO), boerneattest or straffeattest (DK)."
+    );
+    schema_enum!(
+        CertificateOutcomeSchema,
+        "CertificateOutcome",
+        samspill_domain::certificate::CertificateOutcome,
+        "How the certificate was assessed; the remarks themselves are never recorded."
+    );
+    schema_enum!(
+        DogCategorySchema,
+        "DogCategory",
+        samspill_domain::dog::DogCategory,
+        "What kind of visit a dog team is approved for."
+    );
+    schema_enum!(
+        DogLimitSchema,
+        "DogLimit",
+        samspill_domain::dog::DogLimit,
+        "What ends a dog approval first."
+    );
+    schema_enum!(
+        SettingSchema,
+        "Setting",
+        samspill_domain::clearance::Setting,
+        "Where an activity takes place."
+    );
+    schema_enum!(
+        TargetGroupSchema,
+        "TargetGroup",
+        samspill_domain::clearance::TargetGroup,
+        "Who an activity is with."
+    );
+    schema_enum!(
+        RequirementKindSchema,
+        "RequirementKind",
+        samspill_domain::clearance::RequirementKind,
+        "Something a clearance rule can require."
+    );
+    schema_enum!(
+        RequirementStateSchema,
+        "RequirementState",
+        samspill_domain::clearance::RequirementState,
+        "A requirement's state on the date asked about."
+    );
+    schema_enum!(
+        ConditionKindSchema,
+        "ConditionKind",
+        samspill_domain::clearance::ConditionKind,
+        "A condition attached to a clearance."
+    );
+    schema_enum!(
+        AuditActionSchema,
+        "AuditAction",
+        samspill_domain::audit::AuditAction,
+        "What was done to a sensitive record."
+    );
+    schema_enum!(
+        AuditResourceSchema,
+        "AuditResource",
+        samspill_domain::audit::AuditResource,
+        "What kind of sensitive record."
+    );
+    schema_enum!(
+        ActorKindSchema,
+        "ActorKind",
+        samspill_domain::audit::ActorKind,
+        "Who acted: a person's account or a municipal system."
+    );
 }
