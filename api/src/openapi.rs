@@ -448,4 +448,10 @@ pub mod schemas {
         samspill_domain::audit::ActorKind,
         "Who acted: a person's account or a municipal system."
     );
+    schema_enum!(
+        WorkItemKindSchema,
+        "WorkItemKind",
+        samspill_domain::work::WorkItemKind,
+        "What needs doing."
+    );
 }

@@ -25,6 +25,42 @@ fn decode_cursor(cursor: &str) -> Option<Uuid> {
     Uuid::from_slice(id).ok()
 }
 
+fn invalid_cursor() -> ApiError {
+    ApiError::BadRequest {
+        detail: "A query parameter is not valid.".to_owned(),
+        errors: vec![FieldError::new(
+            "cursor",
+            "invalid_cursor",
+            "must be a next_cursor value returned by this list",
+        )],
+    }
+}
+
+/// Encodes a position in a list ordered by something other than id: `tag` names the list,
+/// `key` is the position's bytes.
+pub fn encode_key(tag: &[u8], key: &[u8]) -> String {
+    let mut raw = tag.to_vec();
+    raw.push(b':');
+    raw.extend_from_slice(key);
+    URL_SAFE_NO_PAD.encode(raw)
+}
+
+/// Decodes a cursor made by [`encode_key`] with the same `tag`; 400 naming `cursor` otherwise.
+pub fn decode_key(tag: &[u8], cursor: &str) -> Result<Vec<u8>, ApiError> {
+    let raw = URL_SAFE_NO_PAD
+        .decode(cursor)
+        .map_err(|_| invalid_cursor())?;
+    raw.strip_prefix(tag)
+        .and_then(|rest| rest.strip_prefix(b":"))
+        .map(<[u8]>::to_vec)
+        .ok_or_else(invalid_cursor)
+}
+
+/// Checks `limit` alone, for lists with their own cursors.
+pub fn checked_limit(limit: Option<u32>) -> Result<i64, ApiError> {
+    page_request(limit, None).map(|p| p.limit)
+}
+
 /// Checks `limit` and `cursor` from a query string.
 pub fn page_request(limit: Option<u32>, cursor: Option<&str>) -> Result<PageRequest, ApiError> {
     let limit = limit.unwrap_or(DEFAULT_LIMIT);
@@ -39,16 +75,7 @@ pub fn page_request(limit: Option<u32>, cursor: Option<&str>) -> Result<PageRequ
         });
     }
     let after = cursor
-        .map(|c| {
-            decode_cursor(c).ok_or_else(|| ApiError::BadRequest {
-                detail: "A query parameter is not valid.".to_owned(),
-                errors: vec![FieldError::new(
-                    "cursor",
-                    "invalid_cursor",
-                    "must be a next_cursor value returned by this list",
-                )],
-            })
-        })
+        .map(|c| decode_cursor(c).ok_or_else(invalid_cursor))
         .transpose()?;
     Ok(PageRequest {
         after,
@@ -100,6 +127,13 @@ mod tests {
         );
         assert!(page_request(None, Some("bm9wZQ")).is_err());
         assert!(page_request(None, Some("!!")).is_err());
+    }
+
+    #[test]
+    fn keyed_cursors_belong_to_their_list() {
+        let cursor = encode_key(b"f1", &[1, 2, 3]);
+        assert_eq!(decode_key(b"f1", &cursor).ok(), Some(vec![1, 2, 3]));
+        assert!(decode_key(b"w1", &cursor).is_err());
     }
 
     #[test]

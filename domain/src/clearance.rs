@@ -240,6 +240,81 @@ pub fn default_rules(country: Country) -> Vec<Rule> {
     rules
 }
 
+/// A rule a municipality made, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MunicipalRule {
+    /// Its id.
+    pub id: RuleId,
+    /// The municipality.
+    pub municipality_id: crate::ids::MunicipalityId,
+    /// A name for people ("Escorts need a fresh screening").
+    pub name: String,
+    /// When it applies.
+    pub scope: RuleScope,
+    /// What it requires.
+    pub requirement: RequirementKind,
+    /// The oldest the fact may be, in months.
+    pub max_age_months: Option<u16>,
+    /// Whether it blocks clearance.
+    pub strict: bool,
+    /// Optimistic-concurrency version.
+    pub version: i32,
+    /// When it was made.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
+}
+
+impl MunicipalRule {
+    /// The rule as the engine reads it.
+    pub fn rule(&self) -> Rule {
+        Rule {
+            source: RuleSource::Municipality(self.id),
+            scope: self.scope.clone(),
+            requirement: self.requirement,
+            max_age_months: self.max_age_months,
+            strict: self.strict,
+        }
+    }
+}
+
+/// Checks a municipality's rule before it is stored: the requirement must be one a rule may
+/// ask for in `country`, and a dog approval cannot be asked for visits without a dog.
+pub fn check_rule(
+    country: Country,
+    scope: &RuleScope,
+    requirement: RequirementKind,
+) -> Result<(), Vec<(&'static str, crate::ParseError)>> {
+    let mut errors = Vec::new();
+    if !requirement.allowed_in_rules(country) {
+        errors.push((
+            "requirement",
+            crate::ParseError::new(
+                "not_allowed",
+                if requirement == RequirementKind::ApprovedStatus {
+                    "approved_status always applies; a rule cannot ask for it".to_owned()
+                } else {
+                    format!("a {requirement} is not issued in {country}")
+                },
+            ),
+        ));
+    }
+    if requirement == RequirementKind::DogApproval && scope.with_dog == Some(false) {
+        errors.push((
+            "with_dog",
+            crate::ParseError::new(
+                "contradiction",
+                "a dog approval cannot be required for visits without a dog",
+            ),
+        ));
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(errors)
+    }
+}
+
 /// The question: this activity, here, with these people, maybe with this dog, on this date.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ClearanceQuestion {
@@ -454,6 +529,25 @@ struct Assessment {
     changes_on: Option<NaiveDate>,
 }
 
+/// The state of something whose last valid day is `last_day`, seen on `on`: expired after it,
+/// expiring soon when it falls inside the look-ahead window, met before that.
+pub fn expiry_state(last_day: NaiveDate, on: NaiveDate, soon_days: u16) -> RequirementState {
+    if last_day < on {
+        RequirementState::Expired
+    } else if last_day < on + chrono::Days::new(u64::from(soon_days)) {
+        RequirementState::ExpiringSoon
+    } else {
+        RequirementState::Met
+    }
+}
+
+/// The last day a police certificate issued on `issued_on` counts under the renewal period.
+pub fn certificate_last_day(issued_on: NaiveDate, policy: ClearancePolicy) -> NaiveDate {
+    add_months(issued_on, policy.certificate_renewal_months)
+        .pred_opt()
+        .unwrap_or(issued_on)
+}
+
 fn last_day(from: NaiveDate, months: Option<u16>) -> Option<NaiveDate> {
     months.map(|m| add_months(from, m).pred_opt().unwrap_or(from))
 }
@@ -467,6 +561,25 @@ fn earliest(a: Option<NaiveDate>, b: Option<NaiveDate>) -> Option<NaiveDate> {
 
 fn next_day(day: NaiveDate) -> NaiveDate {
     day.succ_opt().unwrap_or(day)
+}
+
+/// Keeps, of the candidates dated on or before `on`, only the latest: a newer screening,
+/// certificate or signature replaces the older ones. Later-dated candidates stay, for the day
+/// the answer changes.
+fn latest_only(mut candidates: Vec<Candidate>, on: NaiveDate) -> Vec<Candidate> {
+    let latest = candidates
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.from <= on)
+        .max_by_key(|(i, c)| (c.from, *i))
+        .map(|(i, _)| i);
+    let mut index = 0;
+    candidates.retain(|c| {
+        let keep = c.from > on || Some(index) == latest;
+        index += 1;
+        keep
+    });
+    candidates
 }
 
 /// Picks the candidate that best meets the requirement on `on`.
@@ -485,9 +598,9 @@ fn assess(candidates: Vec<Candidate>, on: NaiveDate, soon_days: u16, nothing: &s
         .filter(|c| c.ended.is_none() && c.until.is_none_or(|until| until >= on))
         .max_by_key(|c| (c.until.is_none(), c.until, c.from));
     if let Some(best) = valid {
-        let soon = best
-            .until
-            .is_some_and(|until| until < on + chrono::Days::new(u64::from(soon_days)));
+        let soon = best.until.is_some_and(|until| {
+            expiry_state(until, on, soon_days) == RequirementState::ExpiringSoon
+        });
         let detail = match best.until {
             Some(until) if soon => format!("{}; ends after {until} ({})", best.what, best.limit),
             Some(until) => format!("{}; valid until {until}", best.what),
@@ -570,7 +683,7 @@ fn certificate_candidates(
         .iter()
         .filter(|c| c.kind == kind)
         .map(|c| {
-            let renewal = last_day(c.issued_on, Some(policy.certificate_renewal_months));
+            let renewal = Some(certificate_last_day(c.issued_on, policy));
             let own = last_day(c.issued_on, max_age);
             let (until, limit) = match (renewal, own) {
                 (Some(r), Some(o)) if o < r => (Some(o), "the rule's maximum age"),
@@ -593,8 +706,9 @@ fn certificate_candidates(
                         b.from, b.until, policy.certificate_break_months
                     )
                 }),
-                refused: (!c.outcome.acceptable())
-                    .then(|| "remarks assessed as disqualifying".to_owned()),
+                // Kept neutral: who asks about clearance learns that no acceptable certificate
+                // is recorded, not how one was assessed.
+                refused: (!c.outcome.acceptable()).then(|| "does not count".to_owned()),
                 what: format!("{kind} issued {}, presented {}", c.issued_on, c.presented_on),
                 limit,
             }
@@ -700,7 +814,7 @@ fn requirement_state(
                 })
                 .collect();
             assess(
-                candidates,
+                latest_only(candidates, question.on),
                 question.on,
                 soon,
                 "no suitable screening interview",
@@ -735,10 +849,18 @@ fn requirement_state(
                         limit: "the rule's maximum age",
                     })
                     .collect();
-                assess(candidates, question.on, soon, "not signed")
+                assess(
+                    latest_only(candidates, question.on),
+                    question.on,
+                    soon,
+                    "not signed",
+                )
             } else if let Some(kind) = other.certificate() {
                 assess(
-                    certificate_candidates(kind, max_age, facts, policy),
+                    latest_only(
+                        certificate_candidates(kind, max_age, facts, policy),
+                        question.on,
+                    ),
                     question.on,
                     soon,
                     &format!("no {kind} recorded"),

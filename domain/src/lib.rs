@@ -18,5 +18,6 @@ pub mod unit;
 pub mod user;
 pub mod vetting;
 pub mod volunteer;
+pub mod work;
 
 pub use error::ParseError;

@@ -266,7 +266,7 @@ pub fn reference_checks(
 }
 
 /// The version of each kind of document the municipality has published most recently (up to today).
-fn current_versions(
+pub fn current_versions(
     conn: &mut PgConnection,
     municipality: MunicipalityId,
 ) -> Result<HashMap<DeclarationKind, String>, RepoError> {

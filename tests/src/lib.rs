@@ -236,14 +236,19 @@ impl TestApp {
         self.login(ADMIN_EMAIL, ADMIN_PASSWORD).await
     }
 
-    /// Creates a municipality as administrator; returns its id.
+    /// Creates a Norwegian municipality as administrator; returns its id.
     pub async fn create_municipality(&self, code: &str) -> String {
+        self.create_municipality_in("NO", code).await
+    }
+
+    /// Creates a municipality of `country` (`NO` or `DK`) as administrator; returns its id.
+    pub async fn create_municipality_in(&self, country: &str, code: &str) -> String {
         let admin = self.admin_token().await;
         let response = self
             .post(
                 "/api/v1/municipalities",
                 &admin,
-                &json!({"country": "NO", "code": code, "name": format!("Kommune {code}")}),
+                &json!({"country": country, "code": code, "name": format!("Kommune {code}")}),
             )
             .await;
         id_of(&expect_status(response, 201).await)

@@ -1,16 +1,19 @@
 //! The HTTP surface: one module per resource, handlers named `verb_resource` (the operationId).
 
 pub mod auth;
+pub mod clearance;
 pub mod contact_persons;
 pub mod health;
 pub mod me;
 pub mod municipalities;
 pub mod registrations;
+pub mod rules;
 pub mod service_accounts;
 pub mod units;
 pub mod users;
 pub mod vetting;
 pub mod volunteers;
+pub mod work_items;
 
 use crate::rate_limit::RateLimit;
 use actix_governor::Governor;
@@ -80,7 +83,15 @@ pub fn configure(rate_limit: &RateLimit) -> impl FnOnce(&mut ServiceConfig) + '_
                     .service(vetting::create_declaration)
                     .service(vetting::list_declarations)
                     .service(vetting::publish_document)
-                    .service(vetting::list_documents),
+                    .service(vetting::list_documents)
+                    .service(rules::list_requirement_rules)
+                    .service(rules::create_requirement_rule)
+                    .service(rules::get_requirement_rule)
+                    .service(rules::update_requirement_rule)
+                    .service(rules::delete_requirement_rule)
+                    .service(clearance::get_volunteer_clearance)
+                    .service(clearance::list_volunteer_status)
+                    .service(work_items::list_work_items),
             );
     }
 }

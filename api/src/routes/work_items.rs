@@ -1,0 +1,144 @@
+//! The coordinators' work list: registrations waiting too long for a screening call,
+//! certificates, dog approvals and declarations running out for approved volunteers, approved
+//! volunteers without a contact person.
+
+use super::clearance::managed_municipality;
+use crate::{
+    auth::StaffCaller,
+    error::ApiError,
+    extract::Query,
+    openapi::schemas::WorkItemKindSchema,
+    pagination::{checked_limit, decode_key, encode_key},
+    state::AppState,
+};
+use actix_web::{HttpResponse, get, web};
+use chrono::{NaiveDate, Utc};
+use samspill_domain::work::{WorkItem, WorkItemKind, sort};
+use samspill_persistence::{municipalities, work};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+/// Filters for the work list.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct WorkItemQuery {
+    /// The municipality (administrators must name it; coordinators read their own).
+    pub municipality_id: Option<Uuid>,
+    /// Only this kind of item.
+    #[param(value_type = Option<WorkItemKindSchema>)]
+    pub kind: Option<WorkItemKind>,
+    /// Page length, 1-200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    #[param(min_length = 1)]
+    pub cursor: Option<String>,
+}
+
+/// One thing to do.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkItemView {
+    /// What.
+    #[schema(value_type = WorkItemKindSchema)]
+    pub kind: WorkItemKind,
+    /// Whose.
+    pub volunteer_id: Uuid,
+    /// The volunteer's name.
+    pub volunteer_name: String,
+    /// By when: the last valid day of what runs out, or the day a wait became too long.
+    pub due_on: NaiveDate,
+    /// The record concerned (certificate, dog approval, declaration), if one.
+    pub related_id: Option<Uuid>,
+    /// A short explanation.
+    pub detail: String,
+}
+
+/// A page of the work list, most urgent first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorkItemPage {
+    /// The items, earliest `due_on` first.
+    pub items: Vec<WorkItemView>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+const WORK_CURSOR: &[u8] = b"w1";
+
+fn key(item: &WorkItem) -> Vec<u8> {
+    let mut key = item.due_on.to_string().into_bytes();
+    key.push(b'|');
+    // Kinds sort in declaration order, as `sort` orders them.
+    let kind = WorkItemKind::ALL.iter().position(|k| *k == item.kind);
+    key.push(u8::try_from(kind.unwrap_or_default()).unwrap_or(u8::MAX));
+    key.extend_from_slice(item.volunteer_id.into_uuid().as_bytes());
+    key.extend_from_slice(item.related_id.unwrap_or_default().as_bytes());
+    key
+}
+
+/// The municipality's work list on today's date, earliest due first (coordinators and
+/// administrators). How far ahead expiries show is the municipality's `expiring_soon_days`;
+/// how long a registration may wait for its screening call is `screening_wait_days`.
+#[utoipa::path(
+    tag = "clearance",
+    params(WorkItemQuery),
+    responses((status = 200, description = "A page of the work list.", body = WorkItemPage))
+)]
+#[get("/work-items")]
+pub async fn list_work_items(
+    state: web::Data<AppState>,
+    caller: StaffCaller,
+    Query(query): Query<WorkItemQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let municipality_id = managed_municipality(&caller, query.municipality_id)?;
+    let limit = usize::try_from(checked_limit(query.limit)?).unwrap_or(usize::MAX);
+    let after = query
+        .cursor
+        .as_deref()
+        .map(|c| decode_key(WORK_CURSOR, c))
+        .transpose()?;
+    let today = Utc::now().date_naive();
+    let mut items = state
+        .db(move |conn| {
+            let municipality = municipalities::find(conn, caller.scope(), municipality_id)?;
+            Ok(work::work_items(
+                conn,
+                municipality.id,
+                &municipality.settings,
+                today,
+            )?)
+        })
+        .await?;
+    items.retain(|named| query.kind.is_none_or(|kind| named.item.kind == kind));
+    let mut bare: Vec<WorkItem> = items.iter().map(|n| n.item.clone()).collect();
+    sort(&mut bare);
+    let names: std::collections::HashMap<_, _> = items
+        .into_iter()
+        .map(|n| (n.item.volunteer_id, n.volunteer_name))
+        .collect();
+    let mut page: Vec<WorkItem> = bare
+        .into_iter()
+        .filter(|item| after.as_ref().is_none_or(|after| key(item) > *after))
+        .take(limit + 1)
+        .collect();
+    let next_cursor = if page.len() > limit {
+        page.truncate(limit);
+        page.last().map(|item| encode_key(WORK_CURSOR, &key(item)))
+    } else {
+        None
+    };
+    Ok(HttpResponse::Ok().json(WorkItemPage {
+        items: page
+            .into_iter()
+            .map(|item| WorkItemView {
+                volunteer_name: names.get(&item.volunteer_id).cloned().unwrap_or_default(),
+                kind: item.kind,
+                volunteer_id: item.volunteer_id.into_uuid(),
+                due_on: item.due_on,
+                related_id: item.related_id,
+                detail: item.detail,
+            })
+            .collect(),
+        next_cursor,
+    }))
+}

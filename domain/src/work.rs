@@ -1,0 +1,104 @@
+//! The coordinators' work list: what needs doing, and by when. The dates come from the same
+//! rules clearance uses, so the list and the answers agree.
+
+use crate::{
+    clearance::{RequirementState, expiry_state},
+    ids::VolunteerId,
+    string_enum::string_enum,
+};
+use chrono::NaiveDate;
+
+string_enum! {
+    /// What needs doing.
+    pub enum WorkItemKind {
+        /// A registration has waited longer than the municipality allows for a screening call.
+        ScreeningOverdue => "screening_overdue",
+        /// An approved volunteer's police certificate ends inside the look-ahead window.
+        CertificateExpiring => "certificate_expiring",
+        /// An approved volunteer's police certificate has ended.
+        CertificateExpired => "certificate_expired",
+        /// A dog approval of an approved handler ends inside the look-ahead window.
+        DogApprovalExpiring => "dog_approval_expiring",
+        /// A dog approval of an approved handler has ended.
+        DogApprovalExpired => "dog_approval_expired",
+        /// An approved volunteer signed a document version that has been replaced.
+        DeclarationOutdated => "declaration_outdated",
+        /// An approved volunteer has no contact person.
+        ContactPersonMissing => "contact_person_missing",
+    }
+}
+
+/// One thing to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkItem {
+    /// What.
+    pub kind: WorkItemKind,
+    /// Whose.
+    pub volunteer_id: VolunteerId,
+    /// By when (for expiries: the last valid day; for waits: the day the wait became too long).
+    pub due_on: NaiveDate,
+    /// The record concerned (certificate, dog, declaration), if one.
+    pub related_id: Option<uuid::Uuid>,
+    /// A short explanation.
+    pub detail: String,
+}
+
+/// The day a registration made on `registered_on` has waited too long for its screening call,
+/// if that day has come by `today`.
+pub fn screening_overdue(
+    registered_on: NaiveDate,
+    wait_days: u16,
+    today: NaiveDate,
+) -> Option<NaiveDate> {
+    let due = registered_on + chrono::Days::new(u64::from(wait_days));
+    (due < today).then_some(due)
+}
+
+/// Whether something ending on `last_day` belongs on the work list seen on `today`, and as
+/// expiring (`false`) or expired (`true`).
+pub fn expiry(last_day: NaiveDate, today: NaiveDate, soon_days: u16) -> Option<bool> {
+    match expiry_state(last_day, today, soon_days) {
+        RequirementState::Expired => Some(true),
+        RequirementState::ExpiringSoon => Some(false),
+        RequirementState::Met | RequirementState::Missing => None,
+    }
+}
+
+/// Orders a work list: earliest due first, then by kind and volunteer, so pages are stable.
+pub fn sort(items: &mut [WorkItem]) {
+    items.sort_by(|a, b| {
+        (a.due_on, a.kind, a.volunteer_id, a.related_id).cmp(&(
+            b.due_on,
+            b.kind,
+            b.volunteer_id,
+            b.related_id,
+        ))
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_registration_is_overdue_after_the_wait() {
+        let today = date(2026, 11, 23);
+        assert_eq!(
+            screening_overdue(date(2026, 11, 1), 14, today),
+            Some(date(2026, 11, 15))
+        );
+        assert_eq!(screening_overdue(date(2026, 11, 10), 14, today), None);
+    }
+
+    #[test]
+    fn expiries_enter_the_list_inside_the_look_ahead() {
+        let today = date(2026, 11, 23);
+        assert_eq!(expiry(date(2026, 11, 22), today, 30), Some(true));
+        assert_eq!(expiry(date(2026, 12, 10), today, 30), Some(false));
+        assert_eq!(expiry(date(2027, 2, 1), today, 30), None);
+    }
+}

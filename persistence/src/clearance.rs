@@ -1,0 +1,333 @@
+//! Reads the facts the clearance engine rests on, for one volunteer or a page of them at once
+//! (one query per kind of fact, whatever the page length). Callers have found the volunteers
+//! within their tenant scope.
+
+use crate::{
+    error::{RepoError, corrupt},
+    schema::{
+        declarations::dsl as d, dog_approvals::dsl as a, dogs::dsl as g,
+        police_certificates::dsl as p, reference_checks::dsl as r, screenings::dsl as s,
+        volunteer_status_changes::dsl as h,
+    },
+    vetting::current_versions,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use samspill_domain::{
+    clearance::{
+        CertificateFact, ClearanceFacts, DeclarationFact, DogFacts, ScreeningFact, breaks,
+    },
+    dog::{Dog, DogApproval, DogCategory},
+    ids::{DogId, MunicipalityId, VolunteerId},
+    vetting::{DeclarationKind, declaration_is_current},
+    volunteer::{Volunteer, VolunteerStatus},
+};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+fn parse<T: std::str::FromStr<Err = samspill_domain::ParseError>>(
+    what: &'static str,
+    raw: &str,
+) -> Result<T, RepoError> {
+    raw.parse().map_err(|e| corrupt(what, e))
+}
+
+/// What the loader needs to know of a volunteer it reads facts for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FactSubject {
+    /// The volunteer.
+    pub id: VolunteerId,
+    /// Their status.
+    pub status: VolunteerStatus,
+    /// Whether they have a contact person.
+    pub has_contact_person: bool,
+}
+
+impl From<&Volunteer> for FactSubject {
+    fn from(v: &Volunteer) -> Self {
+        Self {
+            id: v.id,
+            status: v.status,
+            has_contact_person: v.contact_person_id.is_some(),
+        }
+    }
+}
+
+/// The facts of every volunteer in `subjects` (all of `municipality`), without a dog.
+/// `with_breaks` reads the status history too, which only the break rule needs.
+pub fn facts_for(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+    subjects: &[FactSubject],
+    with_breaks: bool,
+) -> Result<HashMap<VolunteerId, ClearanceFacts>, RepoError> {
+    let ids: Vec<Uuid> = subjects.iter().map(|v| v.id.into_uuid()).collect();
+    let mut facts: HashMap<VolunteerId, ClearanceFacts> = subjects
+        .iter()
+        .map(|v| {
+            (
+                v.id,
+                ClearanceFacts {
+                    volunteer_id: v.id,
+                    status: v.status,
+                    has_contact_person: v.has_contact_person,
+                    declarations: Vec::new(),
+                    screenings: Vec::new(),
+                    reference_outcomes: Vec::new(),
+                    certificates: Vec::new(),
+                    breaks: Vec::new(),
+                    dog: None,
+                },
+            )
+        })
+        .collect();
+    if ids.is_empty() {
+        return Ok(facts);
+    }
+    let current = current_versions(conn, municipality)?;
+    let declarations: Vec<(Uuid, String, String, NaiveDate)> = d::declarations
+        .filter(d::volunteer_id.eq_any(&ids))
+        .order((d::signed_on.asc(), d::id.asc()))
+        .select((d::volunteer_id, d::kind, d::document_version, d::signed_on))
+        .load(conn)?;
+    for (volunteer, kind, version, signed_on) in declarations {
+        let kind: DeclarationKind = parse("declaration kind", &kind)?;
+        if let Some(f) = facts.get_mut(&volunteer.into()) {
+            f.declarations.push(DeclarationFact {
+                kind,
+                signed_on,
+                current: declaration_is_current(&version, current.get(&kind).map(String::as_str)),
+            });
+        }
+    }
+    let screenings: Vec<(Uuid, DateTime<Utc>, String)> = s::screenings
+        .filter(s::volunteer_id.eq_any(&ids))
+        .order((s::held_at.asc(), s::id.asc()))
+        .select((s::volunteer_id, s::held_at, s::assessment))
+        .load(conn)?;
+    for (volunteer, held_at, assessment) in screenings {
+        if let Some(f) = facts.get_mut(&volunteer.into()) {
+            f.screenings.push(ScreeningFact {
+                held_on: held_at.date_naive(),
+                assessment: parse("screening assessment", &assessment)?,
+            });
+        }
+    }
+    let references: Vec<(Uuid, Option<String>)> = r::reference_checks
+        .filter(r::volunteer_id.eq_any(&ids))
+        .order(r::id.asc())
+        .select((r::volunteer_id, r::outcome))
+        .load(conn)?;
+    for (volunteer, outcome) in references {
+        if let Some(f) = facts.get_mut(&volunteer.into()) {
+            f.reference_outcomes.push(
+                outcome
+                    .map(|o| parse("reference outcome", &o))
+                    .transpose()?,
+            );
+        }
+    }
+    let certificates: Vec<(Uuid, String, NaiveDate, NaiveDate, String)> = p::police_certificates
+        .filter(p::volunteer_id.eq_any(&ids))
+        .order((p::presented_on.asc(), p::id.asc()))
+        .select((
+            p::volunteer_id,
+            p::kind,
+            p::issued_on,
+            p::presented_on,
+            p::outcome,
+        ))
+        .load(conn)?;
+    for (volunteer, kind, issued_on, presented_on, outcome) in certificates {
+        if let Some(f) = facts.get_mut(&volunteer.into()) {
+            f.certificates.push(CertificateFact {
+                kind: parse("certificate kind", &kind)?,
+                issued_on,
+                presented_on,
+                outcome: parse("certificate outcome", &outcome)?,
+            });
+        }
+    }
+    if with_breaks {
+        let history: Vec<(Uuid, DateTime<Utc>, String)> = h::volunteer_status_changes
+            .filter(h::volunteer_id.eq_any(&ids))
+            .order((h::changed_at.asc(), h::id.asc()))
+            .select((h::volunteer_id, h::changed_at, h::to_status))
+            .load(conn)?;
+        let mut by_volunteer: HashMap<VolunteerId, Vec<(DateTime<Utc>, VolunteerStatus)>> =
+            HashMap::new();
+        for (volunteer, at, status) in history {
+            by_volunteer
+                .entry(volunteer.into())
+                .or_default()
+                .push((at, parse("volunteer status", &status)?));
+        }
+        for (volunteer, history) in by_volunteer {
+            if let Some(f) = facts.get_mut(&volunteer) {
+                f.breaks = breaks(&history);
+            }
+        }
+    }
+    Ok(facts)
+}
+
+/// The facts of one volunteer, with the named dog when there is one.
+pub fn facts(
+    conn: &mut PgConnection,
+    volunteer: &Volunteer,
+    dog: Option<&DogFacts>,
+    with_breaks: bool,
+) -> Result<ClearanceFacts, RepoError> {
+    let mut found = facts_for(
+        conn,
+        volunteer.municipality_id,
+        &[FactSubject::from(volunteer)],
+        with_breaks,
+    )?;
+    let mut facts = found
+        .remove(&volunteer.id)
+        .ok_or_else(|| RepoError::Internal("facts of the volunteer missing".into()))?;
+    facts.dog = dog.cloned();
+    Ok(facts)
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = crate::schema::dog_approvals, check_for_backend(diesel::pg::Pg))]
+struct ApprovalRow {
+    id: Uuid,
+    dog_id: Uuid,
+    handler_id: Uuid,
+    programme: String,
+    categories: Vec<Option<String>>,
+    assessed_on: NaiveDate,
+    assessor: String,
+    vet_checked_on: NaiveDate,
+    vaccinations_valid_until: NaiveDate,
+    insurance_valid_until: NaiveDate,
+    valid_until: NaiveDate,
+    restrictions: Option<String>,
+    recorded_by: Uuid,
+    created_at: DateTime<Utc>,
+}
+
+fn approval(row: ApprovalRow) -> Result<DogApproval, RepoError> {
+    Ok(DogApproval {
+        id: row.id,
+        dog_id: row.dog_id.into(),
+        handler_id: row.handler_id.into(),
+        programme: row.programme,
+        categories: row
+            .categories
+            .into_iter()
+            .flatten()
+            .map(|c| parse::<DogCategory>("dog category", &c))
+            .collect::<Result<_, _>>()?,
+        assessed_on: row.assessed_on,
+        assessor: row.assessor,
+        vet_checked_on: row.vet_checked_on,
+        vaccinations_valid_until: row.vaccinations_valid_until,
+        insurance_valid_until: row.insurance_valid_until,
+        valid_until: row.valid_until,
+        restrictions: row.restrictions,
+        recorded_by: row.recorded_by.into(),
+        created_at: row.created_at,
+    })
+}
+
+/// The dog `id` of `municipality` with its approvals, as clearance reads it; `NotFound` when
+/// the municipality has no such dog.
+pub fn dog_facts(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+    id: DogId,
+) -> Result<DogFacts, RepoError> {
+    let (handler, birth_date): (Uuid, NaiveDate) = g::dogs
+        .filter(g::id.eq(id.into_uuid()))
+        .filter(g::municipality_id.eq(municipality.into_uuid()))
+        .select((g::handler_id, g::birth_date))
+        .first(conn)?;
+    let approvals = a::dog_approvals
+        .filter(a::dog_id.eq(id.into_uuid()))
+        .order((a::assessed_on.asc(), a::id.asc()))
+        .select(ApprovalRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(approval)
+        .collect::<Result<_, _>>()?;
+    Ok(DogFacts {
+        handler_id: handler.into(),
+        birth_date,
+        approvals,
+    })
+}
+
+/// The dogs of approved handlers in `municipality`, each with its approvals: what the work
+/// list checks for expiring approvals.
+pub fn dogs_of_approved_handlers(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+) -> Result<Vec<(Dog, Vec<DogApproval>)>, RepoError> {
+    use crate::schema::volunteers::dsl as v;
+    type DogRow = (
+        Uuid,
+        Uuid,
+        String,
+        String,
+        NaiveDate,
+        i32,
+        DateTime<Utc>,
+        DateTime<Utc>,
+    );
+    let dogs: Vec<DogRow> = g::dogs
+        .inner_join(v::volunteers.on(v::id.eq(g::handler_id)))
+        .filter(g::municipality_id.eq(municipality.into_uuid()))
+        .filter(v::status.eq(VolunteerStatus::Approved.as_str()))
+        .filter(v::erased_at.is_null())
+        .order(g::id.asc())
+        .select((
+            g::id,
+            g::handler_id,
+            g::name,
+            g::breed,
+            g::birth_date,
+            g::version,
+            g::created_at,
+            g::updated_at,
+        ))
+        .load(conn)?;
+    let ids: Vec<Uuid> = dogs.iter().map(|dog| dog.0).collect();
+    let mut approvals: HashMap<Uuid, Vec<DogApproval>> = HashMap::new();
+    for row in a::dog_approvals
+        .filter(a::dog_id.eq_any(&ids))
+        .order((a::assessed_on.asc(), a::id.asc()))
+        .select(ApprovalRow::as_select())
+        .load(conn)?
+    {
+        let found = approval(row)?;
+        approvals
+            .entry(found.dog_id.into_uuid())
+            .or_default()
+            .push(found);
+    }
+    Ok(dogs
+        .into_iter()
+        .map(
+            |(id, handler, name, breed, birth_date, version, created_at, updated_at)| {
+                (
+                    Dog {
+                        id: id.into(),
+                        municipality_id: municipality,
+                        handler_id: handler.into(),
+                        name,
+                        breed,
+                        birth_date,
+                        version,
+                        created_at,
+                        updated_at,
+                    },
+                    approvals.remove(&id).unwrap_or_default(),
+                )
+            },
+        )
+        .collect())
+}

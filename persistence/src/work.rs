@@ -1,0 +1,216 @@
+//! The coordinators' work list of a municipality, computed from the stored facts with the
+//! domain's dating rules.
+
+use crate::{
+    clearance::dogs_of_approved_handlers,
+    error::{RepoError, corrupt},
+    schema::{
+        declarations::dsl as d, municipality_documents::dsl as m, police_certificates::dsl as p,
+        screenings::dsl as s, volunteers::dsl as v,
+    },
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::prelude::*;
+use samspill_domain::{
+    certificate::CertificateOutcome,
+    clearance::{ClearancePolicy, certificate_last_day},
+    ids::{MunicipalityId, VolunteerId},
+    municipality::MunicipalitySettings,
+    vetting::{DeclarationKind, declaration_is_current},
+    volunteer::VolunteerStatus,
+    work::{WorkItem, WorkItemKind, expiry, screening_overdue},
+};
+use std::collections::HashMap;
+use uuid::Uuid;
+
+/// A work item with the volunteer's name, for people to read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NamedWorkItem {
+    /// The item.
+    pub item: WorkItem,
+    /// The volunteer's name.
+    pub volunteer_name: String,
+}
+
+/// Everything on the work list of `municipality` on `today`, unsorted.
+pub fn work_items(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+    settings: &MunicipalitySettings,
+    today: NaiveDate,
+) -> Result<Vec<NamedWorkItem>, RepoError> {
+    let policy = ClearancePolicy::from(settings);
+    let soon = settings.expiring_soon_days;
+    let mut items = Vec::new();
+    let mut push = |kind, volunteer: Uuid, due_on, related_id, detail: String, name: &str| {
+        items.push(NamedWorkItem {
+            item: WorkItem {
+                kind,
+                volunteer_id: VolunteerId::from(volunteer),
+                due_on,
+                related_id,
+                detail,
+            },
+            volunteer_name: name.to_owned(),
+        });
+    };
+
+    let waiting: Vec<(Uuid, String, String, DateTime<Utc>)> = v::volunteers
+        .filter(v::municipality_id.eq(municipality.into_uuid()))
+        .filter(v::erased_at.is_null())
+        .filter(v::status.eq_any([
+            VolunteerStatus::Registered.as_str(),
+            VolunteerStatus::InScreening.as_str(),
+        ]))
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            s::screenings.filter(s::volunteer_id.eq(v::id)),
+        )))
+        .select((v::id, v::given_name, v::family_name, v::created_at))
+        .load(conn)?;
+    for (id, given, family, created_at) in waiting {
+        if let Some(due) =
+            screening_overdue(created_at.date_naive(), settings.screening_wait_days, today)
+        {
+            push(
+                WorkItemKind::ScreeningOverdue,
+                id,
+                due,
+                None,
+                format!(
+                    "registered {} and not yet screened",
+                    created_at.date_naive()
+                ),
+                &format!("{given} {family}"),
+            );
+        }
+    }
+
+    let approved: Vec<(Uuid, String, String, Option<Uuid>)> = v::volunteers
+        .filter(v::municipality_id.eq(municipality.into_uuid()))
+        .filter(v::erased_at.is_null())
+        .filter(v::status.eq(VolunteerStatus::Approved.as_str()))
+        .select((v::id, v::given_name, v::family_name, v::contact_person_id))
+        .load(conn)?;
+    let names: HashMap<Uuid, String> = approved
+        .iter()
+        .map(|(id, given, family, _)| (*id, format!("{given} {family}")))
+        .collect();
+    let name_of = |id: &Uuid| names.get(id).cloned().unwrap_or_default();
+    for (id, _, _, contact) in &approved {
+        if contact.is_none() {
+            push(
+                WorkItemKind::ContactPersonMissing,
+                *id,
+                today,
+                None,
+                "approved without a contact person".to_owned(),
+                &name_of(id),
+            );
+        }
+    }
+
+    let approved_ids = v::volunteers
+        .filter(v::municipality_id.eq(municipality.into_uuid()))
+        .filter(v::erased_at.is_null())
+        .filter(v::status.eq(VolunteerStatus::Approved.as_str()))
+        .select(v::id);
+
+    // The latest certificate of each kind per approved volunteer.
+    let certificates: Vec<(Uuid, String, Uuid, NaiveDate, String)> = p::police_certificates
+        .filter(p::volunteer_id.eq_any(approved_ids))
+        .order((
+            p::volunteer_id,
+            p::kind,
+            p::presented_on.desc(),
+            p::id.desc(),
+        ))
+        .distinct_on((p::volunteer_id, p::kind))
+        .select((p::volunteer_id, p::kind, p::id, p::issued_on, p::outcome))
+        .load(conn)?;
+    for (volunteer, kind, id, issued_on, outcome) in certificates {
+        let outcome: CertificateOutcome = outcome.parse().map_err(|e| corrupt("outcome", e))?;
+        if !outcome.acceptable() {
+            continue;
+        }
+        let last = certificate_last_day(issued_on, policy);
+        if let Some(expired) = expiry(last, today, soon) {
+            push(
+                if expired {
+                    WorkItemKind::CertificateExpired
+                } else {
+                    WorkItemKind::CertificateExpiring
+                },
+                volunteer,
+                last,
+                Some(id),
+                format!("{kind} issued {issued_on} counts until {last}"),
+                &name_of(&volunteer),
+            );
+        }
+    }
+
+    // The latest signature of each document per approved volunteer, against what is published.
+    let published: Vec<(String, String, NaiveDate)> = m::municipality_documents
+        .filter(m::municipality_id.eq(municipality.into_uuid()))
+        .filter(m::published_on.le(today))
+        .order((m::kind.asc(), m::published_on.desc(), m::id.desc()))
+        .distinct_on(m::kind)
+        .select((m::kind, m::version_label, m::published_on))
+        .load(conn)?;
+    let current: HashMap<String, (String, NaiveDate)> = published
+        .into_iter()
+        .map(|(kind, version, on)| (kind, (version, on)))
+        .collect();
+    if !current.is_empty() {
+        let signed: Vec<(Uuid, String, Uuid, String)> = d::declarations
+            .filter(d::volunteer_id.eq_any(approved_ids))
+            .order((d::volunteer_id, d::kind, d::signed_on.desc(), d::id.desc()))
+            .distinct_on((d::volunteer_id, d::kind))
+            .select((d::volunteer_id, d::kind, d::id, d::document_version))
+            .load(conn)?;
+        for (volunteer, kind, id, version) in signed {
+            let Some((published_version, published_on)) = current.get(&kind) else {
+                continue;
+            };
+            if declaration_is_current(&version, Some(published_version)) {
+                continue;
+            }
+            let kind: DeclarationKind = kind.parse().map_err(|e| corrupt("kind", e))?;
+            push(
+                WorkItemKind::DeclarationOutdated,
+                volunteer,
+                *published_on,
+                Some(id),
+                format!(
+                    "{kind} signed for version {version}; version {published_version} is published"
+                ),
+                &name_of(&volunteer),
+            );
+        }
+    }
+
+    for (dog, approvals) in dogs_of_approved_handlers(conn, municipality)? {
+        let best = approvals
+            .iter()
+            .filter(|a| a.handler_id == dog.handler_id && a.assessed_on <= today)
+            .map(|a| (a.last_valid_day(dog.birth_date, policy.dog), a.id))
+            .max_by_key(|((day, _), _)| *day);
+        if let Some(((last, limit), approval)) = best
+            && let Some(expired) = expiry(last, today, soon)
+        {
+            push(
+                if expired {
+                    WorkItemKind::DogApprovalExpired
+                } else {
+                    WorkItemKind::DogApprovalExpiring
+                },
+                dog.handler_id.into_uuid(),
+                last,
+                Some(approval),
+                format!("{}'s approval counts until {last} ({limit})", dog.name),
+                &name_of(&dog.handler_id.into_uuid()),
+            );
+        }
+    }
+    Ok(items)
+}
