@@ -2,6 +2,7 @@
 
 pub mod contact_persons;
 pub mod database;
+pub mod dogs;
 pub mod error;
 pub mod municipalities;
 pub mod page;

@@ -4,6 +4,7 @@
 mod auth;
 mod contact_persons;
 mod conventions;
+mod dogs;
 mod municipalities;
 mod openapi;
 mod operations;

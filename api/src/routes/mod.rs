@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod contact_persons;
+pub mod dogs;
 pub mod health;
 pub mod me;
 pub mod municipalities;
@@ -80,7 +81,14 @@ pub fn configure(rate_limit: &RateLimit) -> impl FnOnce(&mut ServiceConfig) + '_
                     .service(vetting::create_declaration)
                     .service(vetting::list_declarations)
                     .service(vetting::publish_document)
-                    .service(vetting::list_documents),
+                    .service(vetting::list_documents)
+                    .service(dogs::create_dog)
+                    .service(dogs::list_dogs)
+                    .service(dogs::get_dog)
+                    .service(dogs::update_dog)
+                    .service(dogs::delete_dog)
+                    .service(dogs::create_dog_approval)
+                    .service(dogs::list_dog_approvals),
             );
     }
 }
