@@ -4,6 +4,7 @@ pub mod activity_kinds;
 pub mod clearance;
 pub mod contact_persons;
 pub mod database;
+pub mod dogs;
 pub mod error;
 pub mod feed;
 pub mod municipalities;

@@ -5,6 +5,7 @@ mod auth;
 mod clearance;
 mod contact_persons;
 mod conventions;
+mod dogs;
 mod municipalities;
 mod openapi;
 mod operations;

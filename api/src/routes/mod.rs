@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod clearance;
 pub mod contact_persons;
+pub mod dogs;
 pub mod health;
 pub mod me;
 pub mod municipalities;
@@ -91,7 +92,14 @@ pub fn configure(rate_limit: &RateLimit) -> impl FnOnce(&mut ServiceConfig) + '_
                     .service(rules::delete_requirement_rule)
                     .service(clearance::get_volunteer_clearance)
                     .service(clearance::list_volunteer_status)
-                    .service(work_items::list_work_items),
+                    .service(work_items::list_work_items)
+                    .service(dogs::create_dog)
+                    .service(dogs::list_dogs)
+                    .service(dogs::get_dog)
+                    .service(dogs::update_dog)
+                    .service(dogs::delete_dog)
+                    .service(dogs::create_dog_approval)
+                    .service(dogs::list_dog_approvals),
             );
     }
 }
