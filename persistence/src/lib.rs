@@ -1,5 +1,6 @@
 //! PostgreSQL storage for Samspill: tenant-scoped repositories returning domain types.
 
+pub mod activity_kinds;
 pub mod contact_persons;
 pub mod database;
 pub mod error;
