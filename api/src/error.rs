@@ -10,7 +10,7 @@ use actix_web::{
     http::{StatusCode, header},
 };
 use samspill_domain::ParseError;
-use samspill_persistence::RepoError;
+use samspill_persistence::{RepoError, activity_kinds};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -310,7 +310,7 @@ impl From<RepoError> for ApiError {
                 }
             }
             RepoError::Reference { constraint } => ApiError::Conflict {
-                detail: format!("Other records still refer to this one ({constraint})."),
+                detail: reference_message(&constraint),
                 errors: Vec::new(),
             },
             RepoError::Invalid(errors) => ApiError::Validation(
@@ -322,6 +322,22 @@ impl From<RepoError> for ApiError {
             RepoError::Unavailable(cause) => ApiError::Unavailable(cause),
             RepoError::Internal(cause) => ApiError::Internal(cause),
         }
+    }
+}
+
+/// Why a record that others still refer to cannot go, by the reference that holds it.
+fn reference_message(constraint: &str) -> String {
+    match constraint {
+        activity_kinds::WANTED_BY_VOLUNTEERS => "Volunteers of the municipality still want this \
+            activity kind; remove it from their wanted kinds first."
+            .to_owned(),
+        activity_kinds::NAMED_BY_RULES => "A requirement rule of the municipality names this \
+            activity kind; change or delete the rule first."
+            .to_owned(),
+        activity_kinds::DEFAULT_KIND => "The default activity kinds belong to every municipality \
+            and cannot be deleted."
+            .to_owned(),
+        _ => format!("Other records still refer to this one ({constraint})."),
     }
 }
 
@@ -341,6 +357,10 @@ fn duplicate_message(constraint: &str) -> (&'static str, &'static str) {
         "volunteers_external_reference_key" => (
             "external_reference",
             "another volunteer of the municipality has this external reference",
+        ),
+        "activity_kinds_code_key" => (
+            "code",
+            "the municipality has an activity kind with this code",
         ),
         "contact_persons_staff_user_key" => (
             "staff_user_id",

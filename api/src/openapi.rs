@@ -43,6 +43,7 @@ pub const PUBLIC_OPERATIONS: &[&str] = &[
         (name = "auth", description = "OAuth 2.0 tokens: password, refresh_token and client_credentials grants."),
         (name = "me", description = "The caller's own account."),
         (name = "municipalities", description = "Municipalities (kommuner) and their settings."),
+        (name = "activity-kinds", description = "A municipality's activity kinds: the five defaults and its own; never statutory care tasks."),
         (name = "units", description = "Units of a municipality: nursing homes, home care, day centres, care districts."),
         (name = "users", description = "Staff user accounts and their roles."),
         (name = "service-accounts", description = "Machine clients of municipal systems (read-only scopes)."),

@@ -1,6 +1,7 @@
 //! Black-box tests of the HTTP API: each test starts the real server on a random port with its
 //! own database cloned from a migrated template.
 
+mod activity_kinds;
 mod auth;
 mod clearance;
 mod contact_persons;

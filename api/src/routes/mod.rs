@@ -1,5 +1,6 @@
 //! The HTTP surface: one module per resource, handlers named `verb_resource` (the operationId).
 
+pub mod activity_kinds;
 pub mod auth;
 pub mod clearance;
 pub mod contact_persons;
@@ -48,6 +49,9 @@ pub fn configure(rate_limit: &RateLimit) -> impl FnOnce(&mut ServiceConfig) + '_
                     .service(municipalities::list_municipalities)
                     .service(municipalities::get_municipality)
                     .service(municipalities::update_municipality)
+                    .service(activity_kinds::list_activity_kinds)
+                    .service(activity_kinds::create_activity_kind)
+                    .service(activity_kinds::delete_activity_kind)
                     .service(units::create_unit)
                     .service(units::list_units)
                     .service(units::get_unit)

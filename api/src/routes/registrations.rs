@@ -1,7 +1,7 @@
 //! Public self-registration: anyone may offer to volunteer; the record lands in the
 //! coordinator's queue as `registered`.
 
-use super::volunteers::{VolunteerChange, apply_change};
+use super::volunteers::{VolunteerChange, apply_checked_change};
 use crate::{
     error::{ApiError, FieldError},
     extract::Json,
@@ -9,6 +9,7 @@ use crate::{
     state::AppState,
 };
 use actix_web::{HttpResponse, post, web};
+use diesel::Connection;
 use samspill_domain::{text::Name, volunteer::Commitment};
 use samspill_persistence::{
     RepoError, municipalities,
@@ -46,7 +47,7 @@ pub struct RegistrationBody {
     #[serde(default)]
     #[schema(max_items = 30)]
     pub interests: Vec<String>,
-    /// Wanted activity kinds.
+    /// Wanted activity kinds: codes of the municipality's catalogue (the five defaults and its own).
     #[serde(default)]
     #[schema(max_items = 20)]
     pub activity_kinds: Vec<String>,
@@ -136,15 +137,23 @@ pub async fn create_registration(
                 }
                 Err(other) => return Err(other.into()),
             };
-            let fields = apply_change(VolunteerFields::default(), change, municipality.country)?;
-            volunteers::insert(
-                conn,
-                municipality.id,
-                &fields,
-                "self_registration",
-                Some(notice.as_str()),
-            )?;
-            Ok(())
+            conn.transaction(|conn| {
+                let fields = apply_checked_change(
+                    conn,
+                    municipality.id,
+                    VolunteerFields::default(),
+                    change,
+                    municipality.country,
+                )?;
+                volunteers::insert(
+                    conn,
+                    municipality.id,
+                    &fields,
+                    "self_registration",
+                    Some(notice.as_str()),
+                )?;
+                Ok(())
+            })
         })
         .await?;
     Ok(HttpResponse::Accepted().json(RegistrationReceipt { status: "received" }))

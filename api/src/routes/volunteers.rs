@@ -13,9 +13,10 @@ use crate::{
 };
 use actix_web::{HttpResponse, delete, get, http::header, patch, post, web};
 use chrono::{DateTime, Datelike, Utc};
+use diesel::Connection;
 use samspill_domain::{
     ParseError,
-    ids::VolunteerId,
+    ids::{MunicipalityId, VolunteerId},
     municipality::Country,
     phone::PhoneNumber,
     text::Name,
@@ -26,7 +27,7 @@ use samspill_domain::{
     },
 };
 use samspill_persistence::{
-    PgConnection, RepoError, municipalities, users,
+    PgConnection, RepoError, activity_kinds, municipalities, users,
     volunteers::{self, Audience, VolunteerFields},
 };
 use serde::{Deserialize, Serialize};
@@ -184,7 +185,8 @@ pub struct NewVolunteer {
     #[serde(default)]
     #[schema(max_items = 30, example = json!(["sang", "turer"]))]
     pub interests: Vec<String>,
-    /// Wanted activity kinds (codes).
+    /// Wanted activity kinds: codes of the municipality's catalogue
+    /// (`GET /api/v1/municipalities/{id}/activity-kinds`).
     #[serde(default)]
     #[schema(max_items = 20, example = json!(["companionship"]))]
     pub activity_kinds: Vec<String>,
@@ -248,7 +250,7 @@ pub struct VolunteerChange {
     pub languages: Option<Vec<String>>,
     /// Interests (replaces the list).
     pub interests: Option<Vec<String>>,
-    /// Wanted activity kinds (replaces the list).
+    /// Wanted activity kinds, codes of the municipality's catalogue (replaces the list).
     pub activity_kinds: Option<Vec<String>>,
     /// Availability (replaces the list).
     pub availability: Option<Vec<String>>,
@@ -330,6 +332,62 @@ pub struct VolunteerQuery {
     /// `next_cursor` of the previous page.
     #[param(min_length = 1)]
     pub cursor: Option<String>,
+}
+
+/// How many activity kinds a volunteer may want.
+const MAX_ACTIVITY_KINDS: usize = 20;
+
+/// Applies `change` to `fields` as [`apply_change`] does, and checks the wanted activity kinds
+/// against the catalogue of `municipality` (the defaults and its own kinds): an unknown code is
+/// `unknown_activity_kind` on its position. All problems are reported at once. Run it inside
+/// the transaction that stores the result, as the kinds found stay locked until it ends.
+pub(crate) fn apply_checked_change(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+    fields: VolunteerFields,
+    change: VolunteerChange,
+    country: Country,
+) -> Result<VolunteerFields, ApiError> {
+    let unknown = unknown_kinds(conn, municipality, change.activity_kinds.as_deref())?;
+    match apply_change(fields, change, country) {
+        Ok(fields) if unknown.is_empty() => Ok(fields),
+        Ok(_) => Err(ApiError::Validation(unknown)),
+        Err(ApiError::Validation(mut errors)) => {
+            errors.extend(unknown);
+            Err(ApiError::Validation(errors))
+        }
+        Err(other) => Err(other),
+    }
+}
+
+/// One error per position of `requested` whose code is not in the municipality's catalogue.
+/// Malformed codes and overlong lists are left to `apply_change`, which reports them.
+fn unknown_kinds(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+    requested: Option<&[String]>,
+) -> Result<Vec<FieldError>, ApiError> {
+    let Some(requested) = requested.filter(|r| r.len() <= MAX_ACTIVITY_KINDS) else {
+        return Ok(Vec::new());
+    };
+    let codes: Vec<Option<String>> = requested
+        .iter()
+        .map(|raw| parse_activity_kind(raw).ok())
+        .collect();
+    let wellformed: Vec<String> = codes.iter().flatten().cloned().collect();
+    let unknown = activity_kinds::unknown_codes(conn, municipality, &wellformed)?;
+    Ok(codes
+        .iter()
+        .enumerate()
+        .filter_map(|(i, code)| {
+            let code = code.as_ref().filter(|code| unknown.contains(code))?;
+            Some(FieldError::new(
+                format!("activity_kinds[{i}]"),
+                "unknown_activity_kind",
+                format!("{code} is not one of the municipality's activity kinds"),
+            ))
+        })
+        .collect())
 }
 
 /// Applies `change` to `fields`, checking every value; all problems are reported at once.
@@ -457,7 +515,7 @@ pub(crate) fn apply_change(
     if let Some(kinds) = list(
         "activity_kinds",
         change.activity_kinds,
-        20,
+        MAX_ACTIVITY_KINDS,
         &parse_activity_kind,
     ) {
         fields.activity_kinds = kinds;
@@ -572,15 +630,23 @@ pub async fn create_volunteer(
         .map_err(|e| ApiError::Validation(vec![e]))?;
     let created = state
         .db(move |conn| {
-            let country = country(conn, &caller, municipality)?;
-            let fields = apply_change(VolunteerFields::default(), body.into(), country)?;
-            Ok(volunteers::insert(
-                conn,
-                municipality,
-                &fields,
-                "coordinator",
-                None,
-            )?)
+            conn.transaction(|conn| {
+                let country = country(conn, &caller, municipality)?;
+                let fields = apply_checked_change(
+                    conn,
+                    municipality,
+                    VolunteerFields::default(),
+                    body.into(),
+                    country,
+                )?;
+                Ok(volunteers::insert(
+                    conn,
+                    municipality,
+                    &fields,
+                    "coordinator",
+                    None,
+                )?)
+            })
         })
         .await?;
     let mut response = HttpResponse::Created();
@@ -708,7 +774,13 @@ pub async fn update_volunteer(
                 expected,
                 |conn, current| {
                     let country = country(conn, &caller, current.municipality_id)?;
-                    let fields = apply_change(VolunteerFields::of(current), body, country)?;
+                    let fields = apply_checked_change(
+                        conn,
+                        current.municipality_id,
+                        VolunteerFields::of(current),
+                        body,
+                        country,
+                    )?;
                     if let Some(account) = fields
                         .staff_user_id
                         .filter(|a| Some(*a) != current.staff_user_id)
