@@ -3,6 +3,7 @@
 //! within their tenant scope.
 
 use crate::{
+    dogs::{ApprovalRow, DogRow},
     error::{RepoError, corrupt},
     schema::{
         declarations::dsl as d, dog_approvals::dsl as a, dogs::dsl as g,
@@ -17,7 +18,7 @@ use samspill_domain::{
     clearance::{
         CertificateFact, ClearanceFacts, DeclarationFact, DogFacts, ScreeningFact, breaks,
     },
-    dog::{Dog, DogApproval, DogCategory},
+    dog::{Dog, DogApproval},
     ids::{DogId, MunicipalityId, VolunteerId},
     vetting::{DeclarationKind, declaration_is_current},
     volunteer::{Volunteer, VolunteerStatus},
@@ -191,49 +192,6 @@ pub fn facts(
     Ok(facts)
 }
 
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = crate::schema::dog_approvals, check_for_backend(diesel::pg::Pg))]
-struct ApprovalRow {
-    id: Uuid,
-    dog_id: Uuid,
-    handler_id: Uuid,
-    programme: String,
-    categories: Vec<Option<String>>,
-    assessed_on: NaiveDate,
-    assessor: String,
-    vet_checked_on: NaiveDate,
-    vaccinations_valid_until: NaiveDate,
-    insurance_valid_until: NaiveDate,
-    valid_until: NaiveDate,
-    restrictions: Option<String>,
-    recorded_by: Uuid,
-    created_at: DateTime<Utc>,
-}
-
-fn approval(row: ApprovalRow) -> Result<DogApproval, RepoError> {
-    Ok(DogApproval {
-        id: row.id,
-        dog_id: row.dog_id.into(),
-        handler_id: row.handler_id.into(),
-        programme: row.programme,
-        categories: row
-            .categories
-            .into_iter()
-            .flatten()
-            .map(|c| parse::<DogCategory>("dog category", &c))
-            .collect::<Result<_, _>>()?,
-        assessed_on: row.assessed_on,
-        assessor: row.assessor,
-        vet_checked_on: row.vet_checked_on,
-        vaccinations_valid_until: row.vaccinations_valid_until,
-        insurance_valid_until: row.insurance_valid_until,
-        valid_until: row.valid_until,
-        restrictions: row.restrictions,
-        recorded_by: row.recorded_by.into(),
-        created_at: row.created_at,
-    })
-}
-
 /// The dog `id` of `municipality` with its approvals, as clearance reads it; `NotFound` when
 /// the municipality has no such dog.
 pub fn dog_facts(
@@ -252,7 +210,7 @@ pub fn dog_facts(
         .select(ApprovalRow::as_select())
         .load(conn)?
         .into_iter()
-        .map(approval)
+        .map(DogApproval::try_from)
         .collect::<Result<_, _>>()?;
     Ok(DogFacts {
         handler_id: handler.into(),
@@ -268,34 +226,18 @@ pub fn dogs_of_approved_handlers(
     municipality: MunicipalityId,
 ) -> Result<Vec<(Dog, Vec<DogApproval>)>, RepoError> {
     use crate::schema::volunteers::dsl as v;
-    type DogRow = (
-        Uuid,
-        Uuid,
-        String,
-        String,
-        NaiveDate,
-        i32,
-        DateTime<Utc>,
-        DateTime<Utc>,
-    );
-    let dogs: Vec<DogRow> = g::dogs
+    let dogs: Vec<Dog> = g::dogs
         .inner_join(v::volunteers.on(v::id.eq(g::handler_id)))
         .filter(g::municipality_id.eq(municipality.into_uuid()))
         .filter(v::status.eq(VolunteerStatus::Approved.as_str()))
         .filter(v::erased_at.is_null())
         .order(g::id.asc())
-        .select((
-            g::id,
-            g::handler_id,
-            g::name,
-            g::breed,
-            g::birth_date,
-            g::version,
-            g::created_at,
-            g::updated_at,
-        ))
-        .load(conn)?;
-    let ids: Vec<Uuid> = dogs.iter().map(|dog| dog.0).collect();
+        .select(DogRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(Dog::from)
+        .collect();
+    let ids: Vec<Uuid> = dogs.iter().map(|dog| dog.id.into_uuid()).collect();
     let mut approvals: HashMap<Uuid, Vec<DogApproval>> = HashMap::new();
     for row in a::dog_approvals
         .filter(a::dog_id.eq_any(&ids))
@@ -303,7 +245,7 @@ pub fn dogs_of_approved_handlers(
         .select(ApprovalRow::as_select())
         .load(conn)?
     {
-        let found = approval(row)?;
+        let found = DogApproval::try_from(row)?;
         approvals
             .entry(found.dog_id.into_uuid())
             .or_default()
@@ -311,23 +253,9 @@ pub fn dogs_of_approved_handlers(
     }
     Ok(dogs
         .into_iter()
-        .map(
-            |(id, handler, name, breed, birth_date, version, created_at, updated_at)| {
-                (
-                    Dog {
-                        id: id.into(),
-                        municipality_id: municipality,
-                        handler_id: handler.into(),
-                        name,
-                        breed,
-                        birth_date,
-                        version,
-                        created_at,
-                        updated_at,
-                    },
-                    approvals.remove(&id).unwrap_or_default(),
-                )
-            },
-        )
+        .map(|dog| {
+            let found = approvals.remove(&dog.id.into_uuid()).unwrap_or_default();
+            (dog, found)
+        })
         .collect())
 }

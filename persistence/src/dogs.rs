@@ -26,7 +26,7 @@ use uuid::Uuid;
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = dogs, check_for_backend(Pg))]
-struct DogRow {
+pub(crate) struct DogRow {
     id: Uuid,
     municipality_id: Uuid,
     handler_id: Uuid,
@@ -322,7 +322,7 @@ pub fn delete(
 
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = dog_approvals, check_for_backend(Pg))]
-struct ApprovalRow {
+pub(crate) struct ApprovalRow {
     id: Uuid,
     dog_id: Uuid,
     handler_id: Uuid,
