@@ -1,5 +1,7 @@
 //! PostgreSQL storage for Samspill: tenant-scoped repositories returning domain types.
 
+pub mod audit;
+pub mod certificates;
 pub mod contact_persons;
 pub mod database;
 pub mod error;
