@@ -50,6 +50,7 @@ pub const PUBLIC_OPERATIONS: &[&str] = &[
         (name = "registrations", description = "Public self-registration of people who offer to volunteer."),
         (name = "volunteers", description = "Volunteers (frivillige) and their vetting lifecycle."),
         (name = "vetting", description = "Screening interviews, reference checks, declarations and the document versions they refer to."),
+        (name = "police-certificates", description = "Police certificates (politiattest, børneattest, straffeattest), recorded data-minimised, and the audit log of every read and change."),
         (name = "operations", description = "Health checks and metrics."),
     ),
     components(schemas(Problem, FieldError)),

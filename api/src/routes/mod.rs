@@ -1,6 +1,7 @@
 //! The HTTP surface: one module per resource, handlers named `verb_resource` (the operationId).
 
 pub mod auth;
+pub mod certificates;
 pub mod contact_persons;
 pub mod health;
 pub mod me;
@@ -80,7 +81,12 @@ pub fn configure(rate_limit: &RateLimit) -> impl FnOnce(&mut ServiceConfig) + '_
                     .service(vetting::create_declaration)
                     .service(vetting::list_declarations)
                     .service(vetting::publish_document)
-                    .service(vetting::list_documents),
+                    .service(vetting::list_documents)
+                    .service(certificates::create_police_certificate)
+                    .service(certificates::list_police_certificates)
+                    .service(certificates::get_police_certificate)
+                    .service(certificates::delete_police_certificate)
+                    .service(certificates::list_volunteer_audit_log),
             );
     }
 }
