@@ -2,6 +2,7 @@
 //! own database cloned from a migrated template.
 
 mod auth;
+mod certificates;
 mod contact_persons;
 mod conventions;
 mod municipalities;
