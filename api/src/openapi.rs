@@ -52,6 +52,7 @@ pub const PUBLIC_OPERATIONS: &[&str] = &[
         (name = "volunteers", description = "Volunteers (frivillige) and their vetting lifecycle."),
         (name = "vetting", description = "Screening interviews, reference checks, declarations and the document versions they refer to."),
         (name = "dogs", description = "Visiting dogs (besøkshunder) and their dated approvals, made for a handler and dog as a team."),
+        (name = "police-certificates", description = "Police certificates (politiattest, børneattest, straffeattest), recorded data-minimised, and the audit log of every read and change."),
         (name = "operations", description = "Health checks and metrics."),
     ),
     components(schemas(Problem, FieldError)),

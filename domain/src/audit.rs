@@ -56,3 +56,22 @@ pub struct AuditEntry {
     /// When.
     pub at: chrono::DateTime<chrono::Utc>,
 }
+
+/// Who acts on a sensitive record: the kind of account and its id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Actor {
+    /// A person's account or a municipal system.
+    pub kind: ActorKind,
+    /// The account's id.
+    pub id: uuid::Uuid,
+}
+
+impl Actor {
+    /// A person's account (staff user or volunteer login).
+    pub fn staff(id: crate::ids::StaffUserId) -> Self {
+        Self {
+            kind: ActorKind::StaffUser,
+            id: id.into_uuid(),
+        }
+    }
+}

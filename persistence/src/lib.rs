@@ -1,6 +1,8 @@
 //! PostgreSQL storage for Samspill: tenant-scoped repositories returning domain types.
 
 pub mod activity_kinds;
+pub mod audit;
+pub mod certificates;
 pub mod clearance;
 pub mod contact_persons;
 pub mod database;

@@ -19,6 +19,7 @@ use diesel::{
     sql_types::{Bool, Text},
 };
 use samspill_domain::{
+    audit::Actor,
     auth::TenantScope,
     ids::{ContactPersonId, MunicipalityId, StaffUserId, UnitId, VolunteerId},
     volunteer::{AvailabilitySlot, Commitment, Volunteer, VolunteerStatus},
@@ -597,9 +598,11 @@ pub fn history(
 
 /// Erases a volunteer's personal data (the right to erasure): names are replaced, contact
 /// details, address, birth year, notes, languages, interests and availability removed, the
-/// login unlinked, screening notes and referees' names removed. What the municipality must be
-/// able to show stays: the status history and which declarations were signed when. The
-/// volunteer is then invisible to every list and lookup.
+/// login unlinked, screening notes and referees' names removed. Police certificate records
+/// (criminal-record facts) are deleted, each deletion logged in the audit log, and so are the
+/// dogs the volunteer handles and the dog approvals made with them as handler. What the
+/// municipality must be able to show stays: the status history, which declarations were signed
+/// when, and the audit log (ids only). The volunteer is then invisible to every list and lookup.
 pub fn erase(
     conn: &mut PgConnection,
     scope: TenantScope,
@@ -607,7 +610,9 @@ pub fn erase(
     expected_version: Option<i32>,
     actor: StaffUserId,
 ) -> Result<(), RepoError> {
-    use crate::schema::{reference_checks::dsl as r, screenings::dsl as s};
+    use crate::schema::{
+        dog_approvals::dsl as da, dogs::dsl as d, reference_checks::dsl as r, screenings::dsl as s,
+    };
     conn.transaction(|conn| {
         let current = locked(conn, scope, Audience::Everyone, id)?;
         check_version(current.version, expected_version)?;
@@ -658,6 +663,12 @@ pub fn erase(
                 r::version.eq(r::version + 1),
             ))
             .execute(conn)?;
+        crate::certificates::erase(conn, &current, Actor::staff(actor))?;
+        // Approvals made with the volunteer as handler, also of dogs someone else handles now;
+        // the approvals of the volunteer's own dogs go with the dogs.
+        diesel::delete(da::dog_approvals.filter(da::handler_id.eq(id.into_uuid())))
+            .execute(conn)?;
+        diesel::delete(d::dogs.filter(d::handler_id.eq(id.into_uuid()))).execute(conn)?;
         if let Some(account) = current.staff_user_id {
             erase_login(conn, account)?;
         }

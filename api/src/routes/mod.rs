@@ -2,6 +2,7 @@
 
 pub mod activity_kinds;
 pub mod auth;
+pub mod certificates;
 pub mod clearance;
 pub mod contact_persons;
 pub mod dogs;
@@ -103,7 +104,12 @@ pub fn configure(rate_limit: &RateLimit) -> impl FnOnce(&mut ServiceConfig) + '_
                     .service(dogs::update_dog)
                     .service(dogs::delete_dog)
                     .service(dogs::create_dog_approval)
-                    .service(dogs::list_dog_approvals),
+                    .service(dogs::list_dog_approvals)
+                    .service(certificates::create_police_certificate)
+                    .service(certificates::list_police_certificates)
+                    .service(certificates::get_police_certificate)
+                    .service(certificates::delete_police_certificate)
+                    .service(certificates::list_volunteer_audit_log),
             );
     }
 }

@@ -36,7 +36,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 /// Finds a volunteer the caller may manage, or 404.
-fn managed(
+pub(crate) fn managed(
     conn: &mut PgConnection,
     caller: &StaffCaller,
     id: VolunteerId,
@@ -68,7 +68,7 @@ fn not_in_future(name: &str, at: DateTime<Utc>) -> Result<(), ApiError> {
 const EARLIEST_YEAR: i32 = 1900;
 
 /// Refuses dates PostgreSQL or common sense cannot take (chrono reads years far outside both).
-fn plausible(name: &str, date: NaiveDate) -> Result<(), ApiError> {
+pub(crate) fn plausible(name: &str, date: NaiveDate) -> Result<(), ApiError> {
     if !(EARLIEST_YEAR..=2200).contains(&date.year()) {
         return Err(ApiError::invalid(
             name,
@@ -77,6 +77,48 @@ fn plausible(name: &str, date: NaiveDate) -> Result<(), ApiError> {
         ));
     }
     Ok(())
+}
+
+/// Refuses the date of something that has already happened when it lies in the future or
+/// outside the plausible years.
+pub(crate) fn past_date(name: &str, date: NaiveDate) -> Result<(), ApiError> {
+    if date > Utc::now().date_naive() {
+        return Err(ApiError::invalid(
+            name,
+            "in_future",
+            "must not be in the future",
+        ));
+    }
+    plausible(name, date)
+}
+
+/// Checks that `account` may act for the municipality of `volunteer` (interview, check a
+/// certificate): an active staff account of that municipality or an administrator, not a
+/// volunteer's login. Anything else is a 422 on `field`.
+pub(crate) fn check_staff_of(
+    conn: &mut PgConnection,
+    caller: &StaffCaller,
+    volunteer: &Volunteer,
+    account: StaffUserId,
+    field: &str,
+) -> Result<(), ApiError> {
+    match users::find(conn, caller.scope(), account) {
+        Ok(user)
+            if user.active
+                && user.role != samspill_domain::user::Role::Volunteer
+                && user
+                    .municipality_id
+                    .is_none_or(|m| m == volunteer.municipality_id) =>
+        {
+            Ok(())
+        }
+        Ok(_) | Err(RepoError::NotFound) => Err(ApiError::invalid(
+            field,
+            "not_found",
+            "no such staff account in the municipality",
+        )),
+        Err(other) => Err(other.into()),
+    }
 }
 
 fn notes(raw: Option<String>) -> Result<Option<String>, ApiError> {
@@ -189,23 +231,7 @@ pub async fn create_screening(
     let recorded = state
         .db(move |conn| {
             let volunteer = managed(conn, &caller, id)?;
-            match users::find(conn, caller.scope(), interviewer) {
-                // Someone who interviews for the municipality: active staff, not a volunteer.
-                Ok(user)
-                    if user.active
-                        && user.role != samspill_domain::user::Role::Volunteer
-                        && user
-                            .municipality_id
-                            .is_none_or(|m| m == volunteer.municipality_id) => {}
-                Ok(_) | Err(RepoError::NotFound) => {
-                    return Err(ApiError::invalid(
-                        "interviewer_id",
-                        "not_found",
-                        "no such staff account in the municipality",
-                    ));
-                }
-                Err(other) => return Err(other.into()),
-            }
+            check_staff_of(conn, &caller, &volunteer, interviewer, "interviewer_id")?;
             Ok(vetting::add_screening(
                 conn,
                 &volunteer,
@@ -538,14 +564,7 @@ pub async fn create_declaration(
     let document_version = DocumentVersion::parse(&body.document_version)
         .map_err(|e| field_error("document_version", &e))?
         .into_inner();
-    if body.signed_on > Utc::now().date_naive() {
-        return Err(ApiError::invalid(
-            "signed_on",
-            "in_future",
-            "must not be in the future",
-        ));
-    }
-    plausible("signed_on", body.signed_on)?;
+    past_date("signed_on", body.signed_on)?;
     let new = NewDeclaration {
         kind: body.kind,
         document_version,

@@ -802,9 +802,10 @@ pub async fn update_volunteer(
 
 /// Erases a volunteer's personal data (coordinators and administrators): names, contact
 /// details, address, birth year, notes, languages, interests, availability, login link,
-/// screening notes and referees' names. The status history and the dates of signed
-/// declarations stay, as the municipality must be able to show them; the volunteer is then
-/// gone from every list and lookup (404).
+/// screening notes and referees' names. Police certificate records, the dogs the volunteer
+/// handles and dog approvals made with them as handler are deleted. The status history, the
+/// dates of signed declarations and the audit log stay, as the municipality must be able to
+/// show them; the volunteer is then gone from every list and lookup (404).
 #[utoipa::path(
     tag = "volunteers",
     params(
