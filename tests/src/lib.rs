@@ -74,7 +74,7 @@ fn build_template() -> anyhow::Result<String> {
     let mut admin =
         PgConnection::establish(&server_url()).context("PostgreSQL is not reachable")?;
     diesel::sql_query("SELECT pg_advisory_lock($1)")
-        .bind::<BigInt, _>(0x7465_7374_7470_6c)
+        .bind::<BigInt, _>(0x0074_6573_7474_706c)
         .execute(&mut admin)?;
     let result = (|| -> anyhow::Result<()> {
         #[derive(diesel::QueryableByName)]
@@ -105,7 +105,7 @@ fn build_template() -> anyhow::Result<String> {
         Ok(())
     })();
     diesel::sql_query("SELECT pg_advisory_unlock($1)")
-        .bind::<BigInt, _>(0x7465_7374_7470_6c)
+        .bind::<BigInt, _>(0x0074_6573_7474_706c)
         .execute(&mut admin)?;
     result.map(|()| name)
 }
