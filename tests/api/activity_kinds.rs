@@ -311,42 +311,6 @@ async fn another_municipalitys_catalogue_is_not_found() {
     );
 }
 
-async fn service_token(app: &TestApp, coordinator: &str) -> String {
-    let account = expect_status(
-        app.post(
-            "/api/v1/service-accounts",
-            coordinator,
-            &json!({"name": "Fagsystem", "scopes": ["clearance:read"]}),
-        )
-        .await,
-        201,
-    )
-    .await;
-    let tokens = expect_status(
-        send(
-            app.request(Method::POST, "/api/v1/auth/token", None)
-                .form(&[
-                    ("grant_type", "client_credentials"),
-                    (
-                        "client_id",
-                        account["client_id"].as_str().unwrap_or_default(),
-                    ),
-                    (
-                        "client_secret",
-                        account["client_secret"].as_str().unwrap_or_default(),
-                    ),
-                ]),
-        )
-        .await,
-        200,
-    )
-    .await;
-    tokens["access_token"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
-}
-
 #[tokio::test]
 async fn a_service_account_reads_only_its_own_municipalitys_catalogue() {
     let app = TestApp::spawn().await;
@@ -360,7 +324,7 @@ async fn a_service_account_reads_only_its_own_municipalitys_catalogue() {
         json!({"code": "reading_aloud", "name": "Høytlesning"}),
     )
     .await;
-    let service = service_token(&app, &coordinator).await;
+    let service = app.service_token(&coordinator, &["clearance:read"]).await;
 
     let listed = codes(&app, &service, &own).await;
     assert_eq!(listed[..5], DEFAULTS);

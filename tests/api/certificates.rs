@@ -1,8 +1,7 @@
 //! Police certificates: recorded data-minimised, checked against the country's rules, seen only
 //! by coordinators and administrators, and every read and change written to the audit log.
 
-use reqwest::Method;
-use samspill_tests::{TestApp, error_fields, expect_problem, expect_status, id_of, send};
+use samspill_tests::{TestApp, error_fields, expect_problem, expect_status, id_of};
 use serde_json::{Value, json};
 
 struct Setup {
@@ -490,36 +489,9 @@ async fn contact_persons_volunteers_and_service_accounts_are_refused() {
     )
     .await;
     let (_, volunteer_token) = app.user(Some(&s.municipality), "volunteer").await;
-    let service = expect_status(
-        app.post(
-            "/api/v1/service-accounts",
-            &s.coordinator,
-            &json!({"name": "Fagsystem", "scopes": ["status:read", "clearance:read"]}),
-        )
-        .await,
-        201,
-    )
-    .await;
-    let tokens = expect_status(
-        send(
-            app.request(Method::POST, "/api/v1/auth/token", None)
-                .form(&[
-                    ("grant_type", "client_credentials"),
-                    (
-                        "client_id",
-                        service["client_id"].as_str().unwrap_or_default(),
-                    ),
-                    (
-                        "client_secret",
-                        service["client_secret"].as_str().unwrap_or_default(),
-                    ),
-                ]),
-        )
-        .await,
-        200,
-    )
-    .await;
-    let service_token = tokens["access_token"].as_str().unwrap_or_default();
+    let service_token = &app
+        .service_token(&s.coordinator, &["status:read", "clearance:read"])
+        .await;
     let one = format!("{}/{certificate}", certificates(&s.volunteer));
     let log = format!("/api/v1/volunteers/{}/audit-log", s.volunteer);
     for token in [s.contact_token.as_str(), &volunteer_token, service_token] {

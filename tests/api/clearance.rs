@@ -600,43 +600,6 @@ async fn a_municipality_rule_adds_its_requirement_and_is_managed_through_the_api
     assert!(requirement(&after, "suitable_screening").is_null());
 }
 
-async fn service_token(app: &TestApp, coordinator: &str, scopes: Value) -> String {
-    let account = expect_status(
-        app.post(
-            "/api/v1/service-accounts",
-            coordinator,
-            &json!({"name": "Fagsystem", "scopes": scopes}),
-        )
-        .await,
-        201,
-    )
-    .await;
-    let form = [
-        ("grant_type", "client_credentials"),
-        (
-            "client_id",
-            account["client_id"].as_str().unwrap_or_default(),
-        ),
-        (
-            "client_secret",
-            account["client_secret"].as_str().unwrap_or_default(),
-        ),
-    ];
-    let tokens = expect_status(
-        send(
-            app.request(Method::POST, "/api/v1/auth/token", None)
-                .form(&form),
-        )
-        .await,
-        200,
-    )
-    .await;
-    tokens["access_token"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned()
-}
-
 fn feed_ids(page: &Value) -> Vec<String> {
     page["items"]
         .as_array()
@@ -665,7 +628,7 @@ async fn a_service_account_reads_the_status_feed_of_its_own_municipality_only() 
     let second = approved(&app, &s, "Bjørn", 10).await;
     let theirs = approved(&app, &other, "Carl", 10).await;
 
-    let status = service_token(&app, &s.coordinator, json!(["status:read"])).await;
+    let status = app.service_token(&s.coordinator, &["status:read"]).await;
     let page = expect_status(app.get("/api/v1/volunteer-status", &status).await, 200).await;
     let ids = feed_ids(&page);
     assert!(ids.contains(&ours) && ids.contains(&second));
@@ -728,7 +691,7 @@ async fn a_service_account_reads_the_status_feed_of_its_own_municipality_only() 
         403,
     )
     .await;
-    let clearance_token = service_token(&app, &s.coordinator, json!(["clearance:read"])).await;
+    let clearance_token = app.service_token(&s.coordinator, &["clearance:read"]).await;
     expect_problem(
         app.get("/api/v1/volunteer-status", &clearance_token).await,
         403,

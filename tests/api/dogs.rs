@@ -555,36 +555,7 @@ async fn contact_persons_read_the_dogs_of_their_volunteers_and_volunteers_are_re
     )
     .await;
 
-    let account = expect_status(
-        app.post(
-            "/api/v1/service-accounts",
-            &s.coordinator,
-            &json!({"name": "Fagsystem", "scopes": ["clearance:read"]}),
-        )
-        .await,
-        201,
-    )
-    .await;
-    let tokens = expect_status(
-        send(
-            app.request(Method::POST, "/api/v1/auth/token", None)
-                .form(&[
-                    ("grant_type", "client_credentials"),
-                    (
-                        "client_id",
-                        account["client_id"].as_str().unwrap_or_default(),
-                    ),
-                    (
-                        "client_secret",
-                        account["client_secret"].as_str().unwrap_or_default(),
-                    ),
-                ]),
-        )
-        .await,
-        200,
-    )
-    .await;
-    let service = tokens["access_token"].as_str().unwrap_or_default();
+    let service = &app.service_token(&s.coordinator, &["clearance:read"]).await;
     expect_problem(app.get("/api/v1/dogs", service).await, 403).await;
     expect_problem(app.get(&luna_path, service).await, 403).await;
 }

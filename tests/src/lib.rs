@@ -254,6 +254,45 @@ impl TestApp {
         id_of(&expect_status(response, 201).await)
     }
 
+    /// Creates a service account of the caller's municipality with `scopes` (as the
+    /// coordinator `coordinator`) and returns a `client_credentials` access token for it.
+    pub async fn service_token(&self, coordinator: &str, scopes: &[&str]) -> String {
+        let account = expect_status(
+            self.post(
+                "/api/v1/service-accounts",
+                coordinator,
+                &json!({"name": "Fagsystem", "scopes": scopes}),
+            )
+            .await,
+            201,
+        )
+        .await;
+        let form = [
+            ("grant_type", "client_credentials"),
+            (
+                "client_id",
+                account["client_id"].as_str().unwrap_or_default(),
+            ),
+            (
+                "client_secret",
+                account["client_secret"].as_str().unwrap_or_default(),
+            ),
+        ];
+        let tokens = expect_status(
+            send(
+                self.request(Method::POST, "/api/v1/auth/token", None)
+                    .form(&form),
+            )
+            .await,
+            200,
+        )
+        .await;
+        tokens["access_token"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned()
+    }
+
     /// Creates an account with `role` in `municipality` (as administrator) and logs it in.
     /// Returns the account id and an access token.
     pub async fn user(&self, municipality: Option<&str>, role: &str) -> (String, String) {
