@@ -52,6 +52,7 @@ pub const PUBLIC_OPERATIONS: &[&str] = &[
         (name = "volunteers", description = "Volunteers (frivillige) and their vetting lifecycle."),
         (name = "vetting", description = "Screening interviews, reference checks, declarations and the document versions they refer to."),
         (name = "dogs", description = "Visiting dogs (besøkshunder) and their dated approvals, made for a handler and dog as a team."),
+        (name = "groups", description = "Groups (associations, companies, school classes, kindergartens, networks) vetted through the person who answers for them."),
         (name = "police-certificates", description = "Police certificates (politiattest, børneattest, straffeattest), recorded data-minimised, and the audit log of every read and change."),
         (name = "operations", description = "Health checks and metrics."),
     ),
@@ -456,5 +457,11 @@ pub mod schemas {
         "WorkItemKind",
         samspill_domain::work::WorkItemKind,
         "What needs doing."
+    );
+    schema_enum!(
+        GroupKindSchema,
+        "GroupKind",
+        samspill_domain::group::GroupKind,
+        "What kind of group."
     );
 }

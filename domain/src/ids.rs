@@ -59,6 +59,8 @@ typed_id!(
     DogId,
     /// Identifies a municipality's own requirement rule.
     RuleId,
+    /// Identifies a group of volunteers.
+    GroupId,
 );
 
 #[cfg(test)]

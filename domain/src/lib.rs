@@ -9,6 +9,7 @@ pub mod clearance;
 pub mod contact;
 pub mod dog;
 pub mod error;
+pub mod group;
 pub mod ids;
 pub mod municipality;
 pub mod phone;

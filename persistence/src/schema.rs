@@ -88,6 +88,74 @@ diesel::table! {
 }
 
 diesel::table! {
+    group_declarations (id) {
+        id -> Uuid,
+        group_id -> Uuid,
+        kind -> Text,
+        document_version -> Text,
+        signed_on -> Date,
+        signed_by -> Uuid,
+        recorded_by -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    group_members (group_id, volunteer_id) {
+        group_id -> Uuid,
+        volunteer_id -> Uuid,
+        municipality_id -> Uuid,
+        added_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    group_screenings (id) {
+        id -> Uuid,
+        group_id -> Uuid,
+        contact_person_id -> Uuid,
+        held_at -> Timestamptz,
+        channel -> Text,
+        interviewer_id -> Uuid,
+        assessment -> Text,
+        notes -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    group_status_changes (id) {
+        id -> Uuid,
+        group_id -> Uuid,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        reason -> Text,
+        changed_by -> Nullable<Uuid>,
+        changed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    groups (id) {
+        id -> Uuid,
+        municipality_id -> Uuid,
+        name -> Text,
+        kind -> Text,
+        org_number -> Nullable<Text>,
+        description -> Nullable<Text>,
+        home_unit_id -> Nullable<Uuid>,
+        contact_person_id -> Uuid,
+        head_count -> Int4,
+        status -> Text,
+        external_reference -> Nullable<Text>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+        status_changed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     municipalities (id) {
         id -> Uuid,
         country -> Text,
@@ -293,6 +361,15 @@ diesel::joinable!(dog_approvals -> dogs (dog_id));
 diesel::joinable!(dog_approvals -> staff_users (recorded_by));
 diesel::joinable!(dog_approvals -> volunteers (handler_id));
 diesel::joinable!(dogs -> municipalities (municipality_id));
+diesel::joinable!(group_declarations -> contact_persons (signed_by));
+diesel::joinable!(group_declarations -> groups (group_id));
+diesel::joinable!(group_declarations -> staff_users (recorded_by));
+diesel::joinable!(group_screenings -> contact_persons (contact_person_id));
+diesel::joinable!(group_screenings -> groups (group_id));
+diesel::joinable!(group_screenings -> staff_users (interviewer_id));
+diesel::joinable!(group_status_changes -> groups (group_id));
+diesel::joinable!(group_status_changes -> staff_users (changed_by));
+diesel::joinable!(groups -> municipalities (municipality_id));
 diesel::joinable!(municipality_documents -> municipalities (municipality_id));
 diesel::joinable!(municipality_documents -> staff_users (published_by));
 diesel::joinable!(police_certificates -> staff_users (checked_by));
@@ -319,6 +396,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     declarations,
     dog_approvals,
     dogs,
+    group_declarations,
+    group_members,
+    group_screenings,
+    group_status_changes,
+    groups,
     municipalities,
     municipality_documents,
     police_certificates,
