@@ -362,6 +362,10 @@ fn duplicate_message(constraint: &str) -> (&'static str, &'static str) {
             "code",
             "the municipality has an activity kind with this code",
         ),
+        "groups_external_reference_key" => (
+            "external_reference",
+            "another group of the municipality has this external reference",
+        ),
         "contact_persons_staff_user_key" => (
             "staff_user_id",
             "this account is linked to another contact person",

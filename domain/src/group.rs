@@ -71,7 +71,7 @@ impl OrgNumber {
             }
             Country::Denmark => {
                 let sum: u32 = weights.iter().zip(&values).map(|(w, d)| w * d).sum();
-                sum % 11 == 0
+                sum.is_multiple_of(11)
             }
         };
         if valid {
@@ -102,6 +102,36 @@ pub fn check_head_count(count: i32) -> Result<i32, ParseError> {
             "out_of_range",
             "must be between 1 and 10000",
         ))
+    }
+}
+
+/// The most named members a group may list.
+pub const MAX_MEMBERS: usize = 500;
+
+/// Checks a member list on its own: at most [`MAX_MEMBERS`] volunteers, each named once.
+/// Returns every problem with its field path (`member_ids`, `member_ids[3]`).
+pub fn check_member_list(members: &[VolunteerId]) -> Result<(), Vec<(String, ParseError)>> {
+    if members.len() > MAX_MEMBERS {
+        return Err(vec![(
+            "member_ids".to_owned(),
+            ParseError::new("too_many", format!("at most {MAX_MEMBERS} members")),
+        )]);
+    }
+    let problems: Vec<(String, ParseError)> = members
+        .iter()
+        .enumerate()
+        .filter(|(i, id)| members[..*i].contains(id))
+        .map(|(i, _)| {
+            (
+                format!("member_ids[{i}]"),
+                ParseError::new("duplicate", "this volunteer is already in the list"),
+            )
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(problems)
     }
 }
 
@@ -192,6 +222,24 @@ mod tests {
         assert_eq!(
             after_contact_person_replaced(VolunteerStatus::Withdrawn),
             None
+        );
+    }
+
+    #[test]
+    fn a_member_list_names_each_volunteer_once_and_is_bounded() {
+        let one = VolunteerId::generate();
+        let two = VolunteerId::generate();
+        assert!(check_member_list(&[one, two]).is_ok());
+        let repeated = check_member_list(&[one, two, one])
+            .err()
+            .unwrap_or_default();
+        assert_eq!(repeated.len(), 1);
+        assert_eq!(repeated[0].0, "member_ids[2]");
+        assert_eq!(repeated[0].1.code, "duplicate");
+        let many = vec![one; MAX_MEMBERS + 1];
+        assert_eq!(
+            check_member_list(&many).err().map(|e| e[0].1.code),
+            Some("too_many")
         );
     }
 

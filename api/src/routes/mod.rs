@@ -6,6 +6,7 @@ pub mod certificates;
 pub mod clearance;
 pub mod contact_persons;
 pub mod dogs;
+pub mod groups;
 pub mod health;
 pub mod me;
 pub mod municipalities;
@@ -109,7 +110,11 @@ pub fn configure(rate_limit: &RateLimit) -> impl FnOnce(&mut ServiceConfig) + '_
                     .service(certificates::list_police_certificates)
                     .service(certificates::get_police_certificate)
                     .service(certificates::delete_police_certificate)
-                    .service(certificates::list_volunteer_audit_log),
+                    .service(certificates::list_volunteer_audit_log)
+                    .service(groups::create_group)
+                    .service(groups::list_groups)
+                    .service(groups::get_group)
+                    .service(groups::update_group),
             );
     }
 }
