@@ -203,7 +203,9 @@ impl ApiError {
             ApiError::OAuth { description, .. } => ("oauth", description.clone()),
             ApiError::Unavailable(_) => (
                 "unavailable",
-                "The database is not reachable right now. Try again in a few seconds.".to_owned(),
+                "The service cannot answer right now: the database is not reachable, or the \
+                 service is at capacity. Try again in a few seconds."
+                    .to_owned(),
             ),
             ApiError::Internal(_) => ("internal", "Something went wrong on our side.".to_owned()),
         }
@@ -233,7 +235,7 @@ impl ResponseError for ApiError {
         let status = self.status_code();
         match self {
             ApiError::Internal(cause) => tracing::error!(%cause, "internal error"),
-            ApiError::Unavailable(cause) => tracing::warn!(%cause, "database unavailable"),
+            ApiError::Unavailable(cause) => tracing::warn!(%cause, "unavailable"),
             _ => {}
         }
         let (slug, detail) = self.kind();

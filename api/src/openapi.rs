@@ -459,6 +459,12 @@ pub mod schemas {
         "What needs doing."
     );
     schema_enum!(
+        SubjectKindSchema,
+        "SubjectKind",
+        samspill_domain::clearance::SubjectKind,
+        "Who a status record is about: a volunteer or a group."
+    );
+    schema_enum!(
         GroupKindSchema,
         "GroupKind",
         samspill_domain::group::GroupKind,

@@ -66,6 +66,8 @@ string_enum! {
         Straffeattest => "straffeattest",
         /// A current approval of the named dog with this volunteer as handler.
         DogApproval => "dog_approval",
+        /// A group names the members who take part (asked when per-person requirements apply).
+        NamedMembers => "named_members",
     }
 }
 
@@ -80,6 +82,16 @@ string_enum! {
         Expired => "expired",
         /// It has never been met (or what there is does not count).
         Missing => "missing",
+    }
+}
+
+string_enum! {
+    /// Who a clearance answer or status record is about.
+    pub enum SubjectKind {
+        /// A volunteer.
+        Volunteer => "volunteer",
+        /// A group, cleared through its contact person.
+        Group => "group",
     }
 }
 
@@ -105,12 +117,21 @@ impl RequirementKind {
     }
 
     /// Whether a municipality may put this requirement in a rule of its own: every one except
-    /// the approved status, which always applies, and certificates its country does not issue.
+    /// the approved status, which always applies, the group's named members, which follow
+    /// from per-person rules, and certificates its country does not issue.
     pub fn allowed_in_rules(self, country: Country) -> bool {
-        self != RequirementKind::ApprovedStatus
-            && self
-                .certificate()
-                .is_none_or(|kind| kind.country() == country)
+        !matches!(
+            self,
+            RequirementKind::ApprovedStatus | RequirementKind::NamedMembers
+        ) && self
+            .certificate()
+            .is_none_or(|kind| kind.country() == country)
+    }
+
+    /// Whether the requirement concerns each person rather than a group as a whole: police
+    /// certificates and dog approvals. For groups these are checked for the named members.
+    pub const fn per_person(self) -> bool {
+        matches!(self, RequirementKind::DogApproval) || self.certificate().is_some()
     }
 }
 
@@ -552,7 +573,7 @@ fn last_day(from: NaiveDate, months: Option<u16>) -> Option<NaiveDate> {
     months.map(|m| add_months(from, m).pred_opt().unwrap_or(from))
 }
 
-fn earliest(a: Option<NaiveDate>, b: Option<NaiveDate>) -> Option<NaiveDate> {
+pub(crate) fn earliest(a: Option<NaiveDate>, b: Option<NaiveDate>) -> Option<NaiveDate> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
@@ -978,9 +999,24 @@ pub fn cleared_for(
     policy: ClearancePolicy,
     on: NaiveDate,
 ) -> (Vec<ClearedFor>, Option<NaiveDate>) {
+    cleared_for_by(activity_kinds, facts.status, on, |question| {
+        let answer = evaluate(rules, question, facts, policy);
+        (answer.cleared, answer.changes_on)
+    })
+}
+
+/// Asks `answer` (cleared, changes on) every question without a dog on `on` and collects what
+/// is cleared. Only an approved volunteer or group is cleared for anything: the defaults always
+/// require the approved status, so the questions are not asked otherwise.
+pub fn cleared_for_by(
+    activity_kinds: &[String],
+    status: VolunteerStatus,
+    on: NaiveDate,
+    mut answer: impl FnMut(&ClearanceQuestion) -> (bool, Option<NaiveDate>),
+) -> (Vec<ClearedFor>, Option<NaiveDate>) {
     let mut lines = Vec::new();
     let mut changes_on = None;
-    if facts.status != VolunteerStatus::Approved {
+    if status != VolunteerStatus::Approved {
         return (lines, None);
     }
     for kind in activity_kinds {
@@ -995,9 +1031,9 @@ pub fn cleared_for(
                     dog_category: default_dog_category(setting),
                     on,
                 };
-                let answer = evaluate(rules, &question, facts, policy);
-                changes_on = earliest(changes_on, answer.changes_on);
-                if answer.cleared {
+                let (cleared, changes) = answer(&question);
+                changes_on = earliest(changes_on, changes);
+                if cleared {
                     groups.push(target_group);
                 }
             }

@@ -10,6 +10,7 @@ pub mod contact;
 pub mod dog;
 pub mod error;
 pub mod group;
+pub mod group_clearance;
 pub mod ids;
 pub mod municipality;
 pub mod phone;

@@ -2,8 +2,7 @@
 //! rules clearance uses, so the list and the answers agree.
 
 use crate::{
-    clearance::{RequirementState, expiry_state},
-    ids::VolunteerId,
+    clearance::{RequirementState, SubjectKind, expiry_state},
     string_enum::string_enum,
 };
 use chrono::NaiveDate;
@@ -11,7 +10,8 @@ use chrono::NaiveDate;
 string_enum! {
     /// What needs doing.
     pub enum WorkItemKind {
-        /// A registration has waited longer than the municipality allows for a screening call.
+        /// A registration (of a volunteer, or of a group through its contact person) has
+        /// waited longer than the municipality allows for a screening call.
         ScreeningOverdue => "screening_overdue",
         /// An approved volunteer's police certificate ends inside the look-ahead window.
         CertificateExpiring => "certificate_expiring",
@@ -21,9 +21,11 @@ string_enum! {
         DogApprovalExpiring => "dog_approval_expiring",
         /// A dog approval of an approved handler has ended.
         DogApprovalExpired => "dog_approval_expired",
-        /// An approved volunteer signed a document version that has been replaced.
+        /// An approved volunteer (or a group's contact person) signed a document version that
+        /// has been replaced.
         DeclarationOutdated => "declaration_outdated",
-        /// An approved volunteer has no contact person.
+        /// An approved volunteer has no contact person, or an approved group's contact person
+        /// is no longer active.
         ContactPersonMissing => "contact_person_missing",
     }
 }
@@ -33,8 +35,10 @@ string_enum! {
 pub struct WorkItem {
     /// What.
     pub kind: WorkItemKind,
-    /// Whose.
-    pub volunteer_id: VolunteerId,
+    /// A volunteer's or a group's.
+    pub subject: SubjectKind,
+    /// The volunteer's or group's id.
+    pub subject_id: uuid::Uuid,
     /// By when (for expiries: the last valid day; for waits: the day the wait became too long).
     pub due_on: NaiveDate,
     /// The record concerned (certificate, dog, declaration), if one.
@@ -67,10 +71,10 @@ pub fn expiry(last_day: NaiveDate, today: NaiveDate, soon_days: u16) -> Option<b
 /// Orders a work list: earliest due first, then by kind and volunteer, so pages are stable.
 pub fn sort(items: &mut [WorkItem]) {
     items.sort_by(|a, b| {
-        (a.due_on, a.kind, a.volunteer_id, a.related_id).cmp(&(
+        (a.due_on, a.kind, a.subject_id, a.related_id).cmp(&(
             b.due_on,
             b.kind,
-            b.volunteer_id,
+            b.subject_id,
             b.related_id,
         ))
     });

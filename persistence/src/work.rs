@@ -13,8 +13,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use samspill_domain::{
     certificate::CertificateOutcome,
-    clearance::{ClearancePolicy, certificate_last_day},
-    ids::{MunicipalityId, VolunteerId},
+    clearance::{ClearancePolicy, SubjectKind, certificate_last_day},
+    ids::MunicipalityId,
     municipality::MunicipalitySettings,
     vetting::{DeclarationKind, declaration_is_current},
     volunteer::VolunteerStatus,
@@ -23,13 +23,13 @@ use samspill_domain::{
 use std::collections::HashMap;
 use uuid::Uuid;
 
-/// A work item with the volunteer's name, for people to read.
+/// A work item with the volunteer's or group's name, for people to read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NamedWorkItem {
     /// The item.
     pub item: WorkItem,
-    /// The volunteer's name.
-    pub volunteer_name: String,
+    /// The volunteer's or group's name.
+    pub name: String,
 }
 
 /// Everything on the work list of `municipality` on `today`, unsorted.
@@ -46,12 +46,13 @@ pub fn work_items(
         items.push(NamedWorkItem {
             item: WorkItem {
                 kind,
-                volunteer_id: VolunteerId::from(volunteer),
+                subject: SubjectKind::Volunteer,
+                subject_id: volunteer,
                 due_on,
                 related_id,
                 detail,
             },
-            volunteer_name: name.to_owned(),
+            name: name.to_owned(),
         });
     };
 
@@ -209,6 +210,135 @@ pub fn work_items(
                 Some(approval),
                 format!("{}'s approval counts until {last} ({limit})", dog.name),
                 &name_of(&dog.handler_id.into_uuid()),
+            );
+        }
+    }
+    items.extend(group_items(conn, municipality, settings, today)?);
+    Ok(items)
+}
+
+/// The groups' part of the work list: registrations waiting for the screening of their
+/// contact person, approved groups whose contact person is no longer active, and declarations
+/// signed for approved groups of a replaced document version.
+fn group_items(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+    settings: &MunicipalitySettings,
+    today: NaiveDate,
+) -> Result<Vec<NamedWorkItem>, RepoError> {
+    use crate::schema::{
+        contact_persons::dsl as c, group_declarations::dsl as gd, group_screenings::dsl as gs,
+        groups::dsl as g,
+    };
+    let mut items = Vec::new();
+    let mut push = |kind, group: Uuid, due_on, related_id, detail: String, name: &str| {
+        items.push(NamedWorkItem {
+            item: WorkItem {
+                kind,
+                subject: SubjectKind::Group,
+                subject_id: group,
+                due_on,
+                related_id,
+                detail,
+            },
+            name: name.to_owned(),
+        });
+    };
+    let waiting: Vec<(Uuid, String, DateTime<Utc>)> = g::groups
+        .filter(g::municipality_id.eq(municipality.into_uuid()))
+        .filter(g::status.eq_any([
+            VolunteerStatus::Registered.as_str(),
+            VolunteerStatus::InScreening.as_str(),
+        ]))
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            gs::group_screenings.filter(
+                gs::group_id
+                    .eq(g::id)
+                    .and(gs::contact_person_id.eq(g::contact_person_id)),
+            ),
+        )))
+        .select((g::id, g::name, g::created_at))
+        .load(conn)?;
+    for (id, name, created_at) in waiting {
+        if let Some(due) =
+            screening_overdue(created_at.date_naive(), settings.screening_wait_days, today)
+        {
+            push(
+                WorkItemKind::ScreeningOverdue,
+                id,
+                due,
+                None,
+                "the group's contact person has not been screened".to_owned(),
+                &name,
+            );
+        }
+    }
+    let approved: Vec<(Uuid, String, Uuid, bool)> = g::groups
+        .inner_join(c::contact_persons.on(c::id.eq(g::contact_person_id)))
+        .filter(g::municipality_id.eq(municipality.into_uuid()))
+        .filter(g::status.eq(VolunteerStatus::Approved.as_str()))
+        .select((g::id, g::name, g::contact_person_id, c::active))
+        .load(conn)?;
+    let names: HashMap<Uuid, (String, Uuid)> = approved
+        .iter()
+        .map(|(id, name, contact, _)| (*id, (name.clone(), *contact)))
+        .collect();
+    for (id, name, _, active) in &approved {
+        if !active {
+            push(
+                WorkItemKind::ContactPersonMissing,
+                *id,
+                today,
+                None,
+                "the group's contact person is no longer active".to_owned(),
+                name,
+            );
+        }
+    }
+    let published: HashMap<String, (String, NaiveDate)> = m::municipality_documents
+        .filter(m::municipality_id.eq(municipality.into_uuid()))
+        .filter(m::published_on.le(today))
+        .order((m::kind.asc(), m::published_on.desc(), m::id.desc()))
+        .distinct_on(m::kind)
+        .select((m::kind, m::version_label, m::published_on))
+        .load::<(String, String, NaiveDate)>(conn)?
+        .into_iter()
+        .map(|(kind, version, on)| (kind, (version, on)))
+        .collect();
+    if !published.is_empty() && !names.is_empty() {
+        let ids: Vec<Uuid> = names.keys().copied().collect();
+        let signed: Vec<(Uuid, String, Uuid, String, Uuid)> = gd::group_declarations
+            .filter(gd::group_id.eq_any(&ids))
+            .order((gd::group_id, gd::kind, gd::signed_on.desc(), gd::id.desc()))
+            .distinct_on((gd::group_id, gd::kind))
+            .select((
+                gd::group_id,
+                gd::kind,
+                gd::id,
+                gd::document_version,
+                gd::signed_by,
+            ))
+            .load(conn)?;
+        for (group, kind, id, version, signed_by) in signed {
+            let (Some((published_version, published_on)), Some((name, contact))) =
+                (published.get(&kind), names.get(&group))
+            else {
+                continue;
+            };
+            // A declaration of the previous contact person is the approval's business
+            // (the group went back to screening), not an outdated version.
+            if signed_by != *contact || declaration_is_current(&version, Some(published_version)) {
+                continue;
+            }
+            push(
+                WorkItemKind::DeclarationOutdated,
+                group,
+                *published_on,
+                Some(id),
+                format!(
+                    "{kind} signed for version {version}; version {published_version} is published"
+                ),
+                name,
             );
         }
     }

@@ -2,7 +2,6 @@
 //! status feed and the work list.
 
 use chrono::{Days, Months, NaiveDate, Utc};
-use diesel::{Connection, PgConnection, RunQueryDsl};
 use reqwest::Method;
 use samspill_tests::{TestApp, error_fields, expect_problem, expect_status, id_of, send};
 use serde_json::{Value, json};
@@ -605,7 +604,7 @@ fn feed_ids(page: &Value) -> Vec<String> {
         .as_array()
         .into_iter()
         .flatten()
-        .map(|r| r["volunteer_id"].as_str().unwrap_or_default().to_owned())
+        .map(|r| r["id"].as_str().unwrap_or_default().to_owned())
         .collect()
 }
 
@@ -636,7 +635,7 @@ async fn a_service_account_reads_the_status_feed_of_its_own_municipality_only() 
     assert_eq!(page["as_of"], today().to_string().as_str());
     let record = page["items"]
         .as_array()
-        .and_then(|items| items.iter().find(|r| r["volunteer_id"] == ours.as_str()))
+        .and_then(|items| items.iter().find(|r| r["id"] == ours.as_str()))
         .cloned()
         .unwrap_or_default();
     assert_eq!(record["external_reference"], "HR-1001");
@@ -770,7 +769,7 @@ async fn a_service_account_reads_the_status_feed_of_its_own_municipality_only() 
     let page = expect_status(app.get("/api/v1/volunteer-status", &status).await, 200).await;
     let erased = page["items"]
         .as_array()
-        .and_then(|items| items.iter().find(|r| r["volunteer_id"] == ours.as_str()))
+        .and_then(|items| items.iter().find(|r| r["id"] == ours.as_str()))
         .cloned()
         .unwrap_or_default();
     assert_eq!(erased["erased"], true);
@@ -791,17 +790,6 @@ async fn a_service_account_reads_the_status_feed_of_its_own_municipality_only() 
     .await;
 }
 
-fn execute(app: &TestApp, sql: &str) {
-    let done = PgConnection::establish(&app.database_url)
-        .map_err(|e| e.to_string())
-        .and_then(|mut conn| {
-            diesel::sql_query(sql)
-                .execute(&mut conn)
-                .map_err(|e| e.to_string())
-        });
-    assert!(done.is_ok(), "{sql}: {done:?}");
-}
-
 fn kinds(page: &Value) -> Vec<(String, String)> {
     page["items"]
         .as_array()
@@ -810,7 +798,7 @@ fn kinds(page: &Value) -> Vec<(String, String)> {
         .map(|i| {
             (
                 i["kind"].as_str().unwrap_or_default().to_owned(),
-                i["volunteer_id"].as_str().unwrap_or_default().to_owned(),
+                i["subject_id"].as_str().unwrap_or_default().to_owned(),
             )
         })
         .collect()
@@ -832,12 +820,9 @@ async fn the_work_list_shows_waiting_registrations_expiring_certificates_and_mis
         )
         .await,
     );
-    execute(
-        &app,
-        &format!(
-            "UPDATE volunteers SET created_at = now() - interval '20 days' WHERE id = '{waiting}'"
-        ),
-    );
+    app.execute_sql(&format!(
+        "UPDATE volunteers SET created_at = now() - interval '20 days' WHERE id = '{waiting}'"
+    ));
     let fresh = id_of(
         &expect_status(
             app.post(
@@ -900,7 +885,8 @@ async fn the_work_list_shows_waiting_registrations_expiring_certificates_and_mis
             .to_string()
             .as_str()
     );
-    assert_eq!(expiring["volunteer_name"], "Attest Frivillig");
+    assert_eq!(expiring["name"], "Attest Frivillig");
+    assert_eq!(expiring["subject"], "volunteer");
     // Earliest due first.
     let dues: Vec<&str> = list["items"]
         .as_array()

@@ -8,6 +8,7 @@ mod clearance;
 mod contact_persons;
 mod conventions;
 mod dogs;
+mod group_vetting;
 mod groups;
 mod municipalities;
 mod openapi;

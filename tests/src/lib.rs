@@ -254,6 +254,19 @@ impl TestApp {
         id_of(&expect_status(response, 201).await)
     }
 
+    /// Runs `sql` directly against this test's database (to set up what the API cannot, such
+    /// as a registration made weeks ago); panics if it fails.
+    pub fn execute_sql(&self, sql: &str) {
+        let done = PgConnection::establish(&self.database_url)
+            .map_err(|e| e.to_string())
+            .and_then(|mut conn| {
+                diesel::sql_query(sql)
+                    .execute(&mut conn)
+                    .map_err(|e| e.to_string())
+            });
+        assert!(done.is_ok(), "{sql}: {done:?}");
+    }
+
     /// Creates a service account of the caller's municipality with `scopes` (as the
     /// coordinator `coordinator`) and returns a `client_credentials` access token for it.
     pub async fn service_token(&self, coordinator: &str, scopes: &[&str]) -> String {

@@ -177,7 +177,13 @@ pub async fn create_police_certificate(
             .collect();
             collect(
                 &mut errors,
-                check_staff_of(conn, &caller, &volunteer, new.checked_by, "checked_by"),
+                check_staff_of(
+                    conn,
+                    &caller,
+                    volunteer.municipality_id,
+                    new.checked_by,
+                    "checked_by",
+                ),
             )?;
             if !errors.is_empty() {
                 return Err(ApiError::Validation(errors));

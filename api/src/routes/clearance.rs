@@ -3,11 +3,11 @@
 
 use crate::{
     auth::{Principal, StaffCaller},
-    error::{ApiError, FieldError},
+    error::ApiError,
     extract::Query,
     openapi::schemas::{
         ConditionKindSchema, DogCategorySchema, RequirementKindSchema, RequirementStateSchema,
-        SettingSchema, TargetGroupSchema, VolunteerStatusSchema,
+        SettingSchema, SubjectKindSchema, TargetGroupSchema, VolunteerStatusSchema,
     },
     pagination::{checked_limit, decode_key, encode_key},
     state::AppState,
@@ -17,18 +17,20 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use samspill_domain::{
     auth::{ServiceScope, TenantScope},
     clearance::{
-        Clearance, ClearancePolicy, ClearanceQuestion, ClearedFor, ConditionKind, RequirementKind,
-        RequirementState, Rule, Setting, TargetGroup, cleared_for, default_dog_category,
-        default_rules, evaluate,
+        Clearance, ClearancePolicy, ClearanceQuestion, ClearedFor, Condition, ConditionKind,
+        RequirementKind, RequirementResult, RequirementState, Rule, Setting, SubjectKind,
+        TargetGroup, cleared_for, cleared_for_by, default_rules, evaluate,
     },
     dog::DogCategory,
-    ids::{DogId, MunicipalityId, VolunteerId},
+    group_clearance::evaluate_group,
+    ids::{DogId, GroupId, MunicipalityId, VolunteerId},
     municipality::Municipality,
     user::Role,
-    volunteer::{VolunteerStatus, parse_activity_kind},
+    volunteer::VolunteerStatus,
 };
 use samspill_persistence::{
-    PgConnection, RepoError, activity_kinds, clearance, feed, municipalities, rules,
+    PgConnection, RepoError, activity_kinds, clearance, feed, group_vetting, groups,
+    municipalities, rules,
     volunteers::{self, Audience},
 };
 use serde::{Deserialize, Serialize};
@@ -166,39 +168,57 @@ pub struct ClearanceView {
     pub changes_on: Option<NaiveDate>,
 }
 
+impl From<&ClearanceQuestion> for QuestionView {
+    fn from(question: &ClearanceQuestion) -> Self {
+        Self {
+            activity_kind: question.activity_kind.clone(),
+            setting: question.setting,
+            target_group: question.target_group,
+            dog_id: question.dog.map(DogId::into_uuid),
+            dog_category: question.dog_category,
+            on: question.on,
+        }
+    }
+}
+
+impl From<RequirementResult> for RequirementView {
+    fn from(r: RequirementResult) -> Self {
+        Self {
+            requirement: r.requirement,
+            strict: r.strict,
+            state: r.state,
+            since: r.since,
+            valid_until: r.valid_until,
+            detail: r.detail,
+            rules: r.rules.iter().map(ToString::to_string).collect(),
+        }
+    }
+}
+
+impl From<Condition> for ConditionView {
+    fn from(c: Condition) -> Self {
+        Self {
+            kind: c.kind,
+            detail: c.detail,
+        }
+    }
+}
+
 impl ClearanceView {
     fn new(volunteer: VolunteerId, question: &ClearanceQuestion, answer: Clearance) -> Self {
         Self {
             volunteer_id: volunteer.into_uuid(),
             cleared: answer.cleared,
-            question: QuestionView {
-                activity_kind: question.activity_kind.clone(),
-                setting: question.setting,
-                target_group: question.target_group,
-                dog_id: question.dog.map(DogId::into_uuid),
-                dog_category: question.dog_category,
-                on: question.on,
-            },
+            question: QuestionView::from(question),
             requirements: answer
                 .requirements
                 .into_iter()
-                .map(|r| RequirementView {
-                    requirement: r.requirement,
-                    strict: r.strict,
-                    state: r.state,
-                    since: r.since,
-                    valid_until: r.valid_until,
-                    detail: r.detail,
-                    rules: r.rules.iter().map(ToString::to_string).collect(),
-                })
+                .map(RequirementView::from)
                 .collect(),
             conditions: answer
                 .conditions
                 .into_iter()
-                .map(|c| ConditionView {
-                    kind: c.kind,
-                    detail: c.detail,
-                })
+                .map(ConditionView::from)
                 .collect(),
             changes_on: answer.changes_on,
         }
@@ -242,19 +262,7 @@ pub async fn get_volunteer_clearance(
 ) -> Result<HttpResponse, ApiError> {
     let (scope, audience) = reader(&caller, ServiceScope::ClearanceRead)?;
     let id = VolunteerId::from(id.into_inner());
-    let activity_kind = parse_activity_kind(&query.activity_kind)
-        .map_err(|e| ApiError::Validation(vec![FieldError::parse("activity_kind", &e)]))?;
-    let on = plausible_date("on", query.on.unwrap_or_else(|| Utc::now().date_naive()))?;
-    let question = ClearanceQuestion {
-        activity_kind,
-        setting: query.setting,
-        target_group: query.target_group.unwrap_or(TargetGroup::General),
-        dog: query.dog_id.map(DogId::from),
-        dog_category: query
-            .dog_category
-            .unwrap_or_else(|| default_dog_category(query.setting)),
-        on,
-    };
+    let question = super::group_vetting::question_of(query)?;
     let (question, answer) = state
         .db(move |conn| {
             let volunteer = volunteers::find(conn, scope, audience, id)?;
@@ -345,9 +353,12 @@ impl From<ClearedFor> for ClearedForView {
 /// A volunteer's status as a municipal system keeps it.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct VolunteerStatusRecord {
-    /// The volunteer.
-    pub volunteer_id: Uuid,
-    /// The id the municipal system knows the volunteer by, if a coordinator recorded one.
+    /// A volunteer, or a group (cleared through its contact person and named members).
+    #[schema(value_type = SubjectKindSchema)]
+    pub kind: SubjectKind,
+    /// The volunteer's or group's id.
+    pub id: Uuid,
+    /// The id the municipal system knows it by, if a coordinator recorded one.
     pub external_reference: Option<String>,
     /// The lifecycle status.
     #[schema(value_type = VolunteerStatusSchema)]
@@ -457,7 +468,11 @@ pub async fn list_volunteer_status(
         .db(move |conn| {
             let municipality = municipalities::find(conn, scope, municipality_id)?;
             let (rows, more) = feed::page(conn, municipality.id, start, limit)?;
-            let subjects: Vec<_> = rows.iter().map(|r| r.subject).collect();
+            let subjects: Vec<_> = rows
+                .iter()
+                .filter(|r| r.kind == SubjectKind::Volunteer)
+                .map(|r| r.subject)
+                .collect();
             let mut facts = clearance::facts_for(
                 conn,
                 municipality.id,
@@ -473,13 +488,25 @@ pub async fn list_volunteer_status(
             let items: Vec<(VolunteerStatusRecord, Uuid)> = rows
                 .into_iter()
                 .map(|row| {
-                    let (lines, changes_on) = match facts.remove(&row.subject.id) {
-                        Some(f) if !row.erased => cleared_for(&kinds, &rules, &f, policy, as_of),
-                        _ => (Vec::new(), None),
+                    let (lines, changes_on) = match row.kind {
+                        SubjectKind::Volunteer => match facts.remove(&row.subject.id) {
+                            Some(f) if !row.erased => {
+                                cleared_for(&kinds, &rules, &f, policy, as_of)
+                            }
+                            _ => (Vec::new(), None),
+                        },
+                        SubjectKind::Group => group_cleared_for(
+                            conn,
+                            &municipality,
+                            GroupId::from(row.subject.id.into_uuid()),
+                            (&kinds, &rules),
+                            as_of,
+                        )?,
                     };
-                    (
+                    Ok((
                         VolunteerStatusRecord {
-                            volunteer_id: row.subject.id.into_uuid(),
+                            kind: row.kind,
+                            id: row.subject.id.into_uuid(),
                             external_reference: row.external_reference,
                             status: row.subject.status,
                             erased: row.erased,
@@ -488,9 +515,9 @@ pub async fn list_volunteer_status(
                             updated_at: row.changed_at,
                         },
                         row.subject.id.into_uuid(),
-                    )
+                    ))
                 })
-                .collect();
+                .collect::<Result<_, ApiError>>()?;
             Ok((items, more))
         })
         .await?;
@@ -505,6 +532,25 @@ pub async fn list_volunteer_status(
         as_of,
         items: items.into_iter().map(|(record, _)| record).collect(),
         next_cursor,
+    }))
+}
+
+/// What a group is cleared for, through the same engine; a group's facts are read one group
+/// at a time (groups are few beside volunteers).
+fn group_cleared_for(
+    conn: &mut PgConnection,
+    municipality: &Municipality,
+    id: GroupId,
+    (kinds, rules): (&[String], &[Rule]),
+    as_of: NaiveDate,
+) -> Result<(Vec<ClearedFor>, Option<NaiveDate>), ApiError> {
+    let group = groups::find(conn, TenantScope::Municipality(municipality.id), id)?;
+    let (facts, members) =
+        group_vetting::clearance_facts(conn, &group, needs_breaks(municipality))?;
+    let policy = ClearancePolicy::from(&municipality.settings);
+    Ok(cleared_for_by(kinds, group.status, as_of, |question| {
+        let answer = evaluate_group(rules, question, &facts, &members, policy);
+        (answer.cleared, answer.changes_on)
     }))
 }
 

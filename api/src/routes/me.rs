@@ -137,14 +137,13 @@ pub async fn change_my_password(
         .await
         .map_err(gone)?;
     let (current, new_password) = (body.current_password, body.new_password);
-    let new_hash = web::block(move || -> Result<Option<String>, String> {
-        if !password::verify(&current, &stored) {
+    let new_hash = web::block(move || -> Result<Option<String>, password::HashError> {
+        if !password::verify(&current, &stored)? {
             return Ok(None);
         }
         password::hash(&new_password).map(Some)
     })
-    .await?
-    .map_err(ApiError::Internal)?
+    .await??
     .ok_or_else(|| {
         ApiError::invalid(
             "current_password",

@@ -6,6 +6,7 @@ pub mod certificates;
 pub mod clearance;
 pub mod contact_persons;
 pub mod dogs;
+pub mod group_vetting;
 pub mod groups;
 pub mod health;
 pub mod me;
@@ -106,6 +107,13 @@ pub fn configure(rate_limit: &RateLimit) -> impl FnOnce(&mut ServiceConfig) + '_
                     .service(dogs::delete_dog)
                     .service(dogs::create_dog_approval)
                     .service(dogs::list_dog_approvals)
+                    .service(group_vetting::create_group_screening)
+                    .service(group_vetting::list_group_screenings)
+                    .service(group_vetting::create_group_declaration)
+                    .service(group_vetting::list_group_declarations)
+                    .service(group_vetting::transition_group)
+                    .service(group_vetting::get_group_history)
+                    .service(group_vetting::get_group_clearance)
                     .service(certificates::create_police_certificate)
                     .service(certificates::list_police_certificates)
                     .service(certificates::get_police_certificate)

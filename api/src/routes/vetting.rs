@@ -53,7 +53,7 @@ fn field_error(name: &str, error: &ParseError) -> ApiError {
     ApiError::Validation(vec![FieldError::parse(name.to_owned(), error)])
 }
 
-fn not_in_future(name: &str, at: DateTime<Utc>) -> Result<(), ApiError> {
+pub(crate) fn not_in_future(name: &str, at: DateTime<Utc>) -> Result<(), ApiError> {
     if at > Utc::now() + chrono::Duration::minutes(5) {
         return Err(ApiError::invalid(
             name,
@@ -92,13 +92,13 @@ pub(crate) fn past_date(name: &str, date: NaiveDate) -> Result<(), ApiError> {
     plausible(name, date)
 }
 
-/// Checks that `account` may act for the municipality of `volunteer` (interview, check a
-/// certificate): an active staff account of that municipality or an administrator, not a
-/// volunteer's login. Anything else is a 422 on `field`.
+/// Checks that `account` may act for `municipality` (interview, check a certificate): an
+/// active staff account of that municipality or an administrator, not a volunteer's login.
+/// Anything else is a 422 on `field`.
 pub(crate) fn check_staff_of(
     conn: &mut PgConnection,
     caller: &StaffCaller,
-    volunteer: &Volunteer,
+    municipality: MunicipalityId,
     account: StaffUserId,
     field: &str,
 ) -> Result<(), ApiError> {
@@ -106,9 +106,7 @@ pub(crate) fn check_staff_of(
         Ok(user)
             if user.active
                 && user.role != samspill_domain::user::Role::Volunteer
-                && user
-                    .municipality_id
-                    .is_none_or(|m| m == volunteer.municipality_id) =>
+                && user.municipality_id.is_none_or(|m| m == municipality) =>
         {
             Ok(())
         }
@@ -121,7 +119,7 @@ pub(crate) fn check_staff_of(
     }
 }
 
-fn notes(raw: Option<String>) -> Result<Option<String>, ApiError> {
+pub(crate) fn notes(raw: Option<String>) -> Result<Option<String>, ApiError> {
     raw.map(|n| Text::<4000>::parse(&n).map(Text::into_inner))
         .transpose()
         .map(|n| n.filter(|n| !n.is_empty()))
@@ -231,7 +229,13 @@ pub async fn create_screening(
     let recorded = state
         .db(move |conn| {
             let volunteer = managed(conn, &caller, id)?;
-            check_staff_of(conn, &caller, &volunteer, interviewer, "interviewer_id")?;
+            check_staff_of(
+                conn,
+                &caller,
+                volunteer.municipality_id,
+                interviewer,
+                "interviewer_id",
+            )?;
             Ok(vetting::add_screening(
                 conn,
                 &volunteer,
@@ -805,15 +809,9 @@ pub async fn transition_volunteer(
 ) -> Result<HttpResponse, ApiError> {
     caller.require_manager()?;
     let id = VolunteerId::from(id.into_inner());
-    let reason = Text::<1000>::parse(&body.reason)
-        .map_err(|e| field_error("reason", &e))?
-        .into_inner();
-    if reason.is_empty() {
-        return Err(ApiError::invalid("reason", "required", "say why"));
-    }
     let transition = Transition {
         to: body.to,
-        reason,
+        reason: reason_of(&body.reason)?,
         actor: caller.id,
     };
     let moved = state
@@ -825,30 +823,8 @@ pub async fn transition_volunteer(
                 expected,
                 &transition,
                 |conn, current| {
-                    // The rule asks for the facts only when it needs them (approval), so other
-                    // transitions run no vetting queries; a failed read is reported as such.
-                    let mut failed_read = None;
-                    let outcome = check_transition(current.status, transition.to, || {
-                        vetting::approval_facts(conn, current).unwrap_or_else(|error| {
-                            failed_read = Some(error);
-                            ApprovalFacts::default()
-                        })
-                    });
-                    if let Some(error) = failed_read {
-                        return Err(error.into());
-                    }
-                    outcome.map_err(|error| match error {
-                        TransitionError::NotAllowed { from, to } => ApiError::Conflict {
-                            detail: format!("A volunteer cannot go from {from} to {to}."),
-                            errors: vec![FieldError::new(
-                                "to",
-                                "not_allowed",
-                                format!("not reachable from {from}"),
-                            )],
-                        },
-                        TransitionError::Missing(missing) => ApiError::RequirementsMissing(
-                            missing.iter().map(|m| m.as_str().to_owned()).collect(),
-                        ),
+                    allow_step("A volunteer", current.status, transition.to, || {
+                        vetting::approval_facts(conn, current)
                     })
                 },
             )
@@ -860,6 +836,52 @@ pub async fn transition_volunteer(
         version,
         &VolunteerView::for_role(moved, caller.role),
     ))
+}
+
+/// The reason of a transition: required, at most 1000 characters.
+pub(crate) fn reason_of(raw: &str) -> Result<String, ApiError> {
+    let reason = Text::<1000>::parse(raw)
+        .map_err(|e| field_error("reason", &e))?
+        .into_inner();
+    if reason.is_empty() {
+        return Err(ApiError::invalid("reason", "required", "say why"));
+    }
+    Ok(reason)
+}
+
+/// Checks a lifecycle step of `who` (a volunteer or a group) with the domain's rule: 409
+/// naming `to` for a step the lifecycle does not have, 409 with `missing` when approval lacks
+/// something. The rule asks for the facts only when it needs them (approval), so other steps
+/// run no vetting queries; a failed read is reported as such.
+pub(crate) fn allow_step(
+    who: &str,
+    from: VolunteerStatus,
+    to: VolunteerStatus,
+    facts: impl FnOnce() -> Result<ApprovalFacts, RepoError>,
+) -> Result<(), ApiError> {
+    let mut failed_read = None;
+    let outcome = check_transition(from, to, || {
+        facts().unwrap_or_else(|error| {
+            failed_read = Some(error);
+            ApprovalFacts::default()
+        })
+    });
+    if let Some(error) = failed_read {
+        return Err(error.into());
+    }
+    outcome.map_err(|error| match error {
+        TransitionError::NotAllowed { from, to } => ApiError::Conflict {
+            detail: format!("{who} cannot go from {from} to {to}."),
+            errors: vec![FieldError::new(
+                "to",
+                "not_allowed",
+                format!("not reachable from {from}"),
+            )],
+        },
+        TransitionError::Missing(missing) => {
+            ApiError::RequirementsMissing(missing.iter().map(|m| m.as_str().to_owned()).collect())
+        }
+    })
 }
 
 /// The status history of a volunteer, oldest first: who changed what, when and why.

@@ -7,13 +7,16 @@ use crate::{
     auth::StaffCaller,
     error::ApiError,
     extract::Query,
-    openapi::schemas::WorkItemKindSchema,
+    openapi::schemas::{SubjectKindSchema, WorkItemKindSchema},
     pagination::{checked_limit, decode_key, encode_key},
     state::AppState,
 };
 use actix_web::{HttpResponse, get, web};
 use chrono::{NaiveDate, Utc};
-use samspill_domain::work::{WorkItem, WorkItemKind, sort};
+use samspill_domain::{
+    clearance::SubjectKind,
+    work::{WorkItem, WorkItemKind, sort},
+};
 use samspill_persistence::{municipalities, work};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -42,10 +45,13 @@ pub struct WorkItemView {
     /// What.
     #[schema(value_type = WorkItemKindSchema)]
     pub kind: WorkItemKind,
-    /// Whose.
-    pub volunteer_id: Uuid,
-    /// The volunteer's name.
-    pub volunteer_name: String,
+    /// A volunteer's or a group's.
+    #[schema(value_type = SubjectKindSchema)]
+    pub subject: SubjectKind,
+    /// The volunteer's or group's id.
+    pub subject_id: Uuid,
+    /// The volunteer's or group's name.
+    pub name: String,
     /// By when: the last valid day of what runs out, or the day a wait became too long.
     pub due_on: NaiveDate,
     /// The record concerned (certificate, dog approval, declaration), if one.
@@ -71,7 +77,7 @@ fn key(item: &WorkItem) -> Vec<u8> {
     // Kinds sort in declaration order, as `sort` orders them.
     let kind = WorkItemKind::ALL.iter().position(|k| *k == item.kind);
     key.push(u8::try_from(kind.unwrap_or_default()).unwrap_or(u8::MAX));
-    key.extend_from_slice(item.volunteer_id.into_uuid().as_bytes());
+    key.extend_from_slice(item.subject_id.as_bytes());
     key.extend_from_slice(item.related_id.unwrap_or_default().as_bytes());
     key
 }
@@ -114,7 +120,7 @@ pub async fn list_work_items(
     sort(&mut bare);
     let names: std::collections::HashMap<_, _> = items
         .into_iter()
-        .map(|n| (n.item.volunteer_id, n.volunteer_name))
+        .map(|n| (n.item.subject_id, n.name))
         .collect();
     let mut page: Vec<WorkItem> = bare
         .into_iter()
@@ -131,9 +137,10 @@ pub async fn list_work_items(
         items: page
             .into_iter()
             .map(|item| WorkItemView {
-                volunteer_name: names.get(&item.volunteer_id).cloned().unwrap_or_default(),
+                name: names.get(&item.subject_id).cloned().unwrap_or_default(),
                 kind: item.kind,
-                volunteer_id: item.volunteer_id.into_uuid(),
+                subject: item.subject,
+                subject_id: item.subject_id,
                 due_on: item.due_on,
                 related_id: item.related_id,
                 detail: item.detail,
