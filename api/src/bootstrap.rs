@@ -11,9 +11,9 @@ use samspill_domain::{
 };
 use samspill_persistence::{
     RepoError, database::ensure_database_exists, municipalities, page::PageRequest,
-    pool::run_migrations, units, users,
+    pool::run_migrations, seed, units, users,
 };
-use std::io::Write;
+use std::{io::Write, time::Instant};
 
 /// Creates the database if missing, applies pending migrations, and on a database with no
 /// accounts creates the first administrator.
@@ -185,4 +185,50 @@ pub fn seed_demo(conn: &mut PgConnection) -> anyhow::Result<Vec<(Role, String)>>
         logins.push((role, email.as_str().to_owned()));
     }
     Ok(logins)
+}
+
+/// Creates `volunteers` volunteers with their vetting facts in `municipalities` new
+/// municipalities (see `samspill_persistence::seed`), each with a coordinator whose password is
+/// [`DEMO_PASSWORD`], and prints the municipalities, rows per table and time taken.
+pub fn seed_volunteers(
+    conn: &mut PgConnection,
+    volunteers: u32,
+    municipalities: u32,
+    fire_triggers: bool,
+) -> anyhow::Result<seed::SeedReport> {
+    let started = Instant::now();
+    let plan = seed::SeedPlan {
+        volunteers,
+        municipalities,
+        coordinator_password_hash: password::hash(DEMO_PASSWORD).map_err(|e| anyhow!(e))?,
+        fire_triggers,
+    };
+    let report = seed::seed(conn, &plan).map_err(repo)?;
+    let took = started.elapsed();
+    let mut text = format!(
+        "Seeded {volunteers} volunteers in {} municipalities in {:.1} s (coordinators' password: {DEMO_PASSWORD}):\n",
+        report.municipalities.len(),
+        took.as_secs_f64()
+    );
+    for m in &report.municipalities {
+        text.push_str(&format!(
+            "  {} {:<4} {:<22} {:>8} volunteers  id {}  {}\n",
+            m.country, m.code, m.name, m.volunteers, m.id, m.coordinator_email
+        ));
+    }
+    text.push_str("Rows and time per table:\n");
+    for (table, took) in &report.steps {
+        let rows = report
+            .rows
+            .iter()
+            .find(|(t, _)| t == table)
+            .map(|(_, n)| n.to_string())
+            .unwrap_or_default();
+        text.push_str(&format!(
+            "  {table:<26} {rows:>9}  {:>7.2} s\n",
+            took.as_secs_f64()
+        ));
+    }
+    say(text.trim_end());
+    Ok(report)
 }

@@ -1,4 +1,5 @@
-//! The `samspill` binary: `serve` (default), `migrate`, `openapi`, `create-admin`, `seed-demo`.
+//! The `samspill` binary: `serve` (default), `migrate`, `openapi`, `create-admin`, `seed-demo`
+//! (with `--volunteers N`, bulk data for measurements).
 
 use anyhow::anyhow;
 use clap::{Parser, Subcommand};
@@ -40,7 +41,18 @@ enum Command {
         name: String,
     },
     /// Create the demo municipality, units and accounts (idempotent), and print their logins.
-    SeedDemo,
+    /// With `--volunteers N`, also create municipalities full of volunteers for measurements.
+    SeedDemo {
+        /// Also create this many volunteers with their vetting facts, in new municipalities.
+        #[arg(long)]
+        volunteers: Option<u32>,
+        /// How many new municipalities share those volunteers (every third is Danish).
+        #[arg(long, default_value_t = 6, value_parser = clap::value_parser!(u32).range(1..=100))]
+        municipalities: u32,
+        /// Let the feed-clock triggers fire for every fact row (slower; as the API's writes do).
+        #[arg(long)]
+        with_triggers: bool,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
@@ -71,9 +83,18 @@ fn main() -> anyhow::Result<()> {
             }
             Ok(())
         }
-        Command::SeedDemo => {
+        Command::SeedDemo {
+            volunteers,
+            municipalities,
+            with_triggers,
+        } => {
             bootstrap::prepare_database(&config)?;
-            print_demo_logins(&config)
+            print_demo_logins(&config)?;
+            if let Some(volunteers) = volunteers {
+                let mut conn = bootstrap::connect(&config)?;
+                bootstrap::seed_volunteers(&mut conn, volunteers, municipalities, with_triggers)?;
+            }
+            Ok(())
         }
     }
 }

@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# Reliability drills against the release build. See docs/RELIABILITY.md.
+#
+#   bench/drills.sh           the full drills (about two minutes)
+#   bench/drills.sh --small   seconds long (CI): shorter writes, fewer rounds
+#
+# 1. Writes under load while PostgreSQL restarts: a throwaway cluster (initdb as the postgres
+#    user, on a spare port, in a temporary folder) is restarted cleanly and then crashed
+#    (pg_ctl stop -m immediate) while writers create volunteers.
+# 2. 50 concurrent PATCHes of one volunteer with the same If-Match, several rounds.
+# 3. Malformed, oversized and hostile input.
+# Prints what it tried and what survived; exits 1 when anything failed. Settings
+# (environment): DRILL_WRITE_SECONDS, DRILL_DOWN_SECONDS, DRILL_ROUNDS, DRILL_WRITERS,
+# DRILL_OUT (outputs), DRILL_KEEP=1 keeps the temporary cluster's folder.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+# shellcheck source=bench/lib.sh
+source bench/lib.sh
+
+small="${BENCH_SMALL:-0}"
+for arg in "$@"; do
+  case "$arg" in
+    --small) small=1 ;;
+    -h | --help) sed -n '2,16p' "$0"; exit 0 ;;
+    *) fail "unknown argument ${arg} (see --help)" ;;
+  esac
+done
+# Writes run for write_seconds before the stop, down_seconds while the cluster is away, and
+# write_seconds again after it is back.
+if [[ "$small" == 1 ]]; then
+  write_seconds="${DRILL_WRITE_SECONDS:-2}"
+  down_seconds="${DRILL_DOWN_SECONDS:-2}"
+  rounds="${DRILL_ROUNDS:-3}"
+else
+  write_seconds="${DRILL_WRITE_SECONDS:-10}"
+  down_seconds="${DRILL_DOWN_SECONDS:-5}"
+  rounds="${DRILL_ROUNDS:-10}"
+fi
+writers="${DRILL_WRITERS:-50}"
+out="${DRILL_OUT:-target/drills}"
+profile="${BENCH_PROFILE:-release}"
+binary="target/${profile}/samspill"
+cluster=""
+server_pid=""
+pg_port=""
+
+pg_ctl_bin="$(command -v pg_ctl || ls /usr/lib/postgresql/*/bin/pg_ctl 2>/dev/null | tail -n 1)"
+initdb_bin="$(command -v initdb || ls /usr/lib/postgresql/*/bin/initdb 2>/dev/null | tail -n 1)"
+as_postgres() { runuser -u postgres -- "$@"; }
+
+cleanup() {
+  local status=$?
+  if [[ -n "$server_pid" ]]; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  if [[ -n "$cluster" ]]; then
+    as_postgres "$pg_ctl_bin" -D "${cluster}/data" -m immediate stop >/dev/null 2>&1 || true
+    [[ "${DRILL_KEEP:-0}" == 1 ]] || rm -rf "$cluster"
+  fi
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+[[ -x "$initdb_bin" && -x "$pg_ctl_bin" ]] || fail "initdb and pg_ctl of PostgreSQL are needed"
+id postgres >/dev/null 2>&1 || fail "the drills run initdb as the postgres user, which does not exist"
+need curl
+rm -rf "$out"
+mkdir -p "$out"
+out="$(cd "$out" && pwd)"
+
+say "Building the ${profile} binary"
+if [[ "$profile" == release ]]; then cargo build -q --release -p samspill; else cargo build -q -p samspill; fi
+
+started=$(date +%s)
+cluster="$(mktemp -d /tmp/samspill-drill.XXXXXX)"
+chown postgres "$cluster"
+pg_port="$(free_port)"
+say "Throwaway PostgreSQL cluster in ${cluster} on port ${pg_port}"
+as_postgres "$initdb_bin" -D "${cluster}/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync >"${out}/initdb.log" 2>&1 \
+  || { cat "${out}/initdb.log" >&2; fail "initdb failed"; }
+pg_options="-p ${pg_port} -k ${cluster} -c listen_addresses=127.0.0.1 -c max_connections=200"
+start_cluster() {
+  as_postgres "$pg_ctl_bin" -D "${cluster}/data" -o "$pg_options" -l "${cluster}/postgres.log" -w -t 60 start >/dev/null \
+    || { tail -n 20 "${cluster}/postgres.log" >&2; fail "the throwaway cluster did not start"; }
+}
+start_cluster
+
+port="$(free_port)"
+base="http://127.0.0.1:${port}"
+# A short pool checkout timeout, so that answers during the outage come quickly.
+DATABASE_URL="postgres://postgres@127.0.0.1:${pg_port}/samspill_drill" \
+SAMSPILL_BIND="127.0.0.1:${port}" \
+SAMSPILL_JWT_SECRET="$BENCH_JWT_SECRET" \
+SAMSPILL_ACCESS_TOKEN_TTL_SECONDS=3600 \
+SAMSPILL_DB_TIMEOUT_MS=500 \
+SAMSPILL_RATE_LIMIT_PER_MINUTE=1000000 \
+SAMSPILL_RATE_LIMIT_BURST=1000000 \
+SAMSPILL_ADMIN_EMAIL=drill-admin@samspill.invalid \
+SAMSPILL_ADMIN_PASSWORD="$DEMO_PASSWORD" \
+SAMSPILL_LOG="${SAMSPILL_LOG:-warn}" \
+  "$binary" serve --demo >"${out}/server.log" 2>&1 &
+server_pid=$!
+wait_ready "$base" "$server_pid" "${out}/server.log"
+token="$(login "$base" koordinator@demo.samspill.no)"
+
+results=()
+record() { results+=("$(printf '%-58s %s' "$1" "$2")"); }
+
+# --- 1. writes while the database restarts -------------------------------------------------
+say ""
+say "1. Writes under load while PostgreSQL restarts (4 writers: ${write_seconds} s, ${down_seconds} s down, ${write_seconds} s after)"
+for how in fast immediate; do
+  tag="Restart${how^}"
+  say "  pg_ctl stop -m ${how}, ${down_seconds} s down, start; server pid ${server_pid} keeps running"
+  python3 bench/drills.py writes "$base" "$token" 300 "$tag" "${out}/writes-${how}.json" &
+  writer_pid=$!
+  sleep "$write_seconds"
+  as_postgres "$pg_ctl_bin" -D "${cluster}/data" -m "$how" -w stop >/dev/null
+  sleep "$down_seconds"
+  start_cluster
+  sleep "$write_seconds"
+  touch "${out}/writes-${how}.json.stop"
+  wait "$writer_pid" || true
+  verdict=ok
+  python3 bench/drills.py outage "${out}/writes-${how}.json" || verdict=FAILED
+  kill -0 "$server_pid" 2>/dev/null || { verdict=FAILED; say "    FAILED: the server process died"; }
+  missing=$(psql -X -q -A -t -v ON_ERROR_STOP=1 "postgres://postgres@127.0.0.1:${pg_port}/samspill_drill" <<SQL
+CREATE TEMP TABLE acked (id uuid);
+\copy acked FROM '${out}/writes-${how}.json.acked'
+SELECT count(*) FROM acked a LEFT JOIN volunteers v USING (id) WHERE v.id IS NULL;
+SQL
+  ) || missing="unknown"
+  stored=$(psql -X -A -t "postgres://postgres@127.0.0.1:${pg_port}/samspill_drill" \
+    -c "SELECT count(*) FROM volunteers WHERE family_name = '${tag}'")
+  acked=$(grep -c . "${out}/writes-${how}.json.acked" || true)
+  say "    acknowledged ${acked}, missing from the database afterwards: ${missing}; rows stored: ${stored}" \
+      "($(( stored - acked )) stored although the answer was not a 2xx)"
+  [[ "$missing" == 0 ]] || verdict=FAILED
+  record "restart (-m ${how}): acked writes kept, 503 problem+json, recovers" "$verdict"
+done
+
+# --- 2. concurrent updates with If-Match ----------------------------------------------------
+say ""
+say "2. ${writers} concurrent PATCHes of one volunteer with the same If-Match, ${rounds} rounds"
+verdict=ok
+python3 bench/drills.py race "$base" "$token" "$rounds" "$writers" || verdict=FAILED
+record "${writers} concurrent If-Match updates: one 200, the rest 412, no lost update" "$verdict"
+
+# --- 3. hostile input ---------------------------------------------------------------------------
+say ""
+say "3. Malformed, oversized and hostile input"
+verdict=ok
+python3 bench/drills.py hostile "$base" "$token" || verdict=FAILED
+kill -0 "$server_pid" 2>/dev/null || { verdict=FAILED; say "    FAILED: the server process died"; }
+record "hostile input: 4xx problem+json (or stored verbatim), healthy after" "$verdict"
+
+say ""
+say "Drills ($(( $(date +%s) - started )) s; outputs in ${out}):"
+failed=0
+for line in "${results[@]}"; do
+  say "  ${line}"
+  [[ "$line" == *FAILED ]] && failed=1
+done
+unexpected=$(grep 'ERROR' "${out}/server.log" | grep -v 'r2d2' | grep -cv 'Unavailable(' || true)
+say "  server log: $(grep -c 'ERROR' "${out}/server.log" || true) error lines, ${unexpected} of them other than a 503 or" \
+    "the pool's failed connections while the database was away (${out}/server.log)"
+exit "$failed"

@@ -1,0 +1,670 @@
+//! Bulk demo data for measurements: municipalities in Norway and Denmark with units, contact
+//! persons, a coordinator, published documents, their own activity kind and requirement rule,
+//! and volunteers in a realistic mix of statuses with the vetting facts, police certificates,
+//! status history and visiting dogs that go with each status.
+//!
+//! Rows are made by PostgreSQL itself (`INSERT ... SELECT` over `generate_series`), one
+//! transaction per municipality, so a hundred thousand volunteers take seconds, not one round
+//! trip per row. Every run creates new municipalities with codes not yet taken, so running it
+//! twice adds a second set beside the first and never fails on a duplicate.
+//!
+//! The triggers that move a volunteer's feed clock when a vetting fact is written would update
+//! every volunteer row once per fact; unless [`SeedPlan::fire_triggers`] asks for them, they are
+//! disabled within each municipality's transaction (which holds a lock on those tables until it
+//! commits) and `status_changed_at` is set on insert to about when the volunteer's last fact
+//! was recorded.
+
+use crate::error::RepoError;
+use diesel::{
+    prelude::*,
+    sql_query,
+    sql_types::{Array, Integer, Text, Uuid as SqlUuid},
+};
+use std::{
+    collections::HashSet,
+    time::{Duration, Instant},
+};
+use uuid::Uuid;
+
+/// What to create.
+#[derive(Debug, Clone)]
+pub struct SeedPlan {
+    /// Volunteers in all, spread over the municipalities (the first is the largest).
+    pub volunteers: u32,
+    /// How many municipalities; every third is Danish.
+    pub municipalities: u32,
+    /// The stored password hash of each municipality's coordinator account.
+    pub coordinator_password_hash: String,
+    /// Let the fact tables' triggers move each volunteer's feed clock row by row, as the
+    /// application's writes do. Without it (the default) those triggers are switched off inside
+    /// each municipality's transaction and the clock is set when the volunteer is inserted,
+    /// which is several times faster and leaves no dead row versions behind.
+    pub fire_triggers: bool,
+}
+
+/// One municipality the seeder made.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeededMunicipality {
+    /// Its id.
+    pub id: Uuid,
+    /// `NO` or `DK`.
+    pub country: &'static str,
+    /// Its official code.
+    pub code: String,
+    /// Its name.
+    pub name: String,
+    /// The login of its coordinator.
+    pub coordinator_email: String,
+    /// How many volunteers it got.
+    pub volunteers: u32,
+}
+
+/// What the seeder did.
+#[derive(Debug, Clone, Default)]
+pub struct SeedReport {
+    /// The municipalities created, the largest first.
+    pub municipalities: Vec<SeededMunicipality>,
+    /// Rows inserted per table, in insertion order.
+    pub rows: Vec<(&'static str, u64)>,
+    /// Time spent per step, summed over municipalities, in insertion order.
+    pub steps: Vec<(&'static str, Duration)>,
+}
+
+impl SeedReport {
+    fn add(&mut self, table: &'static str, rows: usize, took: Duration) {
+        let rows = u64::try_from(rows).unwrap_or(u64::MAX);
+        match self.rows.iter_mut().find(|(t, _)| *t == table) {
+            Some((_, n)) => *n += rows,
+            None => self.rows.push((table, rows)),
+        }
+        match self.steps.iter_mut().find(|(t, _)| *t == table) {
+            Some((_, d)) => *d += took,
+            None => self.steps.push((table, took)),
+        }
+    }
+}
+
+const NO_NAMES: [&str; 8] = [
+    "Fjordvik",
+    "Nordberg",
+    "Solbakken",
+    "Elvestad",
+    "Havnøy",
+    "Skogli",
+    "Breivik",
+    "Lierdal",
+];
+const DK_NAMES: [&str; 6] = [
+    "Søby", "Vesterå", "Lindholm", "Egeskov", "Strandby", "Højmark",
+];
+const NO_GIVEN: [&str; 16] = [
+    "Kari", "Ola", "Ingrid", "Per", "Siri", "Lars", "Nora", "Emil", "Astrid", "Jonas", "Solveig",
+    "Magnus", "Liv", "Henrik", "Marit", "Bjørn",
+];
+const NO_FAMILY: [&str; 16] = [
+    "Hansen",
+    "Johansen",
+    "Olsen",
+    "Larsen",
+    "Andersen",
+    "Pedersen",
+    "Nilsen",
+    "Kristiansen",
+    "Jensen",
+    "Karlsen",
+    "Berg",
+    "Haugen",
+    "Lie",
+    "Moe",
+    "Dahl",
+    "Bakken",
+];
+const DK_GIVEN: [&str; 12] = [
+    "Mette", "Søren", "Anne", "Jens", "Karen", "Niels", "Freja", "Mads", "Inge", "Lars", "Birgit",
+    "Rasmus",
+];
+const DK_FAMILY: [&str; 12] = [
+    "Nielsen",
+    "Jensen",
+    "Hansen",
+    "Pedersen",
+    "Andersen",
+    "Christensen",
+    "Larsen",
+    "Sørensen",
+    "Rasmussen",
+    "Jørgensen",
+    "Madsen",
+    "Kristensen",
+];
+
+/// Time-ordered ids like the application's (UUID version 7), made from a timestamp so that
+/// seeded rows sort by when they were created. Lives in the session's temporary schema.
+const UUID7: &str =
+    "CREATE OR REPLACE FUNCTION pg_temp.seed_uuid7(at timestamptz) RETURNS uuid AS $$
+    SELECT encode(set_bit(set_bit(overlay(uuid_send(gen_random_uuid())
+        PLACING substring(int8send(floor(extract(epoch FROM at) * 1000)::bigint) FROM 3)
+        FROM 1 FOR 6), 52, 1), 53, 1), 'hex')::uuid
+$$ LANGUAGE sql VOLATILE";
+
+/// How many volunteers each of `municipalities` gets: shares falling as 1, 1/2, 1/3, ..., so
+/// the first is a city and the rest are smaller towns.
+pub fn split(volunteers: u32, municipalities: u32) -> Vec<u32> {
+    let count = municipalities.max(1);
+    let weights: Vec<f64> = (1..=count).map(|i| 1.0 / f64::from(i)).collect();
+    let total: f64 = weights.iter().sum();
+    let mut shares: Vec<u32> = weights
+        .iter()
+        .map(|w| (f64::from(volunteers) * w / total).floor() as u32)
+        .collect();
+    let given: u32 = shares.iter().sum();
+    if let Some(first) = shares.first_mut() {
+        *first += volunteers - given;
+    }
+    shares
+}
+
+#[derive(QueryableByName)]
+struct CodeRow {
+    #[diesel(sql_type = Text)]
+    code: String,
+}
+
+/// The first `count` codes of `country` not yet taken, counting up from a range no real
+/// municipality uses today.
+fn free_codes(
+    conn: &mut PgConnection,
+    country: &str,
+    count: usize,
+) -> Result<Vec<String>, RepoError> {
+    let taken: HashSet<String> = sql_query("SELECT code FROM municipalities WHERE country = $1")
+        .bind::<Text, _>(country)
+        .load::<CodeRow>(conn)?
+        .into_iter()
+        .map(|r| r.code)
+        .collect();
+    let (start, end, width) = if country == "NO" {
+        (5801_u32, 9999_u32, 4)
+    } else {
+        (801_u32, 999_u32, 3)
+    };
+    let codes: Vec<String> = (start..=end)
+        .map(|n| format!("{n:0width$}"))
+        .filter(|code| !taken.contains(code))
+        .take(count)
+        .collect();
+    if codes.len() < count {
+        return Err(RepoError::Internal(format!(
+            "no free municipality codes left in {country} between {start} and {end}"
+        )));
+    }
+    Ok(codes)
+}
+
+/// Creates the municipalities and volunteers of `plan`, then refreshes the planner's
+/// statistics. Each municipality is one transaction.
+pub fn seed(conn: &mut PgConnection, plan: &SeedPlan) -> Result<SeedReport, RepoError> {
+    sql_query(UUID7).execute(conn)?;
+    let shares = split(plan.volunteers, plan.municipalities);
+    let danish = shares
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| i % 3 == 2)
+        .count();
+    let mut no_codes = free_codes(conn, "NO", shares.len() - danish)?.into_iter();
+    let mut dk_codes = free_codes(conn, "DK", danish)?.into_iter();
+    let mut report = SeedReport::default();
+    for (i, &volunteers) in shares.iter().enumerate() {
+        let denmark = i % 3 == 2;
+        let (country, code) = if denmark {
+            ("DK", dk_codes.next())
+        } else {
+            ("NO", no_codes.next())
+        };
+        let code =
+            code.ok_or_else(|| RepoError::Internal("ran out of municipality codes".into()))?;
+        let name = if denmark {
+            format!("{} Kommune", DK_NAMES[(i / 3) % DK_NAMES.len()])
+        } else {
+            format!("{} kommune", NO_NAMES[(i - i / 3) % NO_NAMES.len()])
+        };
+        let municipality = SeededMunicipality {
+            id: Uuid::now_v7(),
+            country,
+            coordinator_email: format!(
+                "koordinator.{}{}@bench.samspill.no",
+                country.to_lowercase(),
+                code
+            ),
+            code,
+            name,
+            volunteers,
+        };
+        conn.transaction(|conn| {
+            if !plan.fire_triggers {
+                set_fact_triggers(conn, "DISABLE")?;
+            }
+            seed_municipality(
+                conn,
+                &municipality,
+                &plan.coordinator_password_hash,
+                &mut report,
+            )?;
+            if !plan.fire_triggers {
+                set_fact_triggers(conn, "ENABLE")?;
+            }
+            Ok::<_, RepoError>(())
+        })?;
+        report.municipalities.push(municipality);
+    }
+    let started = Instant::now();
+    sql_query(
+        "ANALYZE municipalities, units, staff_users, contact_persons, municipality_documents, \
+         activity_kinds, requirement_rules, volunteers, volunteer_status_changes, screenings, \
+         declarations, reference_checks, police_certificates, dogs, dog_approvals",
+    )
+    .execute(conn)?;
+    report.steps.push(("analyze", started.elapsed()));
+    Ok(report)
+}
+
+/// The triggers that move a volunteer's feed clock when a vetting fact is written.
+const FACT_TRIGGERS: [(&str, &str); 6] = [
+    ("screenings", "screenings_status_touch"),
+    ("declarations", "declarations_status_touch"),
+    ("reference_checks", "reference_checks_status_touch"),
+    ("police_certificates", "police_certificates_status_touch"),
+    ("dogs", "dogs_status_touch"),
+    ("dog_approvals", "dog_approvals_status_touch"),
+];
+
+/// `DISABLE`s or `ENABLE`s [`FACT_TRIGGERS`] (transactional: a rollback restores them).
+fn set_fact_triggers(conn: &mut PgConnection, how: &str) -> Result<(), RepoError> {
+    for (table, trigger) in FACT_TRIGGERS {
+        sql_query(format!("ALTER TABLE {table} {how} TRIGGER {trigger}")).execute(conn)?;
+    }
+    Ok(())
+}
+
+/// Runs one step and books its rows and time under `table`.
+fn step(
+    conn: &mut PgConnection,
+    report: &mut SeedReport,
+    table: &'static str,
+    run: impl FnOnce(&mut PgConnection) -> QueryResult<usize>,
+) -> Result<(), RepoError> {
+    let started = Instant::now();
+    let rows = run(conn)?;
+    report.add(table, rows, started.elapsed());
+    Ok(())
+}
+
+fn seed_municipality(
+    conn: &mut PgConnection,
+    m: &SeededMunicipality,
+    password_hash: &str,
+    report: &mut SeedReport,
+) -> Result<(), RepoError> {
+    let denmark = m.country == "DK";
+    let n = i32::try_from(m.volunteers).unwrap_or(i32::MAX);
+    let coordinator = Uuid::now_v7();
+    let (given, family): (&[&str], &[&str]) = if denmark {
+        (&DK_GIVEN, &DK_FAMILY)
+    } else {
+        (&NO_GIVEN, &NO_FAMILY)
+    };
+
+    step(conn, report, "municipalities", |conn| {
+        sql_query("INSERT INTO municipalities (id, country, code, name) VALUES ($1, $2, $3, $4)")
+            .bind::<SqlUuid, _>(m.id)
+            .bind::<Text, _>(m.country)
+            .bind::<Text, _>(&m.code)
+            .bind::<Text, _>(&m.name)
+            .execute(conn)
+    })?;
+
+    // One care district and, under it, nursing homes, home care and day centres: about one
+    // unit per 2 500 volunteers, at least three and at most sixty.
+    let units = (n / 2500).clamp(3, 60);
+    step(conn, report, "units", |conn| {
+        sql_query(
+            "WITH district AS (
+                INSERT INTO units (id, municipality_id, name, kind)
+                VALUES (pg_temp.seed_uuid7(now()), $1, $2, 'care_district') RETURNING id
+            ), rest AS (
+                INSERT INTO units (id, municipality_id, name, kind, parent_id)
+                SELECT pg_temp.seed_uuid7(now()), $1,
+                       (ARRAY[$3, $4, $5])[1 + g % 3] || ' ' || g,
+                       (ARRAY['nursing_home', 'home_care', 'day_center'])[1 + g % 3],
+                       district.id
+                FROM generate_series(1, $6) g, district RETURNING 1
+            )
+            SELECT 1 FROM district UNION ALL SELECT 1 FROM rest",
+        )
+        .bind::<SqlUuid, _>(m.id)
+        .bind::<Text, _>(if denmark {
+            "Distrikt Midt"
+        } else {
+            "Omsorgsdistrikt Sentrum"
+        })
+        .bind::<Text, _>(if denmark { "Plejecenter" } else { "Sykehjem" })
+        .bind::<Text, _>(if denmark {
+            "Hjemmeplejen"
+        } else {
+            "Hjemmetjenesten"
+        })
+        .bind::<Text, _>(if denmark { "Dagcenter" } else { "Dagsenter" })
+        .bind::<Integer, _>(units)
+        .execute(conn)
+    })?;
+
+    step(conn, report, "staff_users", |conn| {
+        sql_query(
+            "INSERT INTO staff_users (id, municipality_id, email, display_name, role, password_hash)
+             VALUES ($1, $2, $3, $4, 'coordinator', $5)",
+        )
+        .bind::<SqlUuid, _>(coordinator)
+        .bind::<SqlUuid, _>(m.id)
+        .bind::<Text, _>(&m.coordinator_email)
+        .bind::<Text, _>(format!("Koordinator {}", m.name))
+        .bind::<Text, _>(password_hash)
+        .execute(conn)
+    })?;
+
+    // About one contact person per 40 volunteers; a fifth represent a group.
+    let contacts = (n / 40).clamp(5, 500);
+    step(conn, report, "contact_persons", |conn| {
+        sql_query(
+            "INSERT INTO contact_persons (id, municipality_id, kind, name, email)
+             SELECT pg_temp.seed_uuid7(now()), $1,
+                    CASE WHEN g % 5 = 0 THEN 'group_representative' ELSE 'staff' END,
+                    $3[1 + g % cardinality($3)] || ' ' || $4[1 + (g / 7) % cardinality($4)],
+                    'kontakt' || g || '@' || $5
+             FROM generate_series(1, $2) g",
+        )
+        .bind::<SqlUuid, _>(m.id)
+        .bind::<Integer, _>(contacts)
+        .bind::<Array<Text>, _>(given)
+        .bind::<Array<Text>, _>(family)
+        .bind::<Text, _>(format!("k{}.example.{}", m.code, m.country.to_lowercase()))
+        .execute(conn)
+    })?;
+
+    // Two versions of each document: declarations signed before 2025 name the older one.
+    // These come before the volunteers, whose feed clock they would otherwise move.
+    step(conn, report, "municipality_documents", |conn| {
+        sql_query(
+            "INSERT INTO municipality_documents (id, municipality_id, kind, version_label, published_on, published_by)
+             SELECT pg_temp.seed_uuid7(now()), $1, k, v, p, $2
+             FROM unnest(ARRAY['confidentiality', 'privacy_guidelines', 'volunteer_agreement']) k,
+                  (VALUES ('2023-1', DATE '2023-01-01'), ('2025-1', DATE '2025-01-01')) d(v, p)",
+        )
+        .bind::<SqlUuid, _>(m.id)
+        .bind::<SqlUuid, _>(coordinator)
+        .execute(conn)
+    })?;
+    step(conn, report, "activity_kinds", |conn| {
+        sql_query(
+            "INSERT INTO activity_kinds (id, municipality_id, code, name, created_by)
+             VALUES (pg_temp.seed_uuid7(now()), $1, 'dog_visit', $2, $3)",
+        )
+        .bind::<SqlUuid, _>(m.id)
+        .bind::<Text, _>(if denmark {
+            "Besøgshund"
+        } else {
+            "Besøkshund"
+        })
+        .bind::<SqlUuid, _>(coordinator)
+        .execute(conn)
+    })?;
+    step(conn, report, "requirement_rules", |conn| {
+        sql_query(
+            "INSERT INTO requirement_rules (id, municipality_id, name, setting, requirement, strict, created_by)
+             VALUES (pg_temp.seed_uuid7(now()), $1, $2, 'private_home', 'reference_checks', true, $3)",
+        )
+        .bind::<SqlUuid, _>(m.id)
+        .bind::<Text, _>(if denmark { "Referencer før besøg i hjemmet" } else { "Referanser før besøk i hjemmet" })
+        .bind::<SqlUuid, _>(coordinator)
+        .execute(conn)
+    })?;
+
+    // Volunteers registered over the last three years, oldest first. The mix: 62 % approved,
+    // 8 % registered, 10 % in screening, 7 % paused, 5 % rejected, 8 % withdrawn. The feed
+    // clock starts at about the date of the last fact made below (the triggers, when they
+    // fire, move it to now).
+    step(conn, report, "volunteers", |conn| {
+        sql_query(
+            "WITH ctx AS (
+                SELECT (SELECT array_agg(id ORDER BY id) FROM units
+                         WHERE municipality_id = $1 AND kind <> 'care_district') AS units,
+                       (SELECT array_agg(id ORDER BY id) FROM contact_persons
+                         WHERE municipality_id = $1) AS contacts
+            ), base AS MATERIALIZED (
+                SELECT g,
+                       now() - make_interval(secs => 94608000 * (1 - g::float8 / $2) + random() * 3600) AS created,
+                       CASE WHEN r < 0.62 THEN 'approved' WHEN r < 0.70 THEN 'registered'
+                            WHEN r < 0.80 THEN 'in_screening' WHEN r < 0.87 THEN 'paused'
+                            WHEN r < 0.92 THEN 'rejected' ELSE 'withdrawn' END AS status,
+                       $3[1 + floor(random() * cardinality($3))::int] AS given,
+                       $4[1 + floor(random() * cardinality($4))::int] AS family,
+                       random() < 0.4 AS self_registered,
+                       floor(random() * 5)::int AS kind
+                FROM (SELECT g, random() AS r FROM generate_series(1, $2) g) s
+            )
+            INSERT INTO volunteers (id, municipality_id, status, given_name, family_name, email, phone,
+                                    birth_year, languages, interests, activity_kinds, availability,
+                                    commitment, home_unit_id, contact_person_id, references_needed,
+                                    source, privacy_notice_version, created_at, updated_at, status_changed_at)
+            SELECT pg_temp.seed_uuid7(b.created), $1, b.status, b.given, b.family,
+                   translate(lower(b.given || '.' || b.family), 'æøåé', 'aoae') || '.' || b.g || '@' || $5,
+                   $6 || (40000000 + b.g)::text,
+                   (1940 + floor(random() * 66))::smallint,
+                   CASE WHEN random() < 0.2 THEN ARRAY[$7, 'en'] ELSE ARRAY[$7] END,
+                   ARRAY[(ARRAY['music', 'walks', 'reading', 'cooking', 'gardening', 'crafts', 'chess', 'singing'])[1 + floor(random() * 8)::int]],
+                   CASE WHEN random() < 0.3
+                        THEN ARRAY[k.kinds[1 + b.kind], k.kinds[1 + (b.kind + 1) % 5]]
+                        ELSE ARRAY[k.kinds[1 + b.kind]] END,
+                   ARRAY[(ARRAY['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'])[1 + floor(random() * 7)::int]
+                         || ':' || (ARRAY['morning', 'afternoon', 'evening'])[1 + floor(random() * 3)::int]],
+                   CASE WHEN random() < 0.6 THEN 'regular' ELSE 'occasional' END,
+                   CASE WHEN random() < 0.9 THEN ctx.units[1 + floor(random() * cardinality(ctx.units))::int] END,
+                   CASE WHEN random() < CASE WHEN b.status IN ('approved', 'paused') THEN 0.9 ELSE 0.2 END
+                        THEN ctx.contacts[1 + floor(random() * cardinality(ctx.contacts))::int] END,
+                   random() < 0.25,
+                   CASE WHEN b.self_registered THEN 'self_registration' ELSE 'coordinator' END,
+                   CASE WHEN b.self_registered THEN '2025-1' END,
+                   b.created, b.created,
+                   least(now(), b.created + make_interval(days => CASE b.status
+                       WHEN 'registered' THEN 0 WHEN 'withdrawn' THEN 7 WHEN 'in_screening' THEN 10
+                       WHEN 'paused' THEN 21 ELSE 14 END))
+            FROM base b, ctx,
+                 (SELECT ARRAY['companionship', 'escort', 'activity', 'cultural_event', 'party_or_arrangement'] AS kinds) k",
+        )
+        .bind::<SqlUuid, _>(m.id)
+        .bind::<Integer, _>(n)
+        .bind::<Array<Text>, _>(given)
+        .bind::<Array<Text>, _>(family)
+        .bind::<Text, _>(format!("example.{}", m.country.to_lowercase()))
+        .bind::<Text, _>(if denmark { "+45" } else { "+47" })
+        .bind::<Text, _>(if denmark { "da" } else { "no" })
+        .execute(conn)
+    })?;
+
+    // The transitions that led to each status, a week apart.
+    step(conn, report, "volunteer_status_changes", |conn| {
+        sql_query(
+            "INSERT INTO volunteer_status_changes (id, volunteer_id, from_status, to_status, reason, changed_by, changed_at)
+             SELECT pg_temp.seed_uuid7(t.at), v.id, t.from_status, t.to_status, t.reason, $2, t.at
+             FROM volunteers v
+             CROSS JOIN LATERAL (
+                 SELECT c.from_status, c.to_status, c.reason,
+                        least(now(), v.created_at + c.step * interval '7 days') AS at
+                 FROM (VALUES
+                     ('in_screening', 1, 'registered', 'in_screening', 'screening booked'),
+                     ('approved', 1, 'registered', 'in_screening', 'screening booked'),
+                     ('approved', 2, 'in_screening', 'approved', 'vetting complete'),
+                     ('paused', 1, 'registered', 'in_screening', 'screening booked'),
+                     ('paused', 2, 'in_screening', 'approved', 'vetting complete'),
+                     ('paused', 3, 'approved', 'paused', 'taking a break'),
+                     ('rejected', 1, 'registered', 'in_screening', 'screening booked'),
+                     ('rejected', 2, 'in_screening', 'rejected', 'not suitable for the role'),
+                     ('withdrawn', 1, 'registered', 'withdrawn', 'no longer available')
+                 ) c(status, step, from_status, to_status, reason)
+                 WHERE c.status = v.status
+             ) t
+             WHERE v.municipality_id = $1",
+        )
+        .bind::<SqlUuid, _>(m.id)
+        .bind::<SqlUuid, _>(coordinator)
+        .execute(conn)
+    })?;
+
+    // A screening for everyone past registration (half of those in screening have had theirs).
+    step(conn, report, "screenings", |conn| {
+        sql_query(
+            "INSERT INTO screenings (id, volunteer_id, held_at, channel, interviewer_id, interests_mapped, assessment)
+             SELECT pg_temp.seed_uuid7(h), id, h,
+                    (ARRAY['phone', 'video', 'in_person'])[1 + floor(random() * 3)::int], $2, interests,
+                    CASE status WHEN 'rejected' THEN 'not_suitable'
+                                WHEN 'in_screening' THEN 'needs_follow_up' ELSE 'suitable' END
+             FROM (SELECT id, status, interests, least(now(), created_at + interval '10 days') AS h
+                   FROM volunteers WHERE municipality_id = $1
+                     AND (status IN ('approved', 'paused', 'rejected')
+                          OR (status = 'in_screening' AND random() < 0.5))) v",
+        )
+        .bind::<SqlUuid, _>(m.id)
+        .bind::<SqlUuid, _>(coordinator)
+        .execute(conn)
+    })?;
+
+    // The three declarations of every approved or paused volunteer, in the version current when
+    // they signed; four in five of those who signed before 2025 have signed the new version.
+    step(conn, report, "declarations", |conn| {
+        sql_query(
+            "INSERT INTO declarations (id, volunteer_id, kind, document_version, signed_on, recorded_by)
+             SELECT pg_temp.seed_uuid7(s.signed_on::timestamptz), s.id, k,
+                    CASE WHEN s.signed_on >= DATE '2025-01-01' THEN '2025-1' ELSE '2023-1' END,
+                    s.signed_on, $2
+             FROM (SELECT id,
+                          CASE WHEN signed < DATE '2025-01-01' AND random() < 0.8
+                               THEN greatest(signed, DATE '2025-01-15') ELSE signed END AS signed_on
+                   FROM (SELECT id, least(current_date, (created_at + interval '14 days')::date) AS signed
+                         FROM volunteers WHERE municipality_id = $1 AND status IN ('approved', 'paused')) v) s,
+                  unnest(ARRAY['confidentiality', 'privacy_guidelines', 'volunteer_agreement']) k",
+        )
+        .bind::<SqlUuid, _>(m.id)
+        .bind::<SqlUuid, _>(coordinator)
+        .execute(conn)
+    })?;
+
+    // One or two referees where references are needed; those in screening still wait for
+    // the answer.
+    step(conn, report, "reference_checks", |conn| {
+        sql_query(
+            "INSERT INTO reference_checks (id, volunteer_id, referee_name, relation, contacted_at, outcome)
+             SELECT pg_temp.seed_uuid7(now()), v.id, 'Referanse ' || r, (ARRAY['former employer', 'friend', 'neighbour'])[r],
+                    CASE WHEN v.status <> 'in_screening' THEN least(now(), v.created_at + interval '12 days') END,
+                    CASE WHEN v.status <> 'in_screening' THEN 'satisfactory' END
+             FROM volunteers v, generate_series(1, 2) r
+             WHERE v.municipality_id = $1 AND v.references_needed
+               AND v.status IN ('in_screening', 'approved', 'paused')
+               AND (r = 1 OR random() < 0.5)",
+        )
+        .bind::<SqlUuid, _>(m.id)
+        .execute(conn)
+    })?;
+
+    // Six in ten approved or paused volunteers showed a police certificate within two months
+    // of its issue (Norway: politiattest; Denmark: straffeattest, and some a børneattest).
+    step(conn, report, "police_certificates", |conn| {
+        sql_query(
+            "INSERT INTO police_certificates (id, volunteer_id, kind, purpose, issued_on, presented_on, checked_by, outcome)
+             SELECT pg_temp.seed_uuid7(c.issued::timestamptz), c.id, c.kind, $3, c.issued,
+                    least(current_date, c.issued + floor(random() * 60)::int), $2,
+                    CASE WHEN random() < 0.95 THEN 'no_remarks' ELSE 'remarks_not_relevant' END
+             FROM (SELECT id, least(current_date - 3, (created_at + interval '10 days')::date) AS issued,
+                          CASE WHEN $4 = 'NO' THEN 'politiattest'
+                               WHEN random() < 0.15 THEN 'boerneattest' ELSE 'straffeattest' END AS kind
+                   FROM volunteers
+                   WHERE municipality_id = $1 AND status IN ('approved', 'paused') AND random() < 0.6) c",
+        )
+        .bind::<SqlUuid, _>(m.id)
+        .bind::<SqlUuid, _>(coordinator)
+        .bind::<Text, _>(if denmark {
+            "Frivilligt arbejde med besøg i private hjem"
+        } else {
+            "Helse- og omsorgstjenesteloven § 5-4"
+        })
+        .bind::<Text, _>(m.country)
+        .execute(conn)
+    })?;
+
+    // Four in a hundred approved or paused volunteers handle a visiting dog.
+    step(conn, report, "dogs", |conn| {
+        sql_query(
+            "INSERT INTO dogs (id, municipality_id, handler_id, name, breed, birth_date)
+             SELECT pg_temp.seed_uuid7(now()), $1, id,
+                    (ARRAY['Bella', 'Luna', 'Max', 'Molly', 'Charlie', 'Rex', 'Bamse', 'Kira'])[1 + floor(random() * 8)::int],
+                    (ARRAY['Golden retriever', 'Labrador retriever', 'Cavalier King Charles spaniel', 'Puddel', 'Blandingshund'])[1 + floor(random() * 5)::int],
+                    current_date - (730 + floor(random() * 2500))::int
+             FROM volunteers
+             WHERE municipality_id = $1 AND status IN ('approved', 'paused') AND random() < 0.04",
+        )
+        .bind::<SqlUuid, _>(m.id)
+        .execute(conn)
+    })?;
+
+    // One approval per dog, assessed within the last two years; about a quarter have a vet
+    // check older than the twelve months the default setting allows.
+    step(conn, report, "dog_approvals", |conn| {
+        sql_query(
+            "INSERT INTO dog_approvals (id, dog_id, handler_id, programme, categories, assessed_on, assessor,
+                                        vet_checked_on, vaccinations_valid_until, insurance_valid_until,
+                                        valid_until, restrictions, recorded_by)
+             SELECT pg_temp.seed_uuid7(a.assessed::timestamptz), a.id, a.handler_id, $3,
+                    CASE floor(random() * 4)::int
+                        WHEN 0 THEN ARRAY['walk']
+                        WHEN 1 THEN ARRAY['walk', 'institution_common_room']
+                        WHEN 2 THEN ARRAY['institution_common_room', 'institution_single_room']
+                        ELSE ARRAY['walk', 'institution_common_room', 'institution_single_room', 'home_visit'] END,
+                    a.assessed, 'Sertifisert vurderer', a.vet, a.vet + 365,
+                    (date_trunc('year', current_date) + interval '1 year - 1 day')::date,
+                    a.assessed + 730,
+                    CASE WHEN random() < 0.1 THEN 'Ikke hos beboere som er redde for hunder' END, $2
+             FROM (SELECT id, handler_id, current_date - floor(random() * 700)::int AS assessed,
+                          current_date - floor(random() * 500)::int AS vet
+                   FROM dogs WHERE municipality_id = $1) a",
+        )
+        .bind::<SqlUuid, _>(m.id)
+        .bind::<SqlUuid, _>(coordinator)
+        .bind::<Text, _>(if denmark { "TrygFonden besøgshunde" } else { "Røde Kors besøkshund" })
+        .execute(conn)
+    })?;
+
+    seed_groups(conn, m, report)
+}
+
+/// Groups of volunteers are not stored yet. When the groups table exists, this is where each
+/// municipality gets its groups (a share of the approved volunteers as members, a
+/// `group_representative` contact person each), in the same `INSERT ... SELECT` style.
+fn seed_groups(
+    _conn: &mut PgConnection,
+    _municipality: &SeededMunicipality,
+    _report: &mut SeedReport,
+) -> Result<(), RepoError> {
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split;
+
+    #[test]
+    fn split_gives_every_volunteer_and_the_first_municipality_the_most() {
+        let shares = split(100_000, 6);
+        assert_eq!(shares.iter().sum::<u32>(), 100_000);
+        assert!(shares.windows(2).all(|w| w[0] >= w[1]));
+        assert_eq!(split(7, 1), vec![7]);
+        assert_eq!(split(0, 3).iter().sum::<u32>(), 0);
+    }
+}
