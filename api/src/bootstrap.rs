@@ -200,7 +200,7 @@ pub fn seed_volunteers(
     let plan = seed::SeedPlan {
         volunteers,
         municipalities,
-        coordinator_password_hash: password::hash(DEMO_PASSWORD).map_err(|e| anyhow!(e))?,
+        coordinator_password_hash: password::hash(DEMO_PASSWORD).map_err(|e| anyhow!("{e:?}"))?,
         fire_triggers,
     };
     let report = seed::seed(conn, &plan).map_err(repo)?;

@@ -164,16 +164,16 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let pairs = url::form_urlencoded::parse(req.query_string().as_bytes());
-        if let Some((name, _)) = pairs
-            .clone()
-            .find(|(name, value)| name.contains('\0') || value.contains('\0'))
-        {
+        // Decoding replaces bytes that are not UTF-8 with U+FFFD; such a parameter was not
+        // text, and is refused rather than silently changed.
+        let bad = |text: &str| text.contains('\0') || text.contains('\u{FFFD}');
+        if let Some((name, _)) = pairs.clone().find(|(name, value)| bad(name) || bad(value)) {
             return ready(Err(ApiError::BadRequest {
                 detail: "A query parameter is not valid.".to_owned(),
                 errors: vec![FieldError::new(
-                    name.replace('\0', ""),
+                    name.replace(['\0', '\u{FFFD}'], ""),
                     "invalid_characters",
-                    "must not contain NUL characters",
+                    "must be UTF-8 text without NUL characters",
                 )],
             }));
         }
