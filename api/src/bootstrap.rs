@@ -74,7 +74,7 @@ pub fn create_admin(
     let email = Email::parse(email).map_err(|e| anyhow!("admin email: {e}"))?;
     let display_name = DisplayName::parse(name).map_err(|e| anyhow!("admin name: {e}"))?;
     check_password_policy(password).map_err(|e| anyhow!("admin password: {e}"))?;
-    let password_hash = password::hash(password).map_err(|e| anyhow!("{e:?}"))?;
+    let password_hash = password::hash_blocking(password).map_err(|e| anyhow!("{e:?}"))?;
     users::insert(
         conn,
         &users::NewStaffUser {
@@ -164,7 +164,7 @@ pub fn seed_demo(conn: &mut PgConnection) -> anyhow::Result<Vec<(Role, String)>>
             "Fie Frivillig",
         ),
     ];
-    let password_hash = password::hash(DEMO_PASSWORD).map_err(|e| anyhow!("{e:?}"))?;
+    let password_hash = password::hash_blocking(DEMO_PASSWORD).map_err(|e| anyhow!("{e:?}"))?;
     let mut logins = Vec::new();
     for (role, email, name) in accounts {
         let email = Email::parse(email).map_err(|e| anyhow!(e))?;
@@ -200,7 +200,8 @@ pub fn seed_volunteers(
     let plan = seed::SeedPlan {
         volunteers,
         municipalities,
-        coordinator_password_hash: password::hash(DEMO_PASSWORD).map_err(|e| anyhow!("{e:?}"))?,
+        coordinator_password_hash: password::hash_blocking(DEMO_PASSWORD)
+            .map_err(|e| anyhow!("{e:?}"))?,
         fire_triggers,
     };
     let report = seed::seed(conn, &plan).map_err(repo)?;

@@ -6,10 +6,7 @@ use crate::{
     error::{RepoError, corrupt},
 };
 use chrono::{DateTime, Utc};
-use diesel::{
-    prelude::*,
-    sql_types::{BigInt, Bool, Nullable, Text, Timestamptz, Uuid as SqlUuid},
-};
+use diesel::{prelude::*, sql_types::Bool};
 use samspill_domain::{clearance::SubjectKind, ids::MunicipalityId, volunteer::VolunteerStatus};
 use uuid::Uuid;
 
@@ -37,35 +34,36 @@ pub enum FeedStart {
     After(DateTime<Utc>, Uuid),
 }
 
-#[derive(QueryableByName)]
-struct Row {
-    #[diesel(sql_type = Text)]
-    kind: String,
-    #[diesel(sql_type = SqlUuid)]
-    id: Uuid,
-    #[diesel(sql_type = Text)]
-    status: String,
-    #[diesel(sql_type = Bool)]
-    has_contact: bool,
-    #[diesel(sql_type = Nullable<Text>)]
-    external_reference: Option<String>,
-    #[diesel(sql_type = Bool)]
-    erased: bool,
-    #[diesel(sql_type = Timestamptz)]
-    changed_at: DateTime<Utc>,
+/// One table's part of a page: rows of `municipality` in (changed at, id) order from
+/// `start`, at most `limit`. Each table is read through its (municipality,
+/// status_changed_at, id) index; the two parts are merged in memory, so a page costs two
+/// short index scans however large the municipality is.
+macro_rules! part {
+    ($conn:expr, $table:ident, $municipality:expr, $start:expr, $limit:expr, $select:expr) => {{
+        use crate::schema::$table::dsl as t;
+        let mut query = t::$table
+            .into_boxed()
+            .filter(t::municipality_id.eq($municipality.into_uuid()));
+        match $start {
+            FeedStart::Since(Some(since)) => query = query.filter(t::status_changed_at.ge(since)),
+            FeedStart::Since(None) => {}
+            FeedStart::After(at, id) => {
+                query = query.filter(
+                    t::status_changed_at
+                        .gt(at)
+                        .or(t::status_changed_at.eq(at).and(t::id.gt(id))),
+                );
+            }
+        }
+        query
+            .order((t::status_changed_at.asc(), t::id.asc()))
+            .limit($limit)
+            .select($select)
+            .load::<Row>($conn)?
+    }};
 }
 
-/// Both tables, each read through its (municipality, status_changed_at, id) index; PostgreSQL
-/// merges the two ordered scans.
-const FEED: &str =
-    "SELECT kind, id, status, has_contact, external_reference, erased, changed_at FROM (
-    SELECT 'volunteer' AS kind, id, status, contact_person_id IS NOT NULL AS has_contact,
-           external_reference, erased_at IS NOT NULL AS erased, status_changed_at AS changed_at
-      FROM volunteers WHERE municipality_id = $1
-    UNION ALL
-    SELECT 'group', id, status, true, external_reference, false, status_changed_at
-      FROM groups WHERE municipality_id = $1
-) feed";
+type Row = (Uuid, String, bool, Option<String>, bool, DateTime<Utc>);
 
 /// At most `limit` records of `municipality` in (changed at, id) order from `start`, and
 /// whether more follow.
@@ -75,48 +73,65 @@ pub fn page(
     start: FeedStart,
     limit: i64,
 ) -> Result<(Vec<FeedRow>, bool), RepoError> {
-    let order = "ORDER BY changed_at, id LIMIT";
-    let rows: Vec<Row> = match start {
-        FeedStart::Since(None) => diesel::sql_query(format!("{FEED} {order} $2"))
-            .bind::<SqlUuid, _>(municipality.into_uuid())
-            .bind::<BigInt, _>(limit + 1)
-            .load(conn)?,
-        FeedStart::Since(Some(since)) => {
-            diesel::sql_query(format!("{FEED} WHERE changed_at >= $2 {order} $3"))
-                .bind::<SqlUuid, _>(municipality.into_uuid())
-                .bind::<Timestamptz, _>(since)
-                .bind::<BigInt, _>(limit + 1)
-                .load(conn)?
-        }
-        FeedStart::After(at, id) => diesel::sql_query(format!(
-            "{FEED} WHERE (changed_at, id) > ($2, $3) {order} $4"
-        ))
-        .bind::<SqlUuid, _>(municipality.into_uuid())
-        .bind::<Timestamptz, _>(at)
-        .bind::<SqlUuid, _>(id)
-        .bind::<BigInt, _>(limit + 1)
-        .load(conn)?,
-    };
+    use crate::schema::{groups::dsl as g, volunteers::dsl as v};
+    let volunteers = part!(
+        conn,
+        volunteers,
+        municipality,
+        start,
+        limit + 1,
+        (
+            v::id,
+            v::status,
+            v::contact_person_id.is_not_null(),
+            v::external_reference,
+            v::erased_at.is_not_null(),
+            v::status_changed_at,
+        )
+    );
+    let groups = part!(
+        conn,
+        groups,
+        municipality,
+        start,
+        limit + 1,
+        (
+            g::id,
+            g::status,
+            true.into_sql::<Bool>(),
+            g::external_reference,
+            false.into_sql::<Bool>(),
+            g::status_changed_at,
+        )
+    );
+    let mut rows: Vec<(SubjectKind, Row)> = volunteers
+        .into_iter()
+        .map(|row| (SubjectKind::Volunteer, row))
+        .chain(groups.into_iter().map(|row| (SubjectKind::Group, row)))
+        .collect();
+    rows.sort_by_key(|(_, row)| (row.5, row.0));
     let wanted = usize::try_from(limit).unwrap_or(usize::MAX);
     let more = rows.len() > wanted;
     let rows = rows
         .into_iter()
         .take(wanted)
-        .map(|row| {
-            let status: VolunteerStatus =
-                row.status.parse().map_err(|e| corrupt("feed status", e))?;
-            Ok(FeedRow {
-                kind: row.kind.parse().map_err(|e| corrupt("feed kind", e))?,
-                subject: FactSubject {
-                    id: row.id.into(),
-                    status,
-                    has_contact_person: row.has_contact,
-                },
-                external_reference: row.external_reference,
-                erased: row.erased,
-                changed_at: row.changed_at,
-            })
-        })
+        .map(
+            |(kind, (id, status, has_contact, external_reference, erased, changed_at))| {
+                let status: VolunteerStatus =
+                    status.parse().map_err(|e| corrupt("feed status", e))?;
+                Ok(FeedRow {
+                    kind,
+                    subject: FactSubject {
+                        id: id.into(),
+                        status,
+                        has_contact_person: has_contact,
+                    },
+                    external_reference,
+                    erased,
+                    changed_at,
+                })
+            },
+        )
         .collect::<Result<_, RepoError>>()?;
     Ok((rows, more))
 }

@@ -269,13 +269,16 @@ pub fn seed(conn: &mut PgConnection, plan: &SeedPlan) -> Result<SeedReport, Repo
 }
 
 /// The triggers that move a volunteer's feed clock when a vetting fact is written.
-const FACT_TRIGGERS: [(&str, &str); 6] = [
+const FACT_TRIGGERS: [(&str, &str); 9] = [
     ("screenings", "screenings_status_touch"),
     ("declarations", "declarations_status_touch"),
     ("reference_checks", "reference_checks_status_touch"),
     ("police_certificates", "police_certificates_status_touch"),
     ("dogs", "dogs_status_touch"),
     ("dog_approvals", "dog_approvals_status_touch"),
+    ("group_members", "group_members_status_touch"),
+    ("group_screenings", "group_screenings_status_touch"),
+    ("group_declarations", "group_declarations_status_touch"),
 ];
 
 /// `DISABLE`s or `ENABLE`s [`FACT_TRIGGERS`] (transactional: a rollback restores them).
@@ -644,14 +647,82 @@ fn seed_municipality(
     seed_groups(conn, m, report)
 }
 
-/// Groups of volunteers are not stored yet. When the groups table exists, this is where each
-/// municipality gets its groups (a share of the approved volunteers as members, a
-/// `group_representative` contact person each), in the same `INSERT ... SELECT` style.
+/// One group per `group_representative` contact person: kindergartens, school classes,
+/// associations, companies (with a valid organisation number), networks. Most are approved
+/// through a suitable screening of their contact person and the three declarations signed on
+/// their behalf; each names up to four approved volunteers as members.
 fn seed_groups(
-    _conn: &mut PgConnection,
-    _municipality: &SeededMunicipality,
-    _report: &mut SeedReport,
+    conn: &mut PgConnection,
+    m: &SeededMunicipality,
+    report: &mut SeedReport,
 ) -> Result<(), RepoError> {
+    // Valid organisation numbers (check digits hold) for the companies.
+    let org_numbers: &[&str] = if m.country == "DK" {
+        &["24256790", "22756214"]
+    } else {
+        &["974760673", "984851006"]
+    };
+    step(conn, report, "groups", |conn| {
+        sql_query(
+            "INSERT INTO groups (id, municipality_id, name, kind, org_number, home_unit_id,
+                                 contact_person_id, head_count, status, status_changed_at)
+             SELECT pg_temp.seed_uuid7(now()), $1, c.kind_name || ' ' || c.k, c.kind,
+                    CASE WHEN c.kind = 'company' THEN $2[1 + c.k % cardinality($2)] END,
+                    (SELECT id FROM units WHERE municipality_id = $1 ORDER BY id LIMIT 1),
+                    c.id, 4 + c.k % 20,
+                    CASE WHEN c.k % 10 < 7 THEN 'approved' WHEN c.k % 10 < 9 THEN 'in_screening'
+                         ELSE 'registered' END,
+                    now()
+             FROM (SELECT id, row_number() OVER (ORDER BY id) AS k,
+                          (ARRAY['kindergarten', 'school_class', 'association', 'company', 'network'])[1 + (row_number() OVER (ORDER BY id)) % 5] AS kind,
+                          (ARRAY['Barnehage', 'Skoleklasse', 'Forening', 'Bedrift', 'Nettverk'])[1 + (row_number() OVER (ORDER BY id)) % 5] AS kind_name
+                   FROM contact_persons
+                   WHERE municipality_id = $1 AND kind = 'group_representative') c",
+        )
+        .bind::<SqlUuid, _>(m.id)
+        .bind::<Array<Text>, _>(org_numbers)
+        .execute(conn)
+    })?;
+    step(conn, report, "group_screenings", |conn| {
+        sql_query(
+            "INSERT INTO group_screenings (id, group_id, contact_person_id, held_at, channel,
+                                           interviewer_id, assessment)
+             SELECT pg_temp.seed_uuid7(now()), g.id, g.contact_person_id, now() - interval '60 days',
+                    'in_person',
+                    (SELECT id FROM staff_users WHERE municipality_id = $1 AND role = 'coordinator' LIMIT 1),
+                    'suitable'
+             FROM groups g WHERE g.municipality_id = $1 AND g.status = 'approved'",
+        )
+        .bind::<SqlUuid, _>(m.id)
+        .execute(conn)
+    })?;
+    step(conn, report, "group_declarations", |conn| {
+        sql_query(
+            "INSERT INTO group_declarations (id, group_id, kind, document_version, signed_on,
+                                             signed_by, recorded_by)
+             SELECT pg_temp.seed_uuid7(now()), g.id, k, '2025-1', current_date - 55,
+                    g.contact_person_id,
+                    (SELECT id FROM staff_users WHERE municipality_id = $1 AND role = 'coordinator' LIMIT 1)
+             FROM groups g,
+                  unnest(ARRAY['confidentiality', 'privacy_guidelines', 'volunteer_agreement']) k
+             WHERE g.municipality_id = $1 AND g.status = 'approved'",
+        )
+        .bind::<SqlUuid, _>(m.id)
+        .execute(conn)
+    })?;
+    // Approved volunteers are dealt out to the groups in turn, four at the most each.
+    step(conn, report, "group_members", |conn| {
+        sql_query(
+            "WITH g AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k, count(*) OVER () AS n
+                        FROM groups WHERE municipality_id = $1),
+                  v AS (SELECT id, row_number() OVER (ORDER BY id) - 1 AS k
+                        FROM volunteers WHERE municipality_id = $1 AND status = 'approved')
+             INSERT INTO group_members (group_id, volunteer_id, municipality_id)
+             SELECT g.id, v.id, $1 FROM g JOIN v ON v.k % g.n = g.k AND v.k < g.n * 4",
+        )
+        .bind::<SqlUuid, _>(m.id)
+        .execute(conn)
+    })?;
     Ok(())
 }
 

@@ -600,7 +600,8 @@ pub fn history(
 /// details, address, birth year, notes, languages, interests and availability removed, the
 /// login unlinked, screening notes and referees' names removed. Police certificate records
 /// (criminal-record facts) are deleted, each deletion logged in the audit log, and so are the
-/// dogs the volunteer handles and the dog approvals made with them as handler. What the
+/// dogs the volunteer handles, the dog approvals made with them as handler, and their group
+/// memberships. What the
 /// municipality must be able to show stays: the status history, which declarations were signed
 /// when, and the audit log (ids only). The volunteer is then invisible to every list and lookup.
 pub fn erase(
@@ -669,6 +670,12 @@ pub fn erase(
         diesel::delete(da::dog_approvals.filter(da::handler_id.eq(id.into_uuid())))
             .execute(conn)?;
         diesel::delete(d::dogs.filter(d::handler_id.eq(id.into_uuid()))).execute(conn)?;
+        // A group's member list names people: the erased volunteer leaves it.
+        {
+            use crate::schema::group_members::dsl as gm;
+            diesel::delete(gm::group_members.filter(gm::volunteer_id.eq(id.into_uuid())))
+                .execute(conn)?;
+        }
         if let Some(account) = current.staff_user_id {
             erase_login(conn, account)?;
         }

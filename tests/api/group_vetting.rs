@@ -359,6 +359,21 @@ async fn per_person_certificates_are_asked_of_named_members_and_a_new_contact_pe
     screen(&app, &s, &association, "suitable").await;
     declare(&app, &s, &association).await;
     expect_status(to(&app, &s, &association, "approved").await, 200).await;
+
+    // Erasing the member takes them off the group's list.
+    expect_status(
+        app.delete(&format!("/api/v1/volunteers/{member}"), &s.coordinator)
+            .await,
+        204,
+    )
+    .await;
+    let after = expect_status(
+        app.get(&format!("/api/v1/groups/{association}"), &s.coordinator)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(after["member_ids"], json!([]));
 }
 
 #[tokio::test]

@@ -204,7 +204,7 @@ async fn password_grant(state: &AppState, request: TokenRequest) -> Result<HttpR
         Some((user, hash)) => (Some(user), hash),
         None => (None, password::decoy_hash().to_owned()),
     };
-    let matches = web::block(move || password::verify(&secret, &hash)).await??;
+    let matches = password::verify(secret, hash).await?;
     let user = user
         .filter(|user| matches && user.active)
         .ok_or_else(refused)?;

@@ -137,13 +137,11 @@ pub async fn change_my_password(
         .await
         .map_err(gone)?;
     let (current, new_password) = (body.current_password, body.new_password);
-    let new_hash = web::block(move || -> Result<Option<String>, password::HashError> {
-        if !password::verify(&current, &stored)? {
-            return Ok(None);
-        }
-        password::hash(&new_password).map(Some)
-    })
-    .await??
+    let new_hash = if password::verify(current, stored).await? {
+        Some(password::hash(new_password).await?)
+    } else {
+        None
+    }
     .ok_or_else(|| {
         ApiError::invalid(
             "current_password",

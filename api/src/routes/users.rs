@@ -192,7 +192,7 @@ pub async fn create_user(
     }
     let generated = chosen.is_none().then(password::generate);
     let secret = chosen.or_else(|| generated.clone()).unwrap_or_default();
-    let password_hash = web::block(move || password::hash(&secret)).await??;
+    let password_hash = password::hash(secret).await?;
     let new = users::NewStaffUser {
         municipality_id,
         email,
@@ -360,7 +360,7 @@ pub async fn reset_user_password(
     let id = StaffUserId::from(id.into_inner());
     let generated = password::generate();
     let secret = generated.clone();
-    let hash = web::block(move || password::hash(&secret)).await??;
+    let hash = password::hash(secret).await?;
     state
         .db(move |conn| {
             users::update(conn, caller.scope(), id, None, |current| {
