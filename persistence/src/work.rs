@@ -151,17 +151,7 @@ pub fn work_items(
     }
 
     // The latest signature of each document per approved volunteer, against what is published.
-    let published: Vec<(String, String, NaiveDate)> = m::municipality_documents
-        .filter(m::municipality_id.eq(municipality.into_uuid()))
-        .filter(m::published_on.le(today))
-        .order((m::kind.asc(), m::published_on.desc(), m::id.desc()))
-        .distinct_on(m::kind)
-        .select((m::kind, m::version_label, m::published_on))
-        .load(conn)?;
-    let current: HashMap<String, (String, NaiveDate)> = published
-        .into_iter()
-        .map(|(kind, version, on)| (kind, (version, on)))
-        .collect();
+    let current = published_documents(conn, municipality, today)?;
     if !current.is_empty() {
         let signed: Vec<(Uuid, String, Uuid, String)> = d::declarations
             .filter(d::volunteer_id.eq_any(approved_ids))
@@ -213,7 +203,7 @@ pub fn work_items(
             );
         }
     }
-    items.extend(group_items(conn, municipality, settings, today)?);
+    items.extend(group_items(conn, municipality, settings, &current, today)?);
     Ok(items)
 }
 
@@ -224,6 +214,7 @@ fn group_items(
     conn: &mut PgConnection,
     municipality: MunicipalityId,
     settings: &MunicipalitySettings,
+    published: &HashMap<String, (String, NaiveDate)>,
     today: NaiveDate,
 ) -> Result<Vec<NamedWorkItem>, RepoError> {
     use crate::schema::{
@@ -295,16 +286,6 @@ fn group_items(
             );
         }
     }
-    let published: HashMap<String, (String, NaiveDate)> = m::municipality_documents
-        .filter(m::municipality_id.eq(municipality.into_uuid()))
-        .filter(m::published_on.le(today))
-        .order((m::kind.asc(), m::published_on.desc(), m::id.desc()))
-        .distinct_on(m::kind)
-        .select((m::kind, m::version_label, m::published_on))
-        .load::<(String, String, NaiveDate)>(conn)?
-        .into_iter()
-        .map(|(kind, version, on)| (kind, (version, on)))
-        .collect();
     if !published.is_empty() && !names.is_empty() {
         let ids: Vec<Uuid> = names.keys().copied().collect();
         let signed: Vec<(Uuid, String, Uuid, String, Uuid)> = gd::group_declarations
@@ -343,4 +324,22 @@ fn group_items(
         }
     }
     Ok(items)
+}
+
+/// The version of each document the municipality publishes on `today`, with its date, by kind.
+fn published_documents(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+    today: NaiveDate,
+) -> Result<HashMap<String, (String, NaiveDate)>, RepoError> {
+    Ok(m::municipality_documents
+        .filter(m::municipality_id.eq(municipality.into_uuid()))
+        .filter(m::published_on.le(today))
+        .order((m::kind.asc(), m::published_on.desc(), m::id.desc()))
+        .distinct_on(m::kind)
+        .select((m::kind, m::version_label, m::published_on))
+        .load::<(String, String, NaiveDate)>(conn)?
+        .into_iter()
+        .map(|(kind, version, on)| (kind, (version, on)))
+        .collect())
 }

@@ -13,12 +13,12 @@ use crate::{
     state::AppState,
 };
 use actix_web::{HttpResponse, get, web};
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use samspill_domain::{
     auth::{ServiceScope, TenantScope},
     clearance::{
         Clearance, ClearancePolicy, ClearanceQuestion, ClearedFor, Condition, ConditionKind,
-        RequirementKind, RequirementResult, RequirementState, Rule, Setting, SubjectKind,
+        DogFacts, RequirementKind, RequirementResult, RequirementState, Rule, Setting, SubjectKind,
         TargetGroup, cleared_for, cleared_for_by, default_rules, evaluate,
     },
     dog::DogCategory,
@@ -45,6 +45,39 @@ pub(crate) fn rules_of(
     let mut all = default_rules(municipality.country);
     all.extend(rules::engine_rules(conn, municipality.id)?);
     Ok(all)
+}
+
+/// Checks a question against the municipality: its activity kind must be one of the
+/// municipality's, and a named dog one of its dogs; returns that dog's facts.
+pub(crate) fn checked_question(
+    conn: &mut PgConnection,
+    municipality: &Municipality,
+    question: &ClearanceQuestion,
+) -> Result<Option<DogFacts>, ApiError> {
+    let unknown = activity_kinds::unknown_codes(
+        conn,
+        municipality.id,
+        std::slice::from_ref(&question.activity_kind),
+    )?;
+    if !unknown.is_empty() {
+        return Err(ApiError::invalid(
+            "activity_kind",
+            "unknown_activity_kind",
+            "the municipality has no such activity kind",
+        ));
+    }
+    let Some(dog) = question.dog else {
+        return Ok(None);
+    };
+    match clearance::dog_facts(conn, municipality.id, dog) {
+        Ok(found) => Ok(Some(found)),
+        Err(RepoError::NotFound) => Err(ApiError::invalid(
+            "dog_id",
+            "not_found",
+            "the municipality has no such dog",
+        )),
+        Err(other) => Err(other.into()),
+    }
 }
 
 /// Whether the break rule is on, so the status history must be read.
@@ -225,18 +258,6 @@ impl ClearanceView {
     }
 }
 
-fn plausible_date(name: &'static str, date: NaiveDate) -> Result<NaiveDate, ApiError> {
-    if (1900..=2200).contains(&date.year()) {
-        Ok(date)
-    } else {
-        Err(ApiError::invalid(
-            name,
-            "out_of_range",
-            "must be a date between 1900 and 2200",
-        ))
-    }
-}
-
 /// Whether the volunteer may do this activity, in this setting, for this target group, with
 /// this dog, on this date; and if not, what is missing.
 ///
@@ -268,33 +289,7 @@ pub async fn get_volunteer_clearance(
             let volunteer = volunteers::find(conn, scope, audience, id)?;
             let municipality =
                 municipalities::find(conn, TenantScope::All, volunteer.municipality_id)?;
-            if !activity_kinds::unknown_codes(
-                conn,
-                municipality.id,
-                std::slice::from_ref(&question.activity_kind),
-            )?
-            .is_empty()
-            {
-                return Err(ApiError::invalid(
-                    "activity_kind",
-                    "unknown_activity_kind",
-                    "the municipality has no such activity kind",
-                ));
-            }
-            let dog = match question.dog {
-                Some(dog) => match clearance::dog_facts(conn, municipality.id, dog) {
-                    Ok(found) => Some(found),
-                    Err(RepoError::NotFound) => {
-                        return Err(ApiError::invalid(
-                            "dog_id",
-                            "not_found",
-                            "the municipality has no such dog",
-                        ));
-                    }
-                    Err(other) => return Err(other.into()),
-                },
-                None => None,
-            };
+            let dog = checked_question(conn, &municipality, &question)?;
             let facts =
                 clearance::facts(conn, &volunteer, dog.as_ref(), needs_breaks(&municipality))?;
             let rules = rules_of(conn, &municipality)?;
@@ -456,7 +451,7 @@ pub async fn list_volunteer_status(
     }
     let limit = checked_limit(query.limit)?;
     if let Some(since) = query.updated_since {
-        plausible_date("updated_since", since.date_naive())?;
+        super::vetting::plausible("updated_since", since.date_naive())?;
     }
     let start = match query.cursor.as_deref() {
         Some(cursor) => feed_position(cursor)?,

@@ -3,7 +3,9 @@
 //! and engine as volunteers.
 
 use super::{
-    clearance::{ClearanceQuery, ConditionView, QuestionView, RequirementView, rules_of},
+    clearance::{
+        ClearanceQuery, ConditionView, QuestionView, RequirementView, checked_question, rules_of,
+    },
     vetting::{
         NewDeclarationBody, StatusChangeView, TransitionBody, allow_step, check_staff_of,
         not_in_future, notes, past_date, reason_of,
@@ -32,7 +34,7 @@ use samspill_domain::{
     volunteer::parse_activity_kind,
 };
 use samspill_persistence::{
-    PgConnection, RepoError, activity_kinds, clearance,
+    PgConnection,
     group_vetting::{
         self, GroupDeclaration, GroupScreening, NewGroupDeclaration, NewGroupScreening,
     },
@@ -484,33 +486,10 @@ pub async fn get_group_clearance(
         .db(move |conn| {
             let group = groups::find(conn, scope, id)?;
             let municipality = municipalities::find(conn, TenantScope::All, group.municipality_id)?;
-            if !activity_kinds::unknown_codes(
-                conn,
-                municipality.id,
-                std::slice::from_ref(&question.activity_kind),
-            )?
-            .is_empty()
-            {
-                return Err(ApiError::invalid(
-                    "activity_kind",
-                    "unknown_activity_kind",
-                    "the municipality has no such activity kind",
-                ));
-            }
+            let dog = checked_question(conn, &municipality, &question)?;
             let with_breaks = municipality.settings.police_certificate_break_months > 0;
             let (facts, mut members) = group_vetting::clearance_facts(conn, &group, with_breaks)?;
-            if let Some(dog) = question.dog {
-                let dog = match clearance::dog_facts(conn, municipality.id, dog) {
-                    Ok(found) => found,
-                    Err(RepoError::NotFound) => {
-                        return Err(ApiError::invalid(
-                            "dog_id",
-                            "not_found",
-                            "the municipality has no such dog",
-                        ));
-                    }
-                    Err(other) => return Err(other.into()),
-                };
+            if let Some(dog) = dog {
                 for member in &mut members {
                     member.dog = Some(dog.clone());
                 }
