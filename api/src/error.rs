@@ -111,6 +111,9 @@ pub enum ApiError {
     /// 404: no such resource in the caller's municipality.
     #[error("not found")]
     NotFound,
+    /// 408: the body did not arrive in time.
+    #[error("request timeout")]
+    RequestTimeout,
     /// 409: the request conflicts with stored state.
     #[error("conflict: {detail}")]
     Conflict {
@@ -134,6 +137,9 @@ pub enum ApiError {
     /// 415: the body is not in a media type this endpoint reads.
     #[error("unsupported media type: {0}")]
     UnsupportedMediaType(String),
+    /// 415: the body is sent with a content coding (`Content-Encoding`); bodies are read as sent.
+    #[error("unsupported content encoding: {0}")]
+    UnsupportedEncoding(String),
     /// 422: the request is readable but its values are not acceptable.
     #[error("validation failed")]
     Validation(Vec<FieldError>),
@@ -144,6 +150,14 @@ pub enum ApiError {
         code: &'static str,
         /// What is wrong.
         description: String,
+    },
+    /// 429: too many attempts; try again after `retry_after` seconds.
+    #[error("too many attempts, retry after {retry_after} s")]
+    TooManyAttempts {
+        /// Seconds to wait.
+        retry_after: i64,
+        /// What was limited.
+        detail: String,
     },
     /// 503: the database cannot be reached; try again shortly.
     #[error("service unavailable: {0}")]
@@ -177,6 +191,10 @@ impl ApiError {
                 "not-found",
                 "No such resource, or it belongs to another municipality.".to_owned(),
             ),
+            ApiError::RequestTimeout => (
+                "request-timeout",
+                "The request body did not arrive in time; send it again, at once.".to_owned(),
+            ),
             ApiError::Conflict { detail, .. } => ("conflict", detail.clone()),
             ApiError::RequirementsMissing(missing) => (
                 "requirements-missing",
@@ -193,6 +211,14 @@ impl ApiError {
                 format!("The request body is larger than {limit} bytes."),
             ),
             ApiError::UnsupportedMediaType(detail) => ("unsupported-media-type", detail.clone()),
+            ApiError::UnsupportedEncoding(coding) => (
+                "unsupported-encoding",
+                format!(
+                    "Request bodies are read as sent: Content-Encoding {coding:?} is not \
+                     accepted. Send the body without a content coding."
+                ),
+            ),
+            ApiError::TooManyAttempts { detail, .. } => ("rate-limited", detail.clone()),
             ApiError::Validation(errors) => (
                 "validation",
                 match errors.len() {
@@ -216,13 +242,17 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
+            ApiError::RequestTimeout => StatusCode::REQUEST_TIMEOUT,
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } | ApiError::RequirementsMissing(_) => StatusCode::CONFLICT,
             ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::UnsupportedMediaType(_) | ApiError::UnsupportedEncoding(_) => {
+                StatusCode::UNSUPPORTED_MEDIA_TYPE
+            }
+            ApiError::TooManyAttempts { .. } => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::OAuth { code, .. } if *code == "invalid_client" => StatusCode::UNAUTHORIZED,
             ApiError::OAuth { .. } => StatusCode::BAD_REQUEST,
@@ -267,6 +297,13 @@ impl ResponseError for ApiError {
             }
             ApiError::Unavailable(_) => {
                 response.insert_header((header::RETRY_AFTER, "5"));
+            }
+            ApiError::TooManyAttempts { retry_after, .. } => {
+                response.insert_header((header::RETRY_AFTER, retry_after.max(&1).to_string()));
+            }
+            ApiError::UnsupportedEncoding(_) => {
+                // RFC 7694: the codings a request body may use.
+                response.insert_header((header::ACCEPT_ENCODING, "identity"));
             }
             _ => {}
         }

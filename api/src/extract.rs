@@ -60,16 +60,36 @@ pub struct BodyLimit(pub usize);
 /// Maps a failure to read the body.
 pub fn payload_error(error: &actix_web::Error, limit: usize) -> ApiError {
     match error.as_error::<actix_web::error::PayloadError>() {
-        Some(actix_web::error::PayloadError::Overflow) => ApiError::PayloadTooLarge(limit),
-        _ if error.as_response_error().status_code()
+        Some(error) => crate::body::payload_error(error, limit),
+        None if error.as_response_error().status_code()
             == actix_web::http::StatusCode::PAYLOAD_TOO_LARGE =>
         {
             ApiError::PayloadTooLarge(limit)
         }
-        _ => ApiError::BadRequest {
+        None => ApiError::BadRequest {
             detail: "The request body could not be read.".to_owned(),
             errors: Vec::new(),
         },
+    }
+}
+
+/// A request body as bytes (for endpoints that read more than JSON), read up to the configured
+/// limit; failures are the same problem+json as everywhere.
+#[derive(Debug)]
+pub struct RawBody(pub Bytes);
+
+impl FromRequest for RawBody {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, ApiError>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let body = Bytes::from_request(req, payload);
+        let limit = body_limit(req);
+        Box::pin(async move {
+            body.await
+                .map(RawBody)
+                .map_err(|e| payload_error(&e, limit))
+        })
     }
 }
 

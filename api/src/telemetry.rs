@@ -1,7 +1,13 @@
 //! Logging: human-readable or JSON lines, filtered by `SAMSPILL_LOG`.
 
 use crate::config::{Config, LogFormat};
-use tracing_subscriber::EnvFilter;
+use tracing::{Event, Level, Metadata, Subscriber, field::Visit};
+use tracing_subscriber::{
+    EnvFilter, Layer,
+    filter::filter_fn,
+    layer::{Context, SubscriberExt},
+    util::SubscriberInitExt,
+};
 
 /// Installs the global subscriber once; later calls (tests) are ignored.
 pub fn init(config: &Config) {
@@ -9,13 +15,58 @@ pub fn init(config: &Config) {
     let filter = EnvFilter::try_new(format!("{},actix_web_prom=error", config.log_filter))
         .unwrap_or_else(|_| EnvFilter::new("info,actix_web_prom=error"));
     // Logs go to stderr, so that stdout carries only what a command prints (`samspill openapi`).
-    let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr);
-    let _already_set = match config.log_format {
-        LogFormat::Json => builder.json().flatten_event(true).try_init(),
-        LogFormat::Pretty => builder.try_init(),
-    };
+    let json = (config.log_format == LogFormat::Json).then(|| {
+        tracing_subscriber::fmt::layer()
+            .json()
+            .flatten_event(true)
+            .with_writer(std::io::stderr)
+            .with_filter(filter_fn(|meta| !is_client_mistake(meta)))
+    });
+    let pretty = (config.log_format == LogFormat::Pretty).then(|| {
+        tracing_subscriber::fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_filter(filter_fn(|meta| !is_client_mistake(meta)))
+    });
+    let _already_set = tracing_subscriber::registry()
+        .with(filter)
+        .with(json)
+        .with(pretty)
+        .with(ClientMistakes)
+        .try_init();
+}
+
+/// Whether an event is the HTTP/1 layer reporting a request it could not read or a connection
+/// that broke: the client's doing, logged at ERROR by actix.
+fn is_client_mistake(meta: &Metadata<'_>) -> bool {
+    *meta.level() == Level::ERROR && meta.target().starts_with("actix_http::h1")
+}
+
+/// Logs the HTTP/1 layer's reports of malformed requests and broken connections again at WARN:
+/// they say what a client did wrong, not that the service failed.
+struct ClientMistakes;
+
+impl<S: Subscriber> Layer<S> for ClientMistakes {
+    fn on_event(&self, event: &Event<'_>, _: Context<'_, S>) {
+        if is_client_mistake(event.metadata()) {
+            let mut message = Message(String::new());
+            event.record(&mut message);
+            tracing::warn!(
+                target: "samspill::http",
+                error = %message.0,
+                "a request could not be read, or its connection broke"
+            );
+        }
+    }
+}
+
+struct Message(String);
+
+impl Visit for Message {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "message" {
+            self.0 = format!("{value:?}");
+        }
+    }
 }
 
 /// The root span of every request, as tracing-actix-web's default but with the path in

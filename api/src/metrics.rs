@@ -1,0 +1,71 @@
+//! The service's own Prometheus counters, beside the per-route request metrics: what the
+//! request guards refused, what idempotency keys did, and how often logins were made to wait.
+
+use prometheus::{IntCounterVec, Opts, Registry};
+use std::sync::OnceLock;
+
+struct Counters {
+    refused: IntCounterVec,
+    idempotency: IntCounterVec,
+    login_throttled: IntCounterVec,
+}
+
+fn counters() -> Option<&'static Counters> {
+    static COUNTERS: OnceLock<Option<Counters>> = OnceLock::new();
+    COUNTERS
+        .get_or_init(|| {
+            let vec = |name: &str, help: &str, label: &str| {
+                IntCounterVec::new(Opts::new(name, help), &[label]).ok()
+            };
+            Some(Counters {
+                refused: vec(
+                    "samspill_refused_requests_total",
+                    "Requests refused before a handler read them, by reason.",
+                    "reason",
+                )?,
+                idempotency: vec(
+                    "samspill_idempotency_keys_total",
+                    "Creating requests sent with an Idempotency-Key, by outcome.",
+                    "outcome",
+                )?,
+                login_throttled: vec(
+                    "samspill_login_throttled_total",
+                    "Password logins refused because the login name had to wait.",
+                    "grant",
+                )?,
+            })
+        })
+        .as_ref()
+}
+
+/// Adds the counters to `registry` (each server has its own).
+pub fn register(registry: &Registry) {
+    if let Some(c) = counters() {
+        for collector in [&c.refused, &c.idempotency, &c.login_throttled] {
+            if let Err(error) = registry.register(Box::new(collector.clone())) {
+                tracing::warn!(%error, "a metric could not be registered");
+            }
+        }
+    }
+}
+
+/// A request refused by a guard: `content_encoding`, `body_timeout`.
+pub fn refused(reason: &str) {
+    if let Some(c) = counters() {
+        c.refused.with_label_values(&[reason]).inc();
+    }
+}
+
+/// What an `Idempotency-Key` led to: `stored`, `replayed`, `mismatch`, `in_progress`, `not_kept`.
+pub fn idempotency(outcome: &str) {
+    if let Some(c) = counters() {
+        c.idempotency.with_label_values(&[outcome]).inc();
+    }
+}
+
+/// A password login refused because its name had to wait.
+pub fn login_throttled() {
+    if let Some(c) = counters() {
+        c.login_throttled.with_label_values(&["password"]).inc();
+    }
+}
