@@ -12,6 +12,7 @@ pub mod error;
 pub mod group;
 pub mod group_clearance;
 pub mod ids;
+pub mod login_throttle;
 pub mod municipality;
 pub mod phone;
 mod string_enum;

@@ -6,15 +6,19 @@
 use crate::{
     auth::{password, tokens},
     error::ApiError,
+    extract::RawBody,
     state::AppState,
 };
 use actix_web::{HttpRequest, HttpResponse, http::header, post, web};
 use base64::{Engine, engine::general_purpose::STANDARD};
 use samspill_domain::{
     auth::ServiceScope,
+    login_throttle::Attempt,
     user::{Email, StaffUser},
 };
-use samspill_persistence::{refresh_tokens, refresh_tokens::Rotation, service_accounts, users};
+use samspill_persistence::{
+    login_throttles, refresh_tokens, refresh_tokens::Rotation, service_accounts, users,
+};
 use serde::{Deserialize, Serialize, de::DeserializeOwned};
 use subtle::ConstantTimeEq;
 use utoipa::ToSchema;
@@ -140,7 +144,9 @@ fn token_response(body: TokenResponse) -> HttpResponse {
 
 /// Issues tokens. Grants: `password` (staff and volunteers: `username` = email), `refresh_token`
 /// (rotating: each refresh token works once; presenting a used one ends the whole session), and
-/// `client_credentials` (service accounts; HTTP Basic or form fields). Rate-limited per client address.
+/// `client_credentials` (service accounts; HTTP Basic or form fields). Rate-limited per client
+/// address; password attempts are also counted per login name, and after a few in a row each
+/// further one must wait (429 with `Retry-After`), longer each time, until a login succeeds.
 #[utoipa::path(
     tag = "auth",
     request_body(
@@ -154,7 +160,7 @@ fn token_response(body: TokenResponse) -> HttpResponse {
         (status = 200, description = "Tokens issued.", body = TokenResponse),
         (status = 401, description = "invalid_client: the client id or secret is wrong.", body = crate::error::Problem, content_type = "application/problem+json",
             headers(("WWW-Authenticate" = String, description = "Basic realm=\"samspill\""))),
-        (status = 429, description = "Too many requests from this address.", body = crate::error::Problem, content_type = "application/problem+json",
+        (status = 429, description = "Too many requests from this address, or too many password attempts for this login name (counted whether or not an account has it).", body = crate::error::Problem, content_type = "application/problem+json",
             headers(("Retry-After" = u64, description = "Seconds to wait."))),
     )
 )]
@@ -162,7 +168,7 @@ fn token_response(body: TokenResponse) -> HttpResponse {
 pub async fn issue_token(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Bytes,
+    RawBody(body): RawBody,
 ) -> Result<HttpResponse, ApiError> {
     let request: TokenRequest = read_body(&req, &body)?;
     match request.grant_type.as_str() {
@@ -190,6 +196,27 @@ async fn password_grant(state: &AppState, request: TokenRequest) -> Result<HttpR
             "The email or password is wrong, or the account is deactivated.",
         )
     };
+    // Attempts count per name as typed, before the password is looked at, so that a guesser
+    // learns nothing from the answers, not even whether the account exists.
+    let name_hash = tokens::secret_hash(&username.trim().to_lowercase());
+    let policy = state.login_throttle;
+    let now = chrono::Utc::now();
+    let counted = name_hash.clone();
+    let verdict = state
+        .db(move |conn| Ok(login_throttles::attempt(conn, &counted, &policy, now)?))
+        .await?;
+    if let Attempt::Refused {
+        retry_after_seconds,
+    } = verdict
+    {
+        crate::metrics::login_throttled();
+        return Err(ApiError::TooManyAttempts {
+            retry_after: retry_after_seconds,
+            detail: format!(
+                "Too many login attempts for this name. Try again in {retry_after_seconds} s."
+            ),
+        });
+    }
     // An unreadable email is answered like a wrong password, after the same work.
     let email = Email::parse(&username).ok();
     let found = match email {
@@ -216,6 +243,7 @@ async fn password_grant(state: &AppState, request: TokenRequest) -> Result<HttpR
         .db(move |conn| {
             refresh_tokens::insert_new_family(conn, user_id, &refresh_hash, expires_at)?;
             users::record_login(conn, user_id)?;
+            login_throttles::forget(conn, &name_hash)?;
             Ok(())
         })
         .await?;
@@ -369,7 +397,7 @@ async fn client_credentials_grant(
 pub async fn revoke_token(
     state: web::Data<AppState>,
     req: HttpRequest,
-    body: web::Bytes,
+    RawBody(body): RawBody,
 ) -> Result<HttpResponse, ApiError> {
     let request: RevokeRequest = read_body(&req, &body)?;
     if request.token.is_empty() {
