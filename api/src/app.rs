@@ -3,14 +3,18 @@
 use crate::telemetry::PrivacyRootSpan;
 use crate::{
     auth::tokens::TokenIssuer,
+    body::{BodyDeadline, body_deadline, refuse_encoded_bodies},
     bootstrap,
     config::Config,
     extract::{BodyLimit, path_config},
+    idempotency::idempotent_creates,
+    metrics,
     openapi::{ApiDoc, finish},
     problem::problem_responses,
     rate_limit::{RateLimit, rate_limit},
     routes,
     routing::{RouteTable, no_route},
+    scheduler,
     state::AppState,
 };
 use actix_cors::Cors;
@@ -47,10 +51,11 @@ pub fn openapi_json(config: &Config) -> anyhow::Result<String> {
     Ok(json)
 }
 
-/// A server bound to its port, ready to run.
+/// A server bound to its port, ready to run, with its scheduler.
 pub struct Application {
     server: Server,
     port: u16,
+    pool: samspill_persistence::DbPool,
 }
 
 impl Application {
@@ -72,18 +77,23 @@ impl Application {
             config.db_timeout,
         );
         let state = web::Data::new(AppState {
-            pool,
+            pool: pool.clone(),
             tokens: TokenIssuer::new(&config),
+            login_throttle: config.login_throttle,
+            idempotency_ttl: chrono::TimeDelta::from_std(config.idempotency_ttl)
+                .unwrap_or(chrono::TimeDelta::hours(24)),
         });
         let prometheus = PrometheusMetricsBuilder::new("samspill")
             .mask_unmatched_patterns("UNMATCHED")
             .build()
             .map_err(|e| anyhow::anyhow!("metrics: {e}"))?;
+        metrics::register(&prometheus.registry);
         let registry = web::Data::new(prometheus.registry.clone());
         let rate_limit = rate_limit(&config).map_err(anyhow::Error::msg)?;
         let document = openapi_document(&rate_limit);
         let route_table = web::Data::new(RouteTable::from_openapi(&document));
         let max_body = config.max_body_bytes;
+        let deadline = BodyDeadline(config.body_timeout);
         let cors_origins = config.cors_origins.clone();
 
         let mut server = HttpServer::new(move || {
@@ -94,6 +104,7 @@ impl Application {
                 .app_data(registry.clone())
                 .app_data(route_table.clone())
                 .app_data(BodyLimit(max_body))
+                .app_data(deadline)
                 .app_data(web::PayloadConfig::new(max_body))
                 .app_data(path_config())
                 .configure(routes::configure(&rate_limit))
@@ -108,14 +119,18 @@ impl Application {
                     .finish()
             }))
             .default_service(web::to(no_route))
+            .wrap(from_fn(idempotent_creates))
             .wrap(Condition::new(
                 !cors_origins.is_empty(),
                 cors(&cors_origins),
             ))
+            .wrap(from_fn(refuse_encoded_bodies))
             .wrap(from_fn(problem_responses))
+            .wrap(from_fn(body_deadline))
             .wrap(prometheus.clone())
             .wrap(TracingLogger::<PrivacyRootSpan>::new())
         })
+        .max_connections(config.max_connections_per_worker)
         .listen(listener)?
         .shutdown_timeout(10);
         if let Some(workers) = config.workers {
@@ -124,6 +139,7 @@ impl Application {
         Ok(Self {
             server: server.run(),
             port,
+            pool,
         })
     }
 
@@ -137,9 +153,14 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until stopped (SIGINT/SIGTERM finish in-flight requests first).
+    /// Serves, and runs the scheduled jobs, until stopped (SIGINT/SIGTERM finish in-flight
+    /// requests first).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let jobs = scheduler::run(self.pool, scheduler::jobs());
+        tokio::select! {
+            served = self.server => served,
+            () = jobs => Ok(()),
+        }
     }
 }
 
@@ -158,6 +179,7 @@ fn cors(origins: &[String]) -> Cors {
             header::CONTENT_TYPE,
             header::IF_MATCH,
             header::ACCEPT,
+            crate::idempotency::IDEMPOTENCY_KEY,
         ])
         .expose_headers([
             header::ETAG,

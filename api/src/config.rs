@@ -1,6 +1,13 @@
 //! Configuration from environment variables, with defaults that work on a developer machine.
 
+use chrono::TimeDelta;
+use samspill_domain::login_throttle::ThrottlePolicy;
 use std::time::Duration;
+
+/// Whole seconds as a calendar-free span (the values are range-checked, so they always fit).
+fn seconds(n: u64) -> TimeDelta {
+    TimeDelta::seconds(i64::try_from(n).unwrap_or(i64::MAX / 1_000))
+}
 
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,6 +56,18 @@ pub struct Config {
     pub rate_limit_per_minute: u32,
     /// `SAMSPILL_RATE_LIMIT_BURST`: requests a client may make at once before the limit applies.
     pub rate_limit_burst: u32,
+    /// `SAMSPILL_BODY_TIMEOUT_SECONDS`: how long a request may take to send its body (408 after).
+    pub body_timeout: Duration,
+    /// `SAMSPILL_MAX_CONNECTIONS_PER_WORKER`: open connections each worker serves at once; more
+    /// wait in the listen queue until one closes.
+    pub max_connections_per_worker: usize,
+    /// `SAMSPILL_IDEMPOTENCY_KEY_HOURS`: how long the answer to a request with an
+    /// `Idempotency-Key` is kept for retries.
+    pub idempotency_ttl: Duration,
+    /// `SAMSPILL_LOGIN_FREE_ATTEMPTS`, `SAMSPILL_LOGIN_DELAY_SECONDS`,
+    /// `SAMSPILL_LOGIN_MAX_DELAY_SECONDS`: password attempts per login name before each further
+    /// one waits, the first wait (doubling with each attempt), and the longest.
+    pub login_throttle: ThrottlePolicy,
     /// `SAMSPILL_ADMIN_EMAIL`: the first admin's email on an empty database.
     pub admin_email: Option<String>,
     /// `SAMSPILL_ADMIN_PASSWORD`: the first admin's password on an empty database.
@@ -150,6 +169,23 @@ impl Config {
             .map_err(|e| e.to_string())?,
             rate_limit_burst: u32::try_from(small("SAMSPILL_RATE_LIMIT_BURST", 20, 1_000_000)?)
                 .map_err(|e| e.to_string())?,
+            body_timeout: Duration::from_secs(small("SAMSPILL_BODY_TIMEOUT_SECONDS", 10, 3_600)?),
+            max_connections_per_worker: usize::try_from(small(
+                "SAMSPILL_MAX_CONNECTIONS_PER_WORKER",
+                1_024,
+                100_000,
+            )?)
+            .map_err(|e| e.to_string())?,
+            idempotency_ttl: Duration::from_secs(
+                small("SAMSPILL_IDEMPOTENCY_KEY_HOURS", 24, 24 * 30)? * 3_600,
+            ),
+            login_throttle: ThrottlePolicy {
+                free_attempts: u32::try_from(small("SAMSPILL_LOGIN_FREE_ATTEMPTS", 5, 1_000)?)
+                    .map_err(|e| e.to_string())?,
+                first_delay: seconds(small("SAMSPILL_LOGIN_DELAY_SECONDS", 30, 86_400)?),
+                max_delay: seconds(small("SAMSPILL_LOGIN_MAX_DELAY_SECONDS", 900, 86_400)?),
+                forget_after: TimeDelta::hours(24),
+            },
             admin_email: lookup("SAMSPILL_ADMIN_EMAIL"),
             admin_password: lookup("SAMSPILL_ADMIN_PASSWORD"),
         })

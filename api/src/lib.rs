@@ -2,17 +2,21 @@
 
 pub mod app;
 pub mod auth;
+pub mod body;
 pub mod bootstrap;
 pub mod config;
 pub mod error;
 pub mod etag;
 pub mod extract;
+pub mod idempotency;
+pub mod metrics;
 pub mod openapi;
 pub mod pagination;
 pub mod problem;
 pub mod rate_limit;
 pub mod routes;
 pub mod routing;
+pub mod scheduler;
 pub mod state;
 pub mod telemetry;
 

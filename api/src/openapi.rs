@@ -133,11 +133,17 @@ const ERROR_RESPONSES: &[(&str, &str, &str)] = &[
         "PreconditionFailed",
         "If-Match names an older version: read the resource again.",
     ),
+    (
+        "408",
+        "RequestTimeout",
+        "The body did not arrive within the body deadline; the connection is closed.",
+    ),
     ("413", "PayloadTooLarge", "The body is larger than allowed."),
     (
         "415",
         "UnsupportedMediaType",
-        "The body is not in a media type this endpoint reads.",
+        "The body is not in a media type this endpoint reads, or has a Content-Encoding: \
+         bodies are read as sent (Accept-Encoding: identity).",
     ),
     (
         "422",
@@ -177,6 +183,10 @@ pub fn finish(mut doc: Document) -> Document {
         let header = match *status {
             "401" => Some(("WWW-Authenticate", "The authentication scheme to use.")),
             "429" | "503" => Some(("Retry-After", "Seconds to wait before trying again.")),
+            "415" => Some((
+                "Accept-Encoding",
+                "The content codings a body may have: identity (none).",
+            )),
             "405" => Some(("Allow", "The methods this path takes.")),
             _ => None,
         };
@@ -195,6 +205,11 @@ pub fn finish(mut doc: Document) -> Document {
     }
     for (path, item) in doc.paths.paths.iter_mut() {
         let has_path_params = path.contains('{');
+        if let Some(post) = item.post.as_mut().filter(|post| creates(post)) {
+            post.parameters
+                .get_or_insert_with(Vec::new)
+                .push(idempotency_key_parameter());
+        }
         for (method, operation) in operations(item) {
             let public = operation
                 .operation_id
@@ -220,7 +235,7 @@ pub fn finish(mut doc: Document) -> Document {
                     "404" => has_path_params || !public,
                     "409" => writes || mutates,
                     "412" => conditional,
-                    "413" | "415" => writes,
+                    "408" | "413" | "415" => writes,
                     "422" => writes || has_path_params || operation.parameters.is_some(),
                     "429" => public && writes,
                     _ => true,
@@ -238,6 +253,47 @@ pub fn finish(mut doc: Document) -> Document {
         }
     }
     doc
+}
+
+/// Whether a POST creates something: it answers 201 Created or 202 Accepted.
+fn creates(operation: &openapi::path::Operation) -> bool {
+    ["201", "202"]
+        .iter()
+        .any(|status| operation.responses.responses.contains_key(*status))
+}
+
+/// Whether an operation of the finished document takes an `Idempotency-Key`.
+pub fn takes_idempotency_key(operation: &openapi::path::Operation) -> bool {
+    operation
+        .parameters
+        .iter()
+        .flatten()
+        .any(|parameter| parameter.name == IDEMPOTENCY_KEY_NAME)
+}
+
+const IDEMPOTENCY_KEY_NAME: &str = "Idempotency-Key";
+
+fn idempotency_key_parameter() -> openapi::path::Parameter {
+    openapi::path::ParameterBuilder::new()
+        .name(IDEMPOTENCY_KEY_NAME)
+        .parameter_in(openapi::path::ParameterIn::Header)
+        .required(openapi::Required::False)
+        .description(Some(
+            "A unique value per creating request (a UUID is ideal), so that it can be retried \
+             safely: a retry with the same key and the same request gets the first answer, \
+             with nothing created twice, for 24 hours (the service's setting). The same key \
+             with a different request is 422; while the first request with the key is still \
+             running, 409. Keys are per caller. Answers that show a secret once are not kept: \
+             their retries get 409 naming the created record.",
+        ))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .min_length(Some(1))
+                .max_length(Some(crate::idempotency::MAX_KEY_LENGTH))
+                .examples([serde_json::json!("0b4f3c1e-7d4a-4f7e-9a3b-2f6d8c1e5a90")]),
+        ))
+        .build()
 }
 
 /// An example body for a standard error response, so that each one shows its own status.

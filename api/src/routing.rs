@@ -8,9 +8,17 @@ use actix_web::{
     web,
 };
 
-/// Paths of the API as segment patterns, with the methods each takes.
+/// Paths of the API as segment patterns, with the methods each takes and whether its POST
+/// takes an `Idempotency-Key`.
 #[derive(Debug, Default)]
-pub struct RouteTable(Vec<(Vec<Segment>, Vec<String>)>);
+pub struct RouteTable(Vec<Route>);
+
+#[derive(Debug)]
+struct Route {
+    segments: Vec<Segment>,
+    methods: Vec<String>,
+    idempotent_post: bool,
+}
 
 #[derive(Debug, PartialEq, Eq)]
 enum Segment {
@@ -48,28 +56,43 @@ impl RouteTable {
                 .filter(|(_, present)| *present)
                 .map(|(method, _)| method.to_owned())
                 .collect();
-                (segments, methods)
+                let idempotent_post = item
+                    .post
+                    .as_ref()
+                    .is_some_and(crate::openapi::takes_idempotency_key);
+                Route {
+                    segments,
+                    methods,
+                    idempotent_post,
+                }
             })
             .collect();
         Self(routes)
     }
 
+    fn route(&self, path: &str) -> Option<&Route> {
+        let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+        self.0.iter().find(|route| {
+            route.segments.len() == parts.len()
+                && route
+                    .segments
+                    .iter()
+                    .zip(&parts)
+                    .all(|(segment, part)| match segment {
+                        Segment::Literal(literal) => literal == part,
+                        Segment::Parameter => !part.is_empty(),
+                    })
+        })
+    }
+
     /// The methods a path takes, if it is a path of the API.
     pub fn allowed(&self, path: &str) -> Option<&[String]> {
-        let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
-        self.0
-            .iter()
-            .find(|(segments, _)| {
-                segments.len() == parts.len()
-                    && segments
-                        .iter()
-                        .zip(&parts)
-                        .all(|(segment, part)| match segment {
-                            Segment::Literal(literal) => literal == part,
-                            Segment::Parameter => !part.is_empty(),
-                        })
-            })
-            .map(|(_, methods)| methods.as_slice())
+        self.route(path).map(|route| route.methods.as_slice())
+    }
+
+    /// Whether a POST to this path creates, and so takes an `Idempotency-Key`.
+    pub fn takes_idempotency_key(&self, path: &str) -> bool {
+        self.route(path).is_some_and(|route| route.idempotent_post)
     }
 }
 

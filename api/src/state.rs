@@ -1,7 +1,8 @@
-//! What every handler shares: the pool and the token issuer.
+//! What every handler shares: the pool, the token issuer and the request policies.
 
-use crate::{auth::tokens::TokenIssuer, error::ApiError};
+use crate::{auth::tokens::TokenIssuer, error::ApiError, idempotency};
 use actix_web::web;
+use samspill_domain::login_throttle::ThrottlePolicy;
 use samspill_persistence::{DbPool, PgConnection, RepoError};
 
 /// Shared application state.
@@ -11,16 +12,24 @@ pub struct AppState {
     pub pool: DbPool,
     /// Signs and checks access tokens.
     pub tokens: TokenIssuer,
+    /// How password attempts per login name are slowed down.
+    pub login_throttle: ThrottlePolicy,
+    /// How long answers to requests with an `Idempotency-Key` are kept.
+    pub idempotency_ttl: chrono::TimeDelta,
 }
 
 impl AppState {
     /// Runs `work` with a pooled connection on the blocking thread pool. An unreachable
-    /// database is a 503; repository errors map through `ApiError::from`.
+    /// database is a 503; repository errors map through `ApiError::from`. Under an
+    /// `Idempotency-Key`, `work` runs in a savepoint of the request's one transaction instead.
     pub async fn db<T, F>(&self, work: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&mut PgConnection) -> Result<T, ApiError> + Send + 'static,
     {
+        if let Some(transaction) = idempotency::current_transaction() {
+            return idempotency::run_lent(transaction, work).await;
+        }
         let pool = self.pool.clone();
         web::block(move || {
             let mut conn = pool.get().map_err(RepoError::from)?;

@@ -11,6 +11,8 @@ pub mod error;
 pub mod feed;
 pub mod group_vetting;
 pub mod groups;
+pub mod idempotency;
+pub mod login_throttles;
 pub mod municipalities;
 pub mod page;
 pub mod pool;

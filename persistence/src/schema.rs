@@ -156,6 +156,30 @@ diesel::table! {
 }
 
 diesel::table! {
+    idempotency_keys (caller, key) {
+        caller -> Text,
+        key -> Text,
+        fingerprint -> Bytea,
+        status -> Nullable<Int2>,
+        content_type -> Nullable<Text>,
+        location -> Nullable<Text>,
+        etag -> Nullable<Text>,
+        body -> Nullable<Bytea>,
+        created_at -> Timestamptz,
+        expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    login_throttles (name_hash) {
+        name_hash -> Bytea,
+        attempts -> Int4,
+        last_attempt_at -> Timestamptz,
+        blocked_until -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     municipalities (id) {
         id -> Uuid,
         country -> Text,
@@ -401,6 +425,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     group_screenings,
     group_status_changes,
     groups,
+    idempotency_keys,
+    login_throttles,
     municipalities,
     municipality_documents,
     police_certificates,

@@ -679,6 +679,8 @@ pub fn erase(
         if let Some(account) = current.staff_user_id {
             erase_login(conn, account)?;
         }
+        // Answers kept for retries may carry the person's data.
+        crate::idempotency::forget_mentions(conn, &id.to_string())?;
         Ok(())
     })
 }

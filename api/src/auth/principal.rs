@@ -89,7 +89,8 @@ fn bearer_token(req: &HttpRequest) -> Result<&str, ApiError> {
     }
 }
 
-fn authenticate(req: &HttpRequest) -> Result<Principal, ApiError> {
+/// Reads and checks the bearer token of `req`.
+pub(crate) fn authenticate(req: &HttpRequest) -> Result<Principal, ApiError> {
     let token = bearer_token(req)?;
     let state = req
         .app_data::<web::Data<AppState>>()

@@ -211,6 +211,10 @@ pub async fn create_user(
         .await?;
     let mut response = HttpResponse::Created();
     response.insert_header((header::LOCATION, format!("/api/v1/users/{}", created.id)));
+    if generated.is_some() {
+        // The password is shown once: no cache (nor a kept answer for retries) may hold it.
+        response.insert_header((header::CACHE_CONTROL, "no-store"));
+    }
     let version = created.version;
     Ok(json_with_etag(
         response,

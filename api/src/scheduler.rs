@@ -1,0 +1,96 @@
+//! Periodic work inside the service. Every instance runs the same scheduler; each run of a job
+//! takes a PostgreSQL advisory lock first, so that with several instances one of them does it
+//! and the others skip that round.
+
+use chrono::{DateTime, Utc};
+use diesel::{Connection, QueryableByName, RunQueryDsl, sql_types};
+use samspill_persistence::{DbPool, PgConnection, RepoError, idempotency, login_throttles};
+use std::time::Duration;
+
+/// One kind of periodic work.
+#[derive(Clone, Copy)]
+pub struct Job {
+    /// A stable name: it is the lock's key and appears in the logs.
+    pub name: &'static str,
+    /// How often it runs.
+    pub every: Duration,
+    /// The work, in one transaction; returns how many rows it handled.
+    pub run: fn(&mut PgConnection, DateTime<Utc>) -> Result<usize, RepoError>,
+}
+
+/// The jobs of the service.
+pub fn jobs() -> Vec<Job> {
+    vec![
+        Job {
+            name: "purge_idempotency_keys",
+            every: Duration::from_secs(600),
+            run: idempotency::purge_expired,
+        },
+        Job {
+            name: "purge_login_throttles",
+            every: Duration::from_secs(600),
+            run: |conn, now| login_throttles::purge_stale(conn, now - chrono::TimeDelta::days(1)),
+        },
+    ]
+}
+
+/// The class of the two-part advisory locks jobs take.
+const JOB_LOCK_CLASS: i32 = 0x6a6f; // "jo"
+
+#[derive(QueryableByName)]
+struct Locked {
+    #[diesel(sql_type = sql_types::Bool)]
+    locked: bool,
+}
+
+/// Runs `job` once if no other instance is running it; `None` when another instance was.
+pub fn run_once(
+    conn: &mut PgConnection,
+    job: &Job,
+    now: DateTime<Utc>,
+) -> Result<Option<usize>, RepoError> {
+    conn.transaction(|conn| {
+        let lock: Locked =
+            diesel::sql_query("SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS locked")
+                .bind::<sql_types::Integer, _>(JOB_LOCK_CLASS)
+                .bind::<sql_types::Text, _>(job.name)
+                .get_result(conn)?;
+        if !lock.locked {
+            return Ok(None);
+        }
+        (job.run)(conn, now).map(Some)
+    })
+}
+
+/// Runs the jobs forever, each at its interval (the first round a minute after start).
+pub async fn run(pool: DbPool, jobs: Vec<Job>) {
+    let tick = Duration::from_secs(60);
+    let mut waited = vec![Duration::ZERO; jobs.len()];
+    let mut interval = tokio::time::interval(tick);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    interval.tick().await;
+    loop {
+        interval.tick().await;
+        for (job, waited) in jobs.iter().zip(waited.iter_mut()) {
+            *waited += tick;
+            if *waited < job.every {
+                continue;
+            }
+            *waited = Duration::ZERO;
+            let (pool, job) = (pool.clone(), *job);
+            let outcome = tokio::task::spawn_blocking(move || {
+                let mut conn = pool.get()?;
+                run_once(&mut conn, &job, Utc::now())
+            })
+            .await;
+            match outcome {
+                Ok(Ok(Some(rows))) if rows > 0 => {
+                    tracing::info!(job = job.name, rows, "scheduled job done");
+                }
+                Ok(Ok(_)) => {}
+                Ok(Err(error)) => tracing::warn!(job = job.name, %error, "scheduled job failed"),
+                Err(error) => tracing::error!(job = job.name, %error, "scheduled job panicked"),
+            }
+        }
+    }
+}

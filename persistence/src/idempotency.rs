@@ -1,0 +1,164 @@
+//! Stored answers of creating requests sent with an `Idempotency-Key`.
+//!
+//! The caller claims its key inside the transaction that then does the request's work, and the
+//! answer is written into the claimed row before that transaction commits: the record and the
+//! answer that announces it are kept together or not at all. A retry after a lost answer finds
+//! the row; a retry after a rollback finds none and does the work again.
+
+use crate::{error::RepoError, schema::idempotency_keys::dsl as k};
+use chrono::{DateTime, Utc};
+use diesel::{
+    prelude::*,
+    sql_types::{Bool, Text},
+};
+
+/// An answer kept for replay.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredAnswer {
+    /// The HTTP status.
+    pub status: u16,
+    /// `Content-Type`, if the answer had one.
+    pub content_type: Option<String>,
+    /// `Location`, if the answer had one.
+    pub location: Option<String>,
+    /// `ETag`, if the answer had one.
+    pub etag: Option<String>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+/// What claiming a key found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    /// The key is new (or its earlier use has expired): do the work, then [`store_answer`].
+    Claimed,
+    /// The same request was answered before: send this again.
+    Replay(StoredAnswer),
+    /// The key was used for a different request.
+    Mismatch,
+    /// A request with this key is being worked on right now.
+    InProgress,
+}
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = crate::schema::idempotency_keys, check_for_backend(diesel::pg::Pg))]
+struct KeyRow {
+    fingerprint: Vec<u8>,
+    status: Option<i16>,
+    content_type: Option<String>,
+    location: Option<String>,
+    etag: Option<String>,
+    body: Option<Vec<u8>>,
+    expires_at: DateTime<Utc>,
+}
+
+#[derive(QueryableByName)]
+struct Locked {
+    #[diesel(sql_type = Bool)]
+    locked: bool,
+}
+
+/// The class of the two-part advisory locks that serialise requests with the same key.
+const KEY_LOCK_CLASS: i32 = 0x6964; // "id"
+
+/// Claims `key` for `caller` in the current transaction (call it inside one; the claim and the
+/// lock on it last until that transaction ends). `fingerprint` identifies the request.
+pub fn claim(
+    conn: &mut PgConnection,
+    caller: &str,
+    key: &str,
+    fingerprint: &[u8],
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+) -> Result<Claim, RepoError> {
+    let lock: Locked = diesel::sql_query(
+        "SELECT pg_try_advisory_xact_lock($1, hashtext($2 || ' ' || $3)) AS locked",
+    )
+    .bind::<diesel::sql_types::Integer, _>(KEY_LOCK_CLASS)
+    .bind::<Text, _>(caller)
+    .bind::<Text, _>(key)
+    .get_result(conn)?;
+    if !lock.locked {
+        return Ok(Claim::InProgress);
+    }
+    let this_key = k::idempotency_keys.filter(k::caller.eq(caller).and(k::key.eq(key)));
+    let found: Option<KeyRow> = this_key
+        .select(KeyRow::as_select())
+        .first(conn)
+        .optional()?;
+    match found {
+        Some(row) if row.expires_at > now => {
+            if row.fingerprint != fingerprint {
+                return Ok(Claim::Mismatch);
+            }
+            return Ok(match (row.status, row.body) {
+                (Some(status), Some(body)) => Claim::Replay(StoredAnswer {
+                    status: u16::try_from(status).unwrap_or(500),
+                    content_type: row.content_type,
+                    location: row.location,
+                    etag: row.etag,
+                    body,
+                }),
+                // Rows commit with their answer; one without is not ours to replay.
+                _ => Claim::InProgress,
+            });
+        }
+        Some(_) => {
+            diesel::delete(this_key).execute(conn)?;
+        }
+        None => {}
+    }
+    diesel::insert_into(k::idempotency_keys)
+        .values((
+            k::caller.eq(caller),
+            k::key.eq(key),
+            k::fingerprint.eq(fingerprint),
+            k::created_at.eq(now),
+            k::expires_at.eq(expires_at),
+        ))
+        .execute(conn)?;
+    Ok(Claim::Claimed)
+}
+
+/// Writes the answer into the row [`claim`] made, in the same transaction.
+pub fn store_answer(
+    conn: &mut PgConnection,
+    caller: &str,
+    key: &str,
+    answer: &StoredAnswer,
+) -> Result<(), RepoError> {
+    let updated =
+        diesel::update(k::idempotency_keys.filter(k::caller.eq(caller).and(k::key.eq(key))))
+            .set((
+                k::status.eq(i16::try_from(answer.status).unwrap_or(500)),
+                k::content_type.eq(answer.content_type.as_deref()),
+                k::location.eq(answer.location.as_deref()),
+                k::etag.eq(answer.etag.as_deref()),
+                k::body.eq(&answer.body),
+            ))
+            .execute(conn)?;
+    if updated == 1 {
+        Ok(())
+    } else {
+        Err(RepoError::Internal(
+            "the claimed idempotency key is gone".to_owned(),
+        ))
+    }
+}
+
+/// Deletes the answers that expired before `now`; returns how many.
+pub fn purge_expired(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<usize, RepoError> {
+    Ok(diesel::delete(k::idempotency_keys.filter(k::expires_at.le(now))).execute(conn)?)
+}
+
+/// Deletes every stored answer that mentions `text` (an id) in its body or location: erasure
+/// leaves no copy of a person's data in kept answers.
+pub fn forget_mentions(conn: &mut PgConnection, text: &str) -> Result<usize, RepoError> {
+    Ok(diesel::sql_query(
+        "DELETE FROM idempotency_keys \
+          WHERE position(convert_to($1, 'UTF8') IN coalesce(body, ''::bytea)) > 0 \
+             OR position($1 IN coalesce(location, '')) > 0",
+    )
+    .bind::<Text, _>(text)
+    .execute(conn)?)
+}
