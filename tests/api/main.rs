@@ -13,6 +13,7 @@ mod groups;
 mod municipalities;
 mod openapi;
 mod operations;
+mod phones;
 mod service_accounts;
 mod tenancy;
 mod units;
