@@ -140,6 +140,7 @@ pub fn seed_demo(conn: &mut PgConnection) -> anyhow::Result<Vec<(Role, String)>>
                 ("Solsiden sykehjem", UnitKind::NursingHome),
                 ("Hjemmetjenesten Sentrum", UnitKind::HomeCare),
                 ("Lyspunktet dagsenter", UnitKind::DayCenter),
+                ("Lindelia bofellesskap", UnitKind::DisabilityHousing),
             ] {
                 units::insert(conn, &unit(name, kind, Some(district.id))?).map_err(repo)?;
             }

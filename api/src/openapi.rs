@@ -44,7 +44,7 @@ pub const PUBLIC_OPERATIONS: &[&str] = &[
         (name = "me", description = "The caller's own account."),
         (name = "municipalities", description = "Municipalities (kommuner) and their settings."),
         (name = "activity-kinds", description = "A municipality's activity kinds: the five defaults and its own; never statutory care tasks."),
-        (name = "units", description = "Units of a municipality: nursing homes, home care, day centres, care districts."),
+        (name = "units", description = "Units of a municipality: nursing homes, home care, day and activity centres, housing for people with disabilities, sheltered housing, care districts."),
         (name = "users", description = "Staff user accounts and their roles."),
         (name = "service-accounts", description = "Machine clients of municipal systems (read-only scopes)."),
         (name = "contact-persons", description = "Contact persons (kontaktpersoner) of volunteers and groups."),
@@ -347,9 +347,39 @@ pub mod schemas {
         schema::{ObjectBuilder, Schema, Type},
     };
 
+    /// `description`, then a Markdown list of every value with what it means.
+    fn with_values<'a>(
+        description: &str,
+        values: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> String {
+        values
+            .into_iter()
+            .fold(format!("{description}\n"), |mut text, (value, meaning)| {
+                text.push_str(&format!("\n- `{value}`: {}", meaning.trim()));
+                text
+            })
+    }
+
+    /// A string enum's schema from the domain's `ALL`; with `values`, its description also
+    /// lists each value's meaning (the value's doc comment in the domain).
     macro_rules! schema_enum {
         ($schema:ident, $name:literal, $domain:ty, $description:literal) => {
-            #[doc = $description]
+            schema_enum!(@ $schema, $name, $domain, $description, $description.to_owned());
+        };
+        ($schema:ident, $name:literal, $domain:ty, $description:literal, values) => {
+            schema_enum!(
+                @ $schema,
+                $name,
+                $domain,
+                $description,
+                with_values(
+                    $description,
+                    <$domain>::ALL.iter().map(|value| (value.as_str(), value.description())),
+                )
+            );
+        };
+        (@ $schema:ident, $name:literal, $domain:ty, $doc:literal, $description:expr) => {
+            #[doc = $doc]
             pub struct $schema;
 
             impl utoipa::PartialSchema for $schema {
@@ -380,7 +410,8 @@ pub mod schemas {
         UnitKindSchema,
         "UnitKind",
         samspill_domain::unit::UnitKind,
-        "What kind of place a unit is."
+        "What kind of place a unit is.",
+        values
     );
     schema_enum!(
         RoleSchema,

@@ -14,24 +14,33 @@ string_enum! {
 }
 
 /// An official municipality number: four digits in Norway (kommunenummer, e.g. `0301`),
-/// three digits in Denmark (kommunekode, e.g. `101`).
+/// three digits in Denmark (kommunekode, e.g. `173`). Danish registers often write the
+/// kommunekode zero-padded to four digits (`0173`); that form is read as the three-digit one,
+/// which is the only form stored, so `0173` and `173` are the same code.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]
 pub struct MunicipalityCode(String);
 
 impl MunicipalityCode {
-    /// Checks `raw` against the format of `country`.
+    /// Checks `raw` against the format of `country` and returns the canonical form.
     pub fn parse(country: Country, raw: &str) -> Result<Self, ParseError> {
+        let code = raw.trim();
+        let code = match country {
+            Country::Denmark if code.len() == 4 => code.strip_prefix('0').unwrap_or(code),
+            _ => code,
+        };
         let digits = match country {
             Country::Norway => 4,
             Country::Denmark => 3,
         };
-        let code = raw.trim();
         if code.len() != digits || !code.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(ParseError::new(
-                "invalid_format",
-                format!("a municipality code in {country} has exactly {digits} digits"),
-            ));
+            let message = match country {
+                Country::Norway => "a municipality code in NO has exactly 4 digits",
+                Country::Denmark => {
+                    "a municipality code in DK has 3 digits, or 4 with a leading zero"
+                }
+            };
+            return Err(ParseError::new("invalid_format", message));
         }
         if code.bytes().all(|b| b == b'0') {
             return Err(ParseError::new(
@@ -40,6 +49,18 @@ impl MunicipalityCode {
             ));
         }
         Ok(Self(code.to_owned()))
+    }
+
+    /// Every municipality `raw` can name when the country is not known (public
+    /// self-registration names a municipality by its code alone), in order of preference: a
+    /// four-digit code is Norwegian, and if it starts with a zero also the zero-padded form of a
+    /// Danish one; the Norwegian reading comes first, since Norwegian codes are always written
+    /// with four digits. Empty when `raw` is no code of either country.
+    pub fn candidates(raw: &str) -> Vec<(Country, Self)> {
+        Country::ALL
+            .iter()
+            .filter_map(|&country| Self::parse(country, raw).ok().map(|code| (country, code)))
+            .collect()
     }
 
     /// The code as text.
@@ -159,10 +180,42 @@ mod tests {
         assert!(MunicipalityCode::parse(Country::Norway, "0301").is_ok());
         assert!(MunicipalityCode::parse(Country::Denmark, "101").is_ok());
         assert!(MunicipalityCode::parse(Country::Norway, "101").is_err());
-        assert!(MunicipalityCode::parse(Country::Denmark, "0301").is_err());
+        assert!(MunicipalityCode::parse(Country::Denmark, "3010").is_err());
         assert!(MunicipalityCode::parse(Country::Norway, "03a1").is_err());
         assert!(MunicipalityCode::parse(Country::Norway, "0000").is_err());
         assert!(MunicipalityCode::parse(Country::Norway, "٠٣٠١").is_err());
+    }
+
+    #[test]
+    fn danish_codes_may_be_zero_padded_and_are_stored_in_three_digits() {
+        let code = |country, raw| MunicipalityCode::parse(country, raw).map(|c| c.0);
+        assert_eq!(code(Country::Denmark, "0173"), Ok("173".into()));
+        assert_eq!(code(Country::Denmark, " 173 "), Ok("173".into()));
+        assert_eq!(
+            MunicipalityCode::parse(Country::Denmark, "0173"),
+            MunicipalityCode::parse(Country::Denmark, "173")
+        );
+        assert!(code(Country::Denmark, "1730").is_err());
+        assert!(code(Country::Denmark, "00173").is_err());
+        assert!(code(Country::Denmark, "0000").is_err());
+        // Norwegian codes keep their four digits, leading zero and all.
+        assert_eq!(code(Country::Norway, "0301"), Ok("0301".into()));
+        assert!(code(Country::Norway, "301").is_err());
+    }
+
+    #[test]
+    fn a_code_alone_names_norway_first_then_denmark() {
+        let named = |raw| {
+            MunicipalityCode::candidates(raw)
+                .into_iter()
+                .map(|(country, code)| format!("{country} {}", code.as_str()))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(named("0173"), ["NO 0173", "DK 173"]);
+        assert_eq!(named("173"), ["DK 173"]);
+        assert_eq!(named("3005"), ["NO 3005"]);
+        assert!(named("17a").is_empty());
+        assert!(named("").is_empty());
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! A macro for enums that travel as snake_case strings (in JSON and in the database alike).
 
-/// Declares a `Copy` enum with `ALL`, `as_str`, `Display`, `FromStr` and serde as strings.
+/// Declares a `Copy` enum with `ALL`, `as_str`, `description`, `Display`, `FromStr` and serde
+/// as strings. Each value's doc comment is its description.
 macro_rules! string_enum {
-    ($(#[$meta:meta])* $vis:vis enum $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $vis:vis enum $name:ident { $($(#[doc = $vdoc:literal])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
         $vis enum $name {
-            $($(#[$vmeta])* $variant),+
+            $($(#[doc = $vdoc])* $variant),+
         }
 
         impl $name {
@@ -17,6 +18,14 @@ macro_rules! string_enum {
             pub const fn as_str(self) -> &'static str {
                 match self {
                     $($name::$variant => $text),+
+                }
+            }
+
+            /// What the value means: its doc comment, lines joined by spaces (each line keeps
+            /// the space after `///`, so trim the result).
+            pub const fn description(self) -> &'static str {
+                match self {
+                    $($name::$variant => concat!($($vdoc),*)),+
                 }
             }
         }

@@ -1,19 +1,30 @@
-//! Units of a municipality: nursing homes, home-care districts, day centres.
+//! Units of a municipality: nursing homes, home care, day and activity centres, housing with
+//! care, care districts.
 
 use crate::{ids::UnitId, string_enum::string_enum};
 
 string_enum! {
     /// What kind of place a unit is.
     pub enum UnitKind {
-        /// Sykehjem / plejecenter.
+        /// A nursing home with care around the clock (NO sykehjem, DK plejecenter or plejehjem).
         NursingHome => "nursing_home",
-        /// Hjemmetjeneste / hjemmepleje.
+        /// Care and help given in people's own homes (NO hjemmetjeneste, DK hjemmepleje).
         HomeCare => "home_care",
-        /// Dagsenter / daghjem.
+        /// A day centre that people attend during the day and go home from (NO dagsenter,
+        /// DK daghjem or dagcenter).
         DayCenter => "day_center",
-        /// Omsorgsdistrikt: a district that groups other units.
+        /// A care district that groups other units (NO omsorgsdistrikt, DK distrikt or område).
         CareDistrict => "care_district",
-        /// Anything else.
+        /// Housing with staff for people with disabilities (NO bofellesskap, DK bosted or
+        /// botilbud).
+        DisabilityHousing => "disability_housing",
+        /// Homes adapted for older people, with care available when needed (NO omsorgsbolig,
+        /// DK ældrebolig or plejebolig).
+        ShelteredHousing => "sheltered_housing",
+        /// An activity centre open to older people of the area (NO aktivitetssenter, DK
+        /// aktivitetscenter).
+        ActivityCenter => "activity_center",
+        /// Any other kind of place.
         Other => "other",
     }
 }
@@ -30,6 +41,30 @@ pub fn parent_allowed(unit: UnitId, parent: UnitId, ancestors_of_parent: &[UnitI
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_kind_reads_back_and_says_what_it_is() {
+        assert_eq!(UnitKind::ALL.len(), 8);
+        for kind in UnitKind::ALL {
+            assert_eq!(kind.as_str().parse::<UnitKind>(), Ok(*kind));
+            assert!(kind.description().trim().ends_with('.'), "{kind}");
+        }
+        assert_eq!(
+            "disability_housing".parse::<UnitKind>(),
+            Ok(UnitKind::DisabilityHousing)
+        );
+        assert!(
+            UnitKind::ShelteredHousing
+                .description()
+                .contains("omsorgsbolig")
+        );
+        assert!(
+            UnitKind::ActivityCenter
+                .description()
+                .contains("aktivitetscenter")
+        );
+        assert!("activity_centre".parse::<UnitKind>().is_err());
+    }
 
     #[test]
     fn a_unit_cannot_be_its_own_parent_or_ancestor() {

@@ -129,14 +129,25 @@ pub fn find(
         .try_into()
 }
 
-/// The municipality with this official code, whoever asks: public self-registration names a
-/// municipality by its code (four digits in Norway, three in Denmark, so the code alone is unique).
-pub fn find_by_code(conn: &mut PgConnection, code: &str) -> Result<Municipality, RepoError> {
-    m::municipalities
-        .filter(m::code.eq(code))
-        .select(MunicipalityRow::as_select())
-        .first(conn)?
-        .try_into()
+/// The municipality named by the first of `candidates` (country and canonical code, as
+/// `MunicipalityCode::candidates` gives them) that exists, whoever asks: public
+/// self-registration names a municipality by its code alone.
+pub fn find_by_code(
+    conn: &mut PgConnection,
+    candidates: &[(Country, MunicipalityCode)],
+) -> Result<Municipality, RepoError> {
+    for (country, code) in candidates {
+        let found = m::municipalities
+            .filter(m::country.eq(country.as_str()))
+            .filter(m::code.eq(code.as_str()))
+            .select(MunicipalityRow::as_select())
+            .first(conn)
+            .optional()?;
+        if let Some(row) = found {
+            return row.try_into();
+        }
+    }
+    Err(RepoError::NotFound)
 }
 
 /// A page of the municipalities the scope sees, in id order.

@@ -267,6 +267,9 @@ pub struct VolunteerFilter {
     pub activity_kind: Option<String>,
     /// Free text found in name, email or phone.
     pub search: Option<String>,
+    /// The search text as a phone number is stored (see `samspill_domain::phone::search_form`),
+    /// found as well: `412 34 567` finds `+4741234567`.
+    pub search_phone: Option<String>,
 }
 
 /// The volunteers `scope` and `audience` may see; erased volunteers are gone for everyone.
@@ -447,12 +450,18 @@ pub fn list(
         query = query.filter(v::activity_kinds.contains(vec![Some(kind.clone())]));
     }
     if let Some(text) = filter.search.as_deref().filter(|t| !t.trim().is_empty()) {
-        query = query.filter(
-            sql::<Bool>(
-                "lower(given_name || ' ' || family_name || ' ' || coalesce(email, '') || ' ' || coalesce(phone, '')) LIKE ",
-            )
-            .bind::<Text, _>(like_pattern(text)),
-        );
+        // Both patterns test the expression of the trigram index `volunteers_search_idx`.
+        const SEARCHED: &str = "lower(given_name || ' ' || family_name || ' ' || coalesce(email, '') || ' ' || coalesce(phone, '')) LIKE ";
+        let found = sql::<Bool>(&format!("({SEARCHED}")).bind::<Text, _>(like_pattern(text));
+        query = match filter.search_phone.as_deref() {
+            Some(phone) => query.filter(
+                found
+                    .sql(&format!(" OR {SEARCHED}"))
+                    .bind::<Text, _>(like_pattern(phone))
+                    .sql(")"),
+            ),
+            None => query.filter(found.sql(")")),
+        };
     }
     if let Some(after) = page.after {
         query = query.filter(v::id.gt(after));

@@ -15,6 +15,7 @@ mod login_throttle;
 mod municipalities;
 mod openapi;
 mod operations;
+mod phones;
 mod request_guards;
 mod service_accounts;
 mod tenancy;

@@ -178,3 +178,89 @@ async fn bad_settings_are_a_422_even_with_a_stale_version() {
         ["settings.follow_up_interval_days"]
     );
 }
+
+#[tokio::test]
+async fn a_zero_padded_danish_code_is_the_same_code() {
+    let app = TestApp::spawn().await;
+    let admin = app.admin_token().await;
+    let created = expect_status(
+        app.post(
+            "/api/v1/municipalities",
+            &admin,
+            &json!({"country": "DK", "code": "0173", "name": "Lyngby-Taarbæk Kommune"}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    assert_eq!(created["code"], "173");
+    for code in ["173", "0173"] {
+        let twice = app
+            .post(
+                "/api/v1/municipalities",
+                &admin,
+                &json!({"country": "DK", "code": code, "name": "Lyngby igjen"}),
+            )
+            .await;
+        assert_eq!(error_fields(&expect_problem(twice, 409).await), ["code"]);
+    }
+    // Norwegian codes keep their four digits; a Danish code has no more than four.
+    for (country, code) in [("NO", "173"), ("DK", "1730"), ("DK", "00173")] {
+        let bad = app
+            .post(
+                "/api/v1/municipalities",
+                &admin,
+                &json!({"country": country, "code": code, "name": "Feil"}),
+            )
+            .await;
+        assert_eq!(error_fields(&expect_problem(bad, 422).await), ["code"]);
+    }
+    // Self-registration finds the municipality by either form.
+    for code in ["0173", "173"] {
+        let registration = json!({"municipality_code": code, "given_name": "Mette", "family_name": "Holm",
+                                  "email": format!("mette{code}@example.dk"),
+                                  "privacy_notice_accepted": true, "privacy_notice_version": "2026-1"});
+        expect_status(
+            samspill_tests::send(
+                app.request(reqwest::Method::POST, "/api/v1/registrations", None)
+                    .json(&registration),
+            )
+            .await,
+            202,
+        )
+        .await;
+    }
+    let id = created["id"].as_str().unwrap_or_default();
+    let (_, coordinator) = app.user(Some(id), "coordinator").await;
+    let registered = expect_status(app.get("/api/v1/volunteers", &coordinator).await, 200).await;
+    assert_eq!(registered["items"].as_array().map(Vec::len), Some(2));
+}
+
+#[tokio::test]
+async fn a_four_digit_code_names_a_norwegian_municipality_before_a_danish_one() {
+    let app = TestApp::spawn().await;
+    let danish = app.create_municipality_in("DK", "173").await;
+    let norwegian = app.create_municipality("0173").await;
+    let registration = json!({"municipality_code": "0173", "given_name": "Nils", "family_name": "Dahl",
+                              "email": "nils@example.no",
+                              "privacy_notice_accepted": true, "privacy_notice_version": "2026-1"});
+    expect_status(
+        samspill_tests::send(
+            app.request(reqwest::Method::POST, "/api/v1/registrations", None)
+                .json(&registration),
+        )
+        .await,
+        202,
+    )
+    .await;
+    let count = |municipality: String| {
+        let app = &app;
+        async move {
+            let (_, coordinator) = app.user(Some(&municipality), "coordinator").await;
+            let list = expect_status(app.get("/api/v1/volunteers", &coordinator).await, 200).await;
+            list["items"].as_array().map(Vec::len)
+        }
+    };
+    assert_eq!(count(norwegian).await, Some(1));
+    assert_eq!(count(danish).await, Some(0));
+}

@@ -179,3 +179,96 @@ async fn only_managers_change_units() {
         .await;
     }
 }
+
+#[tokio::test]
+async fn housing_and_activity_centres_are_kinds_of_their_own() {
+    let app = TestApp::spawn().await;
+    let municipality = app.create_municipality("5001").await;
+    let (_, coordinator) = app.user(Some(&municipality), "coordinator").await;
+    let mut created = Vec::new();
+    for (name, kind) in [
+        ("Lindelia bofellesskap", "disability_housing"),
+        ("Eikely omsorgsboliger", "sheltered_housing"),
+        ("Sentrum aktivitetssenter", "activity_center"),
+    ] {
+        let unit = expect_status(
+            app.post(
+                "/api/v1/units",
+                &coordinator,
+                &json!({"name": name, "kind": kind}),
+            )
+            .await,
+            201,
+        )
+        .await;
+        assert_eq!(unit["kind"], kind);
+        created.push(unit["id"].as_str().unwrap_or_default().to_owned());
+    }
+    let sheltered = expect_status(
+        app.get("/api/v1/units?kind=sheltered_housing", &coordinator)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(sheltered["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(sheltered["items"][0]["id"], created[1].as_str());
+    let moved = expect_status(
+        app.patch(
+            &format!("/api/v1/units/{}", created[0]),
+            &coordinator,
+            &json!({"kind": "activity_center"}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(moved["kind"], "activity_center");
+    let british = app
+        .post(
+            "/api/v1/units",
+            &coordinator,
+            &json!({"name": "Nytt senter", "kind": "activity_centre"}),
+        )
+        .await;
+    let status = british.status().as_u16();
+    assert!(status == 400 || status == 422, "{status}");
+}
+
+#[tokio::test]
+async fn the_spec_says_what_each_unit_kind_means() {
+    let app = TestApp::spawn().await;
+    let spec = expect_status(
+        samspill_tests::send(app.request(reqwest::Method::GET, "/api-docs/openapi.json", None))
+            .await,
+        200,
+    )
+    .await;
+    let schema = &spec["components"]["schemas"]["UnitKind"];
+    let description = schema["description"].as_str().unwrap_or_default();
+    let values: Vec<&str> = schema["enum"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert_eq!(
+        values,
+        [
+            "nursing_home",
+            "home_care",
+            "day_center",
+            "care_district",
+            "disability_housing",
+            "sheltered_housing",
+            "activity_center",
+            "other"
+        ]
+    );
+    for value in values {
+        assert!(
+            description.contains(&format!("- `{value}`: ")),
+            "{value} missing from {description:?}"
+        );
+    }
+    assert!(description.contains("bofellesskap"), "{description}");
+}

@@ -142,7 +142,8 @@ pub struct NewMunicipality {
     /// Its country.
     #[schema(value_type = CountrySchema)]
     pub country: Country,
-    /// Official code: 4 digits in Norway (kommunenummer), 3 in Denmark (kommunekode).
+    /// Official code: 4 digits in Norway (kommunenummer), 3 in Denmark (kommunekode; the
+    /// zero-padded form `0173` is read, and stored, as `173`).
     #[schema(example = "0301")]
     #[schema(pattern = "^[0-9]{3,4}$")]
     pub code: String,

@@ -10,7 +10,7 @@ use crate::{
 };
 use actix_web::{HttpResponse, post, web};
 use diesel::Connection;
-use samspill_domain::{text::Name, volunteer::Commitment};
+use samspill_domain::{municipality::MunicipalityCode, text::Name, volunteer::Commitment};
 use samspill_persistence::{
     RepoError, municipalities,
     volunteers::{self, VolunteerFields},
@@ -22,7 +22,8 @@ use utoipa::ToSchema;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegistrationBody {
-    /// The municipality's official code: four digits in Norway (`0301`), three in Denmark (`173`).
+    /// The municipality's official code: four digits in Norway (`0301`), three in Denmark
+    /// (`173`, also read zero-padded as `0173`; a Norwegian municipality with that code comes first).
     #[schema(pattern = "^[0-9]{3,4}$", example = "0301")]
     pub municipality_code: String,
     /// Given name.
@@ -100,8 +101,8 @@ pub async fn create_registration(
     let notice = Name::<50>::parse(&body.privacy_notice_version)
         .map_err(|e| errors.push(FieldError::parse("privacy_notice_version", &e)))
         .ok();
-    let code = body.municipality_code.trim().to_owned();
-    if !(3..=4).contains(&code.len()) || !code.bytes().all(|b| b.is_ascii_digit()) {
+    let codes = MunicipalityCode::candidates(&body.municipality_code);
+    if codes.is_empty() {
         errors.push(FieldError::new(
             "municipality_code",
             "invalid_format",
@@ -126,7 +127,7 @@ pub async fn create_registration(
     };
     state
         .db(move |conn| {
-            let municipality = match municipalities::find_by_code(conn, &code) {
+            let municipality = match municipalities::find_by_code(conn, &codes) {
                 Ok(m) => m,
                 Err(RepoError::NotFound) => {
                     return Err(ApiError::invalid(

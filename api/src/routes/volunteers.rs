@@ -18,7 +18,7 @@ use samspill_domain::{
     ParseError,
     ids::{MunicipalityId, VolunteerId},
     municipality::Country,
-    phone::PhoneNumber,
+    phone::{self, PhoneNumber},
     text::Name,
     user::{Email, Role},
     volunteer::{
@@ -323,7 +323,10 @@ pub struct VolunteerQuery {
     pub contact_person_id: Option<Uuid>,
     /// Only volunteers who want this activity kind.
     pub activity_kind: Option<String>,
-    /// Text found in name, email or phone (case-insensitive).
+    /// Text found in name, email or phone (case-insensitive). A text that looks like a phone
+    /// number also finds the number as stored: `412 34 567` finds `+4741234567`. A number
+    /// without a country code is read in the country of the caller's municipality (for an
+    /// administrator, of `municipality_id`; with neither, it is matched by its digits).
     #[param(max_length = 100)]
     pub q: Option<String>,
     /// Page length, 1-200 (default 50).
@@ -687,16 +690,18 @@ pub async fn list_volunteers(
             )],
         });
     }
-    let filter = volunteers::VolunteerFilter {
+    let mut filter = volunteers::VolunteerFilter {
         municipality_id: query.municipality_id.map(Into::into),
         status: query.status,
         home_unit_id: query.home_unit_id.map(Into::into),
         contact_person_id: query.contact_person_id.map(Into::into),
         activity_kind: query.activity_kind,
         search: query.q,
+        search_phone: None,
     };
     let found = state
         .db(move |conn| {
+            filter.search_phone = search_phone(conn, &caller, &filter)?;
             Ok(volunteers::list(
                 conn,
                 caller.scope(),
@@ -714,6 +719,30 @@ pub async fn list_volunteers(
             .collect(),
         next_cursor: found.next_after.map(crate::pagination::encode_cursor),
     }))
+}
+
+/// The phone form of a search text that looks like a phone number, read in the country of the
+/// caller's municipality or, for an administrator, of the municipality filtered on.
+fn search_phone(
+    conn: &mut PgConnection,
+    caller: &StaffCaller,
+    filter: &volunteers::VolunteerFilter,
+) -> Result<Option<String>, ApiError> {
+    let Some(text) = filter.search.as_deref() else {
+        return Ok(None);
+    };
+    if phone::search_form(text, None).is_none() {
+        return Ok(None);
+    }
+    let home = match caller.municipality.or(filter.municipality_id) {
+        Some(id) => match municipalities::find(conn, caller.scope(), id) {
+            Ok(m) => Some(m.country),
+            Err(RepoError::NotFound) => None,
+            Err(other) => return Err(other.into()),
+        },
+        None => None,
+    };
+    Ok(phone::search_form(text, home))
 }
 
 /// Reads one volunteer.
