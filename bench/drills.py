@@ -6,6 +6,10 @@
     drills.py outage OUT.json                           judges the writes around a restart
     drills.py race BASE TOKEN ROUNDS WRITERS            concurrent PATCHes with one If-Match
     drills.py hostile BASE TOKEN                        malformed, oversized and hostile input
+    drills.py bombs BASE PID                            zstd and gzip bombs to the public endpoints,
+                                                        watching the server's peak memory
+    drills.py slow BASE CONNECTIONS SECONDS             bodies sent one byte at a time while
+                                                        /health/live and a login are timed
 
 Each judging command prints what it tried and what survived, and exits 1 on a failure.
 """
@@ -53,7 +57,10 @@ def is_problem(headers):
 
 def writes(base, token, seconds, tag, out):
     """Four writers create volunteers until `out`.stop exists (at most `seconds`); a fifth
-    thread watches /health/ready. Every answer is recorded with the time it came."""
+    thread watches /health/ready. Every answer is recorded with the time it came. Each create
+    carries an Idempotency-Key, and a writer retries a create that was not answered 2xx (a 503,
+    a broken connection) with the same key until it is, as a careful client would; at the stop
+    it finishes the create it is on (for at most 30 s more)."""
     import os
 
     deadline = time.monotonic() + float(seconds)
@@ -66,28 +73,38 @@ def writes(base, token, seconds, tag, out):
             stopped.set()
         return not stopped.is_set()
 
-    answers, ready = [], []
+    answers, ready, unfinished = [], [], []
     lock = threading.Lock()
 
     def writer(number):
         n = 0
         while running():
             n += 1
+            key = f"{tag}-{number}-{n}"
             body = {"given_name": f"W{number}x{n}", "family_name": tag, "notes": "drill",
                     "email": f"w{number}x{n}.{tag.lower()}@drill.example.no"}
-            at = time.monotonic() - started
-            try:
-                status, headers, data = call(base, "POST", "/api/v1/volunteers", token, body, timeout=15)
-                record = {"at": at, "status": status, "problem": is_problem(headers),
-                          "retry_after": "retry-after" in headers}
-                if 200 <= status < 300:
-                    record["id"] = json.loads(data)["id"]
-            except (OSError, http.client.HTTPException) as error:
-                record = {"at": at, "status": 0, "error": str(error)}
-                time.sleep(0.05)
-            with lock:
-                answers.append(record)
-            if record["status"] == 503:
+            give_up = None
+            while True:
+                at = time.monotonic() - started
+                try:
+                    status, headers, data = call(base, "POST", "/api/v1/volunteers", token, body,
+                                                 {"Idempotency-Key": key}, timeout=15)
+                    record = {"at": at, "status": status, "problem": is_problem(headers),
+                              "retry_after": "retry-after" in headers, "key": key}
+                    if 200 <= status < 300:
+                        record["id"] = json.loads(data)["id"]
+                except (OSError, http.client.HTTPException) as error:
+                    record = {"at": at, "status": 0, "error": str(error), "key": key}
+                with lock:
+                    answers.append(record)
+                if "id" in record:
+                    break
+                if not running():
+                    give_up = give_up or time.monotonic() + 30
+                    if time.monotonic() > give_up:
+                        with lock:
+                            unfinished.append(key)
+                        break
                 time.sleep(0.05)
 
     def watcher():
@@ -107,7 +124,7 @@ def writes(base, token, seconds, tag, out):
     for t in threads:
         t.join()
     with open(out, "w") as f:
-        json.dump({"answers": answers, "ready": ready}, f)
+        json.dump({"answers": answers, "ready": ready, "unfinished": unfinished}, f)
     return 0
 
 
@@ -121,8 +138,9 @@ def outage(path):
     for a in answers:
         by_status[a["status"]] = by_status.get(a["status"], 0) + 1
     failures = []
+    # A retry may also meet its first attempt still running (409 problem+json).
     bad = [a for a in answers if not (200 <= a["status"] < 300)
-           and not (a["status"] == 503 and a.get("problem"))]
+           and not (a["status"] in (503, 409) and a.get("problem"))]
     if bad:
         sample = bad[0]
         failures.append(f"{len(bad)} answers were neither 2xx nor 503 problem+json "
@@ -146,9 +164,22 @@ def outage(path):
     after = [a for a in answers if last_503 is not None and a["at"] > last_503 and 200 <= a["status"] < 300]
     if last_503 is not None and not after:
         failures.append("no write succeeded after the outage")
-    acked = [a["id"] for a in answers if "id" in a]
+    acked = sorted({a["id"] for a in answers if "id" in a})
     with open(path + ".acked", "w") as f:
         f.write("\n".join(acked) + ("\n" if acked else ""))
+    keys = {a["key"] for a in answers if "key" in a}
+    retried = {a["key"] for a in answers if "key" in a and not (200 <= a["status"] < 300)}
+    replays = len([a for a in answers if "id" in a]) - len(acked)
+    ids_per_key = {}
+    for a in answers:
+        if "id" in a:
+            ids_per_key.setdefault(a["key"], set()).add(a["id"])
+    if any(len(ids) > 1 for ids in ids_per_key.values()):
+        failures.append("a key was answered with two different records")
+    if run.get("unfinished"):
+        failures.append(f"{len(run['unfinished'])} creates were never answered 2xx")
+    print(f"    creates: {len(keys)} keys, {len(retried)} retried after a 503 or a broken connection, "
+          f"{replays} answered again from a kept answer")
     summary = ", ".join(f"{n} x {s if s else 'no answer'}" for s, n in sorted(by_status.items()))
     print(f"    writes: {len(answers)} ({summary}); acknowledged {len(acked)}")
     if went_down is not None:
@@ -219,6 +250,19 @@ def race(base, token, rounds, writers):
 
 
 # --- hostile input -----------------------------------------------------------------------------
+
+
+def raw_request(base, data):
+    """Sends bytes as they are and returns the status of the answer (0 without one)."""
+    import socket
+    url = urllib.parse.urlsplit(base)
+    try:
+        with socket.create_connection((url.hostname, url.port), timeout=5) as sock:
+            sock.sendall(data)
+            answer = sock.recv(4096)
+        return int(answer.split(b" ", 2)[1]) if answer.startswith(b"HTTP/1.1 ") else 0
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def hostile(base, token):
@@ -302,6 +346,22 @@ def hostile(base, token):
         shown = got.get("content-type", "-").split(";")[0]
         verdict = "NOTE: accepted (lossy decoding, known)" if note else ("ok" if ok else "FAILED")
         rows.append((what, f"{method} {path[:40]}", status, shown, verdict))
+    # Requests the HTTP/1 parser refuses before the application sees them: the status is all
+    # actix lets through (no body can be shaped there), and the server must stay up.
+    raw_cases = [
+        ("Content-Length that is no number", b"POST /api/v1/registrations HTTP/1.1\r\nHost: x\r\nContent-Length: abc\r\n\r\n", 400),
+        ("Content-Length and Transfer-Encoding", b"POST /api/v1/registrations HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n"
+         b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400),
+        ("two different Content-Lengths", b"POST /api/v1/registrations HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n"
+         b"Content-Length: 3\r\n\r\n{}", 400),
+        ("200 headers", b"GET /health/live HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-H%d: 1\r\n" % i for i in range(200)) + b"\r\n", 431),
+        ("bytes that are not UTF-8 in the path", b"GET /api/v1/\xff\xfe HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+    ]
+    for what, raw, expected in raw_cases:
+        status = raw_request(base, raw)
+        ok = status == expected
+        failures += 0 if ok else 1
+        rows.append((what, "(raw)", status, "-", "ok" if ok else "FAILED"))
     # Still healthy, and the table the injections named still answers.
     status, _, _ = call(base, "GET", "/health/ready")
     list_status, _, _ = call(base, "GET", v + "?limit=1", token)
@@ -312,7 +372,192 @@ def hostile(base, token):
     width = max(len(r[0]) for r in rows)
     for what, request, status, ctype, verdict in rows:
         print(f"    {what:<{width}}  {status!s:>7}  {ctype:<26}  {verdict}")
-    print(f"    {len(cases)} hostile requests, {failures} failed")
+    print(f"    {len(cases) + len(raw_cases)} hostile requests, {failures} failed")
+    return 1 if failures else 0
+
+
+# --- compression bombs -------------------------------------------------------------------------
+
+
+def zstd_bomb(inflated):
+    """A zstd frame of RLE blocks (RFC 8878 3.1.1.2): 4 bytes for every 128 KiB of zeros."""
+    block = 128 * 1024
+    count = inflated // block
+    # Magic number; frame header: no content size, no single segment, window 2^(10+7) = 128 KiB.
+    frame = bytearray(b"\x28\xb5\x2f\xfd\x00\x38")
+    for i in range(count):
+        last = 1 if i == count - 1 else 0
+        header = last | (1 << 1) | (block << 3)  # Block_Type 1 = RLE
+        frame += header.to_bytes(3, "little") + b"\x00"
+    return bytes(frame)
+
+
+def gzip_bomb(limit):
+    """The largest gzip stream of zeros that stays under `limit` bytes."""
+    import gzip
+    inflated = limit * 1000
+    while True:
+        data = gzip.compress(b"\0" * inflated, 9)
+        if len(data) <= limit:
+            return data, inflated
+        inflated = inflated * 9 // 10
+
+
+def peak_rss_mib(pid):
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return -1
+
+
+def bombs(base, pid):
+    """Sends bombs of under 64 KiB that inflate to gigabytes to the endpoints anyone may call;
+    each must be refused (415, or 413) as problem+json while the server's peak memory stays
+    under 150 MiB."""
+    zstd_inflated = 15 * 2 ** 27  # 1.875 GiB in 61 KB
+    zstd = zstd_bomb(zstd_inflated)
+    gz, gz_inflated = gzip_bomb(60_000)
+    before = peak_rss_mib(pid)
+    failures = []
+    rows = []
+    for name, coding, data, inflated in [("zstd", "zstd", zstd, zstd_inflated), ("gzip", "gzip", gz, gz_inflated)]:
+        for path, media in [("/api/v1/auth/token", "application/x-www-form-urlencoded"),
+                            ("/api/v1/registrations", "application/json")]:
+            try:
+                status, headers, _ = call(base, "POST", path, None, data,
+                                          {"Content-Encoding": coding, "Content-Type": media}, timeout=30)
+            except (OSError, http.client.HTTPException) as error:
+                status, headers = 0, {"error": str(error)}
+            ok = status in (413, 415) and is_problem(headers)
+            rows.append(f"    {name} bomb ({len(data) // 1000} KB -> {inflated / 1024 ** 2:,.0f} MiB) to {path}: "
+                        f"{status} {headers.get('content-type', '-')}: {'ok' if ok else 'FAILED'}")
+            if not ok:
+                failures.append(f"{name} to {path} answered {status}")
+    after = peak_rss_mib(pid)
+    status, _, _ = call(base, "GET", "/health/live")
+    for row in rows:
+        print(row)
+    print(f"    server peak RSS: {before:.0f} MiB before, {after:.0f} MiB after (limit 150); /health/live {status}")
+    if not 0 < after < 150:
+        failures.append(f"peak RSS {after:.0f} MiB")
+    if status != 200:
+        failures.append("the server is not live afterwards")
+    for failure in failures:
+        print(f"    FAILED: {failure}")
+    return 1 if failures else 0
+
+
+# --- slow bodies -------------------------------------------------------------------------------
+
+
+def slow(base, connections, seconds):
+    """Opens CONNECTIONS requests to the token endpoint that announce a 10 000-byte body and
+    send one byte every 2 s, for SECONDS; meanwhile /health/live is asked every 0.25 s and a
+    password login is tried every 2 s. Every health answer must come within 1 s, and every slow
+    request must be answered (408) and closed by the server."""
+    import select
+    import socket
+
+    url = urllib.parse.urlsplit(base)
+    head = (f"POST /api/v1/auth/token HTTP/1.1\r\nHost: {url.hostname}\r\n"
+            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 10000\r\n\r\n").encode()
+    deadline = time.monotonic() + float(seconds)
+    opened, refused_to_open = [], 0
+    for _ in range(int(connections)):
+        try:
+            sock = socket.create_connection((url.hostname, url.port), timeout=5)
+            sock.sendall(head)
+            sock.setblocking(False)
+            opened.append(sock)
+        except OSError:
+            refused_to_open += 1
+    answered, closed, statuses = 0, 0, {}
+    health, logins = [], []
+    stop = threading.Event()
+
+    def watch():
+        while not stop.is_set():
+            started = time.monotonic()
+            try:
+                status, _, _ = call(base, "GET", "/health/live", timeout=5)
+            except (OSError, http.client.HTTPException):
+                status = 0
+            health.append((time.monotonic() - started, status))
+            time.sleep(0.25)
+
+    def login():
+        body = b"grant_type=password&username=koordinator%40demo.samspill.no&password=samspill-demo-2026"
+        while not stop.is_set():
+            started = time.monotonic()
+            try:
+                status, _, _ = call(base, "POST", "/api/v1/auth/token", None, body,
+                                    {"Content-Type": "application/x-www-form-urlencoded"}, timeout=10)
+            except (OSError, http.client.HTTPException):
+                status = 0
+            logins.append((time.monotonic() - started, status))
+            time.sleep(2)
+
+    watchers = [threading.Thread(target=watch), threading.Thread(target=login)]
+    for t in watchers:
+        t.start()
+    live = list(opened)
+    last_byte = 0.0
+    while time.monotonic() < deadline and live:
+        now = time.monotonic()
+        if now - last_byte >= 2:
+            last_byte = now
+            for sock in live:
+                try:
+                    sock.send(b"a")
+                except OSError:
+                    pass
+        readable, _, _ = select.select(live, [], [], 0.2)
+        for sock in readable:
+            try:
+                data = sock.recv(4096)
+            except OSError:
+                data = b""
+            if data:
+                answered += 1
+                status = data.split(b"\r\n", 1)[0].decode(errors="replace")
+                statuses[status] = statuses.get(status, 0) + 1
+                try:
+                    while sock.recv(4096):
+                        pass
+                except OSError:
+                    pass
+            closed += 1
+            live.remove(sock)
+            sock.close()
+    stop.set()
+    for t in watchers:
+        t.join()
+    for sock in live:
+        sock.close()
+    worst = max((d for d, _ in health), default=0)
+    bad_health = [s for _, s in health if s != 200]
+    worst_login = max((d for d, _ in logins), default=0)
+    login_statuses = sorted({s for _, s in logins})
+    print(f"    {len(opened)} slow requests opened ({refused_to_open} could not connect); "
+          f"{answered} answered ({', '.join(f'{n} x {s}' for s, n in statuses.items()) or 'none'}), "
+          f"{closed} closed by the server, {len(live)} still open after {seconds} s")
+    print(f"    /health/live: {len(health)} checks, worst {worst * 1000:.0f} ms, {len(bad_health)} not 200; "
+          f"logins: {len(logins)}, worst {worst_login * 1000:.0f} ms, statuses {login_statuses}")
+    failures = []
+    if worst >= 1 or bad_health:
+        failures.append("/health/live was slow or failed")
+    if live:
+        failures.append(f"{len(live)} slow requests were still open")
+    if any(s != "HTTP/1.1 408 Request Timeout" for s in statuses):
+        failures.append(f"slow requests answered {statuses}")
+    if not logins or any(s != 200 for _, s in logins):
+        failures.append("a login during the drill did not succeed")
+    for failure in failures:
+        print(f"    FAILED: {failure}")
     return 1 if failures else 0
 
 
@@ -322,6 +567,8 @@ def main(argv):
         "outage": (outage, 1),
         "race": (race, 4),
         "hostile": (hostile, 2),
+        "bombs": (bombs, 2),
+        "slow": (slow, 3),
     }
     if not argv or argv[0] not in commands or len(argv) - 1 != commands[argv[0]][1]:
         print(__doc__, file=sys.stderr)

@@ -4,14 +4,18 @@
 #   bench/drills.sh           the full drills (about two minutes)
 #   bench/drills.sh --small   seconds long (CI): shorter writes, fewer rounds
 #
-# 1. Writes under load while PostgreSQL restarts: a throwaway cluster (initdb as the postgres
+# 1. Compression bombs (zstd, gzip) to the public endpoints, watching peak memory.
+# 2. Writes under load while PostgreSQL restarts: a throwaway cluster (initdb as the postgres
 #    user, on a spare port, in a temporary folder) is restarted cleanly and then crashed
-#    (pg_ctl stop -m immediate) while writers create volunteers.
-# 2. 50 concurrent PATCHes of one volunteer with the same If-Match, several rounds.
-# 3. Malformed, oversized and hostile input.
+#    (pg_ctl stop -m immediate) while writers create volunteers with Idempotency-Keys,
+#    retrying what was not answered 2xx.
+# 3. 50 concurrent PATCHes of one volunteer with the same If-Match, several rounds.
+# 4. Malformed, oversized and hostile input.
+# 5. Hundreds of requests whose bodies trickle in, while /health/live and logins are timed.
 # Prints what it tried and what survived; exits 1 when anything failed. Settings
 # (environment): DRILL_WRITE_SECONDS, DRILL_DOWN_SECONDS, DRILL_ROUNDS, DRILL_WRITERS,
-# DRILL_OUT (outputs), DRILL_KEEP=1 keeps the temporary cluster's folder.
+# DRILL_SLOW_CONNECTIONS, DRILL_SLOW_SECONDS, DRILL_OUT (outputs), DRILL_KEEP=1 keeps the
+# temporary cluster's folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # shellcheck source=bench/lib.sh
@@ -21,7 +25,7 @@ small="${BENCH_SMALL:-0}"
 for arg in "$@"; do
   case "$arg" in
     --small) small=1 ;;
-    -h | --help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,19p' "$0"; exit 0 ;;
     *) fail "unknown argument ${arg} (see --help)" ;;
   esac
 done
@@ -31,11 +35,14 @@ if [[ "$small" == 1 ]]; then
   write_seconds="${DRILL_WRITE_SECONDS:-2}"
   down_seconds="${DRILL_DOWN_SECONDS:-2}"
   rounds="${DRILL_ROUNDS:-3}"
+  slow_seconds="${DRILL_SLOW_SECONDS:-14}"
 else
   write_seconds="${DRILL_WRITE_SECONDS:-10}"
   down_seconds="${DRILL_DOWN_SECONDS:-5}"
   rounds="${DRILL_ROUNDS:-10}"
+  slow_seconds="${DRILL_SLOW_SECONDS:-30}"
 fi
+slow_connections="${DRILL_SLOW_CONNECTIONS:-300}"
 writers="${DRILL_WRITERS:-50}"
 out="${DRILL_OUT:-target/drills}"
 profile="${BENCH_PROFILE:-release}"
@@ -109,9 +116,16 @@ token="$(login "$base" koordinator@demo.samspill.no)"
 results=()
 record() { results+=("$(printf '%-58s %s' "$1" "$2")"); }
 
-# --- 1. writes while the database restarts -------------------------------------------------
+# --- 1. compression bombs -------------------------------------------------------------------
 say ""
-say "1. Writes under load while PostgreSQL restarts (4 writers: ${write_seconds} s, ${down_seconds} s down, ${write_seconds} s after)"
+say "1. Compression bombs to the public endpoints (first, so that the peak memory is theirs)"
+verdict=ok
+python3 bench/drills.py bombs "$base" "$server_pid" || verdict=FAILED
+record "zstd and gzip bombs: 415 problem+json, peak RSS under 150 MiB" "$verdict"
+
+# --- 2. writes while the database restarts -------------------------------------------------
+say ""
+say "2. Writes under load while PostgreSQL restarts (4 writers: ${write_seconds} s, ${down_seconds} s down, ${write_seconds} s after)"
 for how in fast immediate; do
   tag="Restart${how^}"
   say "  pg_ctl stop -m ${how}, ${down_seconds} s down, start; server pid ${server_pid} keeps running"
@@ -137,25 +151,34 @@ SQL
     -c "SELECT count(*) FROM volunteers WHERE family_name = '${tag}'")
   acked=$(grep -c . "${out}/writes-${how}.json.acked" || true)
   say "    acknowledged ${acked}, missing from the database afterwards: ${missing}; rows stored: ${stored}" \
-      "($(( stored - acked )) stored although the answer was not a 2xx)"
+      "($(( stored - acked )) stored although no answer for them was a 2xx: duplicates of retried creates)"
   [[ "$missing" == 0 ]] || verdict=FAILED
-  record "restart (-m ${how}): acked writes kept, 503 problem+json, recovers" "$verdict"
+  [[ "$stored" == "$acked" ]] || verdict=FAILED
+  record "restart (-m ${how}): acked writes kept, retries make no duplicate, recovers" "$verdict"
 done
 
-# --- 2. concurrent updates with If-Match ----------------------------------------------------
+# --- 3. concurrent updates with If-Match ----------------------------------------------------
 say ""
-say "2. ${writers} concurrent PATCHes of one volunteer with the same If-Match, ${rounds} rounds"
+say "3. ${writers} concurrent PATCHes of one volunteer with the same If-Match, ${rounds} rounds"
 verdict=ok
 python3 bench/drills.py race "$base" "$token" "$rounds" "$writers" || verdict=FAILED
 record "${writers} concurrent If-Match updates: one 200, the rest 412, no lost update" "$verdict"
 
-# --- 3. hostile input ---------------------------------------------------------------------------
+# --- 4. hostile input ---------------------------------------------------------------------------
 say ""
-say "3. Malformed, oversized and hostile input"
+say "4. Malformed, oversized and hostile input"
 verdict=ok
 python3 bench/drills.py hostile "$base" "$token" || verdict=FAILED
 kill -0 "$server_pid" 2>/dev/null || { verdict=FAILED; say "    FAILED: the server process died"; }
 record "hostile input: 4xx problem+json (or stored verbatim), healthy after" "$verdict"
+
+# --- 5. slow bodies ---------------------------------------------------------------------------
+say ""
+say "5. ${slow_connections} requests whose bodies trickle in (1 byte every 2 s) for ${slow_seconds} s"
+verdict=ok
+python3 bench/drills.py slow "$base" "$slow_connections" "$slow_seconds" || verdict=FAILED
+kill -0 "$server_pid" 2>/dev/null || { verdict=FAILED; say "    FAILED: the server process died"; }
+record "${slow_connections} slow bodies: 408 and closed, /health/live under 1 s" "$verdict"
 
 say ""
 say "Drills ($(( $(date +%s) - started )) s; outputs in ${out}):"
