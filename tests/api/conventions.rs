@@ -233,6 +233,41 @@ async fn if_match_refuses_a_stale_version_and_etags_follow_the_version() {
 }
 
 #[tokio::test]
+async fn a_weak_entity_tag_never_matches_if_match() {
+    let app = TestApp::spawn().await;
+    let municipality = app.create_municipality("5007").await;
+    let admin = app.admin_token().await;
+    let unit = app.unit(&municipality, "Tunet").await;
+    let path = format!("/api/v1/units/{unit}");
+    // If-Match compares strongly (RFC 9110 §13.1.1): W/"1" is not "1", even at version 1.
+    let weak = send(
+        app.request(Method::PATCH, &path, Some(&admin))
+            .header("if-match", "W/\"1\"")
+            .json(&json!({"name": "Weakly matched"})),
+    )
+    .await;
+    assert_eq!(expect_problem(weak, 412).await["current_version"], 1);
+    let weak_delete = send(
+        app.request(Method::DELETE, &path, Some(&admin))
+            .header("if-match", "W/\"1\""),
+    )
+    .await;
+    assert_eq!(expect_problem(weak_delete, 412).await["current_version"], 1);
+    let stored = expect_status(app.get(&path, &admin).await, 200).await;
+    assert_eq!(
+        (stored["name"].clone(), stored["version"].clone()),
+        (json!("Tunet"), json!(1))
+    );
+    let strong = send(
+        app.request(Method::PATCH, &path, Some(&admin))
+            .header("if-match", "\"1\"")
+            .json(&json!({"name": "Strongly matched"})),
+    )
+    .await;
+    assert_eq!(expect_status(strong, 200).await["version"], 2);
+}
+
+#[tokio::test]
 async fn concurrent_updates_with_the_same_version_let_exactly_one_win() {
     let app = TestApp::spawn().await;
     let municipality = app.create_municipality("1103").await;
