@@ -11,7 +11,7 @@ use crate::{
         ActorKindSchema, AuditActionSchema, AuditResourceSchema, CertificateKindSchema,
         CertificateOutcomeSchema,
     },
-    pagination::{page_of, page_request},
+    pagination::{CursorList, page_of, page_request},
     state::AppState,
 };
 use actix_web::{HttpResponse, delete, get, http::header, post, web};
@@ -347,7 +347,7 @@ impl From<AuditEntry> for AuditEntryView {
     }
 }
 
-page_of!(AuditEntryPage, AuditEntryView);
+page_of!(AuditEntryPage, AuditEntryView, CursorList::AuditLog);
 
 /// Paging through the audit log.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -380,7 +380,7 @@ pub async fn list_volunteer_audit_log(
 ) -> Result<HttpResponse, ApiError> {
     caller.require_manager()?;
     let id = VolunteerId::from(id.into_inner());
-    let page = page_request(query.limit, query.cursor.as_deref())?;
+    let page = page_request(CursorList::AuditLog, query.limit, query.cursor.as_deref())?;
     let found = state
         .db(move |conn| {
             let volunteer = managed(conn, &caller, id)?;
