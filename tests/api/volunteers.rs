@@ -775,6 +775,83 @@ async fn erasing_a_volunteer_removes_personal_data_and_keeps_the_history() {
 }
 
 #[tokio::test]
+async fn after_erasure_the_municipality_still_reads_the_history_and_the_audit_log() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app, "3405").await;
+    let id = id_of(
+        &volunteer(
+            &app,
+            &s.coordinator,
+            json!({"given_name": "Eva", "family_name": "Dahl", "email": "eva@example.no", "contact_person_id": s.contact}),
+        )
+        .await,
+    );
+    expect_status(
+        transition(&app, &s.coordinator, &id, "in_screening").await,
+        200,
+    )
+    .await;
+    // Reading the (empty) list of police certificates is written to the audit log.
+    expect_status(
+        app.get(
+            &format!("/api/v1/volunteers/{id}/police-certificates"),
+            &s.coordinator,
+        )
+        .await,
+        200,
+    )
+    .await;
+    let history = format!("/api/v1/volunteers/{id}/history");
+    let audit_log = format!("/api/v1/volunteers/{id}/audit-log");
+    expect_status(app.get(&history, &s.contact_token).await, 200).await;
+    expect_status(
+        app.delete(&format!("/api/v1/volunteers/{id}"), &s.coordinator)
+            .await,
+        204,
+    )
+    .await;
+
+    let admin = app.admin_token().await;
+    for token in [&s.coordinator, &admin] {
+        let steps = expect_status(app.get(&history, token).await, 200).await;
+        let steps: Vec<(Value, Value)> = steps
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|h| (h["to_status"].clone(), h["reason"].clone()))
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                (json!("in_screening"), json!("to in_screening")),
+                (json!("withdrawn"), json!("personal data erased")),
+            ]
+        );
+        let log = expect_status(app.get(&audit_log, token).await, 200).await;
+        let actions: Vec<(Value, Value)> = log["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| (e["action"].clone(), e["resource"].clone()))
+            .collect();
+        assert_eq!(actions, [(json!("list"), json!("police_certificate"))]);
+    }
+    // The volunteer record itself is gone, and only the municipality reads what is kept.
+    expect_problem(
+        app.get(&format!("/api/v1/volunteers/{id}"), &s.coordinator)
+            .await,
+        404,
+    )
+    .await;
+    expect_problem(app.get(&history, &s.contact_token).await, 404).await;
+    expect_problem(app.get(&audit_log, &s.contact_token).await, 403).await;
+    let other = app.create_municipality("4601").await;
+    let (_, stranger) = app.user(Some(&other), "coordinator").await;
+    expect_problem(app.get(&history, &stranger).await, 404).await;
+    expect_problem(app.get(&audit_log, &stranger).await, 404).await;
+}
+
+#[tokio::test]
 async fn erasing_a_volunteer_also_closes_their_login() {
     let app = TestApp::spawn().await;
     let s = setup(&app, "3407").await;

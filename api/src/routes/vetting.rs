@@ -885,6 +885,9 @@ pub(crate) fn allow_step(
 }
 
 /// The status history of a volunteer, oldest first: who changed what, when and why.
+///
+/// Coordinators, administrators and the volunteer's contact person. The history stays after
+/// the volunteer is erased: coordinators and administrators still read it by the volunteer's id.
 #[utoipa::path(
     tag = "volunteers",
     params(("id" = Uuid, Path, description = "The volunteer id.")),
