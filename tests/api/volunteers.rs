@@ -245,6 +245,93 @@ async fn a_volunteer_walks_from_registration_to_approval_and_each_gap_is_named()
 }
 
 #[tokio::test]
+async fn a_declaration_must_name_a_published_document_version() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app, "4602").await;
+    let id = id_of(
+        &volunteer(
+            &app,
+            &s.coordinator,
+            json!({"given_name": "Siv", "family_name": "Lie", "email": "siv@example.no"}),
+        )
+        .await,
+    );
+    let documents = format!("/api/v1/municipalities/{}/documents", s.municipality);
+    let next_year = (chrono::Utc::now().date_naive() + chrono::Days::new(365)).to_string();
+    for (label, published_on) in [("2026-1", None), ("2027-1", Some(next_year))] {
+        expect_status(
+            app.post(
+                &documents,
+                &s.coordinator,
+                &json!({"kind": "confidentiality", "version_label": label, "published_on": published_on}),
+            )
+            .await,
+            201,
+        )
+        .await;
+    }
+    let declarations = format!("/api/v1/volunteers/{id}/declarations");
+    let sign = |kind: &str, version: &str| json!({"kind": kind, "document_version": version, "signed_on": "2026-02-01"});
+    // Never published, and published only from next year: neither can be signed.
+    for version in ["2099-9", "2027-1"] {
+        let refused = expect_problem(
+            app.post(
+                &declarations,
+                &s.coordinator,
+                &sign("confidentiality", version),
+            )
+            .await,
+            422,
+        )
+        .await;
+        assert_eq!(error_fields(&refused), ["document_version"], "{version}");
+        assert_eq!(refused["errors"][0]["code"], "not_published", "{version}");
+    }
+    let signed = expect_status(
+        app.post(
+            &declarations,
+            &s.coordinator,
+            &sign("confidentiality", "2026-1"),
+        )
+        .await,
+        201,
+    )
+    .await;
+    assert_eq!(signed["needs_renewal"], false);
+    // Nothing of the privacy guidelines is published: the municipality's own label is taken.
+    expect_status(
+        app.post(
+            &declarations,
+            &s.coordinator,
+            &sign("privacy_guidelines", "2026-1"),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let stored = expect_status(app.get(&declarations, &s.coordinator).await, 200).await;
+    let versions: Vec<(Value, Value, Value)> = stored
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|d| {
+            (
+                d["kind"].clone(),
+                d["document_version"].clone(),
+                d["needs_renewal"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(versions.len(), 2, "{stored}");
+    assert!(
+        versions
+            .iter()
+            .all(|(_, v, renew)| v == "2026-1" && renew == false),
+        "{stored}"
+    );
+}
+
+#[tokio::test]
 async fn rejection_and_withdrawal_end_the_lifecycle() {
     let app = TestApp::spawn().await;
     let s = setup(&app, "4601").await;

@@ -22,7 +22,7 @@ use samspill_domain::{
     text::{Name, Text},
     vetting::{
         Declaration, DeclarationKind, DocumentVersion, PublishedDocument, ReferenceCheck,
-        ReferenceOutcome, Screening, ScreeningAssessment, ScreeningChannel,
+        ReferenceOutcome, Screening, ScreeningAssessment, ScreeningChannel, check_document_version,
     },
     volunteer::{ApprovalFacts, TransitionError, Volunteer, VolunteerStatus, check_transition},
 };
@@ -541,15 +541,33 @@ pub struct NewDeclarationBody {
     /// Which document.
     #[schema(value_type = DeclarationKindSchema)]
     pub kind: DeclarationKind,
-    /// The version signed (as the municipality labels it).
+    /// The version signed, as the municipality labels it: one it has published by today, when
+    /// it publishes versions of this document.
     #[schema(min_length = 1, max_length = 50, example = "2026-1")]
     pub document_version: String,
     /// When it was signed (not in the future).
     pub signed_on: NaiveDate,
 }
 
+/// Refuses a declaration naming a document version the municipality has not published (422
+/// on `document_version`); see [`check_document_version`].
+pub(crate) fn published_version(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+    kind: DeclarationKind,
+    version: &str,
+) -> Result<(), ApiError> {
+    let documents = vetting::documents(conn, municipality)?;
+    check_document_version(kind, version, &documents, Utc::now().date_naive())
+        .map_err(|e| field_error("document_version", &e))
+}
+
 /// Records a signed confidentiality declaration, accepted privacy guidelines, or a volunteer
 /// agreement reviewed with the calling coordinator.
+///
+/// Once the municipality publishes versions of the document (`/municipalities/{id}/documents`),
+/// `document_version` must be one published by today; another is refused with 422. Where it
+/// has published none of that document, any version label is recorded.
 #[utoipa::path(
     tag = "vetting",
     params(("id" = Uuid, Path, description = "The volunteer id.")),
@@ -578,6 +596,12 @@ pub async fn create_declaration(
     let recorded = state
         .db(move |conn| {
             let volunteer = managed(conn, &caller, id)?;
+            published_version(
+                conn,
+                volunteer.municipality_id,
+                new.kind,
+                &new.document_version,
+            )?;
             Ok(vetting::add_declaration(conn, &volunteer, &new)?)
         })
         .await?;
