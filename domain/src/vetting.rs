@@ -97,6 +97,15 @@ pub fn check_document_version(
     Err(crate::ParseError::new("not_published", message))
 }
 
+/// The day a reference check dates from, for a rule's maximum age: when the reference was
+/// contacted, or else the day its outcome was recorded (`recorded_at`).
+pub fn reference_checked_on(
+    contacted_at: Option<chrono::DateTime<chrono::Utc>>,
+    recorded_at: chrono::DateTime<chrono::Utc>,
+) -> chrono::NaiveDate {
+    contacted_at.unwrap_or(recorded_at).date_naive()
+}
+
 /// Whether the needed reference checks are complete: there is at least one, and none is
 /// still waiting for an outcome.
 pub fn references_complete(outcomes: &[Option<ReferenceOutcome>]) -> bool {
@@ -249,6 +258,25 @@ mod tests {
         assert_eq!(
             check_document_version(confidentiality, "draft", &only_later, today),
             Ok(())
+        );
+    }
+
+    #[test]
+    fn a_reference_check_dates_from_the_contact_or_else_its_recording() {
+        let at = |y, m, d| {
+            chrono::NaiveDate::from_ymd_opt(y, m, d)
+                .and_then(|day| day.and_hms_opt(23, 30, 0))
+                .map(|t| t.and_utc())
+                .unwrap_or_default()
+        };
+        let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
+        assert_eq!(
+            reference_checked_on(Some(at(2025, 10, 1)), at(2026, 11, 1)),
+            day(2025, 10, 1)
+        );
+        assert_eq!(
+            reference_checked_on(None, at(2026, 11, 1)),
+            day(2026, 11, 1)
         );
     }
 

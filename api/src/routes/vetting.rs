@@ -334,7 +334,8 @@ pub struct NewReferenceCheckBody {
     /// How they know the volunteer (employer, teacher, other organisation, ...).
     #[schema(min_length = 1, max_length = 200)]
     pub relation: String,
-    /// When they were contacted.
+    /// When they were contacted. A requirement rule's `max_age_months` counts from this day,
+    /// or, when it is not given, from the day the outcome was recorded.
     pub contacted_at: Option<DateTime<Utc>>,
     /// The outcome, if known.
     #[schema(value_type = Option<ReferenceOutcomeSchema>)]
@@ -348,7 +349,8 @@ pub struct NewReferenceCheckBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReferenceResultBody {
-    /// When the reference was contacted.
+    /// When the reference was contacted, if not recorded before: the day a rule's
+    /// `max_age_months` counts from (without one, the day this result is recorded).
     pub contacted_at: Option<DateTime<Utc>>,
     /// The outcome.
     #[schema(value_type = ReferenceOutcomeSchema)]
