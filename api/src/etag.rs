@@ -8,9 +8,9 @@ pub fn of_version(version: i32) -> String {
     format!("\"{version}\"")
 }
 
-/// The version in an entity tag we issued (strong or weak), if it is one.
+/// The version in a strong entity tag we issued, if it is one. A weak tag (`W/"3"`) is none:
+/// `If-Match` compares strongly (RFC 9110 §13.1.1), so a weak tag never matches.
 pub fn version_of(tag: &str) -> Option<i32> {
-    let tag = tag.strip_prefix("W/").unwrap_or(tag);
     tag.strip_prefix('"')?
         .strip_suffix('"')?
         .parse()
@@ -34,9 +34,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn versions_round_trip_through_entity_tags() {
+    fn versions_round_trip_through_strong_entity_tags_only() {
         assert_eq!(version_of(&of_version(7)), Some(7));
-        assert_eq!(version_of("W/\"7\""), Some(7));
+        assert_eq!(version_of("W/\"7\""), None);
         assert_eq!(version_of("7"), None);
         assert_eq!(version_of("\"-1\""), None);
     }

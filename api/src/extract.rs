@@ -214,7 +214,8 @@ impl<T: DeserializeOwned> FromRequest for Query<T> {
 #[derive(utoipa::IntoParams)]
 #[into_params(names("If-Match"), parameter_in = Header)]
 pub struct IfMatchHeader(
-    /// The ETag last read; 412 if it has changed since.
+    /// The ETag last read, as sent (`"3"`); 412 if it has changed since. Compared strongly
+    /// (RFC 9110 §13.1.1): a weak tag such as `W/"3"` never matches.
     #[expect(dead_code, reason = "exists to be documented, never constructed")]
     Option<String>,
 );
@@ -249,7 +250,8 @@ fn parse_if_match(value: Option<&header::HeaderValue>) -> Result<Option<i32>, Ap
         .collect();
     match tags.as_slice() {
         [tag] => Ok(Some(
-            // A tag that is not one of ours can never match: 412, as RFC 9110 says.
+            // A tag that is not one of ours, or a weak one, can never match: If-Match uses the
+            // strong comparison (RFC 9110 §13.1.1), so the answer is 412.
             crate::etag::version_of(tag).unwrap_or(-1),
         )),
         [] => Err(bad("must be an entity tag such as \"3\"")),
@@ -363,7 +365,7 @@ mod tests {
             .flatten()
         };
         assert_eq!(parse("\"3\""), Some(3));
-        assert_eq!(parse("W/\"3\""), Some(3));
+        assert_eq!(parse("W/\"3\""), Some(-1), "a weak tag never matches");
         assert_eq!(parse("*"), None);
         assert_eq!(parse("\"abc\""), Some(-1));
         assert!(parse_if_match(Some(&header::HeaderValue::from_static("\"1\", \"2\""))).is_err());

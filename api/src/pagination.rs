@@ -10,19 +10,73 @@ pub const DEFAULT_LIMIT: u32 = 50;
 /// Longest page.
 pub const MAX_LIMIT: u32 = 200;
 
-const CURSOR_PREFIX: &[u8] = b"c1:";
-
-/// Encodes where the next page starts.
-pub fn encode_cursor(after: Uuid) -> String {
-    let mut raw = CURSOR_PREFIX.to_vec();
-    raw.extend_from_slice(after.as_bytes());
-    URL_SAFE_NO_PAD.encode(raw)
+/// The lists that hand out cursors. Every cursor names its list, and every other list refuses
+/// it with 400: a position in one list never pages through another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CursorList {
+    /// `GET /municipalities`.
+    Municipalities,
+    /// `GET /units`.
+    Units,
+    /// `GET /users`.
+    Users,
+    /// `GET /service-accounts`.
+    ServiceAccounts,
+    /// `GET /contact-persons`.
+    ContactPersons,
+    /// `GET /volunteers`.
+    Volunteers,
+    /// `GET /groups`.
+    Groups,
+    /// `GET /dogs`.
+    Dogs,
+    /// `GET /volunteers/{id}/audit-log`.
+    AuditLog,
+    /// `GET /volunteer-status`, ordered by change time.
+    StatusFeed,
+    /// `GET /work-items`, ordered by due date.
+    WorkItems,
 }
 
-fn decode_cursor(cursor: &str) -> Option<Uuid> {
-    let raw = URL_SAFE_NO_PAD.decode(cursor).ok()?;
-    let id = raw.strip_prefix(CURSOR_PREFIX)?;
-    Uuid::from_slice(id).ok()
+impl CursorList {
+    /// Every list, for the test that their tags differ.
+    #[cfg(test)]
+    const ALL: &[CursorList] = &[
+        CursorList::Municipalities,
+        CursorList::Units,
+        CursorList::Users,
+        CursorList::ServiceAccounts,
+        CursorList::ContactPersons,
+        CursorList::Volunteers,
+        CursorList::Groups,
+        CursorList::Dogs,
+        CursorList::AuditLog,
+        CursorList::StatusFeed,
+        CursorList::WorkItems,
+    ];
+
+    /// The tag its cursors start with; no `:` inside. The feed and the work list keep the tags
+    /// they always had, so that cursors municipal systems have stored stay good.
+    const fn tag(self) -> &'static [u8] {
+        match self {
+            CursorList::Municipalities => b"municipalities",
+            CursorList::Units => b"units",
+            CursorList::Users => b"users",
+            CursorList::ServiceAccounts => b"service_accounts",
+            CursorList::ContactPersons => b"contact_persons",
+            CursorList::Volunteers => b"volunteers",
+            CursorList::Groups => b"groups",
+            CursorList::Dogs => b"dogs",
+            CursorList::AuditLog => b"audit_log",
+            CursorList::StatusFeed => b"f1",
+            CursorList::WorkItems => b"w1",
+        }
+    }
+}
+
+/// Encodes where the next page of `list`, ordered by id, starts.
+pub fn encode_cursor(list: CursorList, after: Uuid) -> String {
+    encode_key(list, after.as_bytes())
 }
 
 fn invalid_cursor() -> ApiError {
@@ -36,21 +90,21 @@ fn invalid_cursor() -> ApiError {
     }
 }
 
-/// Encodes a position in a list ordered by something other than id: `tag` names the list,
-/// `key` is the position's bytes.
-pub fn encode_key(tag: &[u8], key: &[u8]) -> String {
-    let mut raw = tag.to_vec();
+/// Encodes a position in `list`: its tag, then the position's bytes.
+pub fn encode_key(list: CursorList, key: &[u8]) -> String {
+    let mut raw = list.tag().to_vec();
     raw.push(b':');
     raw.extend_from_slice(key);
     URL_SAFE_NO_PAD.encode(raw)
 }
 
-/// Decodes a cursor made by [`encode_key`] with the same `tag`; 400 naming `cursor` otherwise.
-pub fn decode_key(tag: &[u8], cursor: &str) -> Result<Vec<u8>, ApiError> {
+/// Decodes a cursor made by [`encode_key`] for the same `list`; 400 naming `cursor` otherwise
+/// (garbage, another list's cursor, or a cursor of an older format).
+pub fn decode_key(list: CursorList, cursor: &str) -> Result<Vec<u8>, ApiError> {
     let raw = URL_SAFE_NO_PAD
         .decode(cursor)
         .map_err(|_| invalid_cursor())?;
-    raw.strip_prefix(tag)
+    raw.strip_prefix(list.tag())
         .and_then(|rest| rest.strip_prefix(b":"))
         .map(<[u8]>::to_vec)
         .ok_or_else(invalid_cursor)
@@ -58,11 +112,6 @@ pub fn decode_key(tag: &[u8], cursor: &str) -> Result<Vec<u8>, ApiError> {
 
 /// Checks `limit` alone, for lists with their own cursors.
 pub fn checked_limit(limit: Option<u32>) -> Result<i64, ApiError> {
-    page_request(limit, None).map(|p| p.limit)
-}
-
-/// Checks `limit` and `cursor` from a query string.
-pub fn page_request(limit: Option<u32>, cursor: Option<&str>) -> Result<PageRequest, ApiError> {
     let limit = limit.unwrap_or(DEFAULT_LIMIT);
     if !(1..=MAX_LIMIT).contains(&limit) {
         return Err(ApiError::BadRequest {
@@ -74,18 +123,29 @@ pub fn page_request(limit: Option<u32>, cursor: Option<&str>) -> Result<PageRequ
             )],
         });
     }
-    let after = cursor
-        .map(|c| decode_cursor(c).ok_or_else(invalid_cursor))
-        .transpose()?;
-    Ok(PageRequest {
-        after,
-        limit: i64::from(limit),
-    })
+    Ok(i64::from(limit))
 }
 
-/// Declares a page response type `{items, next_cursor}` for one item type, named for the spec.
+/// Checks `limit` and `cursor` from the query string of `list`, ordered by id.
+pub fn page_request(
+    list: CursorList,
+    limit: Option<u32>,
+    cursor: Option<&str>,
+) -> Result<PageRequest, ApiError> {
+    let limit = checked_limit(limit)?;
+    let after = cursor
+        .map(|c| {
+            let key = decode_key(list, c)?;
+            Uuid::from_slice(&key).map_err(|_| invalid_cursor())
+        })
+        .transpose()?;
+    Ok(PageRequest { after, limit })
+}
+
+/// Declares a page response type `{items, next_cursor}` for one item type, named for the spec,
+/// whose cursors belong to `$list`.
 macro_rules! page_of {
-    ($name:ident, $item:ty) => {
+    ($name:ident, $item:ty, $list:expr) => {
         #[doc = concat!("A page of `", stringify!($item), "` in id order.")]
         #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
         pub struct $name {
@@ -103,7 +163,9 @@ macro_rules! page_of {
             {
                 Self {
                     items: page.items.into_iter().map(<$item>::from).collect(),
-                    next_cursor: page.next_after.map($crate::pagination::encode_cursor),
+                    next_cursor: page
+                        .next_after
+                        .map(|after| $crate::pagination::encode_cursor($list, after)),
                 }
             }
         }
@@ -119,31 +181,61 @@ mod tests {
     #[test]
     fn cursors_round_trip_and_garbage_is_refused() {
         let id = Uuid::now_v7();
+        let cursor = encode_cursor(CursorList::Units, id);
         assert_eq!(
-            page_request(None, Some(&encode_cursor(id)))
+            page_request(CursorList::Units, None, Some(&cursor))
                 .ok()
                 .and_then(|p| p.after),
             Some(id)
         );
-        assert!(page_request(None, Some("bm9wZQ")).is_err());
-        assert!(page_request(None, Some("!!")).is_err());
+        assert!(page_request(CursorList::Units, None, Some("bm9wZQ")).is_err());
+        assert!(page_request(CursorList::Units, None, Some("!!")).is_err());
+        let short = encode_key(CursorList::Units, &[1, 2, 3]);
+        assert!(page_request(CursorList::Units, None, Some(&short)).is_err());
+    }
+
+    #[test]
+    fn a_cursor_is_refused_by_every_other_list() {
+        let id = Uuid::now_v7();
+        for &list in CursorList::ALL {
+            let cursor = encode_cursor(list, id);
+            for &other in CursorList::ALL {
+                assert_eq!(
+                    decode_key(other, &cursor).is_ok(),
+                    other == list,
+                    "{list:?} -> {other:?}"
+                );
+            }
+        }
+        let tags: std::collections::HashSet<_> = CursorList::ALL.iter().map(|l| l.tag()).collect();
+        assert_eq!(tags.len(), CursorList::ALL.len());
+        assert!(CursorList::ALL.iter().all(|l| !l.tag().contains(&b':')));
+    }
+
+    #[test]
+    fn cursors_of_the_old_format_are_refused() {
+        let mut old = b"c1:".to_vec();
+        old.extend_from_slice(Uuid::now_v7().as_bytes());
+        let old = URL_SAFE_NO_PAD.encode(old);
+        assert!(page_request(CursorList::Volunteers, None, Some(&old)).is_err());
     }
 
     #[test]
     fn keyed_cursors_belong_to_their_list() {
-        let cursor = encode_key(b"f1", &[1, 2, 3]);
-        assert_eq!(decode_key(b"f1", &cursor).ok(), Some(vec![1, 2, 3]));
-        assert!(decode_key(b"w1", &cursor).is_err());
+        let cursor = encode_key(CursorList::StatusFeed, &[1, 2, 3]);
+        assert_eq!(
+            decode_key(CursorList::StatusFeed, &cursor).ok(),
+            Some(vec![1, 2, 3])
+        );
+        assert!(decode_key(CursorList::WorkItems, &cursor).is_err());
     }
 
     #[test]
     fn limits_are_bounded() {
-        assert_eq!(page_request(None, None).ok().map(|p| p.limit), Some(50));
-        assert!(page_request(Some(0), None).is_err());
-        assert!(page_request(Some(201), None).is_err());
-        assert_eq!(
-            page_request(Some(200), None).ok().map(|p| p.limit),
-            Some(200)
-        );
+        let request = |limit| page_request(CursorList::Units, limit, None);
+        assert_eq!(request(None).ok().map(|p| p.limit), Some(50));
+        assert!(request(Some(0)).is_err());
+        assert!(request(Some(201)).is_err());
+        assert_eq!(request(Some(200)).ok().map(|p| p.limit), Some(200));
     }
 }

@@ -54,7 +54,7 @@ string_enum! {
         PrivacyGuidelines => "privacy_guidelines",
         /// A volunteer agreement of the current version.
         VolunteerAgreement => "volunteer_agreement",
-        /// Reference checks completed, none unsatisfactory.
+        /// Reference checks completed, none unsatisfactory; they date from the last one done.
         ReferenceChecks => "reference_checks",
         /// An assigned contact person.
         ContactPerson => "contact_person",
@@ -126,6 +126,18 @@ impl RequirementKind {
         ) && self
             .certificate()
             .is_none_or(|kind| kind.country() == country)
+    }
+
+    /// Whether the requirement rests on dated facts, so that a rule's maximum age applies to
+    /// it: screenings, declarations, reference checks, certificates and dog approvals are
+    /// dated; the approved status, the contact person and the named members are not.
+    pub const fn dated(self) -> bool {
+        !matches!(
+            self,
+            RequirementKind::ApprovedStatus
+                | RequirementKind::ContactPerson
+                | RequirementKind::NamedMembers
+        )
     }
 
     /// Whether the requirement concerns each person rather than a group as a whole: police
@@ -300,11 +312,13 @@ impl MunicipalRule {
 }
 
 /// Checks a municipality's rule before it is stored: the requirement must be one a rule may
-/// ask for in `country`, and a dog approval cannot be asked for visits without a dog.
+/// ask for in `country`, a dog approval cannot be asked for visits without a dog, and a
+/// maximum age needs a requirement whose facts have a date to age from.
 pub fn check_rule(
     country: Country,
     scope: &RuleScope,
     requirement: RequirementKind,
+    max_age_months: Option<u16>,
 ) -> Result<(), Vec<(&'static str, crate::ParseError)>> {
     let mut errors = Vec::new();
     if !requirement.allowed_in_rules(country) {
@@ -326,6 +340,15 @@ pub fn check_rule(
             crate::ParseError::new(
                 "contradiction",
                 "a dog approval cannot be required for visits without a dog",
+            ),
+        ));
+    }
+    if max_age_months.is_some() && !requirement.dated() {
+        errors.push((
+            "max_age_months",
+            crate::ParseError::new(
+                "not_applicable",
+                format!("{requirement} has no date to age from; leave max_age_months out"),
             ),
         ));
     }
@@ -409,6 +432,15 @@ pub struct ScreeningFact {
     pub assessment: ScreeningAssessment,
 }
 
+/// A reference check, as clearance sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReferenceFact {
+    /// The outcome; `None` while pending.
+    pub outcome: Option<ReferenceOutcome>,
+    /// The day it was done (see [`crate::vetting::reference_checked_on`]).
+    pub checked_on: NaiveDate,
+}
+
 /// A police certificate, as clearance sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CertificateFact {
@@ -476,8 +508,8 @@ pub struct ClearanceFacts {
     pub declarations: Vec<DeclarationFact>,
     /// Screening interviews.
     pub screenings: Vec<ScreeningFact>,
-    /// Outcomes of the reference checks (`None` while pending).
-    pub reference_outcomes: Vec<Option<ReferenceOutcome>>,
+    /// Reference checks.
+    pub references: Vec<ReferenceFact>,
     /// Police certificates.
     pub certificates: Vec<CertificateFact>,
     /// Completed breaks.
@@ -786,6 +818,43 @@ fn dog_candidates(
         .collect()
 }
 
+/// Reference checks hold when there is at least one, every one has an outcome and none was
+/// unsatisfactory (whatever their age: a maximum age never makes a concern go away). Together
+/// they date from the last one done: a fresh check renews them under a rule's maximum age.
+fn reference_state(
+    max_age: Option<u16>,
+    on: NaiveDate,
+    facts: &ClearanceFacts,
+    soon: u16,
+) -> Assessment {
+    let outcomes: Vec<Option<ReferenceOutcome>> =
+        facts.references.iter().map(|r| r.outcome).collect();
+    if outcomes.contains(&Some(ReferenceOutcome::Unsatisfactory)) {
+        return yes_no(
+            false,
+            String::new(),
+            "a reference check was unsatisfactory".to_owned(),
+        );
+    }
+    let last = facts.references.iter().map(|r| r.checked_on).max();
+    let Some(last) = last.filter(|_| references_complete(&outcomes)) else {
+        return yes_no(
+            false,
+            String::new(),
+            "reference checks are missing or pending".to_owned(),
+        );
+    };
+    let candidate = Candidate {
+        from: last,
+        until: last_day(last, max_age),
+        ended: None,
+        refused: None,
+        what: format!("reference checks completed, the last on {last}"),
+        limit: "the rule's maximum age",
+    };
+    assess(vec![candidate], on, soon, "no reference checks completed")
+}
+
 fn requirement_state(
     requirement: RequirementKind,
     max_age: Option<u16>,
@@ -805,21 +874,7 @@ fn requirement_state(
             "a contact person is assigned".to_owned(),
             "no contact person is assigned".to_owned(),
         ),
-        RequirementKind::ReferenceChecks => {
-            let complete = references_complete(&facts.reference_outcomes);
-            let bad = facts
-                .reference_outcomes
-                .contains(&Some(ReferenceOutcome::Unsatisfactory));
-            yes_no(
-                complete && !bad,
-                "reference checks completed".to_owned(),
-                if bad {
-                    "a reference check was unsatisfactory".to_owned()
-                } else {
-                    "reference checks are missing or pending".to_owned()
-                },
-            )
-        }
+        RequirementKind::ReferenceChecks => reference_state(max_age, question.on, facts, soon),
         RequirementKind::SuitableScreening => {
             let candidates = facts
                 .screenings

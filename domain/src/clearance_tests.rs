@@ -42,7 +42,7 @@ fn approved() -> ClearanceFacts {
             held_on: date(2026, 2, 20),
             assessment: ScreeningAssessment::Suitable,
         }],
-        reference_outcomes: Vec::new(),
+        references: Vec::new(),
         certificates: Vec::new(),
         breaks: Vec::new(),
         dog: None,
@@ -370,6 +370,173 @@ fn a_municipality_rule_adds_its_requirement_with_its_maximum_age() {
     );
 }
 
+fn municipal_rule(requirement: RequirementKind, max_age_months: Option<u16>) -> Rule {
+    Rule {
+        source: RuleSource::Municipality(RuleId::from(uuid::Uuid::from_u128(1))),
+        scope: RuleScope::default(),
+        requirement,
+        max_age_months,
+        strict: true,
+    }
+}
+
+fn reference(outcome: Option<ReferenceOutcome>, checked_on: NaiveDate) -> ReferenceFact {
+    ReferenceFact {
+        outcome,
+        checked_on,
+    }
+}
+
+#[test]
+fn every_dated_requirement_honours_a_rules_maximum_age() {
+    // Every fact dated 2026-04-01; asked about on 2026-11-23 with a 30-day look-ahead.
+    let day = date(2026, 4, 1);
+    let mut facts = approved();
+    facts.screenings[0].held_on = day;
+    facts.declarations = DeclarationKind::ALL
+        .iter()
+        .map(|&kind| DeclarationFact {
+            kind,
+            signed_on: day,
+            current: true,
+        })
+        .collect();
+    facts.references = vec![reference(Some(ReferenceOutcome::Satisfactory), day)];
+    facts.certificates = CertificateKind::ALL
+        .iter()
+        .map(|&kind| CertificateFact {
+            kind,
+            issued_on: day,
+            presented_on: day + chrono::Days::new(10),
+            outcome: CertificateOutcome::NoRemarks,
+        })
+        .collect();
+    let mut dog = dog_facts(day);
+    dog.approvals[0].assessed_on = day;
+    facts.dog = Some(dog);
+    let ask = ClearanceQuestion {
+        dog: Some(DogId::from(uuid::Uuid::from_u128(9))),
+        ..question(TargetGroup::General, Setting::Institution)
+    };
+    let dated: Vec<RequirementKind> = RequirementKind::ALL
+        .iter()
+        .copied()
+        .filter(|r| r.dated())
+        .collect();
+    assert_eq!(dated.len(), 9, "{dated:?}");
+    for requirement in dated {
+        for (months, expected) in [
+            (None, RequirementState::Met),
+            (Some(12), RequirementState::Met),
+            (Some(8), RequirementState::ExpiringSoon),
+            (Some(6), RequirementState::Expired),
+        ] {
+            let answer = evaluate(
+                &[municipal_rule(requirement, months)],
+                &ask,
+                &facts,
+                policy(),
+            );
+            assert_eq!(
+                state_of(&answer, requirement),
+                Some(expected),
+                "{requirement} at most {months:?} months: {answer:?}"
+            );
+        }
+    }
+}
+
+#[test]
+fn reference_checks_date_from_the_last_one_done() {
+    let rules = [municipal_rule(RequirementKind::ReferenceChecks, Some(12))];
+    let ask = question(TargetGroup::General, Setting::Institution);
+    let result = |facts: &ClearanceFacts| {
+        evaluate(&rules, &ask, facts, policy())
+            .requirements
+            .into_iter()
+            .find(|r| r.requirement == RequirementKind::ReferenceChecks)
+            .map(|r| (r.state, r.since, r.valid_until))
+    };
+    let mut facts = approved();
+    assert_eq!(result(&facts).map(|r| r.0), Some(RequirementState::Missing));
+    // Thirteen months old under a twelve-month rule: expired; without the limit it counts.
+    facts.references = vec![reference(
+        Some(ReferenceOutcome::Satisfactory),
+        date(2025, 10, 1),
+    )];
+    assert_eq!(
+        result(&facts),
+        Some((
+            RequirementState::Expired,
+            Some(date(2025, 10, 1)),
+            Some(date(2026, 9, 30))
+        ))
+    );
+    let unlimited = evaluate(
+        &[municipal_rule(RequirementKind::ReferenceChecks, None)],
+        &ask,
+        &facts,
+        policy(),
+    );
+    assert!(unlimited.cleared);
+    // A new check, while pending, is not complete; once done it renews the requirement.
+    facts.references.push(reference(None, date(2026, 11, 1)));
+    assert_eq!(result(&facts).map(|r| r.0), Some(RequirementState::Missing));
+    facts.references[1].outcome = Some(ReferenceOutcome::Unreachable);
+    assert_eq!(
+        result(&facts),
+        Some((
+            RequirementState::Met,
+            Some(date(2026, 11, 1)),
+            Some(date(2027, 10, 31))
+        ))
+    );
+    // An unsatisfactory reference never ages away.
+    facts.references.push(reference(
+        Some(ReferenceOutcome::Unsatisfactory),
+        date(2020, 1, 1),
+    ));
+    assert_eq!(result(&facts).map(|r| r.0), Some(RequirementState::Missing));
+}
+
+#[test]
+fn a_maximum_age_is_refused_for_a_requirement_without_a_date() {
+    let scope = RuleScope::default();
+    let refused = check_rule(
+        Country::Norway,
+        &scope,
+        RequirementKind::ContactPerson,
+        Some(12),
+    );
+    assert_eq!(
+        refused.map_err(|errors| errors
+            .iter()
+            .map(|(field, e)| (*field, e.code))
+            .collect::<Vec<_>>()),
+        Err(vec![("max_age_months", "not_applicable")])
+    );
+    assert_eq!(
+        check_rule(
+            Country::Norway,
+            &scope,
+            RequirementKind::ContactPerson,
+            None
+        ),
+        Ok(())
+    );
+    for &country in Country::ALL {
+        for &requirement in RequirementKind::ALL {
+            if requirement.allowed_in_rules(country) && requirement.dated() {
+                assert_eq!(
+                    check_rule(country, &scope, requirement, Some(12)),
+                    Ok(()),
+                    "{requirement} in {country}"
+                );
+            }
+        }
+    }
+}
+
 #[test]
 fn a_newer_document_version_makes_a_declaration_expired() {
     let mut facts = approved();
@@ -463,35 +630,51 @@ fn any_facts() -> impl Strategy<Value = ClearanceFacts> {
             0..3,
         ),
         proptest::option::of((any_day(), any_day())),
+        proptest::collection::vec(
+            (
+                proptest::option::of(proptest::sample::select(ReferenceOutcome::ALL.to_vec())),
+                any_day(),
+            ),
+            0..3,
+        ),
     )
-        .prop_map(|(status, contact, declarations, certificates, vet)| {
-            let mut facts = approved();
-            facts.status = status;
-            facts.has_contact_person = contact;
-            facts.declarations = declarations
-                .into_iter()
-                .map(|(kind, signed_on, current)| DeclarationFact {
-                    kind,
-                    signed_on,
-                    current,
-                })
-                .collect();
-            facts.certificates = certificates
-                .into_iter()
-                .map(|(kind, issued_on, wait, outcome)| CertificateFact {
-                    kind,
-                    issued_on,
-                    presented_on: issued_on + chrono::Days::new(wait),
-                    outcome,
-                })
-                .collect();
-            facts.dog = vet.map(|(vet_checked_on, birth)| {
-                let mut dog = dog_facts(vet_checked_on);
-                dog.birth_date = birth;
-                dog
-            });
-            facts
-        })
+        .prop_map(
+            |(status, contact, declarations, certificates, vet, references)| {
+                let mut facts = approved();
+                facts.status = status;
+                facts.has_contact_person = contact;
+                facts.declarations = declarations
+                    .into_iter()
+                    .map(|(kind, signed_on, current)| DeclarationFact {
+                        kind,
+                        signed_on,
+                        current,
+                    })
+                    .collect();
+                facts.certificates = certificates
+                    .into_iter()
+                    .map(|(kind, issued_on, wait, outcome)| CertificateFact {
+                        kind,
+                        issued_on,
+                        presented_on: issued_on + chrono::Days::new(wait),
+                        outcome,
+                    })
+                    .collect();
+                facts.references = references
+                    .into_iter()
+                    .map(|(outcome, checked_on)| ReferenceFact {
+                        outcome,
+                        checked_on,
+                    })
+                    .collect();
+                facts.dog = vet.map(|(vet_checked_on, birth)| {
+                    let mut dog = dog_facts(vet_checked_on);
+                    dog.birth_date = birth;
+                    dog
+                });
+                facts
+            },
+        )
 }
 
 fn any_question() -> impl Strategy<Value = ClearanceQuestion> {

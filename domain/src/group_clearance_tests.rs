@@ -40,7 +40,7 @@ fn facts(id: u128, status: VolunteerStatus) -> ClearanceFacts {
             held_on: date(2026, 2, 20),
             assessment: ScreeningAssessment::Suitable,
         }],
-        reference_outcomes: Vec::new(),
+        references: Vec::new(),
         certificates: Vec::new(),
         breaks: Vec::new(),
         dog: None,

@@ -16,11 +16,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use samspill_domain::{
     clearance::{
-        CertificateFact, ClearanceFacts, DeclarationFact, DogFacts, ScreeningFact, breaks,
+        CertificateFact, ClearanceFacts, DeclarationFact, DogFacts, ReferenceFact, ScreeningFact,
+        breaks,
     },
     dog::{Dog, DogApproval},
     ids::{DogId, MunicipalityId, VolunteerId},
-    vetting::{DeclarationKind, declaration_is_current},
+    vetting::{DeclarationKind, declaration_is_current, reference_checked_on},
     volunteer::{Volunteer, VolunteerStatus},
 };
 use std::collections::HashMap;
@@ -74,7 +75,7 @@ pub fn facts_for(
                     has_contact_person: v.has_contact_person,
                     declarations: Vec::new(),
                     screenings: Vec::new(),
-                    reference_outcomes: Vec::new(),
+                    references: Vec::new(),
                     certificates: Vec::new(),
                     breaks: Vec::new(),
                     dog: None,
@@ -114,18 +115,20 @@ pub fn facts_for(
             });
         }
     }
-    let references: Vec<(Uuid, Option<String>)> = r::reference_checks
+    type ReferenceRow = (Uuid, Option<String>, Option<DateTime<Utc>>, DateTime<Utc>);
+    let references: Vec<ReferenceRow> = r::reference_checks
         .filter(r::volunteer_id.eq_any(&ids))
         .order(r::id.asc())
-        .select((r::volunteer_id, r::outcome))
+        .select((r::volunteer_id, r::outcome, r::contacted_at, r::updated_at))
         .load(conn)?;
-    for (volunteer, outcome) in references {
+    for (volunteer, outcome, contacted_at, recorded_at) in references {
         if let Some(f) = facts.get_mut(&volunteer.into()) {
-            f.reference_outcomes.push(
-                outcome
+            f.references.push(ReferenceFact {
+                outcome: outcome
                     .map(|o| parse("reference outcome", &o))
                     .transpose()?,
-            );
+                checked_on: reference_checked_on(contacted_at, recorded_at),
+            });
         }
     }
     let certificates: Vec<(Uuid, String, NaiveDate, NaiveDate, String)> = p::police_certificates

@@ -297,7 +297,7 @@ pub fn clearance_facts(
         has_contact_person: true,
         declarations: signed,
         screenings: own_screenings,
-        reference_outcomes: Vec::new(),
+        references: Vec::new(),
         certificates: Vec::new(),
         breaks: Vec::new(),
         dog: None,

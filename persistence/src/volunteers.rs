@@ -277,14 +277,35 @@ fn visible(
     scope: TenantScope,
     audience: Audience,
 ) -> Box<dyn BoxableExpression<volunteers::table, Pg, SqlType = Bool>> {
+    in_view(scope, audience, false)
+}
+
+/// The volunteers whose kept records (status history, audit log) `scope` and `audience` may
+/// read: erasure keeps those for the municipality to show, so coordinators and administrators
+/// still find an erased volunteer there; contact persons and volunteers do not.
+fn with_kept_records(
+    scope: TenantScope,
+    audience: Audience,
+) -> Box<dyn BoxableExpression<volunteers::table, Pg, SqlType = Bool>> {
+    in_view(scope, audience, audience == Audience::Everyone)
+}
+
+fn in_view(
+    scope: TenantScope,
+    audience: Audience,
+    erased_too: bool,
+) -> Box<dyn BoxableExpression<volunteers::table, Pg, SqlType = Bool>> {
     let tenant: Box<dyn BoxableExpression<volunteers::table, Pg, SqlType = Bool>> =
-        match scope.municipality() {
-            Some(own) => Box::new(
+        match (scope.municipality(), erased_too) {
+            (Some(own), false) => Box::new(
                 v::municipality_id
                     .eq(own.into_uuid())
                     .and(v::erased_at.is_null()),
             ),
-            None => Box::new(v::erased_at.is_null()),
+            (Some(own), true) => Box::new(v::municipality_id.eq(own.into_uuid())),
+            (None, false) => Box::new(v::erased_at.is_null()),
+            // Every row: the administrators' scope, erased volunteers included.
+            (None, true) => Box::new(v::id.is_not_null()),
         };
     match audience {
         Audience::Everyone => tenant,
@@ -395,6 +416,22 @@ pub fn find(
 ) -> Result<Volunteer, RepoError> {
     v::volunteers
         .filter(visible(scope, audience))
+        .filter(v::id.eq(id.into_uuid()))
+        .select(VolunteerRow::as_select())
+        .first(conn)?
+        .try_into()
+}
+
+/// A volunteer whose kept records (status history, audit log) `scope` and `audience` may
+/// read: as [`find`], and for coordinators and administrators also after erasure.
+pub fn find_kept(
+    conn: &mut PgConnection,
+    scope: TenantScope,
+    audience: Audience,
+    id: VolunteerId,
+) -> Result<Volunteer, RepoError> {
+    v::volunteers
+        .filter(with_kept_records(scope, audience))
         .filter(v::id.eq(id.into_uuid()))
         .select(VolunteerRow::as_select())
         .first(conn)?
@@ -590,14 +627,15 @@ where
     })
 }
 
-/// The status history of a volunteer the scope sees, oldest first.
+/// The status history of a volunteer the scope sees, oldest first; it stays after erasure
+/// for coordinators and administrators (see [`find_kept`]).
 pub fn history(
     conn: &mut PgConnection,
     scope: TenantScope,
     audience: Audience,
     id: VolunteerId,
 ) -> Result<Vec<StatusChange>, RepoError> {
-    find(conn, scope, audience, id)?;
+    find_kept(conn, scope, audience, id)?;
     Ok(h::volunteer_status_changes
         .filter(h::volunteer_id.eq(id.into_uuid()))
         .order(h::id.asc())

@@ -599,6 +599,132 @@ async fn a_municipality_rule_adds_its_requirement_and_is_managed_through_the_api
     assert!(requirement(&after, "suitable_screening").is_null());
 }
 
+#[tokio::test]
+async fn a_rules_maximum_age_holds_for_reference_checks_and_needs_a_dated_requirement() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app, "5001").await;
+    let id = approved(&app, &s, "Solveig", 10).await;
+    let rules_path = format!(
+        "/api/v1/municipalities/{}/requirement-rules",
+        s.municipality
+    );
+    let reference = |contacted: NaiveDate| {
+        json!({"referee_name": "Tidligere arbeidsgiver", "relation": "employer",
+               "contacted_at": format!("{contacted}T12:00:00Z"), "outcome": "satisfactory"})
+    };
+    let references = format!("/api/v1/volunteers/{id}/reference-checks");
+    let thirteen_months = today() - Months::new(13);
+    expect_status(
+        app.post(&references, &s.coordinator, &reference(thirteen_months))
+            .await,
+        201,
+    )
+    .await;
+    let rule = expect_status(
+        app.post(
+            &rules_path,
+            &s.coordinator,
+            &json!({"name": "Escorts need recent references", "activity_kind": "escort",
+                    "requirement": "reference_checks", "max_age_months": 12}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let rule_id = id_of(&rule);
+    let escort = "activity_kind=escort&setting=institution";
+
+    // Completed thirteen months ago: no longer counts under a twelve-month rule.
+    let answer = clearance(&app, &s.coordinator, &id, escort).await;
+    assert_eq!(answer["cleared"], false, "{answer}");
+    let checks = requirement(&answer, "reference_checks");
+    assert_eq!(checks["state"], "expired", "{answer}");
+    assert_eq!(checks["since"], thirteen_months.to_string().as_str());
+    let ended = thirteen_months + Months::new(12) - Days::new(1);
+    assert_eq!(checks["valid_until"], ended.to_string().as_str());
+    assert_eq!(checks["rules"], json!([rule_id]));
+    let companionship = clearance(
+        &app,
+        &s.coordinator,
+        &id,
+        "activity_kind=companionship&setting=institution",
+    )
+    .await;
+    assert_eq!(companionship["cleared"], true);
+
+    // A newer check renews them; its twelve months end inside the look-ahead window.
+    let recent = today() - Months::new(12) + Days::new(10);
+    expect_status(
+        app.post(&references, &s.coordinator, &reference(recent))
+            .await,
+        201,
+    )
+    .await;
+    let answer = clearance(&app, &s.coordinator, &id, escort).await;
+    assert_eq!(answer["cleared"], true, "{answer}");
+    let checks = requirement(&answer, "reference_checks");
+    assert_eq!(checks["state"], "expiring_soon", "{answer}");
+    let ends = recent + Months::new(12) - Days::new(1);
+    assert_eq!(checks["valid_until"], ends.to_string().as_str());
+
+    // A contact person has no date to age: a maximum age for it is refused, made or changed.
+    let refused = expect_problem(
+        app.post(
+            &rules_path,
+            &s.coordinator,
+            &json!({"name": "x", "requirement": "contact_person", "max_age_months": 6}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(error_fields(&refused), ["max_age_months"]);
+    assert_eq!(refused["errors"][0]["code"], "not_applicable");
+    let contact_rule = expect_status(
+        app.post(
+            &rules_path,
+            &s.coordinator,
+            &json!({"name": "Escorts have a contact person", "activity_kind": "escort",
+                    "requirement": "contact_person"}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    for (rule, change) in [
+        (id_of(&contact_rule), json!({"max_age_months": 6})),
+        (rule_id.clone(), json!({"requirement": "contact_person"})),
+    ] {
+        let refused = expect_problem(
+            app.patch(
+                &format!("/api/v1/requirement-rules/{rule}"),
+                &s.coordinator,
+                &change,
+            )
+            .await,
+            422,
+        )
+        .await;
+        assert_eq!(error_fields(&refused), ["max_age_months"], "{change}");
+    }
+    let unchanged = expect_status(
+        app.get(
+            &format!("/api/v1/requirement-rules/{rule_id}"),
+            &s.coordinator,
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        (
+            unchanged["requirement"].clone(),
+            unchanged["version"].clone()
+        ),
+        (json!("reference_checks"), json!(1))
+    );
+}
+
 fn feed_ids(page: &Value) -> Vec<String> {
     page["items"]
         .as_array()

@@ -186,6 +186,77 @@ async fn lists_page_through_everything_once_in_id_order() {
 }
 
 #[tokio::test]
+async fn a_cursor_pages_only_the_list_that_gave_it() {
+    let app = TestApp::spawn().await;
+    let municipality = app.create_municipality("4602").await;
+    let (_, coordinator) = app.user(Some(&municipality), "coordinator").await;
+    for name in ["Enhet A", "Enhet B"] {
+        app.unit(&municipality, name).await;
+    }
+    for name in ["Kari", "Per"] {
+        expect_status(
+            app.post(
+                "/api/v1/volunteers",
+                &coordinator,
+                &json!({"given_name": name, "family_name": "Nordmann", "email": format!("{name}@example.no")}),
+            )
+            .await,
+            201,
+        )
+        .await;
+    }
+    let mut cursors = Vec::new();
+    for list in [
+        "/api/v1/units",
+        "/api/v1/volunteers",
+        "/api/v1/volunteer-status",
+    ] {
+        let first =
+            expect_status(app.get(&format!("{list}?limit=1"), &coordinator).await, 200).await;
+        let cursor = first["next_cursor"].as_str().unwrap_or_default().to_owned();
+        assert!(!cursor.is_empty(), "{list}: {first}");
+        // Its own list takes it.
+        let next = app
+            .get(&format!("{list}?limit=1&cursor={cursor}"), &coordinator)
+            .await;
+        assert_eq!(
+            expect_status(next, 200).await["items"]
+                .as_array()
+                .map(Vec::len),
+            Some(1)
+        );
+        cursors.push((list, cursor));
+    }
+    // Every other list refuses it, naming the cursor; so does a cursor of the old format.
+    let old_format = "YzE6AAAAAAAAAAAAAAAAAAAAAA";
+    for (from, cursor) in cursors
+        .iter()
+        .map(|(list, cursor)| (*list, cursor.as_str()))
+        .chain([("an older version", old_format)])
+    {
+        for list in [
+            "/api/v1/units",
+            "/api/v1/volunteers",
+            "/api/v1/volunteer-status",
+            "/api/v1/groups",
+        ] {
+            if list == from {
+                continue;
+            }
+            let refused = app
+                .get(&format!("{list}?cursor={cursor}"), &coordinator)
+                .await;
+            let problem = expect_problem(refused, 400).await;
+            assert_eq!(error_fields(&problem), ["cursor"], "{from} -> {list}");
+            assert_eq!(
+                problem["errors"][0]["code"], "invalid_cursor",
+                "{from} -> {list}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
 async fn if_match_refuses_a_stale_version_and_etags_follow_the_version() {
     let app = TestApp::spawn().await;
     let municipality = app.create_municipality("5001").await;
@@ -230,6 +301,41 @@ async fn if_match_refuses_a_stale_version_and_etags_follow_the_version() {
     expect_problem(garbage, 400).await;
     let name = expect_status(app.get(&path, &admin).await, 200).await["name"].clone();
     assert_eq!(name, "Tunet bo- og aktivitetssenter");
+}
+
+#[tokio::test]
+async fn a_weak_entity_tag_never_matches_if_match() {
+    let app = TestApp::spawn().await;
+    let municipality = app.create_municipality("5007").await;
+    let admin = app.admin_token().await;
+    let unit = app.unit(&municipality, "Tunet").await;
+    let path = format!("/api/v1/units/{unit}");
+    // If-Match compares strongly (RFC 9110 §13.1.1): W/"1" is not "1", even at version 1.
+    let weak = send(
+        app.request(Method::PATCH, &path, Some(&admin))
+            .header("if-match", "W/\"1\"")
+            .json(&json!({"name": "Weakly matched"})),
+    )
+    .await;
+    assert_eq!(expect_problem(weak, 412).await["current_version"], 1);
+    let weak_delete = send(
+        app.request(Method::DELETE, &path, Some(&admin))
+            .header("if-match", "W/\"1\""),
+    )
+    .await;
+    assert_eq!(expect_problem(weak_delete, 412).await["current_version"], 1);
+    let stored = expect_status(app.get(&path, &admin).await, 200).await;
+    assert_eq!(
+        (stored["name"].clone(), stored["version"].clone()),
+        (json!("Tunet"), json!(1))
+    );
+    let strong = send(
+        app.request(Method::PATCH, &path, Some(&admin))
+            .header("if-match", "\"1\"")
+            .json(&json!({"name": "Strongly matched"})),
+    )
+    .await;
+    assert_eq!(expect_status(strong, 200).await["version"], 2);
 }
 
 #[tokio::test]

@@ -377,6 +377,55 @@ async fn per_person_certificates_are_asked_of_named_members_and_a_new_contact_pe
 }
 
 #[tokio::test]
+async fn a_group_declaration_must_name_a_published_document_version() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app, "1108").await;
+    let lead = representative(&app, &s, "Leder").await;
+    let network = group(
+        &app,
+        &s,
+        json!({"name": "Strikkekaféen", "kind": "network", "contact_person_id": lead, "head_count": 6}),
+    )
+    .await;
+    expect_status(
+        app.post(
+            &format!("/api/v1/municipalities/{}/documents", s.municipality),
+            &s.coordinator,
+            &json!({"kind": "volunteer_agreement", "version_label": "2026-1"}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let declarations = format!("/api/v1/groups/{network}/declarations");
+    let refused = expect_problem(
+        app.post(
+            &declarations,
+            &s.coordinator,
+            &json!({"kind": "volunteer_agreement", "document_version": "2025-7", "signed_on": days_ago(2)}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(error_fields(&refused), ["document_version"]);
+    assert_eq!(refused["errors"][0]["code"], "not_published");
+    let signed = expect_status(
+        app.post(
+            &declarations,
+            &s.coordinator,
+            &json!({"kind": "volunteer_agreement", "document_version": "2026-1", "signed_on": days_ago(2)}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    assert_eq!(signed["needs_renewal"], false);
+    let stored = expect_status(app.get(&declarations, &s.coordinator).await, 200).await;
+    assert_eq!(stored.as_array().map(Vec::len), Some(1), "{stored}");
+}
+
+#[tokio::test]
 async fn group_vetting_endpoints_respect_roles_and_municipalities() {
     let app = TestApp::spawn().await;
     let s = setup(&app, "1103").await;

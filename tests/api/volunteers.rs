@@ -245,6 +245,93 @@ async fn a_volunteer_walks_from_registration_to_approval_and_each_gap_is_named()
 }
 
 #[tokio::test]
+async fn a_declaration_must_name_a_published_document_version() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app, "4602").await;
+    let id = id_of(
+        &volunteer(
+            &app,
+            &s.coordinator,
+            json!({"given_name": "Siv", "family_name": "Lie", "email": "siv@example.no"}),
+        )
+        .await,
+    );
+    let documents = format!("/api/v1/municipalities/{}/documents", s.municipality);
+    let next_year = (chrono::Utc::now().date_naive() + chrono::Days::new(365)).to_string();
+    for (label, published_on) in [("2026-1", None), ("2027-1", Some(next_year))] {
+        expect_status(
+            app.post(
+                &documents,
+                &s.coordinator,
+                &json!({"kind": "confidentiality", "version_label": label, "published_on": published_on}),
+            )
+            .await,
+            201,
+        )
+        .await;
+    }
+    let declarations = format!("/api/v1/volunteers/{id}/declarations");
+    let sign = |kind: &str, version: &str| json!({"kind": kind, "document_version": version, "signed_on": "2026-02-01"});
+    // Never published, and published only from next year: neither can be signed.
+    for version in ["2099-9", "2027-1"] {
+        let refused = expect_problem(
+            app.post(
+                &declarations,
+                &s.coordinator,
+                &sign("confidentiality", version),
+            )
+            .await,
+            422,
+        )
+        .await;
+        assert_eq!(error_fields(&refused), ["document_version"], "{version}");
+        assert_eq!(refused["errors"][0]["code"], "not_published", "{version}");
+    }
+    let signed = expect_status(
+        app.post(
+            &declarations,
+            &s.coordinator,
+            &sign("confidentiality", "2026-1"),
+        )
+        .await,
+        201,
+    )
+    .await;
+    assert_eq!(signed["needs_renewal"], false);
+    // Nothing of the privacy guidelines is published: the municipality's own label is taken.
+    expect_status(
+        app.post(
+            &declarations,
+            &s.coordinator,
+            &sign("privacy_guidelines", "2026-1"),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let stored = expect_status(app.get(&declarations, &s.coordinator).await, 200).await;
+    let versions: Vec<(Value, Value, Value)> = stored
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|d| {
+            (
+                d["kind"].clone(),
+                d["document_version"].clone(),
+                d["needs_renewal"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(versions.len(), 2, "{stored}");
+    assert!(
+        versions
+            .iter()
+            .all(|(_, v, renew)| v == "2026-1" && renew == false),
+        "{stored}"
+    );
+}
+
+#[tokio::test]
 async fn rejection_and_withdrawal_end_the_lifecycle() {
     let app = TestApp::spawn().await;
     let s = setup(&app, "4601").await;
@@ -772,6 +859,83 @@ async fn erasing_a_volunteer_removes_personal_data_and_keeps_the_history() {
         left,
         "(erased)|(erased)|-|-|withdrawn|-|in_screening:to in_screening,withdrawn:personal data erased"
     );
+}
+
+#[tokio::test]
+async fn after_erasure_the_municipality_still_reads_the_history_and_the_audit_log() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app, "3405").await;
+    let id = id_of(
+        &volunteer(
+            &app,
+            &s.coordinator,
+            json!({"given_name": "Eva", "family_name": "Dahl", "email": "eva@example.no", "contact_person_id": s.contact}),
+        )
+        .await,
+    );
+    expect_status(
+        transition(&app, &s.coordinator, &id, "in_screening").await,
+        200,
+    )
+    .await;
+    // Reading the (empty) list of police certificates is written to the audit log.
+    expect_status(
+        app.get(
+            &format!("/api/v1/volunteers/{id}/police-certificates"),
+            &s.coordinator,
+        )
+        .await,
+        200,
+    )
+    .await;
+    let history = format!("/api/v1/volunteers/{id}/history");
+    let audit_log = format!("/api/v1/volunteers/{id}/audit-log");
+    expect_status(app.get(&history, &s.contact_token).await, 200).await;
+    expect_status(
+        app.delete(&format!("/api/v1/volunteers/{id}"), &s.coordinator)
+            .await,
+        204,
+    )
+    .await;
+
+    let admin = app.admin_token().await;
+    for token in [&s.coordinator, &admin] {
+        let steps = expect_status(app.get(&history, token).await, 200).await;
+        let steps: Vec<(Value, Value)> = steps
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|h| (h["to_status"].clone(), h["reason"].clone()))
+            .collect();
+        assert_eq!(
+            steps,
+            [
+                (json!("in_screening"), json!("to in_screening")),
+                (json!("withdrawn"), json!("personal data erased")),
+            ]
+        );
+        let log = expect_status(app.get(&audit_log, token).await, 200).await;
+        let actions: Vec<(Value, Value)> = log["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|e| (e["action"].clone(), e["resource"].clone()))
+            .collect();
+        assert_eq!(actions, [(json!("list"), json!("police_certificate"))]);
+    }
+    // The volunteer record itself is gone, and only the municipality reads what is kept.
+    expect_problem(
+        app.get(&format!("/api/v1/volunteers/{id}"), &s.coordinator)
+            .await,
+        404,
+    )
+    .await;
+    expect_problem(app.get(&history, &s.contact_token).await, 404).await;
+    expect_problem(app.get(&audit_log, &s.contact_token).await, 403).await;
+    let other = app.create_municipality("4601").await;
+    let (_, stranger) = app.user(Some(&other), "coordinator").await;
+    expect_problem(app.get(&history, &stranger).await, 404).await;
+    expect_problem(app.get(&audit_log, &stranger).await, 404).await;
 }
 
 #[tokio::test]

@@ -11,7 +11,7 @@ use crate::{
         ActorKindSchema, AuditActionSchema, AuditResourceSchema, CertificateKindSchema,
         CertificateOutcomeSchema,
     },
-    pagination::{page_of, page_request},
+    pagination::{CursorList, page_of, page_request},
     state::AppState,
 };
 use actix_web::{HttpResponse, delete, get, http::header, post, web};
@@ -28,6 +28,7 @@ use samspill_persistence::{
     audit,
     certificates::{self, NewCertificate},
     municipalities,
+    volunteers::{self, Audience},
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -347,7 +348,7 @@ impl From<AuditEntry> for AuditEntryView {
     }
 }
 
-page_of!(AuditEntryPage, AuditEntryView);
+page_of!(AuditEntryPage, AuditEntryView, CursorList::AuditLog);
 
 /// Paging through the audit log.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -365,7 +366,7 @@ pub struct AuditQuery {
 ///
 /// Coordinators and administrators only. Lists every `list`, `read`, `create` and `delete` of
 /// the volunteer's police certificates with who did it and when. The entries hold ids only and
-/// stay after the volunteer is erased.
+/// stay after the volunteer is erased: the log is still read by the volunteer's id then.
 #[utoipa::path(
     tag = "police-certificates",
     params(("id" = Uuid, Path, description = "The volunteer id."), AuditQuery),
@@ -380,10 +381,11 @@ pub async fn list_volunteer_audit_log(
 ) -> Result<HttpResponse, ApiError> {
     caller.require_manager()?;
     let id = VolunteerId::from(id.into_inner());
-    let page = page_request(query.limit, query.cursor.as_deref())?;
+    let page = page_request(CursorList::AuditLog, query.limit, query.cursor.as_deref())?;
     let found = state
         .db(move |conn| {
-            let volunteer = managed(conn, &caller, id)?;
+            // Found after erasure too: the log holds ids only and stays for the municipality.
+            let volunteer = volunteers::find_kept(conn, caller.scope(), Audience::Everyone, id)?;
             Ok(audit::for_volunteer(conn, &volunteer, page)?)
         })
         .await?;

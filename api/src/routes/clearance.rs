@@ -9,7 +9,7 @@ use crate::{
         ConditionKindSchema, DogCategorySchema, RequirementKindSchema, RequirementStateSchema,
         SettingSchema, SubjectKindSchema, TargetGroupSchema, VolunteerStatusSchema,
     },
-    pagination::{checked_limit, decode_key, encode_key},
+    pagination::{CursorList, checked_limit, decode_key, encode_key},
     state::AppState,
 };
 use actix_web::{HttpResponse, get, web};
@@ -380,16 +380,14 @@ pub struct VolunteerStatusPage {
     pub next_cursor: Option<String>,
 }
 
-const FEED_CURSOR: &[u8] = b"f1";
-
 fn feed_cursor(at: DateTime<Utc>, id: Uuid) -> String {
     let mut key = at.timestamp_micros().to_be_bytes().to_vec();
     key.extend_from_slice(id.as_bytes());
-    encode_key(FEED_CURSOR, &key)
+    encode_key(CursorList::StatusFeed, &key)
 }
 
 fn feed_position(cursor: &str) -> Result<feed::FeedStart, ApiError> {
-    let key = decode_key(FEED_CURSOR, cursor)?;
+    let key = decode_key(CursorList::StatusFeed, cursor)?;
     let bad = || ApiError::invalid("cursor", "invalid_cursor", "not a cursor of this feed");
     let (micros, id) = key.split_at_checked(8).ok_or_else(bad)?;
     let micros = i64::from_be_bytes(micros.try_into().map_err(|_| bad())?);

@@ -8,7 +8,7 @@ use crate::{
     etag::json_with_etag,
     extract::{IfMatch, Json, Query},
     openapi::schemas::ContactPersonKindSchema,
-    pagination::{page_of, page_request},
+    pagination::{CursorList, page_of, page_request},
     state::AppState,
 };
 use actix_web::{HttpResponse, delete, get, http::header, patch, post, web};
@@ -75,7 +75,11 @@ impl From<ContactPerson> for ContactPersonView {
     }
 }
 
-page_of!(ContactPersonPage, ContactPersonView);
+page_of!(
+    ContactPersonPage,
+    ContactPersonView,
+    CursorList::ContactPersons
+);
 
 /// A new contact person.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -256,7 +260,11 @@ pub async fn list_contact_persons(
     Query(query): Query<ContactPersonQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_manager()?;
-    let page = page_request(query.limit, query.cursor.as_deref())?;
+    let page = page_request(
+        CursorList::ContactPersons,
+        query.limit,
+        query.cursor.as_deref(),
+    )?;
     let filter = contact_persons::ContactPersonFilter {
         municipality_id: query.municipality_id.map(Into::into),
         kind: query.kind,

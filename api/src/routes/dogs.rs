@@ -8,7 +8,7 @@ use crate::{
     etag::json_with_etag,
     extract::{IfMatch, Json, Query},
     openapi::schemas::{DogCategorySchema, DogLimitSchema},
-    pagination::{page_of, page_request},
+    pagination::{CursorList, page_of, page_request},
     state::AppState,
 };
 use actix_web::{HttpResponse, delete, get, http::header, patch, post, web};
@@ -72,7 +72,7 @@ impl From<Dog> for DogView {
     }
 }
 
-page_of!(DogPage, DogView);
+page_of!(DogPage, DogView, CursorList::Dogs);
 
 /// A new visiting dog; it belongs to its handler's municipality.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -345,7 +345,7 @@ pub async fn list_dogs(
     Query(query): Query<DogQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let audience = readers(&caller)?;
-    let page = page_request(query.limit, query.cursor.as_deref())?;
+    let page = page_request(CursorList::Dogs, query.limit, query.cursor.as_deref())?;
     let filter = DogFilter {
         municipality_id: query.municipality_id.map(Into::into),
         handler_id: query.handler_id.map(Into::into),

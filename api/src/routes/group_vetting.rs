@@ -8,7 +8,7 @@ use super::{
     },
     vetting::{
         NewDeclarationBody, StatusChangeView, TransitionBody, allow_step, check_staff_of,
-        not_in_future, notes, past_date, reason_of,
+        not_in_future, notes, past_date, published_version, reason_of,
     },
 };
 use crate::{
@@ -232,6 +232,9 @@ impl From<GroupDeclaration> for GroupDeclarationView {
 
 /// Records a declaration (confidentiality, privacy guidelines, volunteer agreement) signed on
 /// the group's behalf by its current contact person (coordinators and administrators).
+///
+/// As for volunteers, `document_version` must be one the municipality has published by today
+/// once it publishes versions of that document (422 otherwise).
 #[utoipa::path(
     tag = "groups",
     params(("id" = Uuid, Path, description = "The group id.")),
@@ -254,6 +257,7 @@ pub async fn create_group_declaration(
     let recorded = state
         .db(move |conn| {
             let group = managed_group(conn, &caller, id)?;
+            published_version(conn, group.municipality_id, body.kind, &version)?;
             Ok(group_vetting::add_declaration(
                 conn,
                 &group,

@@ -10,7 +10,7 @@ use crate::{
     etag::json_with_etag,
     extract::{IfMatch, Json, Query},
     openapi::schemas::{GroupKindSchema, VolunteerStatusSchema},
-    pagination::{page_of, page_request},
+    pagination::{CursorList, page_of, page_request},
     state::AppState,
 };
 use actix_web::{HttpResponse, get, http::header, patch, post, web};
@@ -95,7 +95,7 @@ impl From<Group> for GroupView {
     }
 }
 
-page_of!(GroupPage, GroupView);
+page_of!(GroupPage, GroupView, CursorList::Groups);
 
 /// A new group; it starts as `registered`.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -326,7 +326,7 @@ pub async fn list_groups(
     Query(query): Query<GroupQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_manager()?;
-    let page = page_request(query.limit, query.cursor.as_deref())?;
+    let page = page_request(CursorList::Groups, query.limit, query.cursor.as_deref())?;
     let filter = groups::GroupFilter {
         municipality_id: query.municipality_id.map(Into::into),
         status: query.status,

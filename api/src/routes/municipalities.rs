@@ -8,7 +8,7 @@ use crate::{
     etag::json_with_etag,
     extract::{IfMatch, Json, Query},
     openapi::schemas::CountrySchema,
-    pagination::{page_of, page_request},
+    pagination::{CursorList, page_of, page_request},
     state::AppState,
 };
 use actix_web::{HttpResponse, get, http::header, patch, post, web};
@@ -133,7 +133,11 @@ impl From<Municipality> for MunicipalityView {
     }
 }
 
-page_of!(MunicipalityPage, MunicipalityView);
+page_of!(
+    MunicipalityPage,
+    MunicipalityView,
+    CursorList::Municipalities
+);
 
 /// A new municipality.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -243,7 +247,11 @@ pub async fn list_municipalities(
     caller: StaffCaller,
     Query(query): Query<MunicipalityQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = page_request(query.limit, query.cursor.as_deref())?;
+    let page = page_request(
+        CursorList::Municipalities,
+        query.limit,
+        query.cursor.as_deref(),
+    )?;
     let country = query.country;
     let found = state
         .db(move |conn| Ok(municipalities::list(conn, caller.scope(), country, page)?))

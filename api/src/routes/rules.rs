@@ -143,7 +143,9 @@ pub struct NewRule {
     /// kinds must be ones the municipality's country issues.
     #[schema(value_type = RequirementKindSchema)]
     pub requirement: RequirementKind,
-    /// The oldest the fact may be, in months from its date (1-240).
+    /// The oldest the fact may be, in months from its date (1-240): the screening, signature,
+    /// last reference check, certificate's issue or dog approval. Not for `contact_person`,
+    /// which has no date (422).
     #[schema(minimum = 1, maximum = 240)]
     pub max_age_months: Option<u16>,
     /// Strict (default) blocks clearance; `false` makes the rule advisory.
@@ -176,7 +178,8 @@ pub struct RuleChange {
     /// What it requires.
     #[schema(value_type = Option<RequirementKindSchema>)]
     pub requirement: Option<RequirementKind>,
-    /// The oldest the fact may be in months (1-240), or `null` for no limit of its own.
+    /// The oldest the fact may be in months (1-240), or `null` for no limit of its own. Not for
+    /// `contact_person`, which has no date (422).
     #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<u16>, nullable, minimum = 1, maximum = 240)]
     pub max_age_months: Option<Option<u16>>,
@@ -211,13 +214,17 @@ fn check_draft(
     municipality: &Municipality,
     draft: &RuleDraft,
 ) -> Result<(), ApiError> {
-    let mut errors: Vec<FieldError> =
-        check_rule(municipality.country, &draft.scope, draft.requirement)
-            .err()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(name, error): (&str, ParseError)| FieldError::parse(name.to_owned(), &error))
-            .collect();
+    let mut errors: Vec<FieldError> = check_rule(
+        municipality.country,
+        &draft.scope,
+        draft.requirement,
+        draft.max_age_months,
+    )
+    .err()
+    .unwrap_or_default()
+    .into_iter()
+    .map(|(name, error): (&str, ParseError)| FieldError::parse(name.to_owned(), &error))
+    .collect();
     if let Some(kind) = &draft.scope.activity_kind
         && !activity_kinds::unknown_codes(conn, municipality.id, std::slice::from_ref(kind))?
             .is_empty()

@@ -8,7 +8,7 @@ use crate::{
     etag::json_with_etag,
     extract::{IfMatch, Json, Query},
     openapi::schemas::ServiceScopeSchema,
-    pagination::{page_of, page_request},
+    pagination::{CursorList, page_of, page_request},
     state::AppState,
 };
 use actix_web::{HttpResponse, delete, get, http::header, patch, post, web};
@@ -66,7 +66,11 @@ impl From<ServiceAccount> for ServiceAccountView {
     }
 }
 
-page_of!(ServiceAccountPage, ServiceAccountView);
+page_of!(
+    ServiceAccountPage,
+    ServiceAccountView,
+    CursorList::ServiceAccounts
+);
 
 /// A service account with its secret, shown only in this response.
 #[derive(Debug, Serialize, ToSchema)]
@@ -211,7 +215,11 @@ pub async fn list_service_accounts(
     Query(query): Query<ServiceAccountQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_manager()?;
-    let page = page_request(query.limit, query.cursor.as_deref())?;
+    let page = page_request(
+        CursorList::ServiceAccounts,
+        query.limit,
+        query.cursor.as_deref(),
+    )?;
     let municipality = query.municipality_id.map(Into::into);
     let found = state
         .db(move |conn| {

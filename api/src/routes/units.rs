@@ -8,7 +8,7 @@ use crate::{
     etag::json_with_etag,
     extract::{IfMatch, Json, Query},
     openapi::schemas::UnitKindSchema,
-    pagination::{page_of, page_request},
+    pagination::{CursorList, page_of, page_request},
     state::AppState,
 };
 use actix_web::{HttpResponse, delete, get, http::header, patch, post, web};
@@ -61,7 +61,7 @@ impl From<Unit> for UnitView {
     }
 }
 
-page_of!(UnitPage, UnitView);
+page_of!(UnitPage, UnitView, CursorList::Units);
 
 /// A new unit.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -183,7 +183,7 @@ pub async fn list_units(
     caller: StaffCaller,
     Query(query): Query<UnitQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let page = page_request(query.limit, query.cursor.as_deref())?;
+    let page = page_request(CursorList::Units, query.limit, query.cursor.as_deref())?;
     let filter = units::UnitFilter {
         municipality_id: query.municipality_id.map(Into::into),
         kind: query.kind,

@@ -8,7 +8,7 @@ use crate::{
     etag::json_with_etag,
     extract::{IfMatch, Json, Query},
     openapi::schemas::RoleSchema,
-    pagination::{page_of, page_request},
+    pagination::{CursorList, page_of, page_request},
     state::AppState,
 };
 use actix_web::{HttpResponse, get, http::header, patch, post, web};
@@ -70,7 +70,7 @@ impl From<StaffUser> for UserView {
     }
 }
 
-page_of!(UserPage, UserView);
+page_of!(UserPage, UserView, CursorList::Users);
 
 /// A created account, with its generated password when none was given (shown only here).
 #[derive(Debug, Serialize, ToSchema)]
@@ -239,7 +239,7 @@ pub async fn list_users(
     Query(query): Query<UserQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_manager()?;
-    let page = page_request(query.limit, query.cursor.as_deref())?;
+    let page = page_request(CursorList::Users, query.limit, query.cursor.as_deref())?;
     let filter = users::StaffUserFilter {
         municipality_id: query.municipality_id.map(Into::into),
         role: query.role,

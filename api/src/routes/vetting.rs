@@ -22,7 +22,7 @@ use samspill_domain::{
     text::{Name, Text},
     vetting::{
         Declaration, DeclarationKind, DocumentVersion, PublishedDocument, ReferenceCheck,
-        ReferenceOutcome, Screening, ScreeningAssessment, ScreeningChannel,
+        ReferenceOutcome, Screening, ScreeningAssessment, ScreeningChannel, check_document_version,
     },
     volunteer::{ApprovalFacts, TransitionError, Volunteer, VolunteerStatus, check_transition},
 };
@@ -334,7 +334,8 @@ pub struct NewReferenceCheckBody {
     /// How they know the volunteer (employer, teacher, other organisation, ...).
     #[schema(min_length = 1, max_length = 200)]
     pub relation: String,
-    /// When they were contacted.
+    /// When they were contacted. A requirement rule's `max_age_months` counts from this day,
+    /// or, when it is not given, from the day the outcome was recorded.
     pub contacted_at: Option<DateTime<Utc>>,
     /// The outcome, if known.
     #[schema(value_type = Option<ReferenceOutcomeSchema>)]
@@ -348,7 +349,8 @@ pub struct NewReferenceCheckBody {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReferenceResultBody {
-    /// When the reference was contacted.
+    /// When the reference was contacted, if not recorded before: the day a rule's
+    /// `max_age_months` counts from (without one, the day this result is recorded).
     pub contacted_at: Option<DateTime<Utc>>,
     /// The outcome.
     #[schema(value_type = ReferenceOutcomeSchema)]
@@ -541,15 +543,33 @@ pub struct NewDeclarationBody {
     /// Which document.
     #[schema(value_type = DeclarationKindSchema)]
     pub kind: DeclarationKind,
-    /// The version signed (as the municipality labels it).
+    /// The version signed, as the municipality labels it: one it has published by today, when
+    /// it publishes versions of this document.
     #[schema(min_length = 1, max_length = 50, example = "2026-1")]
     pub document_version: String,
     /// When it was signed (not in the future).
     pub signed_on: NaiveDate,
 }
 
+/// Refuses a declaration naming a document version the municipality has not published (422
+/// on `document_version`); see [`check_document_version`].
+pub(crate) fn published_version(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+    kind: DeclarationKind,
+    version: &str,
+) -> Result<(), ApiError> {
+    let documents = vetting::documents(conn, municipality)?;
+    check_document_version(kind, version, &documents, Utc::now().date_naive())
+        .map_err(|e| field_error("document_version", &e))
+}
+
 /// Records a signed confidentiality declaration, accepted privacy guidelines, or a volunteer
 /// agreement reviewed with the calling coordinator.
+///
+/// Once the municipality publishes versions of the document (`/municipalities/{id}/documents`),
+/// `document_version` must be one published by today; another is refused with 422. Where it
+/// has published none of that document, any version label is recorded.
 #[utoipa::path(
     tag = "vetting",
     params(("id" = Uuid, Path, description = "The volunteer id.")),
@@ -578,6 +598,12 @@ pub async fn create_declaration(
     let recorded = state
         .db(move |conn| {
             let volunteer = managed(conn, &caller, id)?;
+            published_version(
+                conn,
+                volunteer.municipality_id,
+                new.kind,
+                &new.document_version,
+            )?;
             Ok(vetting::add_declaration(conn, &volunteer, &new)?)
         })
         .await?;
@@ -885,6 +911,9 @@ pub(crate) fn allow_step(
 }
 
 /// The status history of a volunteer, oldest first: who changed what, when and why.
+///
+/// Coordinators, administrators and the volunteer's contact person. The history stays after
+/// the volunteer is erased: coordinators and administrators still read it by the volunteer's id.
 #[utoipa::path(
     tag = "volunteers",
     params(("id" = Uuid, Path, description = "The volunteer id.")),

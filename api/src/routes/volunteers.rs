@@ -8,7 +8,7 @@ use crate::{
     etag::json_with_etag,
     extract::{IfMatch, Json, Query},
     openapi::schemas::{CommitmentSchema, VolunteerStatusSchema},
-    pagination::page_request,
+    pagination::{CursorList, encode_cursor, page_request},
     state::AppState,
 };
 use actix_web::{HttpResponse, delete, get, http::header, patch, post, web};
@@ -679,7 +679,7 @@ pub async fn list_volunteers(
     Query(query): Query<VolunteerQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let audience = audience(&caller)?;
-    let page = page_request(query.limit, query.cursor.as_deref())?;
+    let page = page_request(CursorList::Volunteers, query.limit, query.cursor.as_deref())?;
     if query.q.as_deref().is_some_and(|q| q.chars().count() > 100) {
         return Err(ApiError::BadRequest {
             detail: "A query parameter is not valid.".to_owned(),
@@ -717,7 +717,9 @@ pub async fn list_volunteers(
             .into_iter()
             .map(|v| VolunteerView::for_role(v, caller.role))
             .collect(),
-        next_cursor: found.next_after.map(crate::pagination::encode_cursor),
+        next_cursor: found
+            .next_after
+            .map(|after| encode_cursor(CursorList::Volunteers, after)),
     }))
 }
 

@@ -8,7 +8,7 @@ use crate::{
     error::ApiError,
     extract::Query,
     openapi::schemas::{SubjectKindSchema, WorkItemKindSchema},
-    pagination::{checked_limit, decode_key, encode_key},
+    pagination::{CursorList, checked_limit, decode_key, encode_key},
     state::AppState,
 };
 use actix_web::{HttpResponse, get, web};
@@ -69,8 +69,6 @@ pub struct WorkItemPage {
     pub next_cursor: Option<String>,
 }
 
-const WORK_CURSOR: &[u8] = b"w1";
-
 fn key(item: &WorkItem) -> Vec<u8> {
     let mut key = item.due_on.to_string().into_bytes();
     key.push(b'|');
@@ -101,7 +99,7 @@ pub async fn list_work_items(
     let after = query
         .cursor
         .as_deref()
-        .map(|c| decode_key(WORK_CURSOR, c))
+        .map(|c| decode_key(CursorList::WorkItems, c))
         .transpose()?;
     let today = Utc::now().date_naive();
     let mut items = state
@@ -129,7 +127,8 @@ pub async fn list_work_items(
         .collect();
     let next_cursor = if page.len() > limit {
         page.truncate(limit);
-        page.last().map(|item| encode_key(WORK_CURSOR, &key(item)))
+        page.last()
+            .map(|item| encode_key(CursorList::WorkItems, &key(item)))
     } else {
         None
     };
