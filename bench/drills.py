@@ -455,27 +455,40 @@ def bombs(base, pid):
 
 
 def slow(base, connections, seconds):
-    """Opens CONNECTIONS requests to the token endpoint that announce a 10 000-byte body and
-    send one byte every 2 s, for SECONDS; meanwhile /health/live is asked every 0.25 s and a
-    password login is tried every 2 s. Every health answer must come within 1 s, and every slow
-    request must be answered (408) and closed by the server."""
+    """Keeps CONNECTIONS requests open for SECONDS whose bodies trickle in, one byte every 2 s:
+    half announce a 10 000-byte body to the token endpoint, half send a chunked body to
+    /registrations. Each one the server closes is opened again at once. Meanwhile /health/live
+    is asked every 0.25 s and a password login is made every 2 s. Every health answer must come
+    within 1 s, every login must succeed, and every slow request must be answered 408 and
+    closed by the server within the body deadline (plus a little)."""
     import select
     import socket
 
     url = urllib.parse.urlsplit(base)
-    head = (f"POST /api/v1/auth/token HTTP/1.1\r\nHost: {url.hostname}\r\n"
-            "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 10000\r\n\r\n").encode()
+    kinds = {
+        "length": (f"POST /api/v1/auth/token HTTP/1.1\r\nHost: {url.hostname}\r\n"
+                   "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 10000\r\n\r\n").encode(),
+        "chunked": (f"POST /api/v1/registrations HTTP/1.1\r\nHost: {url.hostname}\r\n"
+                    "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n").encode(),
+    }
+    piece = {"length": b"a", "chunked": b"1\r\n{\r\n"}
     deadline = time.monotonic() + float(seconds)
-    opened, refused_to_open = [], 0
-    for _ in range(int(connections)):
+    live = {}  # socket -> (kind, opened at)
+    failed_opens = 0
+
+    def open_one(kind):
+        nonlocal failed_opens
         try:
             sock = socket.create_connection((url.hostname, url.port), timeout=5)
-            sock.sendall(head)
+            sock.sendall(kinds[kind])
             sock.setblocking(False)
-            opened.append(sock)
+            live[sock] = (kind, time.monotonic())
         except OSError:
-            refused_to_open += 1
-    answered, closed, statuses = 0, 0, {}
+            failed_opens += 1
+
+    for i in range(int(connections)):
+        open_one("length" if i % 2 == 0 else "chunked")
+    statuses, lifetimes = {}, []
     health, logins = [], []
     stop = threading.Event()
 
@@ -504,35 +517,33 @@ def slow(base, connections, seconds):
     watchers = [threading.Thread(target=watch), threading.Thread(target=login)]
     for t in watchers:
         t.start()
-    live = list(opened)
     last_byte = 0.0
-    while time.monotonic() < deadline and live:
+    while time.monotonic() < deadline:
         now = time.monotonic()
         if now - last_byte >= 2:
             last_byte = now
-            for sock in live:
+            for sock, (kind, _) in list(live.items()):
                 try:
-                    sock.send(b"a")
+                    sock.send(piece[kind])
                 except OSError:
                     pass
-        readable, _, _ = select.select(live, [], [], 0.2)
+        readable, _, _ = select.select(list(live), [], [], 0.2)
         for sock in readable:
+            kind, opened = live.pop(sock)
             try:
                 data = sock.recv(4096)
             except OSError:
                 data = b""
-            if data:
-                answered += 1
-                status = data.split(b"\r\n", 1)[0].decode(errors="replace")
-                statuses[status] = statuses.get(status, 0) + 1
-                try:
-                    while sock.recv(4096):
-                        pass
-                except OSError:
+            status = data.split(b"\r\n", 1)[0].decode(errors="replace") if data else "closed without an answer"
+            statuses[(kind, status)] = statuses.get((kind, status), 0) + 1
+            try:
+                while sock.recv(4096):
                     pass
-            closed += 1
-            live.remove(sock)
+            except OSError:
+                pass
             sock.close()
+            lifetimes.append(time.monotonic() - opened)
+            open_one(kind)
     stop.set()
     for t in watchers:
         t.join()
@@ -542,24 +553,29 @@ def slow(base, connections, seconds):
     bad_health = [s for _, s in health if s != 200]
     worst_login = max((d for d, _ in logins), default=0)
     login_statuses = sorted({s for _, s in logins})
-    print(f"    {len(opened)} slow requests opened ({refused_to_open} could not connect); "
-          f"{answered} answered ({', '.join(f'{n} x {s}' for s, n in statuses.items()) or 'none'}), "
-          f"{closed} closed by the server, {len(live)} still open after {seconds} s")
+    longest = max(lifetimes, default=0)
+    print(f"    {connections} slow requests held open for {seconds} s, reopened as the server closed them: "
+          f"{len(lifetimes)} closed by the server, longest held {longest:.1f} s; {failed_opens} could not connect")
+    for (kind, status), n in sorted(statuses.items()):
+        print(f"      {kind:<8} {n:>5} x {status}")
     print(f"    /health/live: {len(health)} checks, worst {worst * 1000:.0f} ms, {len(bad_health)} not 200; "
           f"logins: {len(logins)}, worst {worst_login * 1000:.0f} ms, statuses {login_statuses}")
     failures = []
     if worst >= 1 or bad_health:
         failures.append("/health/live was slow or failed")
-    if live:
-        failures.append(f"{len(live)} slow requests were still open")
-    if any(s != "HTTP/1.1 408 Request Timeout" for s in statuses):
-        failures.append(f"slow requests answered {statuses}")
+    if not lifetimes:
+        failures.append("the server closed no slow request")
+    if longest > 14:
+        failures.append(f"a slow request was held {longest:.1f} s")
+    if any(status != "HTTP/1.1 408 Request Timeout" for (_, status) in statuses):
+        failures.append("a slow request was not answered 408")
     if not logins or any(s != 200 for _, s in logins):
         failures.append("a login during the drill did not succeed")
+    if failed_opens:
+        failures.append(f"{failed_opens} connections could not be opened")
     for failure in failures:
         print(f"    FAILED: {failure}")
     return 1 if failures else 0
-
 
 def main(argv):
     commands = {

@@ -82,6 +82,10 @@ impl Application {
             login_throttle: config.login_throttle,
             idempotency_ttl: chrono::TimeDelta::from_std(config.idempotency_ttl)
                 .unwrap_or(chrono::TimeDelta::hours(24)),
+            digest_key: crate::auth::tokens::keyed_digest(
+                &config.jwt_secret,
+                &[b"samspill digests kept in the database"],
+            ),
         });
         let prometheus = PrometheusMetricsBuilder::new("samspill")
             .mask_unmatched_patterns("UNMATCHED")
@@ -120,11 +124,11 @@ impl Application {
             }))
             .default_service(web::to(no_route))
             .wrap(from_fn(idempotent_creates))
+            .wrap(from_fn(refuse_encoded_bodies))
             .wrap(Condition::new(
                 !cors_origins.is_empty(),
                 cors(&cors_origins),
             ))
-            .wrap(from_fn(refuse_encoded_bodies))
             .wrap(from_fn(problem_responses))
             .wrap(from_fn(body_deadline))
             .wrap(prometheus.clone())

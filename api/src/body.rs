@@ -59,21 +59,24 @@ pub async fn body_deadline(
         .app_data::<BodyDeadline>()
         .map_or(Duration::from_secs(10), |d| d.0);
     let inner = Rc::new(RefCell::new(req.take_payload()));
-    let expired = Rc::new(Cell::new(false));
+    let progress = Rc::new(Cell::new(Progress::Reading));
     let timed: Pin<Box<dyn Stream<Item = Result<Bytes, PayloadError>>>> = Box::pin(Deadline {
         inner: inner.clone(),
         deadline: Instant::now() + allowed,
         timer: None,
-        expired: expired.clone(),
+        progress: progress.clone(),
     });
     req.set_payload(Payload::Stream { payload: timed });
     let mut response = next.call(req).await?.map_into_boxed_body();
-    if expired.get() {
+    if progress.get() == Progress::Expired {
         crate::metrics::refused("body_timeout");
-        // The HTTP/1 layer closes a connection whose body is unread when the answer has gone
-        // out, but keeps reading (and discarding) a chunked body that was dropped before, for
-        // as long as the client trickles it. The answer holds on to the body until it is
-        // sent, so that the body counts as unread and the connection is closed.
+    }
+    if progress.get() != Progress::Done {
+        // The body was cut off, or answered without being read. The HTTP/1 layer closes a
+        // connection whose body is unread when the answer has gone out, but keeps reading
+        // (and discarding) a chunked body that was dropped before, for as long as the client
+        // trickles it. The answer holds on to the body until it is sent, so that the body
+        // counts as unread and the connection is closed.
         response = response.map_body(|_, body| {
             BoxBody::new(Holding {
                 body,
@@ -129,13 +132,24 @@ fn has_body(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.to_str().map_or(true, |v| v.trim() != "0"))
 }
 
+/// How far a request body has been read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Progress {
+    /// Not to its end (or not at all).
+    Reading,
+    /// To its end.
+    Done,
+    /// Cut off at the deadline.
+    Expired,
+}
+
 /// A body stream that fails once its deadline has passed.
 struct Deadline {
     inner: Rc<RefCell<Payload>>,
     deadline: Instant,
     /// Started the first time the body is waited for, so fast bodies never arm a timer.
     timer: Option<Pin<Box<Sleep>>>,
-    expired: Rc<Cell<bool>>,
+    progress: Rc<Cell<Progress>>,
 }
 
 impl Stream for Deadline {
@@ -143,10 +157,13 @@ impl Stream for Deadline {
 
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = self.get_mut();
-        if this.expired.get() {
+        if this.progress.get() == Progress::Expired {
             return Poll::Ready(None);
         }
         if let Poll::Ready(item) = this.inner.borrow_mut().poll_next_unpin(cx) {
+            if item.is_none() {
+                this.progress.set(Progress::Done);
+            }
             return Poll::Ready(item);
         }
         let timer = this
@@ -154,7 +171,7 @@ impl Stream for Deadline {
             .get_or_insert_with(|| Box::pin(tokio::time::sleep_until(this.deadline)));
         match timer.as_mut().poll(cx) {
             Poll::Ready(()) => {
-                this.expired.set(true);
+                this.progress.set(Progress::Expired);
                 Poll::Ready(Some(Err(timed_out())))
             }
             Poll::Pending => Poll::Pending,
@@ -257,7 +274,7 @@ mod tests {
             })),
             deadline: Instant::now() + Duration::from_millis(20),
             timer: None,
-            expired: Rc::new(Cell::new(false)),
+            progress: Rc::new(Cell::new(Progress::Reading)),
         };
         let first = stream.next().await;
         assert!(matches!(&first, Some(Err(error)) if is_timeout(error)));

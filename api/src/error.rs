@@ -125,6 +125,9 @@ pub enum ApiError {
     /// 409: a status change refused because requirements are not met.
     #[error("requirements missing: {0:?}")]
     RequirementsMissing(Vec<String>),
+    /// 410: what the request refers to existed and is gone for good.
+    #[error("gone: {0}")]
+    Gone(String),
     /// 412: the `If-Match` version is not the stored one.
     #[error("precondition failed, stored version {current_version}")]
     PreconditionFailed {
@@ -196,6 +199,7 @@ impl ApiError {
                 "The request body did not arrive in time; send it again, at once.".to_owned(),
             ),
             ApiError::Conflict { detail, .. } => ("conflict", detail.clone()),
+            ApiError::Gone(detail) => ("gone", detail.clone()),
             ApiError::RequirementsMissing(missing) => (
                 "requirements-missing",
                 format!("Not yet: {} missing. See `missing`.", missing.join(", ")),
@@ -247,6 +251,7 @@ impl ResponseError for ApiError {
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
             ApiError::Conflict { .. } | ApiError::RequirementsMissing(_) => StatusCode::CONFLICT,
+            ApiError::Gone(_) => StatusCode::GONE,
             ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType(_) | ApiError::UnsupportedEncoding(_) => {

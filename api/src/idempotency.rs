@@ -4,19 +4,22 @@
 //! The operations that take the header are the POSTs that create (201 or 202); the OpenAPI
 //! document lists it on each. For a request with a key, the middleware
 //! 1. reads the body and fingerprints the request (method, path, query, media type, body);
-//! 2. opens a transaction and claims the key for the caller (the account of the token, or
-//!    `anonymous` on public endpoints): a stored answer is replayed, a key used for another
-//!    request is 422, a key whose first request is still running is 409;
-//! 3. runs the handler with every database call of the request inside that transaction
-//!    (each in a savepoint, as it would be on its own), and
-//! 4. stores the answer in the same transaction and commits, so the record and its answer are
-//!    kept together or not at all. Answers a retry should not get again (5xx, 408, 429) are
-//!    rolled back with everything the request wrote. An answer marked `Cache-Control:
-//!    no-store` (it shows a secret once) is not kept: its retries get 409 naming the record.
+//! 2. lets the handler run; its first database call opens a transaction and claims the key for
+//!    the caller (the account of the token, or `anonymous`). A stored answer is replayed, a key
+//!    used for another request is 422, a key whose first request is still running is 409: the
+//!    handler's own answer is then discarded. A request refused before it reaches the database
+//!    (a bad token, a rate limit, a malformed body) claims nothing, so floods of keys cost the
+//!    database nothing, and its retry is answered the same way again;
+//! 3. every database call of the handler runs in that transaction, each in a savepoint, as it
+//!    would on its own;
+//! 4. the answer is stored in the same transaction, which then commits, so the record and the
+//!    answer that announces it are kept together or not at all. Answers a retry should not get
+//!    again (5xx, 408, 429) are rolled back with everything the request wrote. An answer
+//!    marked [`ShownOnce`] (it shows a secret once) is not kept: its retries get 409 naming
+//!    the record.
 
 use crate::{
-    auth::Principal,
-    auth::principal::authenticate,
+    auth::{Principal, principal::authenticate, tokens::keyed_digest},
     body::read_limited,
     error::{ApiError, FieldError},
     extract::body_limit,
@@ -34,14 +37,17 @@ use actix_web::{
     middleware::Next,
     web,
 };
-use diesel::Connection as _;
-use diesel::connection::{AnsiTransactionManager, TransactionManager};
+use chrono::{DateTime, Utc};
+use diesel::{
+    Connection as _, RunQueryDsl,
+    connection::{AnsiTransactionManager, TransactionManager},
+};
 use samspill_persistence::{
-    PgConnection, RepoError,
+    DbPool, PgConnection, RepoError,
     idempotency::{self, Claim, StoredAnswer},
 };
-use sha2::{Digest, Sha256};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
+use tokio::sync::Mutex;
 
 /// The request header.
 pub const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
@@ -52,14 +58,50 @@ pub const MAX_KEY_LENGTH: usize = 255;
 /// Answers larger than this are not kept (ours are a few kilobytes).
 const MAX_ANSWER: usize = 1 << 20;
 
+/// How long the request's transaction may sit idle before PostgreSQL ends it (a handler
+/// waiting for something else while holding it).
+const IDLE_LIMIT: &str = "SET LOCAL idle_in_transaction_session_timeout = '30s'";
+
+/// Marks an answer that shows a secret once (a generated password, a client secret): it is
+/// not kept for retries, which get 409 naming the created record instead.
+#[derive(Debug, Clone, Copy)]
+pub struct ShownOnce;
+
 type Connection = diesel::r2d2::PooledConnection<diesel::r2d2::ConnectionManager<PgConnection>>;
 
-/// The connection of the request's transaction, lent to each database call in turn.
-#[derive(Default)]
-pub struct Lent(Option<Connection>);
+/// What a request under a key needs to claim it.
+#[derive(Clone)]
+struct ClaimRequest {
+    caller: String,
+    key: String,
+    fingerprint: Vec<u8>,
+    now: DateTime<Utc>,
+    expires_at: DateTime<Utc>,
+}
 
-/// The request's transaction, shared by the middleware and the handler's database calls.
-pub type Transaction = Arc<Mutex<Lent>>;
+/// Where a request under a key stands.
+enum Stage {
+    /// No database call yet.
+    Unclaimed(ClaimRequest),
+    /// Claimed: the request's transaction, lent to each database call in turn.
+    Claimed(Connection),
+    /// The key settles the answer (a replay, or a refusal): the handler's is discarded.
+    Settled(Settled),
+    /// A database call failed so that the transaction is gone.
+    Lost,
+}
+
+enum Settled {
+    Replay(StoredAnswer),
+    Mismatch,
+    InProgress,
+    Forgotten,
+}
+
+/// The request's idempotency state, shared by the middleware and the handler's database calls
+/// (which take turns: a call waits while another holds the transaction).
+#[derive(Clone)]
+pub struct Transaction(Arc<Mutex<Stage>>);
 
 tokio::task_local! {
     static TRANSACTION: Transaction;
@@ -67,35 +109,102 @@ tokio::task_local! {
 
 /// The request's transaction, when the request runs under an idempotency key.
 pub fn current_transaction() -> Option<Transaction> {
-    TRANSACTION.try_with(Arc::clone).ok()
+    TRANSACTION.try_with(Transaction::clone).ok()
 }
 
-fn lend(slot: &Transaction) -> Option<Connection> {
-    slot.lock().ok().and_then(|mut lent| lent.0.take())
-}
-
-fn give_back(slot: &Transaction, conn: Connection) {
-    if let Ok(mut lent) = slot.lock() {
-        lent.0 = Some(conn);
+/// What a handler's database call answers once the key has settled the request: the handler
+/// stops, and the middleware answers for it.
+fn settled() -> ApiError {
+    ApiError::Conflict {
+        detail: "This request is answered by its Idempotency-Key.".to_owned(),
+        errors: Vec::new(),
     }
 }
 
-/// Runs `work` in a savepoint of the request's transaction on the blocking pool.
-pub async fn run_lent<T, F>(slot: Transaction, work: F) -> Result<T, ApiError>
+/// Runs `work` in a savepoint of the request's transaction on the blocking pool, claiming the
+/// key on the first call.
+pub async fn run_lent<T, F>(slot: Transaction, pool: &DbPool, work: F) -> Result<T, ApiError>
 where
     T: Send + 'static,
     F: FnOnce(&mut PgConnection) -> Result<T, ApiError> + Send + 'static,
 {
-    let mut conn = lend(&slot).ok_or_else(|| {
-        ApiError::Internal("the request's transaction is no longer open".to_owned())
-    })?;
+    let mut stage = slot.0.lock().await;
+    let mut conn = match std::mem::replace(&mut *stage, Stage::Lost) {
+        Stage::Claimed(conn) => conn,
+        Stage::Unclaimed(request) => {
+            let pool = pool.clone();
+            let asked = request.clone();
+            match web::block(move || claim(&pool, &asked)).await {
+                Ok(Ok((Claim::Claimed, Some(conn)))) => conn,
+                Ok(Ok((claim, _))) => {
+                    *stage = Stage::Settled(match claim {
+                        Claim::Replay(answer) => Settled::Replay(answer),
+                        Claim::Mismatch => Settled::Mismatch,
+                        Claim::Forgotten => Settled::Forgotten,
+                        Claim::InProgress | Claim::Claimed => Settled::InProgress,
+                    });
+                    return Err(settled());
+                }
+                // Nothing is claimed: the request answers as it would without a key.
+                Ok(Err(error)) => {
+                    *stage = Stage::Unclaimed(request);
+                    return Err(error.into());
+                }
+                Err(error) => {
+                    *stage = Stage::Unclaimed(request);
+                    return Err(error.into());
+                }
+            }
+        }
+        settled_stage @ Stage::Settled(_) => {
+            *stage = settled_stage;
+            return Err(settled());
+        }
+        Stage::Lost => {
+            return Err(ApiError::Unavailable(
+                "the request's transaction was lost".to_owned(),
+            ));
+        }
+    };
     let (conn, result) = web::block(move || {
         let result = conn.transaction(|conn| work(conn));
         (conn, result)
     })
     .await?;
-    give_back(&slot, conn);
+    *stage = Stage::Claimed(conn);
     result
+}
+
+/// Opens the request's transaction and claims the key in it; the connection comes back only
+/// when the key is claimed (otherwise the transaction is rolled back).
+fn claim(pool: &DbPool, request: &ClaimRequest) -> Result<(Claim, Option<Connection>), RepoError> {
+    let mut conn = pool.get()?;
+    AnsiTransactionManager::begin_transaction(&mut *conn)?;
+    let claimed = diesel::sql_query(IDLE_LIMIT)
+        .execute(&mut *conn)
+        .map_err(RepoError::from)
+        .and_then(|_| {
+            idempotency::claim(
+                &mut conn,
+                &request.caller,
+                &request.key,
+                &request.fingerprint,
+                request.now,
+                request.expires_at,
+            )
+        });
+    match claimed {
+        Ok(Claim::Claimed) => Ok((Claim::Claimed, Some(conn))),
+        Ok(other) => {
+            AnsiTransactionManager::rollback_transaction(&mut *conn)?;
+            Ok((other, None))
+        }
+        Err(error) => {
+            // A failed rollback leaves the connection marked broken; the pool drops it.
+            let _ = AnsiTransactionManager::rollback_transaction(&mut *conn);
+            Err(error)
+        }
+    }
 }
 
 /// The middleware; install with `actix_web::middleware::from_fn`.
@@ -110,105 +219,67 @@ pub async fn idempotent_creates(
         && req
             .app_data::<web::Data<RouteTable>>()
             .is_some_and(|routes| routes.takes_idempotency_key(req.path()));
-    if !takes_key {
+    let Some(state) = req
+        .app_data::<web::Data<AppState>>()
+        .cloned()
+        .filter(|_| takes_key)
+    else {
         return pass(req, next).await;
-    }
+    };
     let key = match parse_key(&raw_key) {
         Ok(key) => key,
         Err(error) => return Ok(req.error_response(error)),
     };
-    let caller = match req.headers().get(header::AUTHORIZATION) {
-        None => "anonymous".to_owned(),
-        Some(_) => match authenticate(req.request()) {
-            Ok(Principal::Staff(staff)) => format!("user:{}", staff.id),
-            Ok(Principal::Service(service)) => format!("service:{}", service.id),
-            // The handler answers 401; there is nothing to keep.
-            Err(_) => return pass(req, next).await,
-        },
-    };
-    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
-        return pass(req, next).await;
+    // Without a valid token the handler answers 401 before any database call (nothing is
+    // claimed), except on public endpoints, where the caller is anonymous.
+    let caller = match authenticate(req.request()) {
+        Ok(Principal::Staff(staff)) => format!("user:{}", staff.id),
+        Ok(Principal::Service(service)) => format!("service:{}", service.id),
+        Err(_) => "anonymous".to_owned(),
     };
     let limit = body_limit(req.request());
     let body = match read_limited(req.take_payload(), limit).await {
         Ok(body) => body,
         Err(error) => return Ok(req.error_response(error)),
     };
-    let fingerprint = fingerprint(&req, &body);
+    let fingerprint = fingerprint(&state.digest_key, &req, &body);
     req.set_payload(Payload::from(body));
+    let now = Utc::now();
+    let slot = Transaction(Arc::new(Mutex::new(Stage::Unclaimed(ClaimRequest {
+        caller: caller.clone(),
+        key: key.clone(),
+        fingerprint,
+        now,
+        expires_at: now + state.idempotency_ttl,
+    }))));
 
-    let now = chrono::Utc::now();
-    let expires_at = now + state.idempotency_ttl;
-    let claim_caller = caller.clone();
-    let claim_key = key.clone();
-    let pool = state.pool.clone();
-    let claimed = web::block(move || -> Result<(Claim, Option<Connection>), RepoError> {
-        let mut conn = pool.get()?;
-        AnsiTransactionManager::begin_transaction(&mut *conn)?;
-        match idempotency::claim(
-            &mut conn,
-            &claim_caller,
-            &claim_key,
-            &fingerprint,
-            now,
-            expires_at,
-        ) {
-            Ok(Claim::Claimed) => Ok((Claim::Claimed, Some(conn))),
-            Ok(other) => {
-                AnsiTransactionManager::rollback_transaction(&mut *conn)?;
-                Ok((other, None))
-            }
-            Err(error) => {
-                let _ = AnsiTransactionManager::rollback_transaction(&mut *conn);
-                Err(error)
-            }
-        }
-    })
-    .await;
-    let (claim, conn) = match claimed {
-        Ok(Ok(claimed)) => claimed,
-        Ok(Err(error)) => return Ok(req.error_response(ApiError::from(error))),
-        Err(error) => return Ok(req.error_response(ApiError::from(error))),
-    };
-    let conn =
-        match (claim, conn) {
-            (Claim::Claimed, Some(conn)) => conn,
-            (Claim::Replay(answer), _) => {
-                crate::metrics::idempotency("replayed");
-                return Ok(req.into_response(replay(&answer)));
-            }
-            (Claim::Mismatch, _) => {
-                crate::metrics::idempotency("mismatch");
-                return Ok(req.error_response(ApiError::Validation(vec![FieldError::new(
-                "Idempotency-Key",
-                "key_reused",
-                "this key was used for a different request; use a new key for a new request",
-            )])));
-            }
-            (_, _) => {
-                crate::metrics::idempotency("in_progress");
-                return Ok(req.error_response(ApiError::Conflict {
-                    detail: "A request with this Idempotency-Key is still being processed; \
-                         retry it in a moment."
-                        .to_owned(),
-                    errors: vec![FieldError::new(
-                        "Idempotency-Key",
-                        "in_progress",
-                        "the first request with this key has not finished",
-                    )],
-                }));
-            }
-        };
-
-    let slot: Transaction = Arc::new(Mutex::new(Lent(Some(conn))));
     let outcome = TRANSACTION.scope(slot.clone(), next.call(req)).await;
-    let conn = lend(&slot);
+    let stage = std::mem::replace(&mut *slot.0.lock().await, Stage::Lost);
     let response = match outcome {
         Ok(response) => response.map_into_boxed_body(),
         Err(error) => {
-            abandon(conn).await;
+            if let Stage::Claimed(conn) = stage {
+                abandon(conn).await;
+            }
             return Err(error);
         }
+    };
+    let conn = match stage {
+        // The request never reached the database: nothing to keep.
+        Stage::Unclaimed(_) => return Ok(response),
+        Stage::Settled(settled) => {
+            let (request, _) = response.into_parts();
+            return Ok(ServiceResponse::new(request, answer_settled(&settled)));
+        }
+        Stage::Lost => {
+            let (request, _) = response.into_parts();
+            return Ok(ServiceResponse::new(
+                request,
+                ApiError::Unavailable("the request's transaction was lost".to_owned())
+                    .error_response(),
+            ));
+        }
+        Stage::Claimed(conn) => conn,
     };
     let status = response.status();
     if status.is_server_error()
@@ -218,6 +289,11 @@ pub async fn idempotent_creates(
         abandon(conn).await;
         return Ok(response);
     }
+    let shown_once = response
+        .response()
+        .extensions()
+        .get::<ShownOnce>()
+        .is_some();
     let (request, response) = response.into_parts();
     let (response, body) = response.into_parts();
     let Ok(Ok(bytes)) = actix_web::body::to_bytes_limited(body, MAX_ANSWER).await else {
@@ -227,12 +303,7 @@ pub async fn idempotent_creates(
             ApiError::Internal("an answer could not be kept".to_owned()).error_response(),
         ));
     };
-    let no_store = response
-        .headers()
-        .get(header::CACHE_CONTROL)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().contains("no-store"));
-    let kept = if no_store {
+    let kept = if shown_once {
         not_kept(header_text(response.headers(), header::LOCATION))
     } else {
         StoredAnswer {
@@ -243,18 +314,17 @@ pub async fn idempotent_creates(
             body: bytes.to_vec(),
         }
     };
-    let committed = finish(conn, Some((caller, key, kept))).await;
-    let response = match committed {
+    match commit(conn, caller, key, kept).await {
         Ok(()) => {
-            crate::metrics::idempotency(if no_store { "not_kept" } else { "stored" });
-            response.set_body(BoxBody::new(bytes))
+            crate::metrics::idempotency(if shown_once { "not_kept" } else { "stored" });
+            Ok(ServiceResponse::new(
+                request,
+                response.set_body(BoxBody::new(bytes)),
+            ))
         }
         // Nothing the request wrote is kept; the client may retry with the same key.
-        Err(error) => {
-            return Ok(ServiceResponse::new(request, error.error_response()));
-        }
-    };
-    Ok(ServiceResponse::new(request, response))
+        Err(error) => Ok(ServiceResponse::new(request, error.error_response())),
+    }
 }
 
 async fn pass(
@@ -264,36 +334,70 @@ async fn pass(
     Ok(next.call(req).await?.map_into_boxed_body())
 }
 
+/// The answer for a request the key settled.
+fn answer_settled(settled: &Settled) -> HttpResponse {
+    let (outcome, error) = match settled {
+        Settled::Replay(answer) => {
+            crate::metrics::idempotency("replayed");
+            return replay(answer);
+        }
+        Settled::Mismatch => (
+            "mismatch",
+            ApiError::Validation(vec![FieldError::new(
+                "Idempotency-Key",
+                "key_reused",
+                "this key was used for a different request; use a new key for a new request",
+            )]),
+        ),
+        Settled::InProgress => (
+            "in_progress",
+            ApiError::Conflict {
+                detail: "A request with this Idempotency-Key is still being processed; retry \
+                         it in a moment."
+                    .to_owned(),
+                errors: vec![FieldError::new(
+                    "Idempotency-Key",
+                    "in_progress",
+                    "the first request with this key has not finished",
+                )],
+            },
+        ),
+        Settled::Forgotten => (
+            "forgotten",
+            ApiError::Gone(
+                "The record the first request with this Idempotency-Key created has since \
+                 been erased, and its answer with it; nothing was created again."
+                    .to_owned(),
+            ),
+        ),
+    };
+    crate::metrics::idempotency(outcome);
+    error.error_response()
+}
+
 /// Rolls the request's transaction back: nothing the request wrote is kept.
-async fn abandon(conn: Option<Connection>) {
-    if let Err(error) = finish(conn, None).await {
-        tracing::warn!(%error, "rolling back a request with an idempotency key failed");
+async fn abandon(mut conn: Connection) {
+    let rolled_back =
+        web::block(move || AnsiTransactionManager::rollback_transaction(&mut *conn)).await;
+    if !matches!(rolled_back, Ok(Ok(()))) {
+        // The pool drops a connection whose transaction could not be ended.
+        tracing::warn!("rolling back a request with an idempotency key failed");
     }
 }
 
-/// Commits the request's transaction with the answer to keep, or rolls it back.
-async fn finish(
-    conn: Option<Connection>,
-    keep: Option<(String, String, StoredAnswer)>,
+/// Stores the answer in the request's transaction and commits it.
+async fn commit(
+    mut conn: Connection,
+    caller: String,
+    key: String,
+    answer: StoredAnswer,
 ) -> Result<(), ApiError> {
-    let Some(mut conn) = conn else {
-        return Err(ApiError::Internal(
-            "the request's transaction was lost".to_owned(),
-        ));
-    };
     web::block(move || -> Result<(), RepoError> {
-        match keep {
-            Some((caller, key, answer)) => {
-                let stored = idempotency::store_answer(&mut conn, &caller, &key, &answer);
-                if let Err(error) = stored {
-                    let _ = AnsiTransactionManager::rollback_transaction(&mut *conn);
-                    return Err(error);
-                }
-                AnsiTransactionManager::commit_transaction(&mut *conn)?;
-            }
-            None => AnsiTransactionManager::rollback_transaction(&mut *conn)?,
+        if let Err(error) = idempotency::store_answer(&mut conn, &caller, &key, &answer) {
+            let _ = AnsiTransactionManager::rollback_transaction(&mut *conn);
+            return Err(error);
         }
-        Ok(())
+        Ok(AnsiTransactionManager::commit_transaction(&mut *conn)?)
     })
     .await?
     .map_err(ApiError::from)
@@ -326,21 +430,21 @@ fn parse_key(raw: &HeaderValue) -> Result<String, ApiError> {
     Ok(key.to_owned())
 }
 
-fn fingerprint(req: &ServiceRequest, body: &[u8]) -> Vec<u8> {
-    let mut hasher = Sha256::new();
-    for part in [
-        req.method().as_str().as_bytes(),
-        req.path().as_bytes(),
-        req.query_string().as_bytes(),
-        req.headers()
-            .get(header::CONTENT_TYPE)
-            .map_or(&b""[..], HeaderValue::as_bytes),
-    ] {
-        hasher.update((part.len() as u64).to_be_bytes());
-        hasher.update(part);
-    }
-    hasher.update(body);
-    hasher.finalize().to_vec()
+/// The request's fingerprint: keyed, as the body may hold a password.
+fn fingerprint(key: &[u8], req: &ServiceRequest, body: &[u8]) -> Vec<u8> {
+    keyed_digest(
+        key,
+        &[
+            b"request",
+            req.method().as_str().as_bytes(),
+            req.path().as_bytes(),
+            req.query_string().as_bytes(),
+            req.headers()
+                .get(header::CONTENT_TYPE)
+                .map_or(&b""[..], HeaderValue::as_bytes),
+            body,
+        ],
+    )
 }
 
 fn header_text(headers: &header::HeaderMap, name: HeaderName) -> Option<String> {

@@ -283,8 +283,10 @@ fn idempotency_key_parameter() -> openapi::path::Parameter {
              safely: a retry with the same key and the same request gets the first answer, \
              with nothing created twice, for 24 hours (the service's setting). The same key \
              with a different request is 422; while the first request with the key is still \
-             running, 409. Keys are per caller. Answers that show a secret once are not kept: \
-             their retries get 409 naming the created record.",
+             running, 409; after the record it created was erased, 410. Keys are per caller. \
+             Answers that show a secret once are not kept: their retries get 409 naming the \
+             created record. A request refused before it reads or writes anything (a bad \
+             token, a rate limit) is not kept either.",
         ))
         .schema(Some(
             ObjectBuilder::new()

@@ -3,8 +3,8 @@
 //! and the others skip that round.
 
 use chrono::{DateTime, Utc};
-use diesel::{Connection, QueryableByName, RunQueryDsl, sql_types};
-use samspill_persistence::{DbPool, PgConnection, RepoError, idempotency, login_throttles};
+use diesel::Connection;
+use samspill_persistence::{DbPool, PgConnection, RepoError, idempotency, locks, login_throttles};
 use std::time::Duration;
 
 /// One kind of periodic work.
@@ -34,15 +34,6 @@ pub fn jobs() -> Vec<Job> {
     ]
 }
 
-/// The class of the two-part advisory locks jobs take.
-const JOB_LOCK_CLASS: i32 = 0x6a6f; // "jo"
-
-#[derive(QueryableByName)]
-struct Locked {
-    #[diesel(sql_type = sql_types::Bool)]
-    locked: bool,
-}
-
 /// Runs `job` once if no other instance is running it; `None` when another instance was.
 pub fn run_once(
     conn: &mut PgConnection,
@@ -50,12 +41,7 @@ pub fn run_once(
     now: DateTime<Utc>,
 ) -> Result<Option<usize>, RepoError> {
     conn.transaction(|conn| {
-        let lock: Locked =
-            diesel::sql_query("SELECT pg_try_advisory_xact_lock($1, hashtext($2)) AS locked")
-                .bind::<sql_types::Integer, _>(JOB_LOCK_CLASS)
-                .bind::<sql_types::Text, _>(job.name)
-                .get_result(conn)?;
-        if !lock.locked {
+        if !locks::try_lock(conn, locks::SCHEDULED_JOB, job.name)? {
             return Ok(None);
         }
         (job.run)(conn, now).map(Some)

@@ -16,19 +16,24 @@ pub struct AppState {
     pub login_throttle: ThrottlePolicy,
     /// How long answers to requests with an `Idempotency-Key` are kept.
     pub idempotency_ttl: chrono::TimeDelta,
+    /// The key of [`crate::auth::tokens::keyed_digest`]s kept in the database (login names,
+    /// request fingerprints), derived from the token secret, so every instance has the same.
+    pub digest_key: Vec<u8>,
 }
 
 impl AppState {
     /// Runs `work` with a pooled connection on the blocking thread pool. An unreachable
     /// database is a 503; repository errors map through `ApiError::from`. Under an
-    /// `Idempotency-Key`, `work` runs in a savepoint of the request's one transaction instead.
+    /// `Idempotency-Key`, `work` runs in a savepoint of the request's one transaction instead
+    /// (calls of one request take turns), so `work` must not set a transaction's isolation
+    /// level (`build_transaction`): nested transactions are savepoints.
     pub async fn db<T, F>(&self, work: F) -> Result<T, ApiError>
     where
         T: Send + 'static,
         F: FnOnce(&mut PgConnection) -> Result<T, ApiError> + Send + 'static,
     {
         if let Some(transaction) = idempotency::current_transaction() {
-            return idempotency::run_lent(transaction, work).await;
+            return idempotency::run_lent(transaction, &self.pool, work).await;
         }
         let pool = self.pool.clone();
         web::block(move || {

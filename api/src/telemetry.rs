@@ -15,6 +15,8 @@ pub fn init(config: &Config) {
     let filter = EnvFilter::try_new(format!("{},actix_web_prom=error", config.log_filter))
         .unwrap_or_else(|_| EnvFilter::new("info,actix_web_prom=error"));
     // Logs go to stderr, so that stdout carries only what a command prints (`samspill openapi`).
+    // The dispatcher's ERROR events go to `ClientMistakes`, which logs the client's mistakes
+    // at WARN and the rest as they were.
     let json = (config.log_format == LogFormat::Json).then(|| {
         tracing_subscriber::fmt::layer()
             .json()
@@ -35,14 +37,19 @@ pub fn init(config: &Config) {
         .try_init();
 }
 
-/// Whether an event is the HTTP/1 layer reporting a request it could not read or a connection
-/// that broke: the client's doing, logged at ERROR by actix.
+/// Whether an event may be the HTTP/1 layer reporting a request it could not read or a
+/// connection that broke (the client's doing, logged at ERROR by actix); its message decides.
 fn is_client_mistake(meta: &Metadata<'_>) -> bool {
-    *meta.level() == Level::ERROR && meta.target().starts_with("actix_http::h1")
+    *meta.level() == Level::ERROR && meta.target() == "actix_http::h1::dispatcher"
 }
 
-/// Logs the HTTP/1 layer's reports of malformed requests and broken connections again at WARN:
-/// they say what a client did wrong, not that the service failed.
+/// The message actix gives those reports: a failed parse, a timeout, a broken connection.
+/// Its other errors (a response body failing) are the service's and stay at ERROR.
+const CLIENT_MISTAKE: &str = "stream error: ";
+
+/// Logs the HTTP/1 dispatcher's errors again: reports of malformed requests and broken
+/// connections at WARN (they say what a client did wrong, not that the service failed), the
+/// others at ERROR.
 struct ClientMistakes;
 
 impl<S: Subscriber> Layer<S> for ClientMistakes {
@@ -50,11 +57,16 @@ impl<S: Subscriber> Layer<S> for ClientMistakes {
         if is_client_mistake(event.metadata()) {
             let mut message = Message(String::new());
             event.record(&mut message);
-            tracing::warn!(
-                target: "samspill::http",
-                error = %message.0,
-                "a request could not be read, or its connection broke"
-            );
+            match message.0.strip_prefix(CLIENT_MISTAKE) {
+                Some(error) => tracing::warn!(
+                    target: "samspill::http",
+                    error,
+                    "a request could not be read, or its connection broke"
+                ),
+                None => {
+                    tracing::error!(target: "samspill::http", error = %message.0, "HTTP/1 error")
+                }
+            }
         }
     }
 }

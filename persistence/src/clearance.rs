@@ -115,19 +115,33 @@ pub fn facts_for(
             });
         }
     }
-    type ReferenceRow = (Uuid, Option<String>, Option<DateTime<Utc>>, DateTime<Utc>);
+    type ReferenceRow = (
+        Uuid,
+        Option<String>,
+        Option<DateTime<Utc>>,
+        Option<DateTime<Utc>>,
+        DateTime<Utc>,
+    );
     let references: Vec<ReferenceRow> = r::reference_checks
         .filter(r::volunteer_id.eq_any(&ids))
         .order(r::id.asc())
-        .select((r::volunteer_id, r::outcome, r::contacted_at, r::updated_at))
+        .select((
+            r::volunteer_id,
+            r::outcome,
+            r::contacted_at,
+            r::outcome_recorded_at,
+            r::created_at,
+        ))
         .load(conn)?;
-    for (volunteer, outcome, contacted_at, recorded_at) in references {
+    for (volunteer, outcome, contacted_at, recorded_at, created_at) in references {
         if let Some(f) = facts.get_mut(&volunteer.into()) {
             f.references.push(ReferenceFact {
                 outcome: outcome
                     .map(|o| parse("reference outcome", &o))
                     .transpose()?,
-                checked_on: reference_checked_on(contacted_at, recorded_at),
+                // A pending check without a contact date dates from its recording; it is
+                // missing until it has an outcome anyway.
+                checked_on: reference_checked_on(contacted_at, recorded_at.unwrap_or(created_at)),
             });
         }
     }

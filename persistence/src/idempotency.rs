@@ -5,12 +5,9 @@
 //! answer that announces it are kept together or not at all. A retry after a lost answer finds
 //! the row; a retry after a rollback finds none and does the work again.
 
-use crate::{error::RepoError, schema::idempotency_keys::dsl as k};
+use crate::{error::RepoError, locks, schema::idempotency_keys::dsl as k};
 use chrono::{DateTime, Utc};
-use diesel::{
-    prelude::*,
-    sql_types::{Bool, Text},
-};
+use diesel::{prelude::*, sql_types::Text};
 
 /// An answer kept for replay.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +35,9 @@ pub enum Claim {
     Mismatch,
     /// A request with this key is being worked on right now.
     InProgress,
+    /// The same request was answered before, but the record it created has since been erased
+    /// and its answer with it.
+    Forgotten,
 }
 
 #[derive(Queryable, Selectable)]
@@ -49,17 +49,9 @@ struct KeyRow {
     location: Option<String>,
     etag: Option<String>,
     body: Option<Vec<u8>>,
+    forgotten_at: Option<DateTime<Utc>>,
     expires_at: DateTime<Utc>,
 }
-
-#[derive(QueryableByName)]
-struct Locked {
-    #[diesel(sql_type = Bool)]
-    locked: bool,
-}
-
-/// The class of the two-part advisory locks that serialise requests with the same key.
-const KEY_LOCK_CLASS: i32 = 0x6964; // "id"
 
 /// Claims `key` for `caller` in the current transaction (call it inside one; the claim and the
 /// lock on it last until that transaction ends). `fingerprint` identifies the request.
@@ -71,14 +63,7 @@ pub fn claim(
     now: DateTime<Utc>,
     expires_at: DateTime<Utc>,
 ) -> Result<Claim, RepoError> {
-    let lock: Locked = diesel::sql_query(
-        "SELECT pg_try_advisory_xact_lock($1, hashtext($2 || ' ' || $3)) AS locked",
-    )
-    .bind::<diesel::sql_types::Integer, _>(KEY_LOCK_CLASS)
-    .bind::<Text, _>(caller)
-    .bind::<Text, _>(key)
-    .get_result(conn)?;
-    if !lock.locked {
+    if !locks::try_lock(conn, locks::IDEMPOTENCY_KEY, &format!("{caller} {key}"))? {
         return Ok(Claim::InProgress);
     }
     let this_key = k::idempotency_keys.filter(k::caller.eq(caller).and(k::key.eq(key)));
@@ -90,6 +75,9 @@ pub fn claim(
         Some(row) if row.expires_at > now => {
             if row.fingerprint != fingerprint {
                 return Ok(Claim::Mismatch);
+            }
+            if row.forgotten_at.is_some() {
+                return Ok(Claim::Forgotten);
             }
             return Ok(match (row.status, row.body) {
                 (Some(status), Some(body)) => Claim::Replay(StoredAnswer {
@@ -151,13 +139,17 @@ pub fn purge_expired(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<usiz
     Ok(diesel::delete(k::idempotency_keys.filter(k::expires_at.le(now))).execute(conn)?)
 }
 
-/// Deletes every stored answer that mentions `text` (an id) in its body or location: erasure
-/// leaves no copy of a person's data in kept answers.
+/// Forgets every kept answer that mentions `text` (an id) in its body or location: erasure
+/// leaves no copy of a person's data in kept answers. The keys stay, so that a retry of the
+/// request that created the person is told it was erased instead of creating them again.
 pub fn forget_mentions(conn: &mut PgConnection, text: &str) -> Result<usize, RepoError> {
     Ok(diesel::sql_query(
-        "DELETE FROM idempotency_keys \
-          WHERE position(convert_to($1, 'UTF8') IN coalesce(body, ''::bytea)) > 0 \
-             OR position($1 IN coalesce(location, '')) > 0",
+        "UPDATE idempotency_keys \
+            SET forgotten_at = now(), status = NULL, content_type = NULL, location = NULL, \
+                etag = NULL, body = NULL \
+          WHERE forgotten_at IS NULL \
+            AND (position(convert_to($1, 'UTF8') IN coalesce(body, ''::bytea)) > 0 \
+                 OR position($1 IN coalesce(location, '')) > 0)",
     )
     .bind::<Text, _>(text)
     .execute(conn)?)

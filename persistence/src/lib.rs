@@ -12,6 +12,7 @@ pub mod feed;
 pub mod group_vetting;
 pub mod groups;
 pub mod idempotency;
+pub mod locks;
 pub mod login_throttles;
 pub mod municipalities;
 pub mod page;

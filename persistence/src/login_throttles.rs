@@ -2,7 +2,7 @@
 
 use crate::{error::RepoError, schema::login_throttles::dsl as t};
 use chrono::{DateTime, Utc};
-use diesel::prelude::*;
+use diesel::{prelude::*, upsert::excluded};
 use samspill_domain::login_throttle::{Attempt, ThrottlePolicy, ThrottleState};
 
 #[derive(Queryable, Selectable)]
@@ -23,19 +23,19 @@ pub fn attempt(
     now: DateTime<Utc>,
 ) -> Result<Attempt, RepoError> {
     conn.transaction(|conn| {
-        diesel::insert_into(t::login_throttles)
+        // One statement creates the row or locks the one there, and reads it: a row deleted
+        // in between (a login succeeding, the purge) cannot make the read miss.
+        let row: ThrottleRow = diesel::insert_into(t::login_throttles)
             .values((
                 t::name_hash.eq(name_hash),
                 t::attempts.eq(0),
                 t::last_attempt_at.eq(now),
             ))
-            .on_conflict_do_nothing()
-            .execute(conn)?;
-        let row: ThrottleRow = t::login_throttles
-            .find(name_hash)
-            .select(ThrottleRow::as_select())
-            .for_update()
-            .first(conn)?;
+            .on_conflict(t::name_hash)
+            .do_update()
+            .set(t::name_hash.eq(excluded(t::name_hash)))
+            .returning(ThrottleRow::as_returning())
+            .get_result(conn)?;
         let before = (row.attempts > 0).then(|| ThrottleState {
             attempts: u32::try_from(row.attempts).unwrap_or(0),
             last_attempt_at: row.last_attempt_at,

@@ -165,6 +165,7 @@ diesel::table! {
         location -> Nullable<Text>,
         etag -> Nullable<Text>,
         body -> Nullable<Bytea>,
+        forgotten_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         expires_at -> Timestamptz,
     }
@@ -230,6 +231,7 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        outcome_recorded_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -208,6 +208,7 @@ pub fn add_reference_check(
             r::relation.eq(&new.relation),
             r::contacted_at.eq(new.contacted_at),
             r::outcome.eq(new.outcome.map(ReferenceOutcome::as_str)),
+            r::outcome_recorded_at.eq(new.outcome.map(|_| Utc::now())),
             r::notes.eq(&new.notes),
         ))
         .returning(ReferenceRow::as_returning())
@@ -235,12 +236,16 @@ pub fn complete_reference_check(
             .first(conn)?
             .try_into()?;
         check_version(current.version, expected_version)?;
+        // The outcome's date moves only when the outcome does, not with an edit of the notes.
+        let outcome_changed = result.outcome != current.outcome;
         diesel::update(r::reference_checks.filter(r::id.eq(check)))
             .set((
                 r::referee_name.eq(&result.referee_name),
                 r::relation.eq(&result.relation),
                 r::contacted_at.eq(result.contacted_at),
                 r::outcome.eq(result.outcome.map(ReferenceOutcome::as_str)),
+                outcome_changed
+                    .then(|| r::outcome_recorded_at.eq(result.outcome.map(|_| Utc::now()))),
                 r::notes.eq(&result.notes),
                 r::version.eq(r::version + 1),
             ))

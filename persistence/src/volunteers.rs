@@ -670,6 +670,11 @@ pub fn erase(
             VolunteerStatus::Rejected | VolunteerStatus::Withdrawn => current.status,
             _ => VolunteerStatus::Withdrawn,
         };
+        // The history stays (statuses, dates, who), but the reasons are free text written about
+        // the person and go with the rest.
+        diesel::update(h::volunteer_status_changes.filter(h::volunteer_id.eq(id.into_uuid())))
+            .set(h::reason.eq(erased))
+            .execute(conn)?;
         diesel::insert_into(h::volunteer_status_changes)
             .values((
                 h::id.eq(Uuid::now_v7()),
@@ -726,8 +731,11 @@ pub fn erase(
         if let Some(account) = current.staff_user_id {
             erase_login(conn, account)?;
         }
-        // Answers kept for retries may carry the person's data.
+        // Answers kept for retries may carry the person's data, and their login's.
         crate::idempotency::forget_mentions(conn, &id.to_string())?;
+        if let Some(account) = current.staff_user_id {
+            crate::idempotency::forget_mentions(conn, &account.to_string())?;
+        }
         Ok(())
     })
 }

@@ -725,6 +725,62 @@ async fn a_rules_maximum_age_holds_for_reference_checks_and_needs_a_dated_requir
     );
 }
 
+#[tokio::test]
+async fn a_reference_check_without_a_contact_date_ages_from_its_outcome_not_from_later_edits() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app, "5006").await;
+    let id = approved(&app, &s, "Trine", 10).await;
+    expect_status(
+        app.post(
+            &format!(
+                "/api/v1/municipalities/{}/requirement-rules",
+                s.municipality
+            ),
+            &s.coordinator,
+            &json!({"name": "Escorts need recent references", "activity_kind": "escort",
+                    "requirement": "reference_checks", "max_age_months": 12}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let check = expect_status(
+        app.post(
+            &format!("/api/v1/volunteers/{id}/reference-checks"),
+            &s.coordinator,
+            &json!({"referee_name": "Lærer", "relation": "teacher", "outcome": "satisfactory"}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let check_id = id_of(&check);
+    app.execute_sql(&format!(
+        "UPDATE reference_checks SET outcome_recorded_at = now() - interval '13 months' WHERE id = '{check_id}'"
+    ));
+    let escort = "activity_kind=escort&setting=institution";
+    let expired = |answer: &Value| requirement(answer, "reference_checks")["state"].clone();
+    assert_eq!(
+        expired(&clearance(&app, &s.coordinator, &id, escort).await),
+        "expired"
+    );
+    // Correcting the notes does not make the old outcome new.
+    expect_status(
+        app.patch(
+            &format!("/api/v1/volunteers/{id}/reference-checks/{check_id}"),
+            &s.coordinator,
+            &json!({"outcome": "satisfactory", "notes": "Ringte på nytt for å rette en skrivefeil"}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        expired(&clearance(&app, &s.coordinator, &id, escort).await),
+        "expired"
+    );
+}
+
 fn feed_ids(page: &Value) -> Vec<String> {
     page["items"]
         .as_array()

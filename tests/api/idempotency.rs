@@ -161,46 +161,95 @@ async fn concurrent_requests_with_one_key_create_one_record() {
 #[tokio::test]
 async fn public_registrations_and_refusals_are_replayed_too() {
     let app = TestApp::spawn().await;
-    let municipality = app.create_municipality("3005").await;
-    let (_, coordinator) = app.user(Some(&municipality), "coordinator").await;
+    // Refused first: the municipality does not exist yet.
     let body = json!({"municipality_code": "3005", "given_name": "Siri", "family_name": "Gjentaksen",
                       "email": "siri@example.no", "privacy_notice_accepted": true, "privacy_notice_version": "2026-1"});
+    let refused = expect_problem(
+        post_with_key(&app, "/api/v1/registrations", None, "reg-1", &body).await,
+        422,
+    )
+    .await;
+    assert_eq!(error_fields(&refused), ["municipality_code"]);
+    let municipality = app.create_municipality("3005").await;
+    let (_, coordinator) = app.user(Some(&municipality), "coordinator").await;
+    // The retry gets the first answer, although the request would succeed now.
+    let again = expect_problem(
+        post_with_key(&app, "/api/v1/registrations", None, "reg-1", &body).await,
+        422,
+    )
+    .await;
+    assert_eq!(again["errors"], refused["errors"]);
+    assert_ne!(again["request_id"], refused["request_id"]);
+    assert_eq!(count(&app, &coordinator, "Gjentaksen").await, 0);
+    // A new key is a new request.
     for _ in 0..2 {
-        let response = post_with_key(&app, "/api/v1/registrations", None, "reg-1", &body).await;
+        let response = post_with_key(&app, "/api/v1/registrations", None, "reg-2", &body).await;
         assert_eq!(
             expect_status(response, 202).await,
             json!({"status": "received"})
         );
     }
     assert_eq!(count(&app, &coordinator, "Gjentaksen").await, 1);
+}
 
-    let invalid = json!({"given_name": "Uten etternavn"});
-    let first = expect_problem(
+#[tokio::test]
+async fn a_police_certificate_is_recorded_once_and_a_retry_after_erasure_creates_nobody() {
+    let app = TestApp::spawn().await;
+    let municipality = app.create_municipality("1103").await;
+    let (_, coordinator) = app.user(Some(&municipality), "coordinator").await;
+    let person =
+        json!({"given_name": "Liv", "family_name": "Slettesen", "email": "liv@example.no"});
+    let created = answer(
         post_with_key(
             &app,
             "/api/v1/volunteers",
             Some(&coordinator),
-            "bad-1",
-            &invalid,
+            "liv-1",
+            &person,
         )
         .await,
-        422,
     )
     .await;
-    let again = expect_problem(
+    assert_eq!(created.0, 201);
+    let id = serde_json::from_str::<Value>(&created.3).unwrap_or_default()["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let path = format!("/api/v1/volunteers/{id}/police-certificates");
+    let certificate = json!({"kind": "politiattest", "purpose": "Helse- og omsorgstjenesteloven § 5-4",
+                             "issued_on": chrono::Utc::now().date_naive().to_string(),
+                             "presented_on": chrono::Utc::now().date_naive().to_string(), "outcome": "no_remarks"});
+    let first =
+        answer(post_with_key(&app, &path, Some(&coordinator), "cert-1", &certificate).await).await;
+    let again =
+        answer(post_with_key(&app, &path, Some(&coordinator), "cert-1", &certificate).await).await;
+    assert_eq!(first.0, 201, "{}", first.3);
+    assert_eq!(again, first);
+    let listed = expect_status(app.get(&path, &coordinator).await, 200).await;
+    assert_eq!(listed.as_array().map_or(0, Vec::len), 1, "{listed}");
+
+    expect_status(
+        app.delete(&format!("/api/v1/volunteers/{id}"), &coordinator)
+            .await,
+        204,
+    )
+    .await;
+    // The kept answer held the person's data: it is gone, and the retry is told so.
+    let retry = expect_problem(
         post_with_key(
             &app,
             "/api/v1/volunteers",
             Some(&coordinator),
-            "bad-1",
-            &invalid,
+            "liv-1",
+            &person,
         )
         .await,
-        422,
+        410,
     )
     .await;
-    assert_eq!(first["errors"], again["errors"]);
-    assert_ne!(first["request_id"], again["request_id"]);
+    assert_eq!(retry["type"], "urn:samspill:problem:gone");
+    assert!(!retry.to_string().contains("Slettesen"));
+    assert_eq!(count(&app, &coordinator, "Slettesen").await, 0);
 }
 
 #[tokio::test]

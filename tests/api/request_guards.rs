@@ -60,39 +60,62 @@ async fn bodies_with_a_content_coding_are_refused_before_they_are_read() {
     expect_problem(plain, 422).await;
 }
 
+/// Sends `head`, then trickles a piece of body every 200 ms; returns what came back and
+/// whether the service closed the connection (within 8 s).
+async fn trickle(address: &str, head: &str, chunked: bool) -> (String, bool, Duration) {
+    let mut stream = tokio::net::TcpStream::connect(address)
+        .await
+        .unwrap_or_else(|e| panic!("connect: {e}"));
+    let started = Instant::now();
+    let _ = stream.write_all(head.as_bytes()).await;
+    let mut answer = Vec::new();
+    let mut buffer = [0_u8; 4096];
+    let closed = loop {
+        let piece: &[u8] = if chunked { b"1\r\n{\r\n" } else { b"{" };
+        let _ = stream.write_all(piece).await;
+        match tokio::time::timeout(Duration::from_millis(200), stream.read(&mut buffer)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => break true,
+            Ok(Ok(n)) => answer.extend_from_slice(&buffer[..n]),
+            Err(_) => {}
+        }
+        if started.elapsed() > Duration::from_secs(8) {
+            break false;
+        }
+    };
+    (
+        String::from_utf8_lossy(&answer).into_owned(),
+        closed,
+        started.elapsed(),
+    )
+}
+
+#[tokio::test]
+async fn a_body_nobody_reads_does_not_hold_the_connection() {
+    let app = TestApp::spawn().await;
+    let address = app.address.trim_start_matches("http://").to_owned();
+    // Answered without reading the body: a chunked body would otherwise be drained for as long
+    // as the client trickles it.
+    for path in ["/health/live", "/api/v1/volunteers"] {
+        let head =
+            format!("POST {path} HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n");
+        let (text, closed, _) = trickle(&address, &head, true).await;
+        assert!(
+            text.starts_with("HTTP/1.1 4") || text.starts_with("HTTP/1.1 2"),
+            "{path}: {text}"
+        );
+        assert!(closed, "{path}: the connection stayed open");
+    }
+}
+
 #[tokio::test]
 async fn a_body_that_trickles_in_is_answered_408_and_its_connection_closed() {
     let app = TestApp::spawn_with(|c| c.body_timeout = Duration::from_secs(1)).await;
     let address = app.address.trim_start_matches("http://").to_owned();
     for framing in ["Content-Length: 1000", "Transfer-Encoding: chunked"] {
-        let mut stream = tokio::net::TcpStream::connect(&address)
-            .await
-            .unwrap_or_else(|e| panic!("connect: {e}"));
         let head = format!(
             "POST /api/v1/registrations HTTP/1.1\r\nHost: test\r\nContent-Type: application/json\r\n{framing}\r\n\r\n"
         );
-        let started = Instant::now();
-        let _ = stream.write_all(head.as_bytes()).await;
-        let mut answer = Vec::new();
-        let mut buffer = [0_u8; 4096];
-        // Keep trickling a byte every 200 ms; the service must answer and hang up by itself.
-        let closed = loop {
-            let piece: &[u8] = if framing.starts_with("Transfer") {
-                b"1\r\n{\r\n"
-            } else {
-                b"{"
-            };
-            let _ = stream.write_all(piece).await;
-            match tokio::time::timeout(Duration::from_millis(200), stream.read(&mut buffer)).await {
-                Ok(Ok(0)) | Ok(Err(_)) => break true,
-                Ok(Ok(n)) => answer.extend_from_slice(&buffer[..n]),
-                Err(_) => {}
-            }
-            if started.elapsed() > Duration::from_secs(8) {
-                break false;
-            }
-        };
-        let text = String::from_utf8_lossy(&answer);
+        let (text, closed, took) = trickle(&address, &head, framing.starts_with("Transfer")).await;
         assert!(text.starts_with("HTTP/1.1 408"), "{framing}: {text}");
         assert!(
             text.contains("application/problem+json")
@@ -100,11 +123,7 @@ async fn a_body_that_trickles_in_is_answered_408_and_its_connection_closed() {
             "{text}"
         );
         assert!(closed, "{framing}: the connection stayed open");
-        assert!(
-            started.elapsed() < Duration::from_secs(5),
-            "{:?}",
-            started.elapsed()
-        );
+        assert!(took < Duration::from_secs(5), "{took:?}");
     }
 }
 

@@ -120,6 +120,23 @@ pub fn secret_hash(secret: &str) -> Vec<u8> {
     Sha256::digest(secret.as_bytes()).to_vec()
 }
 
+/// HMAC-SHA256 of `parts` under `key`, each part length-prefixed so that no two lists of parts
+/// give the same input. For values that must be compared but not read back from the database
+/// (login names as typed, request fingerprints): without the key, guessing what was hashed
+/// cannot be tried at SHA-256 speed.
+pub fn keyed_digest(key: &[u8], parts: &[&[u8]]) -> Vec<u8> {
+    use hmac::{Hmac, Mac};
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(key) else {
+        // HMAC takes keys of any length; this branch cannot be reached.
+        return Sha256::digest(key).to_vec();
+    };
+    for part in parts {
+        mac.update(&(part.len() as u64).to_be_bytes());
+        mac.update(part);
+    }
+    mac.finalize().into_bytes().to_vec()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -198,7 +198,10 @@ async fn password_grant(state: &AppState, request: TokenRequest) -> Result<HttpR
     };
     // Attempts count per name as typed, before the password is looked at, so that a guesser
     // learns nothing from the answers, not even whether the account exists.
-    let name_hash = tokens::secret_hash(&username.trim().to_lowercase());
+    let name_hash = tokens::keyed_digest(
+        &state.digest_key,
+        &[b"login name", username.trim().to_lowercase().as_bytes()],
+    );
     let policy = state.login_throttle;
     let now = chrono::Utc::now();
     let counted = name_hash.clone();

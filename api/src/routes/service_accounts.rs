@@ -148,14 +148,19 @@ fn with_secret(account: ServiceAccount, secret: String) -> HttpResponse {
     let version = account.version;
     let mut response = HttpResponse::Ok();
     response.insert_header((header::CACHE_CONTROL, "no-store"));
-    json_with_etag(
+    let mut response = json_with_etag(
         response,
         version,
         &ServiceAccountWithSecret {
             account: account.into(),
             client_secret: secret,
         },
-    )
+    );
+    // The secret is shown once: an answer kept for retries must not hold it.
+    response
+        .extensions_mut()
+        .insert(crate::idempotency::ShownOnce);
+    response
 }
 
 /// Creates a service account and shows its secret once.

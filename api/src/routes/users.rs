@@ -212,18 +212,25 @@ pub async fn create_user(
     let mut response = HttpResponse::Created();
     response.insert_header((header::LOCATION, format!("/api/v1/users/{}", created.id)));
     if generated.is_some() {
-        // The password is shown once: no cache (nor a kept answer for retries) may hold it.
+        // The password is shown once: no cache may hold it.
         response.insert_header((header::CACHE_CONTROL, "no-store"));
     }
     let version = created.version;
-    Ok(json_with_etag(
+    let shown_once = generated.is_some();
+    let mut response = json_with_etag(
         response,
         version,
         &CreatedUser {
             user: created.into(),
             initial_password: generated,
         },
-    ))
+    );
+    if shown_once {
+        response
+            .extensions_mut()
+            .insert(crate::idempotency::ShownOnce);
+    }
+    Ok(response)
 }
 
 /// Lists the accounts the caller manages.

@@ -1,0 +1,1 @@
+ALTER TABLE reference_checks DROP COLUMN outcome_recorded_at;
