@@ -146,12 +146,14 @@ measure() {
   wait "$sampler_pid" 2>/dev/null || true
   sampler_pid=""
 }
-# Sets the BENCH_* request variables: $1 method, $2 path, $3 ids file, $4 token, $5 body.
+# Sets the BENCH_* request variables: $1 method, $2 path, $3 ids file, $4 token, $5 body,
+# $6 its content type (default form-encoded), $7 1 to give every request an Idempotency-Key.
 request() {
   BENCH_METHOD="$1" BENCH_PATH="$2" BENCH_IDS="$3" BENCH_TOKEN="$4" BENCH_BODY="${5:-}"
   BENCH_CONTENT_TYPE=""
-  [[ -n "$BENCH_BODY" ]] && BENCH_CONTENT_TYPE=application/x-www-form-urlencoded
-  export BENCH_PATH BENCH_IDS BENCH_TOKEN BENCH_METHOD BENCH_BODY BENCH_CONTENT_TYPE
+  [[ -n "$BENCH_BODY" ]] && BENCH_CONTENT_TYPE="${6:-application/x-www-form-urlencoded}"
+  BENCH_KEYED="${7:-0}"
+  export BENCH_PATH BENCH_IDS BENCH_TOKEN BENCH_METHOD BENCH_BODY BENCH_CONTENT_TYPE BENCH_KEYED
 }
 
 if [[ "$mode" == scale ]]; then
@@ -207,6 +209,12 @@ request GET "/api/v1/volunteer-status?limit=50" "" "$token"
 measure status_feed
 request POST "/api/v1/auth/token" "" "" "grant_type=password&username=${email}&password=${DEMO_PASSWORD}"
 measure token
+# Creates, plain and with an Idempotency-Key each (claimed, kept and committed with the record).
+new_volunteer='{"given_name":"Bench","family_name":"Nyregistrert","email":"bench@example.no"}'
+request POST "/api/v1/volunteers" "" "$token" "$new_volunteer" application/json
+measure create
+request POST "/api/v1/volunteers" "" "$token" "$new_volunteer" application/json 1
+measure create_keyed
 read -r _ hwm <<<"$(rss_of "$server_pid")"
 echo "$hwm" >"${out}/rss_peak.txt"
 

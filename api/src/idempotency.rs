@@ -39,7 +39,7 @@ use actix_web::{
 };
 use chrono::{DateTime, Utc};
 use diesel::{
-    Connection as _, RunQueryDsl,
+    Connection as _,
     connection::{AnsiTransactionManager, TransactionManager},
 };
 use samspill_persistence::{
@@ -58,9 +58,9 @@ pub const MAX_KEY_LENGTH: usize = 255;
 /// Answers larger than this are not kept (ours are a few kilobytes).
 const MAX_ANSWER: usize = 1 << 20;
 
-/// How long the request's transaction may sit idle before PostgreSQL ends it (a handler
-/// waiting for something else while holding it).
-const IDLE_LIMIT: &str = "SET LOCAL idle_in_transaction_session_timeout = '30s'";
+/// How the request's transaction begins: it may sit idle (a handler waiting for something
+/// else while holding it) for 30 s at most before PostgreSQL ends it.
+const BEGIN: &str = "BEGIN; SET LOCAL idle_in_transaction_session_timeout = '30s'";
 
 /// Marks an answer that shows a secret once (a generated password, a client secret): it is
 /// not kept for retries, which get 409 naming the created record instead.
@@ -129,70 +129,78 @@ where
     F: FnOnce(&mut PgConnection) -> Result<T, ApiError> + Send + 'static,
 {
     let mut stage = slot.0.lock().await;
-    let mut conn = match std::mem::replace(&mut *stage, Stage::Lost) {
-        Stage::Claimed(conn) => conn,
+    match std::mem::replace(&mut *stage, Stage::Lost) {
+        Stage::Claimed(mut conn) => {
+            let (conn, result) = web::block(move || {
+                let result = conn.transaction(|conn| work(conn));
+                (conn, result)
+            })
+            .await?;
+            *stage = Stage::Claimed(conn);
+            result
+        }
+        // The first call claims the key and does its work in one trip to the blocking pool.
         Stage::Unclaimed(request) => {
             let pool = pool.clone();
             let asked = request.clone();
-            match web::block(move || claim(&pool, &asked)).await {
-                Ok(Ok((Claim::Claimed, Some(conn)))) => conn,
-                Ok(Ok((claim, _))) => {
+            let claimed = web::block(move || {
+                claim(&pool, &asked).map(|claimed| match claimed {
+                    (Claim::Claimed, Some(mut conn)) => {
+                        let result = conn.transaction(|conn| work(conn));
+                        Ok((conn, result))
+                    }
+                    (other, _) => Err(other),
+                })
+            })
+            .await;
+            match claimed {
+                Ok(Ok(Ok((conn, result)))) => {
+                    *stage = Stage::Claimed(conn);
+                    result
+                }
+                Ok(Ok(Err(claim))) => {
                     *stage = Stage::Settled(match claim {
                         Claim::Replay(answer) => Settled::Replay(answer),
                         Claim::Mismatch => Settled::Mismatch,
                         Claim::Forgotten => Settled::Forgotten,
                         Claim::InProgress | Claim::Claimed => Settled::InProgress,
                     });
-                    return Err(settled());
+                    Err(settled())
                 }
                 // Nothing is claimed: the request answers as it would without a key.
                 Ok(Err(error)) => {
                     *stage = Stage::Unclaimed(request);
-                    return Err(error.into());
+                    Err(error.into())
                 }
                 Err(error) => {
                     *stage = Stage::Unclaimed(request);
-                    return Err(error.into());
+                    Err(error.into())
                 }
             }
         }
         settled_stage @ Stage::Settled(_) => {
             *stage = settled_stage;
-            return Err(settled());
+            Err(settled())
         }
-        Stage::Lost => {
-            return Err(ApiError::Unavailable(
-                "the request's transaction was lost".to_owned(),
-            ));
-        }
-    };
-    let (conn, result) = web::block(move || {
-        let result = conn.transaction(|conn| work(conn));
-        (conn, result)
-    })
-    .await?;
-    *stage = Stage::Claimed(conn);
-    result
+        Stage::Lost => Err(ApiError::Unavailable(
+            "the request's transaction was lost".to_owned(),
+        )),
+    }
 }
 
 /// Opens the request's transaction and claims the key in it; the connection comes back only
 /// when the key is claimed (otherwise the transaction is rolled back).
 fn claim(pool: &DbPool, request: &ClaimRequest) -> Result<(Claim, Option<Connection>), RepoError> {
     let mut conn = pool.get()?;
-    AnsiTransactionManager::begin_transaction(&mut *conn)?;
-    let claimed = diesel::sql_query(IDLE_LIMIT)
-        .execute(&mut *conn)
-        .map_err(RepoError::from)
-        .and_then(|_| {
-            idempotency::claim(
-                &mut conn,
-                &request.caller,
-                &request.key,
-                &request.fingerprint,
-                request.now,
-                request.expires_at,
-            )
-        });
+    AnsiTransactionManager::begin_transaction_sql(&mut *conn, BEGIN)?;
+    let claimed = idempotency::claim(
+        &mut conn,
+        &request.caller,
+        &request.key,
+        &request.fingerprint,
+        request.now,
+        request.expires_at,
+    );
     match claimed {
         Ok(Claim::Claimed) => Ok((Claim::Claimed, Some(conn))),
         Ok(other) => {

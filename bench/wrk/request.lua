@@ -5,11 +5,13 @@
 --   BENCH_METHOD        GET (default) or POST
 --   BENCH_BODY          request body (optional)
 --   BENCH_CONTENT_TYPE  its content type (optional)
+--   BENCH_KEYED         1: every request carries its own Idempotency-Key
 local path = os.getenv("BENCH_PATH") or "/"
 local method = os.getenv("BENCH_METHOD") or "GET"
 local body = os.getenv("BENCH_BODY")
 local content_type = os.getenv("BENCH_CONTENT_TYPE")
 local token = os.getenv("BENCH_TOKEN")
+local keyed = os.getenv("BENCH_KEYED") == "1"
 
 local headers = {}
 if token and token ~= "" then headers["Authorization"] = "Bearer " .. token end
@@ -32,7 +34,15 @@ end
 
 local fixed = nil
 local counter = 0
+local run = tostring(os.time())
 function request()
+  if keyed then
+    counter = counter + 1
+    local own = {}
+    for name, value in pairs(headers) do own[name] = value end
+    own["Idempotency-Key"] = string.format("bench-%s-%d-%d", run, offset or 0, counter)
+    return wrk.format(method, path, own, body)
+  end
   if #ids == 0 then
     fixed = fixed or wrk.format(method, path, headers, body)
     return fixed

@@ -55,6 +55,10 @@ struct KeyRow {
 
 /// Claims `key` for `caller` in the current transaction (call it inside one; the claim and the
 /// lock on it last until that transaction ends). `fingerprint` identifies the request.
+///
+/// One statement takes the key's advisory lock (without waiting: a request holding it is still
+/// running) and inserts the claim. A key found already stored was committed by a request that
+/// has finished, as every claimer holds the lock until it commits.
 pub fn claim(
     conn: &mut PgConnection,
     caller: &str,
@@ -63,49 +67,65 @@ pub fn claim(
     now: DateTime<Utc>,
     expires_at: DateTime<Utc>,
 ) -> Result<Claim, RepoError> {
-    if !locks::try_lock(conn, locks::IDEMPOTENCY_KEY, &format!("{caller} {key}"))? {
-        return Ok(Claim::InProgress);
+    #[derive(QueryableByName)]
+    struct Claimed {
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        locked: bool,
+        #[diesel(sql_type = diesel::sql_types::Bool)]
+        inserted: bool,
+    }
+    let claimed: Claimed = diesel::sql_query(
+        "WITH lock AS (SELECT pg_try_advisory_xact_lock($1, hashtext($2 || ' ' || $3)) AS got), \
+              claim AS (INSERT INTO idempotency_keys (caller, key, fingerprint, created_at, expires_at) \
+                        SELECT $2, $3, $4, $5, $6 FROM lock WHERE got \
+                        ON CONFLICT (caller, key) DO NOTHING RETURNING 1) \
+         SELECT (SELECT got FROM lock) AS locked, EXISTS (SELECT 1 FROM claim) AS inserted",
+    )
+    .bind::<diesel::sql_types::Integer, _>(locks::IDEMPOTENCY_KEY)
+    .bind::<Text, _>(caller)
+    .bind::<Text, _>(key)
+    .bind::<diesel::sql_types::Bytea, _>(fingerprint)
+    .bind::<diesel::sql_types::Timestamptz, _>(now)
+    .bind::<diesel::sql_types::Timestamptz, _>(expires_at)
+    .get_result(conn)?;
+    match claimed {
+        Claimed { locked: false, .. } => return Ok(Claim::InProgress),
+        Claimed { inserted: true, .. } => return Ok(Claim::Claimed),
+        Claimed { .. } => {}
     }
     let this_key = k::idempotency_keys.filter(k::caller.eq(caller).and(k::key.eq(key)));
-    let found: Option<KeyRow> = this_key
-        .select(KeyRow::as_select())
-        .first(conn)
-        .optional()?;
-    match found {
-        Some(row) if row.expires_at > now => {
-            if row.fingerprint != fingerprint {
-                return Ok(Claim::Mismatch);
-            }
-            if row.forgotten_at.is_some() {
-                return Ok(Claim::Forgotten);
-            }
-            return Ok(match (row.status, row.body) {
-                (Some(status), Some(body)) => Claim::Replay(StoredAnswer {
-                    status: u16::try_from(status).unwrap_or(500),
-                    content_type: row.content_type,
-                    location: row.location,
-                    etag: row.etag,
-                    body,
-                }),
-                // Rows commit with their answer; one without is not ours to replay.
-                _ => Claim::InProgress,
-            });
-        }
-        Some(_) => {
-            diesel::delete(this_key).execute(conn)?;
-        }
-        None => {}
+    let row: KeyRow = this_key.select(KeyRow::as_select()).first(conn)?;
+    if row.expires_at <= now {
+        // An old use of the key: forget it and claim the key anew.
+        diesel::delete(this_key).execute(conn)?;
+        diesel::insert_into(k::idempotency_keys)
+            .values((
+                k::caller.eq(caller),
+                k::key.eq(key),
+                k::fingerprint.eq(fingerprint),
+                k::created_at.eq(now),
+                k::expires_at.eq(expires_at),
+            ))
+            .execute(conn)?;
+        return Ok(Claim::Claimed);
     }
-    diesel::insert_into(k::idempotency_keys)
-        .values((
-            k::caller.eq(caller),
-            k::key.eq(key),
-            k::fingerprint.eq(fingerprint),
-            k::created_at.eq(now),
-            k::expires_at.eq(expires_at),
-        ))
-        .execute(conn)?;
-    Ok(Claim::Claimed)
+    if row.fingerprint != fingerprint {
+        return Ok(Claim::Mismatch);
+    }
+    if row.forgotten_at.is_some() {
+        return Ok(Claim::Forgotten);
+    }
+    Ok(match (row.status, row.body) {
+        (Some(status), Some(body)) => Claim::Replay(StoredAnswer {
+            status: u16::try_from(status).unwrap_or(500),
+            content_type: row.content_type,
+            location: row.location,
+            etag: row.etag,
+            body,
+        }),
+        // Rows commit with their answer; one without is not ours to replay.
+        _ => Claim::InProgress,
+    })
 }
 
 /// Writes the answer into the row [`claim`] made, in the same transaction.
