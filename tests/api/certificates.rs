@@ -1,7 +1,9 @@
 //! Police certificates: recorded data-minimised, checked against the country's rules, seen only
 //! by coordinators and administrators, and every read and change written to the audit log.
 
-use samspill_tests::{TestApp, error_fields, expect_problem, expect_status, id_of};
+use samspill_tests::{
+    TestApp, error_fields, expect_problem, expect_status, id_of, police_certificate,
+};
 use serde_json::{Value, json};
 
 struct Setup {
@@ -20,51 +22,24 @@ async fn setup(app: &TestApp, code: &str) -> Setup {
 }
 
 async fn setup_in(app: &TestApp, municipality: String) -> Setup {
-    let (coordinator_id, coordinator) = app.user(Some(&municipality), "coordinator").await;
-    let (contact_account, contact_token) = app.user(Some(&municipality), "contact_person").await;
-    let contact = expect_status(
-        app.post(
-            "/api/v1/contact-persons",
-            &coordinator,
-            &json!({"kind": "staff", "name": "Randi", "staff_user_id": contact_account}),
+    let staff = app
+        .existing_municipality(&municipality)
+        .contact_person_with_login("Randi")
+        .build()
+        .await;
+    let volunteer = app
+        .create_volunteer(
+            &staff.coordinator,
+            &json!({"given_name": "Kari", "family_name": "Nordmann", "email": "kari@example.no", "contact_person_id": staff.contact}),
         )
-        .await,
-        201,
-    )
-    .await;
-    let volunteer = expect_status(
-        app.post(
-            "/api/v1/volunteers",
-            &coordinator,
-            &json!({"given_name": "Kari", "family_name": "Nordmann", "email": "kari@example.no", "contact_person_id": id_of(&contact)}),
-        )
-        .await,
-        201,
-    )
-    .await;
+        .await;
     Setup {
         municipality,
-        coordinator_id,
-        coordinator,
-        contact_token,
+        coordinator_id: staff.coordinator_id,
+        coordinator: staff.coordinator,
+        contact_token: staff.contact_token,
         volunteer: id_of(&volunteer),
     }
-}
-
-async fn danish_municipality(app: &TestApp, code: &str) -> String {
-    let admin = app.admin_token().await;
-    id_of(
-        &expect_status(
-            app.post(
-                "/api/v1/municipalities",
-                &admin,
-                &json!({"country": "DK", "code": code, "name": format!("Kommune {code}")}),
-            )
-            .await,
-            201,
-        )
-        .await,
-    )
 }
 
 fn certificates(volunteer: &str) -> String {
@@ -72,13 +47,7 @@ fn certificates(volunteer: &str) -> String {
 }
 
 fn politiattest(issued_on: &str, presented_on: &str) -> Value {
-    json!({
-        "kind": "politiattest",
-        "purpose": "Helse- og omsorgstjenesteloven § 5-4",
-        "issued_on": issued_on,
-        "presented_on": presented_on,
-        "outcome": "no_remarks",
-    })
+    police_certificate("politiattest", issued_on, presented_on)
 }
 
 /// Records a certificate for the setup's volunteer as its coordinator.
@@ -247,7 +216,7 @@ async fn a_boerneattest_in_a_norwegian_municipality_is_refused_naming_kind() {
 #[tokio::test]
 async fn a_danish_municipality_records_a_straffeattest_presented_a_year_after_issue() {
     let app = TestApp::spawn().await;
-    let municipality = danish_municipality(&app, "173").await;
+    let municipality = app.create_municipality_in("DK", "173").await;
     let s = setup_in(&app, municipality).await;
     let created = record(
         &app,
@@ -569,16 +538,12 @@ async fn erasing_a_volunteer_removes_certificates_and_dogs_and_keeps_the_audit_l
     let s = setup(&app, "4612").await;
     record(&app, &s, &politiattest("2026-03-01", "2026-03-10")).await;
     record(&app, &s, &politiattest("2026-09-01", "2026-09-11")).await;
-    let other = expect_status(
-        app.post(
-            "/api/v1/volunteers",
+    let other = app
+        .create_volunteer(
             &s.coordinator,
             &json!({"given_name": "Ola", "family_name": "Hansen", "phone": "+4791234567"}),
         )
-        .await,
-        201,
-    )
-    .await;
+        .await;
     let other = id_of(&other);
     let other_certificate =
         record_for(&app, &s, &other, &politiattest("2026-09-01", "2026-09-11")).await;

@@ -1,130 +1,24 @@
 //! Clearance scenarios over HTTP: certificates, dogs, private homes, municipality rules, the
 //! status feed and the work list.
 
-use chrono::{Days, Months, NaiveDate, Utc};
+use chrono::{Days, Months, NaiveDate};
 use reqwest::Method;
-use samspill_tests::{TestApp, error_fields, expect_problem, expect_status, id_of, send};
+use samspill_tests::{
+    MunicipalitySetup, Subject::Volunteer, TestApp, days_ago, days_ahead, error_fields,
+    expect_problem, expect_status, id_of, police_certificate, requirement, send, today,
+};
 use serde_json::{Value, json};
 
-fn today() -> NaiveDate {
-    Utc::now().date_naive()
-}
-
-fn days_ago(days: u64) -> String {
-    (today() - Days::new(days)).to_string()
-}
-
-fn days_ahead(days: u64) -> String {
-    (today() + Days::new(days)).to_string()
-}
-
-struct Setup {
-    municipality: String,
-    unit: String,
-    contact: String,
-    coordinator: String,
-}
-
-async fn setup(app: &TestApp, code: &str) -> Setup {
-    let municipality = app.create_municipality(code).await;
-    let unit = app.unit(&municipality, "Bofellesskapet").await;
-    let (_, coordinator) = app.user(Some(&municipality), "coordinator").await;
-    let contact = expect_status(
-        app.post(
-            "/api/v1/contact-persons",
-            &coordinator,
-            &json!({"kind": "staff", "name": "Randi"}),
-        )
-        .await,
-        201,
-    )
-    .await;
-    Setup {
-        municipality,
-        unit,
-        contact: id_of(&contact),
-        coordinator,
-    }
-}
-
-/// An approved volunteer whose screening was held `screened_days_ago`.
-async fn approved(app: &TestApp, s: &Setup, name: &str, screened_days_ago: u64) -> String {
-    let created = expect_status(
-        app.post(
-            "/api/v1/volunteers",
-            &s.coordinator,
-            &json!({"given_name": name, "family_name": "Frivillig", "email": format!("{name}@example.no"),
-                    "activity_kinds": ["companionship"], "home_unit_id": s.unit, "contact_person_id": s.contact}),
-        )
-        .await,
-        201,
-    )
-    .await;
-    let id = id_of(&created);
-    to(app, &s.coordinator, &id, "in_screening").await;
-    let held = format!("{}T10:00:00Z", days_ago(screened_days_ago));
-    expect_status(
-        app.post(
-            &format!("/api/v1/volunteers/{id}/screenings"),
-            &s.coordinator,
-            &json!({"held_at": held, "channel": "in_person", "assessment": "suitable"}),
-        )
-        .await,
-        201,
-    )
-    .await;
-    for kind in [
-        "confidentiality",
-        "privacy_guidelines",
-        "volunteer_agreement",
-    ] {
-        expect_status(
-            app.post(
-                &format!("/api/v1/volunteers/{id}/declarations"),
-                &s.coordinator,
-                &json!({"kind": kind, "document_version": "2026-1", "signed_on": days_ago(screened_days_ago)}),
-            )
-            .await,
-            201,
-        )
-        .await;
-    }
-    to(app, &s.coordinator, &id, "approved").await;
-    id
-}
-
-async fn to(app: &TestApp, token: &str, id: &str, status: &str) {
-    expect_status(
-        app.post(
-            &format!("/api/v1/volunteers/{id}/transitions"),
-            token,
-            &json!({"to": status, "reason": "scenario"}),
-        )
-        .await,
-        200,
-    )
-    .await;
+async fn setup(app: &TestApp, code: &str) -> MunicipalitySetup {
+    app.municipality(code)
+        .unit("Bofellesskapet")
+        .contact_person("Randi")
+        .build()
+        .await
 }
 
 async fn clearance(app: &TestApp, token: &str, id: &str, query: &str) -> Value {
-    expect_status(
-        app.get(&format!("/api/v1/volunteers/{id}/clearance?{query}"), token)
-            .await,
-        200,
-    )
-    .await
-}
-
-fn requirement<'a>(answer: &'a Value, code: &str) -> &'a Value {
-    answer["requirements"]
-        .as_array()
-        .and_then(|all| all.iter().find(|r| r["requirement"] == code))
-        .unwrap_or(&Value::Null)
-}
-
-fn certificate(kind: &str, issued_on: &str, presented_on: &str) -> Value {
-    json!({"kind": kind, "purpose": "Helse- og omsorgstjenesteloven § 5-4", "issued_on": issued_on,
-           "presented_on": presented_on, "outcome": "no_remarks"})
+    app.clearance(token, Volunteer(id), query).await
 }
 
 #[tokio::test]
@@ -132,7 +26,7 @@ async fn a_norwegian_volunteer_for_people_with_intellectual_disabilities_needs_a
  {
     let app = TestApp::spawn().await;
     let s = setup(&app, "1103").await;
-    let id = approved(&app, &s, "Ola", 10).await;
+    let id = app.approved_volunteer(&s, "Ola").create().await;
     let question =
         "activity_kind=companionship&setting=institution&target_group=intellectual_disability";
 
@@ -151,7 +45,7 @@ async fn a_norwegian_volunteer_for_people_with_intellectual_disabilities_needs_a
         app.post(
             &format!("/api/v1/volunteers/{id}/police-certificates"),
             &s.coordinator,
-            &certificate("politiattest", &four_months, &today().to_string()),
+            &police_certificate("politiattest", &four_months, &today().to_string()),
         )
         .await,
         422,
@@ -167,7 +61,7 @@ async fn a_norwegian_volunteer_for_people_with_intellectual_disabilities_needs_a
         app.post(
             &format!("/api/v1/volunteers/{id}/police-certificates"),
             &s.coordinator,
-            &certificate("politiattest", &issued.to_string(), &days_ago(5)),
+            &police_certificate("politiattest", &issued.to_string(), &days_ago(5)),
         )
         .await,
         201,
@@ -218,7 +112,7 @@ async fn dog_approval(app: &TestApp, token: &str, dog: &str, vet_checked_days_ag
 async fn a_dog_visit_is_refused_with_an_expired_vet_check_and_cleared_when_it_is_renewed() {
     let app = TestApp::spawn().await;
     let s = setup(&app, "4601").await;
-    let id = approved(&app, &s, "Kari", 10).await;
+    let id = app.approved_volunteer(&s, "Kari").create().await;
     let dog = expect_status(
         app.post(
             "/api/v1/dogs",
@@ -273,7 +167,7 @@ async fn a_dog_visit_is_refused_with_an_expired_vet_check_and_cleared_when_it_is
     assert_eq!(home["question"]["dog_category"], "home_visit");
 
     // Another volunteer cannot borrow the team's approval.
-    let other = approved(&app, &s, "Per", 10).await;
+    let other = app.approved_volunteer(&s, "Per").create().await;
     let borrowed = clearance(&app, &s.coordinator, &other, &question).await;
     assert_eq!(borrowed["cleared"], false);
 
@@ -297,7 +191,7 @@ async fn a_dog_visit_is_refused_with_an_expired_vet_check_and_cleared_when_it_is
 async fn a_private_home_companionship_visit_is_cleared_with_the_first_visit_condition() {
     let app = TestApp::spawn().await;
     let s = setup(&app, "3005").await;
-    let id = approved(&app, &s, "Liv", 10).await;
+    let id = app.approved_volunteer(&s, "Liv").create().await;
     let answer = clearance(
         &app,
         &s.coordinator,
@@ -324,7 +218,12 @@ async fn a_private_home_companionship_visit_is_cleared_with_the_first_visit_cond
     );
 
     // Paused: the same question is refused and says why.
-    to(&app, &s.coordinator, &id, "paused").await;
+    expect_status(
+        app.transition(&s.coordinator, Volunteer(&id), "paused")
+            .await,
+        200,
+    )
+    .await;
     let paused = clearance(
         &app,
         &s.coordinator,
@@ -374,28 +273,14 @@ async fn a_private_home_companionship_visit_is_cleared_with_the_first_visit_cond
 #[tokio::test]
 async fn a_danish_private_home_needs_a_straffeattest() {
     let app = TestApp::spawn().await;
-    let denmark = app.create_municipality_in("DK", "173").await;
-    let unit = app.unit(&denmark, "Plejecenter Solgården").await;
-    let (_, coordinator) = app.user(Some(&denmark), "coordinator").await;
-    let contact = id_of(
-        &expect_status(
-            app.post(
-                "/api/v1/contact-persons",
-                &coordinator,
-                &json!({"kind": "staff", "name": "Mette"}),
-            )
-            .await,
-            201,
-        )
-        .await,
-    );
-    let s = Setup {
-        municipality: denmark,
-        unit,
-        contact,
-        coordinator,
-    };
-    let id = approved(&app, &s, "Mads", 10).await;
+    let s = app
+        .municipality("173")
+        .country("DK")
+        .unit("Plejecenter Solgården")
+        .contact_person("Mette")
+        .build()
+        .await;
+    let id = app.approved_volunteer(&s, "Mads").create().await;
     let home = clearance(
         &app,
         &s.coordinator,
@@ -409,7 +294,7 @@ async fn a_danish_private_home_needs_a_straffeattest() {
         app.post(
             &format!("/api/v1/volunteers/{id}/police-certificates"),
             &s.coordinator,
-            &certificate("straffeattest", &days_ago(200), &days_ago(30)),
+            &police_certificate("straffeattest", &days_ago(200), &days_ago(30)),
         )
         .await,
         201,
@@ -439,7 +324,11 @@ async fn a_municipality_rule_adds_its_requirement_and_is_managed_through_the_api
     let app = TestApp::spawn().await;
     let s = setup(&app, "5001").await;
     // Screened 45 days ago: older than the one month the rule below allows.
-    let id = approved(&app, &s, "Siri", 45).await;
+    let id = app
+        .approved_volunteer(&s, "Siri")
+        .vetted_days_ago(45)
+        .create()
+        .await;
     let rules_path = format!(
         "/api/v1/municipalities/{}/requirement-rules",
         s.municipality
@@ -603,7 +492,7 @@ async fn a_municipality_rule_adds_its_requirement_and_is_managed_through_the_api
 async fn a_rules_maximum_age_holds_for_reference_checks_and_needs_a_dated_requirement() {
     let app = TestApp::spawn().await;
     let s = setup(&app, "5001").await;
-    let id = approved(&app, &s, "Solveig", 10).await;
+    let id = app.approved_volunteer(&s, "Solveig").create().await;
     let rules_path = format!(
         "/api/v1/municipalities/{}/requirement-rules",
         s.municipality
@@ -729,7 +618,7 @@ async fn a_rules_maximum_age_holds_for_reference_checks_and_needs_a_dated_requir
 async fn a_reference_check_without_a_contact_date_ages_from_its_outcome_not_from_later_edits() {
     let app = TestApp::spawn().await;
     let s = setup(&app, "5006").await;
-    let id = approved(&app, &s, "Trine", 10).await;
+    let id = app.approved_volunteer(&s, "Trine").create().await;
     expect_status(
         app.post(
             &format!(
@@ -795,7 +684,7 @@ async fn a_service_account_reads_the_status_feed_of_its_own_municipality_only() 
     let app = TestApp::spawn().await;
     let s = setup(&app, "0301").await;
     let other = setup(&app, "1103").await;
-    let ours = approved(&app, &s, "Anne", 10).await;
+    let ours = app.approved_volunteer(&s, "Anne").create().await;
     expect_status(
         app.patch(
             &format!("/api/v1/volunteers/{ours}"),
@@ -806,8 +695,8 @@ async fn a_service_account_reads_the_status_feed_of_its_own_municipality_only() 
         200,
     )
     .await;
-    let second = approved(&app, &s, "Bjørn", 10).await;
-    let theirs = approved(&app, &other, "Carl", 10).await;
+    let second = app.approved_volunteer(&s, "Bjørn").create().await;
+    let theirs = app.approved_volunteer(&other, "Carl").create().await;
 
     let status = app.service_token(&s.coordinator, &["status:read"]).await;
     let page = expect_status(app.get("/api/v1/volunteer-status", &status).await, 200).await;
@@ -922,7 +811,7 @@ async fn a_service_account_reads_the_status_feed_of_its_own_municipality_only() 
         app.post(
             &format!("/api/v1/volunteers/{second}/police-certificates"),
             &s.coordinator,
-            &certificate("politiattest", &days_ago(20), &days_ago(2)),
+            &police_certificate("politiattest", &days_ago(20), &days_ago(2)),
         )
         .await,
         201,
@@ -991,14 +880,9 @@ async fn the_work_list_shows_waiting_registrations_expiring_certificates_and_mis
     let app = TestApp::spawn().await;
     let s = setup(&app, "1506").await;
     let waiting = id_of(
-        &expect_status(
-            app.post(
-                "/api/v1/volunteers",
-                &s.coordinator,
-                &json!({"given_name": "Vente", "family_name": "Lenge", "email": "vente@example.no"}),
-            )
-            .await,
-            201,
+        &app.create_volunteer(
+            &s.coordinator,
+            &json!({"given_name": "Vente", "family_name": "Lenge", "email": "vente@example.no"}),
         )
         .await,
     );
@@ -1006,25 +890,20 @@ async fn the_work_list_shows_waiting_registrations_expiring_certificates_and_mis
         "UPDATE volunteers SET created_at = now() - interval '20 days' WHERE id = '{waiting}'"
     ));
     let fresh = id_of(
-        &expect_status(
-            app.post(
-                "/api/v1/volunteers",
-                &s.coordinator,
-                &json!({"given_name": "Ny", "family_name": "Her", "email": "ny@example.no"}),
-            )
-            .await,
-            201,
+        &app.create_volunteer(
+            &s.coordinator,
+            &json!({"given_name": "Ny", "family_name": "Her", "email": "ny@example.no"}),
         )
         .await,
     );
-    let certified = approved(&app, &s, "Attest", 10).await;
+    let certified = app.approved_volunteer(&s, "Attest").create().await;
     // Issued 35 months and 20 days ago: the 36-month renewal period ends within 30 days.
     let issued = today() - Months::new(36) + Days::new(10);
     expect_status(
         app.post(
             &format!("/api/v1/volunteers/{certified}/police-certificates"),
             &s.coordinator,
-            &certificate(
+            &police_certificate(
                 "politiattest",
                 &issued.to_string(),
                 &(issued + Days::new(7)).to_string(),
@@ -1034,7 +913,7 @@ async fn the_work_list_shows_waiting_registrations_expiring_certificates_and_mis
         201,
     )
     .await;
-    let alone = approved(&app, &s, "Alene", 10).await;
+    let alone = app.approved_volunteer(&s, "Alene").create().await;
     expect_status(
         app.patch(
             &format!("/api/v1/volunteers/{alone}"),

@@ -15,43 +15,24 @@ struct Setup {
 }
 
 async fn setup(app: &TestApp, code: &str) -> Setup {
-    let municipality = app.create_municipality(code).await;
-    let (_, coordinator) = app.user(Some(&municipality), "coordinator").await;
-    let (contact_account, contact_token) = app.user(Some(&municipality), "contact_person").await;
-    let contact = expect_status(
-        app.post(
-            "/api/v1/contact-persons",
-            &coordinator,
-            &json!({"kind": "staff", "name": "Randi", "staff_user_id": contact_account}),
-        )
-        .await,
-        201,
-    )
-    .await;
-    let assigned = volunteer(
-        app,
-        &coordinator,
-        json!({"given_name": "Kari", "family_name": "Nordmann", "email": "kari@example.no",
-               "contact_person_id": id_of(&contact)}),
-    )
-    .await;
-    let unassigned = volunteer(
-        app,
-        &coordinator,
-        json!({"given_name": "Ola", "family_name": "Hansen", "email": "ola@example.no"}),
-    )
-    .await;
+    let staff = app
+        .municipality(code)
+        .contact_person_with_login("Randi")
+        .build()
+        .await;
+    let assigned = json!({"given_name": "Kari", "family_name": "Nordmann", "email": "kari@example.no",
+                          "contact_person_id": staff.contact});
+    let assigned = id_of(&app.create_volunteer(&staff.coordinator, &assigned).await);
+    let unassigned =
+        json!({"given_name": "Ola", "family_name": "Hansen", "email": "ola@example.no"});
+    let unassigned = id_of(&app.create_volunteer(&staff.coordinator, &unassigned).await);
     Setup {
-        municipality,
-        coordinator,
-        contact_token,
+        municipality: staff.municipality,
+        coordinator: staff.coordinator,
+        contact_token: staff.contact_token,
         assigned,
         unassigned,
     }
-}
-
-async fn volunteer(app: &TestApp, token: &str, body: Value) -> String {
-    id_of(&expect_status(app.post("/api/v1/volunteers", token, &body).await, 201).await)
 }
 
 async fn dog(app: &TestApp, token: &str, handler: &str, name: &str) -> Value {

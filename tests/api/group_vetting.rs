@@ -1,113 +1,51 @@
 //! Groups vetted through their contact person, cleared through the same engine as volunteers.
 
-use chrono::{Days, Utc};
 use reqwest::Method;
-use samspill_tests::{TestApp, error_fields, expect_problem, expect_status, id_of, send};
+use samspill_tests::{
+    MunicipalitySetup, Subject::Group, TestApp, days_ago, error_fields, expect_problem,
+    expect_status, id_of, police_certificate, requirement, send,
+};
 use serde_json::{Value, json};
 
-fn days_ago(days: u64) -> String {
-    (Utc::now().date_naive() - Days::new(days)).to_string()
+async fn setup(app: &TestApp, code: &str) -> MunicipalitySetup {
+    app.municipality(code)
+        .unit("Solsiden sykehjem")
+        .build()
+        .await
 }
 
-struct Setup {
-    municipality: String,
-    unit: String,
-    coordinator: String,
+async fn group(app: &TestApp, s: &MunicipalitySetup, body: Value) -> String {
+    id_of(&app.create_group(&s.coordinator, &body).await)
 }
 
-async fn setup(app: &TestApp, code: &str) -> Setup {
-    let municipality = app.create_municipality(code).await;
-    let unit = app.unit(&municipality, "Solsiden sykehjem").await;
-    let (_, coordinator) = app.user(Some(&municipality), "coordinator").await;
-    Setup {
-        municipality,
-        unit,
-        coordinator,
-    }
-}
-
-async fn representative(app: &TestApp, s: &Setup, name: &str) -> String {
-    id_of(
-        &expect_status(
-            app.post(
-                "/api/v1/contact-persons",
-                &s.coordinator,
-                &json!({"kind": "group_representative", "name": name}),
-            )
-            .await,
-            201,
-        )
-        .await,
-    )
-}
-
-async fn group(app: &TestApp, s: &Setup, body: Value) -> String {
-    id_of(&expect_status(app.post("/api/v1/groups", &s.coordinator, &body).await, 201).await)
-}
-
-async fn screen(app: &TestApp, s: &Setup, group: &str, assessment: &str) {
-    expect_status(
-        app.post(
-            &format!("/api/v1/groups/{group}/screenings"),
-            &s.coordinator,
-            &json!({"held_at": format!("{}T09:00:00Z", days_ago(5)), "channel": "in_person", "assessment": assessment}),
-        )
-        .await,
-        201,
-    )
-    .await;
-}
-
-async fn declare(app: &TestApp, s: &Setup, group: &str) {
-    for kind in [
-        "confidentiality",
-        "privacy_guidelines",
-        "volunteer_agreement",
-    ] {
-        expect_status(
-            app.post(
-                &format!("/api/v1/groups/{group}/declarations"),
-                &s.coordinator,
-                &json!({"kind": kind, "document_version": "2026-1", "signed_on": days_ago(4)}),
-            )
-            .await,
-            201,
-        )
+async fn screen(app: &TestApp, s: &MunicipalitySetup, group: &str, assessment: &str) {
+    app.screening(&s.coordinator, Group(group), 5, assessment)
         .await;
-    }
 }
 
-async fn to(app: &TestApp, s: &Setup, group: &str, status: &str) -> reqwest::Response {
-    app.post(
-        &format!("/api/v1/groups/{group}/transitions"),
-        &s.coordinator,
-        &json!({"to": status, "reason": "scenario"}),
-    )
-    .await
+async fn declare(app: &TestApp, s: &MunicipalitySetup, group: &str) {
+    app.sign_declarations(&s.coordinator, Group(group), 4).await;
+}
+
+async fn to(app: &TestApp, s: &MunicipalitySetup, group: &str, status: &str) -> reqwest::Response {
+    app.transition(&s.coordinator, Group(group), status).await
 }
 
 async fn clearance(app: &TestApp, token: &str, group: &str, query: &str) -> Value {
-    expect_status(
-        app.get(&format!("/api/v1/groups/{group}/clearance?{query}"), token)
-            .await,
-        200,
-    )
-    .await
+    app.clearance(token, Group(group), query).await
 }
 
 fn state_of(answer: &Value, code: &str) -> Value {
-    answer["requirements"]
-        .as_array()
-        .and_then(|all| all.iter().find(|r| r["requirement"] == code))
-        .map(|r| r["state"].clone())
-        .unwrap_or_default()
+    requirement(answer, code)["state"].clone()
 }
 
 #[tokio::test]
 async fn a_kindergarten_is_cleared_for_a_nursing_home_party_through_its_vetted_teacher() {
     let app = TestApp::spawn().await;
     let s = setup(&app, "0301").await;
-    let teacher = representative(&app, &s, "Barnehagelærer Eva").await;
+    let teacher = app
+        .representative(&s.coordinator, "Barnehagelærer Eva")
+        .await;
     let kindergarten = group(
         &app,
         &s,
@@ -168,7 +106,7 @@ async fn a_kindergarten_is_cleared_for_a_nursing_home_party_through_its_vetted_t
 async fn a_company_whose_contact_person_is_not_screened_is_refused_with_the_reason() {
     let app = TestApp::spawn().await;
     let s = setup(&app, "4601").await;
-    let lead = representative(&app, &s, "Per Bedrift").await;
+    let lead = app.representative(&s.coordinator, "Per Bedrift").await;
     let company = group(
         &app,
         &s,
@@ -214,30 +152,22 @@ async fn per_person_certificates_are_asked_of_named_members_and_a_new_contact_pe
  {
     let app = TestApp::spawn().await;
     let s = setup(&app, "5001").await;
-    let lead = representative(&app, &s, "Leder Lise").await;
+    let lead = app.representative(&s.coordinator, "Leder Lise").await;
     let member = id_of(
-        &expect_status(
-            app.post(
-                "/api/v1/volunteers",
-                &s.coordinator,
-                &json!({"given_name": "Medlem", "family_name": "En", "email": "medlem@example.no"}),
-            )
-            .await,
-            201,
+        &app.create_volunteer(
+            &s.coordinator,
+            &json!({"given_name": "Medlem", "family_name": "En", "email": "medlem@example.no"}),
         )
         .await,
     );
-    let association = group(
-        &app,
-        &s,
-        json!({"name": "Sanglaget", "kind": "association", "contact_person_id": lead,
-               "head_count": 6, "home_unit_id": s.unit}),
-    )
-    .await;
-    expect_status(to(&app, &s, &association, "in_screening").await, 200).await;
-    screen(&app, &s, &association, "suitable").await;
-    declare(&app, &s, &association).await;
-    expect_status(to(&app, &s, &association, "approved").await, 200).await;
+    let association = app
+        .approved_group(
+            &s.coordinator,
+            json!({"name": "Sanglaget", "kind": "association", "contact_person_id": lead,
+                   "head_count": 6, "home_unit_id": s.unit}),
+        )
+        .create()
+        .await;
     let question =
         "activity_kind=cultural_event&setting=institution&target_group=intellectual_disability";
 
@@ -275,8 +205,7 @@ async fn per_person_certificates_are_asked_of_named_members_and_a_new_contact_pe
         app.post(
             &format!("/api/v1/volunteers/{member}/police-certificates"),
             &s.coordinator,
-            &json!({"kind": "politiattest", "purpose": "Helse- og omsorgstjenesteloven § 5-4",
-                    "issued_on": days_ago(20), "presented_on": days_ago(10), "outcome": "no_remarks"}),
+            &police_certificate("politiattest", &days_ago(20), &days_ago(10)),
         )
         .await,
         201,
@@ -305,7 +234,7 @@ async fn per_person_certificates_are_asked_of_named_members_and_a_new_contact_pe
     );
 
     // A new contact person: back to screening, with the history kept.
-    let successor = representative(&app, &s, "Leder Lars").await;
+    let successor = app.representative(&s.coordinator, "Leder Lars").await;
     let replaced = send(
         app.request(
             Method::PATCH,
@@ -380,7 +309,7 @@ async fn per_person_certificates_are_asked_of_named_members_and_a_new_contact_pe
 async fn a_group_declaration_must_name_a_published_document_version() {
     let app = TestApp::spawn().await;
     let s = setup(&app, "1108").await;
-    let lead = representative(&app, &s, "Leder").await;
+    let lead = app.representative(&s.coordinator, "Leder").await;
     let network = group(
         &app,
         &s,
@@ -429,7 +358,7 @@ async fn a_group_declaration_must_name_a_published_document_version() {
 async fn group_vetting_endpoints_respect_roles_and_municipalities() {
     let app = TestApp::spawn().await;
     let s = setup(&app, "1103").await;
-    let lead = representative(&app, &s, "Leder").await;
+    let lead = app.representative(&s.coordinator, "Leder").await;
     let network = group(
         &app,
         &s,

@@ -1,66 +1,30 @@
 use diesel::{Connection, PgConnection, RunQueryDsl, sql_types::Text};
 use reqwest::Method;
-use samspill_tests::{TestApp, error_fields, expect_problem, expect_status, id_of, send};
+use samspill_tests::{
+    MunicipalitySetup, TestApp, error_fields, expect_problem, expect_status, id_of, send,
+};
 use serde_json::{Value, json};
 
-struct Setup {
-    municipality: String,
-    coordinator: String,
-    representative: String,
+async fn setup_in(app: &TestApp, country: &str, code: &str) -> MunicipalitySetup {
+    app.municipality(code)
+        .country(country)
+        .representative("Barnehagelærer Eva")
+        .build()
+        .await
 }
 
-async fn setup_in(app: &TestApp, country: &str, code: &str) -> Setup {
-    let municipality = app.create_municipality_in(country, code).await;
-    let (_, coordinator) = app.user(Some(&municipality), "coordinator").await;
-    let representative = representative(app, &coordinator, "Barnehagelærer Eva").await;
-    Setup {
-        municipality,
-        coordinator,
-        representative,
-    }
-}
-
-async fn setup(app: &TestApp, code: &str) -> Setup {
+async fn setup(app: &TestApp, code: &str) -> MunicipalitySetup {
     setup_in(app, "NO", code).await
 }
 
-async fn representative(app: &TestApp, coordinator: &str, name: &str) -> String {
-    id_of(
-        &expect_status(
-            app.post(
-                "/api/v1/contact-persons",
-                coordinator,
-                &json!({"kind": "group_representative", "name": name}),
-            )
-            .await,
-            201,
-        )
-        .await,
-    )
-}
-
 async fn volunteer(app: &TestApp, coordinator: &str, email: &str) -> String {
-    id_of(
-        &expect_status(
-            app.post(
-                "/api/v1/volunteers",
-                coordinator,
-                &json!({"given_name": "Ola", "family_name": "Nordmann", "email": email}),
-            )
-            .await,
-            201,
-        )
-        .await,
-    )
+    let body = json!({"given_name": "Ola", "family_name": "Nordmann", "email": email});
+    id_of(&app.create_volunteer(coordinator, &body).await)
 }
 
-fn kindergarten(s: &Setup) -> Value {
+fn kindergarten(s: &MunicipalitySetup) -> Value {
     json!({"name": "Solstrålen barnehage", "kind": "kindergarten",
            "contact_person_id": s.representative, "head_count": 18})
-}
-
-async fn create(app: &TestApp, s: &Setup, body: &Value) -> Value {
-    expect_status(app.post("/api/v1/groups", &s.coordinator, body).await, 201).await
 }
 
 fn first_error(problem: &Value) -> (String, String) {
@@ -213,11 +177,13 @@ async fn a_company_must_give_an_organisation_number_with_a_valid_check_digit() {
         first_error(&short),
         ("org_number".into(), "invalid_format".into())
     );
-    let created = create(&app, &s, &company(Some("974 760 673"))).await;
+    let created = app
+        .create_group(&s.coordinator, &company(Some("974 760 673")))
+        .await;
     assert_eq!(created["org_number"], "974760673");
 
     // Turning a group without a number into a company needs a number as well.
-    let group = create(&app, &s, &kindergarten(&s)).await;
+    let group = app.create_group(&s.coordinator, &kindergarten(&s)).await;
     let path = format!("/api/v1/groups/{}", id_of(&group));
     let refused = expect_problem(
         app.patch(&path, &s.coordinator, &json!({"kind": "company"}))
@@ -273,7 +239,7 @@ async fn a_danish_group_gives_a_cvr_number_and_a_norwegian_number_is_refused() {
         json!({"name": "Lyngby Frivilligforening", "kind": "association", "org_number": number,
                "contact_person_id": s.representative, "head_count": 30})
     };
-    let created = create(&app, &s, &body("24256790")).await;
+    let created = app.create_group(&s.coordinator, &body("24256790")).await;
     assert_eq!(created["org_number"], "24256790");
     let refused = expect_problem(
         app.post("/api/v1/groups", &s.coordinator, &body("974760673"))
@@ -423,7 +389,7 @@ async fn members_are_volunteers_of_the_municipality_named_once() {
     );
 
     body["member_ids"] = json!([per, kari]);
-    let group = create(&app, &s, &body).await;
+    let group = app.create_group(&s.coordinator, &body).await;
     let mut expected = vec![kari.clone(), per.clone()];
     expected.sort();
     assert_eq!(group["member_ids"], json!(expected));
@@ -475,7 +441,7 @@ async fn a_stale_if_match_is_refused_and_null_clears_optional_fields() {
     body["description"] = json!("Synger for beboerne hver fredag");
     body["home_unit_id"] = json!(unit);
     body["external_reference"] = json!("GR-1");
-    let group = create(&app, &s, &body).await;
+    let group = app.create_group(&s.coordinator, &body).await;
     let path = format!("/api/v1/groups/{}", id_of(&group));
     let changed = expect_status(
         send(
@@ -509,7 +475,7 @@ async fn a_stale_if_match_is_refused_and_null_clears_optional_fields() {
     // External references are unique in the municipality.
     let mut second = kindergarten(&s);
     second["external_reference"] = json!("GR-2");
-    create(&app, &s, &second).await;
+    app.create_group(&s.coordinator, &second).await;
     let taken = expect_problem(
         app.patch(
             &path,
@@ -528,7 +494,7 @@ async fn replacing_the_contact_person_sends_an_approved_group_back_to_screening(
     let app = TestApp::spawn().await;
     let s = setup(&app, "0301").await;
     let (coordinator_id, coordinator) = app.user(Some(&s.municipality), "coordinator").await;
-    let group = create(&app, &s, &kindergarten(&s)).await;
+    let group = app.create_group(&s.coordinator, &kindergarten(&s)).await;
     let id = id_of(&group);
     let path = format!("/api/v1/groups/{id}");
     execute(
@@ -536,7 +502,7 @@ async fn replacing_the_contact_person_sends_an_approved_group_back_to_screening(
         format!("UPDATE groups SET status = 'approved' WHERE id = '{id}'"),
     )
     .await;
-    let successor = representative(&app, &coordinator, "Styrer Trond").await;
+    let successor = app.representative(&coordinator, "Styrer Trond").await;
     let changed = expect_status(
         app.patch(
             &path,
@@ -595,7 +561,7 @@ async fn another_municipalitys_groups_are_404_and_unlisted() {
     let app = TestApp::spawn().await;
     let s = setup(&app, "0301").await;
     let other = setup(&app, "0302").await;
-    let group = create(&app, &s, &kindergarten(&s)).await;
+    let group = app.create_group(&s.coordinator, &kindergarten(&s)).await;
     let path = format!("/api/v1/groups/{}", id_of(&group));
     expect_problem(app.get(&path, &other.coordinator).await, 404).await;
     expect_problem(
@@ -643,7 +609,7 @@ async fn another_municipalitys_groups_are_404_and_unlisted() {
 async fn contact_person_volunteer_and_service_accounts_may_not_use_groups() {
     let app = TestApp::spawn().await;
     let s = setup(&app, "0301").await;
-    let group = create(&app, &s, &kindergarten(&s)).await;
+    let group = app.create_group(&s.coordinator, &kindergarten(&s)).await;
     let path = format!("/api/v1/groups/{}", id_of(&group));
     let (_, contact) = app.user(Some(&s.municipality), "contact_person").await;
     let (_, volunteer) = app.user(Some(&s.municipality), "volunteer").await;

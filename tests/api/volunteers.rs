@@ -1,63 +1,33 @@
 use reqwest::Method;
-use samspill_tests::{TestApp, error_fields, expect_problem, expect_status, id_of, send};
+use samspill_tests::{
+    MunicipalitySetup, Subject::Volunteer, TestApp, error_fields, expect_problem, expect_status,
+    id_of, send,
+};
 use serde_json::{Value, json};
 
-struct Setup {
-    municipality: String,
-    unit: String,
-    contact: String,
-    contact_token: String,
-    coordinator: String,
-}
-
-async fn setup(app: &TestApp, code: &str) -> Setup {
-    let municipality = app.create_municipality(code).await;
-    let unit = app.unit(&municipality, "Solsiden sykehjem").await;
-    let (_, coordinator) = app.user(Some(&municipality), "coordinator").await;
-    let (contact_account, contact_token) = app.user(Some(&municipality), "contact_person").await;
-    let contact = expect_status(
-        app.post(
-            "/api/v1/contact-persons",
-            &coordinator,
-            &json!({"kind": "staff", "name": "Randi", "staff_user_id": contact_account}),
-        )
-        .await,
-        201,
-    )
-    .await;
-    Setup {
-        municipality,
-        unit,
-        contact: id_of(&contact),
-        contact_token,
-        coordinator,
-    }
-}
-
-async fn volunteer(app: &TestApp, token: &str, body: Value) -> Value {
-    expect_status(app.post("/api/v1/volunteers", token, &body).await, 201).await
+async fn setup(app: &TestApp, code: &str) -> MunicipalitySetup {
+    app.municipality(code)
+        .unit("Solsiden sykehjem")
+        .contact_person_with_login("Randi")
+        .build()
+        .await
 }
 
 async fn transition(app: &TestApp, token: &str, id: &str, to: &str) -> reqwest::Response {
-    app.post(
-        &format!("/api/v1/volunteers/{id}/transitions"),
-        token,
-        &json!({"to": to, "reason": format!("to {to}")}),
-    )
-    .await
+    app.transition(token, Volunteer(id), to).await
 }
 
 #[tokio::test]
 async fn a_volunteer_walks_from_registration_to_approval_and_each_gap_is_named() {
     let app = TestApp::spawn().await;
     let s = setup(&app, "0301").await;
-    let v = volunteer(
-        &app,
-        &s.coordinator,
-        json!({"given_name": "Ingrid", "family_name": "Berg", "phone": "912 34 567", "languages": ["NO", "en", "no"],
-               "activity_kinds": ["companionship"], "availability": ["thursday:evening", "monday:morning"], "commitment": "regular"}),
-    )
-    .await;
+    let v = app
+        .create_volunteer(
+            &s.coordinator,
+            &json!({"given_name": "Ingrid", "family_name": "Berg", "phone": "912 34 567", "languages": ["NO", "en", "no"],
+                    "activity_kinds": ["companionship"], "availability": ["thursday:evening", "monday:morning"], "commitment": "regular"}),
+        )
+        .await;
     assert_eq!(v["status"], "registered");
     assert_eq!(v["phone"], "+4791234567");
     assert_eq!(v["languages"], json!(["no", "en"]));
@@ -249,10 +219,9 @@ async fn a_declaration_must_name_a_published_document_version() {
     let app = TestApp::spawn().await;
     let s = setup(&app, "4602").await;
     let id = id_of(
-        &volunteer(
-            &app,
+        &app.create_volunteer(
             &s.coordinator,
-            json!({"given_name": "Siv", "family_name": "Lie", "email": "siv@example.no"}),
+            &json!({"given_name": "Siv", "family_name": "Lie", "email": "siv@example.no"}),
         )
         .await,
     );
@@ -336,10 +305,9 @@ async fn rejection_and_withdrawal_end_the_lifecycle() {
     let app = TestApp::spawn().await;
     let s = setup(&app, "4601").await;
     let id = id_of(
-        &volunteer(
-            &app,
+        &app.create_volunteer(
             &s.coordinator,
-            json!({"given_name": "A", "family_name": "B", "email": "a@b.no"}),
+            &json!({"given_name": "A", "family_name": "B", "email": "a@b.no"}),
         )
         .await,
     );
@@ -421,15 +389,15 @@ async fn volunteer_fields_are_validated_and_references_stay_in_the_municipality(
         error_fields(&expect_problem(foreign, 422).await),
         ["home_unit_id"]
     );
-    let v = volunteer(&app, &s.coordinator, json!({"given_name": "A", "family_name": "B", "email": "a@b.no", "notes": "Ringes etter kl 16"})).await;
+    let v = app.create_volunteer(&s.coordinator, &json!({"given_name": "A", "family_name": "B", "email": "a@b.no", "notes": "Ringes etter kl 16"})).await;
     assert_eq!(v["possible_duplicate"], false);
     assert_eq!(v["notes"], "Ringes etter kl 16");
-    let twin = volunteer(
-        &app,
-        &s.coordinator,
-        json!({"given_name": "A2", "family_name": "B", "email": "A@B.no"}),
-    )
-    .await;
+    let twin = app
+        .create_volunteer(
+            &s.coordinator,
+            &json!({"given_name": "A2", "family_name": "B", "email": "A@B.no"}),
+        )
+        .await;
     assert_eq!(twin["possible_duplicate"], true);
     let cleared = expect_status(
         app.patch(
@@ -460,19 +428,19 @@ async fn volunteer_fields_are_validated_and_references_stay_in_the_municipality(
 async fn lists_filter_and_search_and_contact_persons_see_only_their_volunteers() {
     let app = TestApp::spawn().await;
     let s = setup(&app, "1103").await;
-    let mine = volunteer(
-        &app,
-        &s.coordinator,
-        json!({"given_name": "Kari", "family_name": "Nordmann", "email": "kari@example.no", "contact_person_id": s.contact,
-               "home_unit_id": s.unit, "activity_kinds": ["escort"], "notes": "Hemmelig"}),
-    )
-    .await;
-    let other = volunteer(
-        &app,
-        &s.coordinator,
-        json!({"given_name": "Ola", "family_name": "Hansen", "phone": "48 00 00 00"}),
-    )
-    .await;
+    let mine = app
+        .create_volunteer(
+            &s.coordinator,
+            &json!({"given_name": "Kari", "family_name": "Nordmann", "email": "kari@example.no", "contact_person_id": s.contact,
+                    "home_unit_id": s.unit, "activity_kinds": ["escort"], "notes": "Hemmelig"}),
+        )
+        .await;
+    let other = app
+        .create_volunteer(
+            &s.coordinator,
+            &json!({"given_name": "Ola", "family_name": "Hansen", "phone": "48 00 00 00"}),
+        )
+        .await;
     let ids = |list: &Value| -> Vec<String> {
         list["items"]
             .as_array()
@@ -569,10 +537,9 @@ async fn another_municipalitys_volunteers_are_404_everywhere() {
     let oslo = setup(&app, "0301").await;
     let bergen = setup(&app, "4601").await;
     let theirs = id_of(
-        &volunteer(
-            &app,
+        &app.create_volunteer(
             &bergen.coordinator,
-            json!({"given_name": "B", "family_name": "B", "email": "b@b.no"}),
+            &json!({"given_name": "B", "family_name": "B", "email": "b@b.no"}),
         )
         .await,
     );
@@ -735,7 +702,7 @@ async fn registrations_are_rate_limited() {
 async fn a_volunteer_reads_their_record_and_changes_only_contact_details_and_availability() {
     let app = TestApp::spawn().await;
     let s = setup(&app, "1804").await;
-    let record = volunteer(&app, &s.coordinator, json!({"given_name": "Tor", "family_name": "Moe", "email": "tor@example.no", "notes": "intern"})).await;
+    let record = app.create_volunteer(&s.coordinator, &json!({"given_name": "Tor", "family_name": "Moe", "email": "tor@example.no", "notes": "intern"})).await;
     let (account, token) = app.user(Some(&s.municipality), "volunteer").await;
     expect_problem(app.get("/api/v1/me/volunteer", &token).await, 404).await;
     let path = format!("/api/v1/volunteers/{}", id_of(&record));
@@ -794,7 +761,7 @@ async fn a_volunteer_reads_their_record_and_changes_only_contact_details_and_ava
 async fn erasing_a_volunteer_removes_personal_data_and_keeps_the_history() {
     let app = TestApp::spawn().await;
     let s = setup(&app, "3403").await;
-    let record = volunteer(&app, &s.coordinator, json!({"given_name": "Eva", "family_name": "Dahl", "email": "eva@example.no", "notes": "x"})).await;
+    let record = app.create_volunteer(&s.coordinator, &json!({"given_name": "Eva", "family_name": "Dahl", "email": "eva@example.no", "notes": "x"})).await;
     let id = id_of(&record);
     let screening = json!({"held_at": "2026-01-10T10:00:00Z", "channel": "phone", "assessment": "suitable", "notes": "private"});
     expect_status(
@@ -866,10 +833,9 @@ async fn after_erasure_the_municipality_still_reads_the_history_and_the_audit_lo
     let app = TestApp::spawn().await;
     let s = setup(&app, "3405").await;
     let id = id_of(
-        &volunteer(
-            &app,
+        &app.create_volunteer(
             &s.coordinator,
-            json!({"given_name": "Eva", "family_name": "Dahl", "email": "eva@example.no", "contact_person_id": s.contact}),
+            &json!({"given_name": "Eva", "family_name": "Dahl", "email": "eva@example.no", "contact_person_id": s.contact}),
         )
         .await,
     );
@@ -944,10 +910,9 @@ async fn erasing_a_volunteer_also_closes_their_login() {
     let app = TestApp::spawn().await;
     let s = setup(&app, "3407").await;
     let id = id_of(
-        &volunteer(
-            &app,
+        &app.create_volunteer(
             &s.coordinator,
-            json!({"given_name": "Liv", "family_name": "Ås", "email": "liv@example.no"}),
+            &json!({"given_name": "Liv", "family_name": "Ås", "email": "liv@example.no"}),
         )
         .await,
     );
@@ -1009,10 +974,9 @@ async fn dates_outside_any_plausible_range_are_refused() {
     let app = TestApp::spawn().await;
     let s = setup(&app, "3411").await;
     let id = id_of(
-        &volunteer(
-            &app,
+        &app.create_volunteer(
             &s.coordinator,
-            json!({"given_name": "O", "family_name": "O", "email": "o@o.no"}),
+            &json!({"given_name": "O", "family_name": "O", "email": "o@o.no"}),
         )
         .await,
     );

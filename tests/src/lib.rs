@@ -1,5 +1,13 @@
 //! Test harness: spawns the real server on a random port against a fresh database cloned from
-//! a migrated template, and offers small helpers to talk to it.
+//! a migrated template, and offers small helpers to talk to it and builders for the set-ups
+//! tests share (`builders.rs`).
+
+mod builders;
+
+pub use builders::{
+    ApprovalBuilder, DECLARATIONS, DOCUMENT_VERSION, MunicipalityBuilder, MunicipalitySetup,
+    Subject, days_ago, days_ahead, police_certificate, requirement, today,
+};
 
 use anyhow::{Context, anyhow};
 use diesel::{Connection, PgConnection, RunQueryDsl, sql_types::BigInt};
