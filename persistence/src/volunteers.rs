@@ -20,9 +20,10 @@ use diesel::{
 };
 use samspill_domain::{
     audit::Actor,
-    auth::TenantScope,
+    auth::{Audience, TenantScope},
     ids::{ContactPersonId, MunicipalityId, StaffUserId, UnitId, VolunteerId},
     volunteer::{AvailabilitySlot, Commitment, Volunteer, VolunteerStatus},
+    volunteer_draft::VolunteerDraft,
 };
 use uuid::Uuid;
 
@@ -113,76 +114,6 @@ impl TryFrom<VolunteerRow> for Volunteer {
     }
 }
 
-/// The parts of a volunteer record that people write (checked by the caller).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct VolunteerFields {
-    /// Given name.
-    pub given_name: String,
-    /// Family name.
-    pub family_name: String,
-    /// Email, normalised.
-    pub email: Option<String>,
-    /// Phone, E.164.
-    pub phone: Option<String>,
-    /// Street address.
-    pub street_address: Option<String>,
-    /// Postal code.
-    pub postal_code: Option<String>,
-    /// Town.
-    pub city: Option<String>,
-    /// Birth year.
-    pub birth_year: Option<i16>,
-    /// Languages (ISO 639 codes).
-    pub languages: Vec<String>,
-    /// Interests.
-    pub interests: Vec<String>,
-    /// Wanted activity kinds.
-    pub activity_kinds: Vec<String>,
-    /// Availability slots.
-    pub availability: Vec<AvailabilitySlot>,
-    /// Regular or occasional.
-    pub commitment: Option<Commitment>,
-    /// Home unit.
-    pub home_unit_id: Option<UnitId>,
-    /// Contact person.
-    pub contact_person_id: Option<ContactPersonId>,
-    /// Coordinator notes.
-    pub notes: Option<String>,
-    /// Whether references are needed before approval.
-    pub references_needed: bool,
-    /// The volunteer's own login (a `volunteer` account of the municipality).
-    pub staff_user_id: Option<StaffUserId>,
-    /// The id a municipal system knows the volunteer by.
-    pub external_reference: Option<String>,
-}
-
-impl VolunteerFields {
-    /// The fields of a stored volunteer, to change some of them.
-    pub fn of(volunteer: &Volunteer) -> Self {
-        Self {
-            given_name: volunteer.given_name.clone(),
-            family_name: volunteer.family_name.clone(),
-            email: volunteer.email.clone(),
-            phone: volunteer.phone.clone(),
-            street_address: volunteer.street_address.clone(),
-            postal_code: volunteer.postal_code.clone(),
-            city: volunteer.city.clone(),
-            birth_year: volunteer.birth_year,
-            languages: volunteer.languages.clone(),
-            interests: volunteer.interests.clone(),
-            activity_kinds: volunteer.activity_kinds.clone(),
-            availability: volunteer.availability.clone(),
-            commitment: Some(volunteer.commitment),
-            home_unit_id: volunteer.home_unit_id,
-            contact_person_id: volunteer.contact_person_id,
-            notes: volunteer.notes.clone(),
-            references_needed: volunteer.references_needed,
-            staff_user_id: volunteer.staff_user_id,
-            external_reference: volunteer.external_reference.clone(),
-        }
-    }
-}
-
 #[derive(AsChangeset, Insertable)]
 #[diesel(table_name = volunteers, check_for_backend(Pg), treat_none_as_null = true)]
 struct FieldsRow {
@@ -207,8 +138,8 @@ struct FieldsRow {
     external_reference: Option<String>,
 }
 
-impl From<&VolunteerFields> for FieldsRow {
-    fn from(f: &VolunteerFields) -> Self {
+impl From<&VolunteerDraft> for FieldsRow {
+    fn from(f: &VolunteerDraft) -> Self {
         Self {
             given_name: f.given_name.clone(),
             family_name: f.family_name.clone(),
@@ -239,17 +170,6 @@ impl From<&VolunteerFields> for FieldsRow {
             external_reference: f.external_reference.clone(),
         }
     }
-}
-
-/// Who among a municipality's people may see a volunteer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Audience {
-    /// Coordinators and administrators: every volunteer in the tenant scope.
-    Everyone,
-    /// A contact person: the volunteers whose contact person is linked to this account.
-    AssignedTo(StaffUserId),
-    /// A volunteer: their own record, linked to this account.
-    Own(StaffUserId),
 }
 
 /// Filters for listing volunteers.
@@ -331,7 +251,7 @@ fn in_view(
 pub fn insert(
     conn: &mut PgConnection,
     municipality: MunicipalityId,
-    fields: &VolunteerFields,
+    fields: &VolunteerDraft,
     source: &str,
     privacy_notice_version: Option<&str>,
 ) -> Result<Volunteer, RepoError> {
@@ -534,7 +454,7 @@ pub fn update<E>(
     audience: Audience,
     id: VolunteerId,
     expected_version: Option<i32>,
-    change: impl FnOnce(&mut PgConnection, &Volunteer) -> Result<VolunteerFields, E>,
+    change: impl FnOnce(&mut PgConnection, &Volunteer) -> Result<VolunteerDraft, E>,
 ) -> Result<Volunteer, E>
 where
     E: From<RepoError> + From<diesel::result::Error>,
@@ -543,7 +463,7 @@ where
         let current = locked(conn, scope, audience, id)?;
         check_version(current.version, expected_version)?;
         let fields = change(conn, &current)?;
-        if fields == VolunteerFields::of(&current) {
+        if fields == VolunteerDraft::of(&current) {
             return Ok(current);
         }
         Ok(
