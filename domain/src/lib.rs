@@ -21,6 +21,7 @@ pub mod unit;
 pub mod user;
 pub mod vetting;
 pub mod volunteer;
+pub mod volunteer_draft;
 pub mod work;
 
 pub use error::ParseError;
