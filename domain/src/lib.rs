@@ -8,6 +8,7 @@ pub mod certificate;
 pub mod clearance;
 pub mod contact;
 pub mod dog;
+pub mod erasure;
 pub mod error;
 pub mod group;
 pub mod group_clearance;

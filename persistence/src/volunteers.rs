@@ -21,6 +21,7 @@ use diesel::{
 use samspill_domain::{
     audit::Actor,
     auth::{Audience, TenantScope},
+    erasure,
     ids::{ContactPersonId, MunicipalityId, StaffUserId, UnitId, VolunteerId},
     volunteer::{AvailabilitySlot, Commitment, Volunteer, VolunteerStatus},
     volunteer_draft::VolunteerDraft,
@@ -563,14 +564,10 @@ pub fn history(
         .load(conn)?)
 }
 
-/// Erases a volunteer's personal data (the right to erasure): names are replaced, contact
-/// details, address, birth year, notes, languages, interests and availability removed, the
-/// login unlinked, screening notes and referees' names removed. Police certificate records
-/// (criminal-record facts) are deleted, each deletion logged in the audit log, and so are the
-/// dogs the volunteer handles, the dog approvals made with them as handler, and their group
-/// memberships. What the
-/// municipality must be able to show stays: the status history, which declarations were signed
-/// when, and the audit log (ids only). The volunteer is then invisible to every list and lookup.
+/// Erases a volunteer's personal data (the right to erasure), all of it in one transaction, as
+/// [`samspill_domain::erasure`] says what goes and what stays. Police certificate records are
+/// deleted with each deletion logged in the audit log. The volunteer is then invisible to
+/// every list and lookup.
 pub fn erase(
     conn: &mut PgConnection,
     scope: TenantScope,
@@ -584,12 +581,9 @@ pub fn erase(
     conn.transaction(|conn| {
         let current = locked(conn, scope, Audience::Everyone, id)?;
         check_version(current.version, expected_version)?;
-        let erased = "(erased)";
+        let erased = erasure::ERASED;
         let empty: Vec<Option<String>> = Vec::new();
-        let final_status = match current.status {
-            VolunteerStatus::Rejected | VolunteerStatus::Withdrawn => current.status,
-            _ => VolunteerStatus::Withdrawn,
-        };
+        let final_status = erasure::status_after_erasure(current.status);
         // The history stays (statuses, dates, who), but the reasons are free text written about
         // the person and go with the rest.
         diesel::update(h::volunteer_status_changes.filter(h::volunteer_id.eq(id.into_uuid())))
@@ -601,7 +595,7 @@ pub fn erase(
                 h::volunteer_id.eq(id.into_uuid()),
                 h::from_status.eq(current.status.as_str()),
                 h::to_status.eq(final_status.as_str()),
-                h::reason.eq("personal data erased"),
+                h::reason.eq(erasure::ERASURE_REASON),
                 h::changed_by.eq(actor.into_uuid()),
             ))
             .execute(conn)?;
@@ -666,7 +660,7 @@ fn erase_login(conn: &mut PgConnection, account: StaffUserId) -> Result<(), Repo
     diesel::update(u::staff_users.filter(u::id.eq(account.into_uuid())))
         .set((
             u::email.eq(format!("erased-{}@erased.invalid", account)),
-            u::display_name.eq("(erased)"),
+            u::display_name.eq(erasure::ERASED),
             u::active.eq(false),
             u::version.eq(u::version + 1),
         ))

@@ -7,10 +7,15 @@ use crate::{
     error::{ApiError, FieldError},
     input,
 };
-use samspill_domain::volunteer::{
-    ApprovalFacts, TransitionError, VolunteerStatus, check_transition,
+use samspill_domain::{
+    group::Group,
+    ids::{GroupId, VolunteerId},
+    volunteer::{ApprovalFacts, TransitionError, Volunteer, VolunteerStatus, check_transition},
 };
-use samspill_persistence::{RepoError, volunteers::Transition};
+use samspill_persistence::{
+    PgConnection, RepoError, group_vetting, vetting,
+    volunteers::{self, Transition},
+};
 
 /// The step a caller asks for, checked: the new status and why.
 pub fn transition(caller: &StaffCaller, body: &TransitionBody) -> Result<Transition, ApiError> {
@@ -21,11 +26,57 @@ pub fn transition(caller: &StaffCaller, body: &TransitionBody) -> Result<Transit
     })
 }
 
+/// Moves a volunteer the caller manages (`expected`: its version, from `If-Match`); approval
+/// needs what [`check_transition`] lists, read at that moment.
+pub fn move_volunteer(
+    conn: &mut PgConnection,
+    caller: &StaffCaller,
+    id: VolunteerId,
+    expected: Option<i32>,
+    transition: &Transition,
+) -> Result<Volunteer, ApiError> {
+    volunteers::transition(
+        conn,
+        caller.scope(),
+        id,
+        expected,
+        transition,
+        |conn, current| {
+            allow_step("A volunteer", current.status, transition.to, || {
+                vetting::approval_facts(conn, current)
+            })
+        },
+    )
+}
+
+/// Moves a group the caller manages, as [`move_volunteer`]; its approval rests on its current
+/// contact person's vetting.
+pub fn move_group(
+    conn: &mut PgConnection,
+    caller: &StaffCaller,
+    id: GroupId,
+    expected: Option<i32>,
+    transition: &Transition,
+) -> Result<Group, ApiError> {
+    group_vetting::transition(
+        conn,
+        caller.scope(),
+        id,
+        expected,
+        transition,
+        |conn, current| {
+            allow_step("A group", current.status, transition.to, || {
+                group_vetting::approval_facts(conn, current)
+            })
+        },
+    )
+}
+
 /// Checks a lifecycle step of `who` (a volunteer or a group) with the domain's rule: 409
 /// naming `to` for a step the lifecycle does not have, 409 with `missing` when approval lacks
 /// something. The rule asks for the facts only when it needs them (approval), so other steps
 /// run no vetting queries; a failed read is reported as such.
-pub fn allow_step(
+fn allow_step(
     who: &str,
     from: VolunteerStatus,
     to: VolunteerStatus,

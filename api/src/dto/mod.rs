@@ -4,3 +4,11 @@
 pub mod group;
 pub mod vetting;
 pub mod volunteer;
+
+/// A JSON array of `items`, each shown as `V`.
+pub fn list_of<V, T>(items: Vec<T>) -> actix_web::HttpResponse
+where
+    V: From<T> + serde::Serialize,
+{
+    actix_web::HttpResponse::Ok().json(items.into_iter().map(V::from).collect::<Vec<V>>())
+}

@@ -5,11 +5,12 @@ use crate::{
     access::managed_group,
     auth::StaffCaller,
     cases::{
-        lifecycle,
-        vetting::{Interview, Signature},
+        self, lifecycle,
+        vetting::{Interview, Outcome, Signature},
     },
     dto::{
         group::GroupView,
+        list_of,
         vetting::{NewDeclarationBody, StatusChangeView, TransitionBody},
     },
     error::ApiError,
@@ -24,9 +25,7 @@ use samspill_domain::{
     ids::GroupId,
     vetting::{DeclarationKind, ScreeningAssessment, ScreeningChannel},
 };
-use samspill_persistence::group_vetting::{
-    self, GroupDeclaration, GroupScreening, NewGroupDeclaration, NewGroupScreening,
-};
+use samspill_persistence::group_vetting::{self, GroupDeclaration, GroupScreening};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -110,22 +109,12 @@ pub async fn create_group_screening(
     caller.require_manager()?;
     let id = GroupId::from(id.into_inner());
     let interview = Interview::check(&caller, body.held_at, body.interviewer_id, body.notes)?;
+    let outcome = Outcome {
+        channel: body.channel,
+        assessment: body.assessment,
+    };
     let recorded = state
-        .db(move |conn| {
-            let group = managed_group(conn, &caller, id)?;
-            interview.check_interviewer(conn, &caller, group.municipality_id)?;
-            Ok(group_vetting::add_screening(
-                conn,
-                &group,
-                &NewGroupScreening {
-                    held_at: interview.held_at,
-                    channel: body.channel,
-                    interviewer_id: interview.interviewer,
-                    assessment: body.assessment,
-                    notes: interview.notes,
-                },
-            )?)
-        })
+        .db(move |conn| cases::vetting::screen_group(conn, &caller, id, interview, outcome))
         .await?;
     Ok(HttpResponse::Created().json(GroupScreeningView::from(recorded)))
 }
@@ -150,12 +139,7 @@ pub async fn list_group_screenings(
             Ok(group_vetting::screenings(conn, &group)?)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(
-        found
-            .into_iter()
-            .map(GroupScreeningView::from)
-            .collect::<Vec<_>>(),
-    ))
+    Ok(list_of::<GroupScreeningView, _>(found))
 }
 
 /// A declaration signed on a group's behalf.
@@ -221,20 +205,7 @@ pub async fn create_group_declaration(
     let id = GroupId::from(id.into_inner());
     let signature = Signature::check(&body)?;
     let recorded = state
-        .db(move |conn| {
-            let group = managed_group(conn, &caller, id)?;
-            signature.check_published(conn, group.municipality_id)?;
-            Ok(group_vetting::add_declaration(
-                conn,
-                &group,
-                &NewGroupDeclaration {
-                    kind: signature.kind,
-                    document_version: signature.version,
-                    signed_on: signature.signed_on,
-                    recorded_by: caller.id,
-                },
-            )?)
-        })
+        .db(move |conn| cases::vetting::sign_for_group(conn, &caller, id, signature))
         .await?;
     Ok(HttpResponse::Created().json(GroupDeclarationView::from(recorded)))
 }
@@ -259,12 +230,7 @@ pub async fn list_group_declarations(
             Ok(group_vetting::declarations(conn, &group)?)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(
-        found
-            .into_iter()
-            .map(GroupDeclarationView::from)
-            .collect::<Vec<_>>(),
-    ))
+    Ok(list_of::<GroupDeclarationView, _>(found))
 }
 
 /// Moves a group through the volunteers' lifecycle (coordinators and administrators).
@@ -294,20 +260,7 @@ pub async fn transition_group(
     let id = GroupId::from(id.into_inner());
     let transition = lifecycle::transition(&caller, &body)?;
     let moved = state
-        .db(move |conn| {
-            group_vetting::transition(
-                conn,
-                caller.scope(),
-                id,
-                expected,
-                &transition,
-                |conn, current| {
-                    lifecycle::allow_step("A group", current.status, transition.to, || {
-                        group_vetting::approval_facts(conn, current)
-                    })
-                },
-            )
-        })
+        .db(move |conn| lifecycle::move_group(conn, &caller, id, expected, &transition))
         .await?;
     let version = moved.version;
     Ok(json_with_etag(
@@ -338,10 +291,5 @@ pub async fn get_group_history(
             Ok(group_vetting::history(conn, &group)?)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(
-        found
-            .into_iter()
-            .map(StatusChangeView::from)
-            .collect::<Vec<_>>(),
-    ))
+    Ok(list_of::<StatusChangeView, _>(found))
 }

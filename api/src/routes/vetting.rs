@@ -5,10 +5,11 @@ use crate::{
     access::{self, VOLUNTEERS_READ_THEIR_OWN, managed_volunteer},
     auth::StaffCaller,
     cases::{
-        lifecycle,
-        vetting::{Interview, Signature},
+        self, lifecycle,
+        vetting::{Interview, Outcome, Signature},
     },
     dto::{
+        list_of,
         vetting::{NewDeclarationBody, StatusChangeView, TransitionBody},
         volunteer::VolunteerView,
     },
@@ -35,7 +36,7 @@ use samspill_domain::{
 };
 use samspill_persistence::{
     PgConnection, RepoError, municipalities,
-    vetting::{self, NewDeclaration, NewReferenceCheck, NewScreening},
+    vetting::{self, NewReferenceCheck},
     volunteers,
 };
 use serde::{Deserialize, Serialize};
@@ -140,22 +141,13 @@ pub async fn create_screening(
                 .map_err(|e| FieldError::parse(format!("interests_mapped[{i}]"), &e))
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let outcome = Outcome {
+        channel: body.channel,
+        assessment: body.assessment,
+    };
     let recorded = state
         .db(move |conn| {
-            let volunteer = managed_volunteer(conn, &caller, id)?;
-            interview.check_interviewer(conn, &caller, volunteer.municipality_id)?;
-            Ok(vetting::add_screening(
-                conn,
-                &volunteer,
-                &NewScreening {
-                    held_at: interview.held_at,
-                    channel: body.channel,
-                    interviewer_id: interview.interviewer,
-                    interests_mapped: interests,
-                    assessment: body.assessment,
-                    notes: interview.notes,
-                },
-            )?)
+            cases::vetting::screen_volunteer(conn, &caller, id, interview, outcome, interests)
         })
         .await?;
     Ok(HttpResponse::Created().json(ScreeningView::from(recorded)))
@@ -181,12 +173,7 @@ pub async fn list_screenings(
             Ok(vetting::screenings(conn, &volunteer)?)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(
-        found
-            .into_iter()
-            .map(ScreeningView::from)
-            .collect::<Vec<_>>(),
-    ))
+    Ok(list_of::<ScreeningView, _>(found))
 }
 
 /// A reference check.
@@ -344,12 +331,7 @@ pub async fn list_reference_checks(
             Ok(vetting::reference_checks(conn, &volunteer)?)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(
-        found
-            .into_iter()
-            .map(ReferenceCheckView::from)
-            .collect::<Vec<_>>(),
-    ))
+    Ok(list_of::<ReferenceCheckView, _>(found))
 }
 
 /// Records the result of a reference check.
@@ -467,17 +449,7 @@ pub async fn create_declaration(
     let id = VolunteerId::from(id.into_inner());
     let signature = Signature::check(&body)?;
     let recorded = state
-        .db(move |conn| {
-            let volunteer = managed_volunteer(conn, &caller, id)?;
-            signature.check_published(conn, volunteer.municipality_id)?;
-            let new = NewDeclaration {
-                kind: signature.kind,
-                document_version: signature.version,
-                signed_on: signature.signed_on,
-                recorded_by: caller.id,
-            };
-            Ok(vetting::add_declaration(conn, &volunteer, &new)?)
-        })
+        .db(move |conn| cases::vetting::sign_for_volunteer(conn, &caller, id, signature))
         .await?;
     Ok(HttpResponse::Created().json(DeclarationView::from(recorded)))
 }
@@ -502,12 +474,7 @@ pub async fn list_declarations(
             Ok(vetting::declarations(conn, &volunteer)?)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(
-        found
-            .into_iter()
-            .map(DeclarationView::from)
-            .collect::<Vec<_>>(),
-    ))
+    Ok(list_of::<DeclarationView, _>(found))
 }
 
 /// A document version a municipality has published.
@@ -630,12 +597,7 @@ pub async fn list_documents(
             Ok(vetting::documents(conn, municipality)?)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(
-        found
-            .into_iter()
-            .map(DocumentView::from)
-            .collect::<Vec<_>>(),
-    ))
+    Ok(list_of::<DocumentView, _>(found))
 }
 
 /// Moves a volunteer through the lifecycle: `registered → in_screening → approved ⇄ paused`,
@@ -665,20 +627,7 @@ pub async fn transition_volunteer(
     let id = VolunteerId::from(id.into_inner());
     let transition = lifecycle::transition(&caller, &body)?;
     let moved = state
-        .db(move |conn| {
-            volunteers::transition(
-                conn,
-                caller.scope(),
-                id,
-                expected,
-                &transition,
-                |conn, current| {
-                    lifecycle::allow_step("A volunteer", current.status, transition.to, || {
-                        vetting::approval_facts(conn, current)
-                    })
-                },
-            )
-        })
+        .db(move |conn| lifecycle::move_volunteer(conn, &caller, id, expected, &transition))
         .await?;
     let version = moved.version;
     Ok(json_with_etag(
