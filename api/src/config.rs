@@ -104,7 +104,7 @@ impl Config {
                     .to_vec(),
                 false,
             ),
-            (None, None) => (crate::auth::tokens::random_bytes(32), true),
+            (None, None) => (crate::random::bytes(32), true),
         };
         if jwt_secret.len() < 32 {
             return Err("the JWT secret must be at least 32 bytes".to_owned());

@@ -418,6 +418,12 @@ fn duplicate_message(constraint: &str) -> (&'static str, &'static str) {
     }
 }
 
+impl From<FieldError> for ApiError {
+    fn from(error: FieldError) -> Self {
+        ApiError::Validation(vec![error])
+    }
+}
+
 impl From<diesel::result::Error> for ApiError {
     fn from(error: diesel::result::Error) -> Self {
         RepoError::from(error).into()

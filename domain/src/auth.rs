@@ -1,6 +1,10 @@
 //! Who is asking, and which municipality's data they may see.
 
-use crate::{ids::MunicipalityId, string_enum::string_enum};
+use crate::{
+    ids::{MunicipalityId, StaffUserId},
+    string_enum::string_enum,
+    user::Role,
+};
 
 string_enum! {
     /// What a service account of a municipal system may read. Service accounts never write.
@@ -39,9 +43,62 @@ impl TenantScope {
     }
 }
 
+/// Who among a municipality's volunteers (and what hangs off them: their dogs, their vetting)
+/// an account may see, within its tenant scope.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// Coordinators and administrators: every volunteer in the tenant scope.
+    Everyone,
+    /// A contact person: the volunteers whose contact person is linked to this account.
+    AssignedTo(StaffUserId),
+    /// A volunteer: their own record, linked to this account.
+    Own(StaffUserId),
+}
+
+impl Audience {
+    /// Whose volunteer records a staff account with `role` reads among its municipality's:
+    /// coordinators and administrators every one, contact persons those assigned to them.
+    /// Volunteer accounts read none this way (only their own record, [`Audience::own`]).
+    pub fn of_staff(role: Role, account: StaffUserId) -> Option<Self> {
+        match role {
+            Role::Admin | Role::Coordinator => Some(Self::Everyone),
+            Role::ContactPerson => Some(Self::AssignedTo(account)),
+            Role::Volunteer => None,
+        }
+    }
+
+    /// A volunteer account's own record; other roles have none.
+    pub fn own(role: Role, account: StaffUserId) -> Option<Self> {
+        (role == Role::Volunteer).then_some(Self::Own(account))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn managers_see_everyone_contact_persons_their_own_volunteers_and_volunteers_nobody_else() {
+        let account = StaffUserId::generate();
+        assert_eq!(
+            Audience::of_staff(Role::Admin, account),
+            Some(Audience::Everyone)
+        );
+        assert_eq!(
+            Audience::of_staff(Role::Coordinator, account),
+            Some(Audience::Everyone)
+        );
+        assert_eq!(
+            Audience::of_staff(Role::ContactPerson, account),
+            Some(Audience::AssignedTo(account))
+        );
+        assert_eq!(Audience::of_staff(Role::Volunteer, account), None);
+        assert_eq!(
+            Audience::own(Role::Volunteer, account),
+            Some(Audience::Own(account))
+        );
+        assert_eq!(Audience::own(Role::Coordinator, account), None);
+    }
 
     #[test]
     fn a_municipality_scope_sees_only_its_own_rows() {

@@ -8,6 +8,7 @@ pub mod certificate;
 pub mod clearance;
 pub mod contact;
 pub mod dog;
+pub mod erasure;
 pub mod error;
 pub mod group;
 pub mod group_clearance;
@@ -21,6 +22,7 @@ pub mod unit;
 pub mod user;
 pub mod vetting;
 pub mod volunteer;
+pub mod volunteer_draft;
 pub mod work;
 
 pub use error::ParseError;

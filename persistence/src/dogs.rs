@@ -12,12 +12,12 @@ use crate::{
         volunteers::dsl as v,
     },
     versioned::check_version,
-    volunteers::Audience,
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::{pg::Pg, prelude::*, sql_types::Bool};
 use samspill_domain::{
     ParseError,
+    auth::Audience,
     auth::TenantScope,
     dog::{Breed, Dog, DogApproval, DogCategory, DogName},
     ids::{DogId, MunicipalityId, StaffUserId, VolunteerId},

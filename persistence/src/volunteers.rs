@@ -20,9 +20,11 @@ use diesel::{
 };
 use samspill_domain::{
     audit::Actor,
-    auth::TenantScope,
+    auth::{Audience, TenantScope},
+    erasure,
     ids::{ContactPersonId, MunicipalityId, StaffUserId, UnitId, VolunteerId},
     volunteer::{AvailabilitySlot, Commitment, Volunteer, VolunteerStatus},
+    volunteer_draft::VolunteerDraft,
 };
 use uuid::Uuid;
 
@@ -113,76 +115,6 @@ impl TryFrom<VolunteerRow> for Volunteer {
     }
 }
 
-/// The parts of a volunteer record that people write (checked by the caller).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct VolunteerFields {
-    /// Given name.
-    pub given_name: String,
-    /// Family name.
-    pub family_name: String,
-    /// Email, normalised.
-    pub email: Option<String>,
-    /// Phone, E.164.
-    pub phone: Option<String>,
-    /// Street address.
-    pub street_address: Option<String>,
-    /// Postal code.
-    pub postal_code: Option<String>,
-    /// Town.
-    pub city: Option<String>,
-    /// Birth year.
-    pub birth_year: Option<i16>,
-    /// Languages (ISO 639 codes).
-    pub languages: Vec<String>,
-    /// Interests.
-    pub interests: Vec<String>,
-    /// Wanted activity kinds.
-    pub activity_kinds: Vec<String>,
-    /// Availability slots.
-    pub availability: Vec<AvailabilitySlot>,
-    /// Regular or occasional.
-    pub commitment: Option<Commitment>,
-    /// Home unit.
-    pub home_unit_id: Option<UnitId>,
-    /// Contact person.
-    pub contact_person_id: Option<ContactPersonId>,
-    /// Coordinator notes.
-    pub notes: Option<String>,
-    /// Whether references are needed before approval.
-    pub references_needed: bool,
-    /// The volunteer's own login (a `volunteer` account of the municipality).
-    pub staff_user_id: Option<StaffUserId>,
-    /// The id a municipal system knows the volunteer by.
-    pub external_reference: Option<String>,
-}
-
-impl VolunteerFields {
-    /// The fields of a stored volunteer, to change some of them.
-    pub fn of(volunteer: &Volunteer) -> Self {
-        Self {
-            given_name: volunteer.given_name.clone(),
-            family_name: volunteer.family_name.clone(),
-            email: volunteer.email.clone(),
-            phone: volunteer.phone.clone(),
-            street_address: volunteer.street_address.clone(),
-            postal_code: volunteer.postal_code.clone(),
-            city: volunteer.city.clone(),
-            birth_year: volunteer.birth_year,
-            languages: volunteer.languages.clone(),
-            interests: volunteer.interests.clone(),
-            activity_kinds: volunteer.activity_kinds.clone(),
-            availability: volunteer.availability.clone(),
-            commitment: Some(volunteer.commitment),
-            home_unit_id: volunteer.home_unit_id,
-            contact_person_id: volunteer.contact_person_id,
-            notes: volunteer.notes.clone(),
-            references_needed: volunteer.references_needed,
-            staff_user_id: volunteer.staff_user_id,
-            external_reference: volunteer.external_reference.clone(),
-        }
-    }
-}
-
 #[derive(AsChangeset, Insertable)]
 #[diesel(table_name = volunteers, check_for_backend(Pg), treat_none_as_null = true)]
 struct FieldsRow {
@@ -207,8 +139,8 @@ struct FieldsRow {
     external_reference: Option<String>,
 }
 
-impl From<&VolunteerFields> for FieldsRow {
-    fn from(f: &VolunteerFields) -> Self {
+impl From<&VolunteerDraft> for FieldsRow {
+    fn from(f: &VolunteerDraft) -> Self {
         Self {
             given_name: f.given_name.clone(),
             family_name: f.family_name.clone(),
@@ -239,17 +171,6 @@ impl From<&VolunteerFields> for FieldsRow {
             external_reference: f.external_reference.clone(),
         }
     }
-}
-
-/// Who among a municipality's people may see a volunteer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Audience {
-    /// Coordinators and administrators: every volunteer in the tenant scope.
-    Everyone,
-    /// A contact person: the volunteers whose contact person is linked to this account.
-    AssignedTo(StaffUserId),
-    /// A volunteer: their own record, linked to this account.
-    Own(StaffUserId),
 }
 
 /// Filters for listing volunteers.
@@ -331,7 +252,7 @@ fn in_view(
 pub fn insert(
     conn: &mut PgConnection,
     municipality: MunicipalityId,
-    fields: &VolunteerFields,
+    fields: &VolunteerDraft,
     source: &str,
     privacy_notice_version: Option<&str>,
 ) -> Result<Volunteer, RepoError> {
@@ -534,7 +455,7 @@ pub fn update<E>(
     audience: Audience,
     id: VolunteerId,
     expected_version: Option<i32>,
-    change: impl FnOnce(&mut PgConnection, &Volunteer) -> Result<VolunteerFields, E>,
+    change: impl FnOnce(&mut PgConnection, &Volunteer) -> Result<VolunteerDraft, E>,
 ) -> Result<Volunteer, E>
 where
     E: From<RepoError> + From<diesel::result::Error>,
@@ -543,7 +464,7 @@ where
         let current = locked(conn, scope, audience, id)?;
         check_version(current.version, expected_version)?;
         let fields = change(conn, &current)?;
-        if fields == VolunteerFields::of(&current) {
+        if fields == VolunteerDraft::of(&current) {
             return Ok(current);
         }
         Ok(
@@ -643,14 +564,10 @@ pub fn history(
         .load(conn)?)
 }
 
-/// Erases a volunteer's personal data (the right to erasure): names are replaced, contact
-/// details, address, birth year, notes, languages, interests and availability removed, the
-/// login unlinked, screening notes and referees' names removed. Police certificate records
-/// (criminal-record facts) are deleted, each deletion logged in the audit log, and so are the
-/// dogs the volunteer handles, the dog approvals made with them as handler, and their group
-/// memberships. What the
-/// municipality must be able to show stays: the status history, which declarations were signed
-/// when, and the audit log (ids only). The volunteer is then invisible to every list and lookup.
+/// Erases a volunteer's personal data (the right to erasure), all of it in one transaction, as
+/// [`samspill_domain::erasure`] says what goes and what stays. Police certificate records are
+/// deleted with each deletion logged in the audit log. The volunteer is then invisible to
+/// every list and lookup.
 pub fn erase(
     conn: &mut PgConnection,
     scope: TenantScope,
@@ -664,12 +581,9 @@ pub fn erase(
     conn.transaction(|conn| {
         let current = locked(conn, scope, Audience::Everyone, id)?;
         check_version(current.version, expected_version)?;
-        let erased = "(erased)";
+        let erased = erasure::ERASED;
         let empty: Vec<Option<String>> = Vec::new();
-        let final_status = match current.status {
-            VolunteerStatus::Rejected | VolunteerStatus::Withdrawn => current.status,
-            _ => VolunteerStatus::Withdrawn,
-        };
+        let final_status = erasure::status_after_erasure(current.status);
         // The history stays (statuses, dates, who), but the reasons are free text written about
         // the person and go with the rest.
         diesel::update(h::volunteer_status_changes.filter(h::volunteer_id.eq(id.into_uuid())))
@@ -681,7 +595,7 @@ pub fn erase(
                 h::volunteer_id.eq(id.into_uuid()),
                 h::from_status.eq(current.status.as_str()),
                 h::to_status.eq(final_status.as_str()),
-                h::reason.eq("personal data erased"),
+                h::reason.eq(erasure::ERASURE_REASON),
                 h::changed_by.eq(actor.into_uuid()),
             ))
             .execute(conn)?;
@@ -746,7 +660,7 @@ fn erase_login(conn: &mut PgConnection, account: StaffUserId) -> Result<(), Repo
     diesel::update(u::staff_users.filter(u::id.eq(account.into_uuid())))
         .set((
             u::email.eq(format!("erased-{}@erased.invalid", account)),
-            u::display_name.eq("(erased)"),
+            u::display_name.eq(erasure::ERASED),
             u::active.eq(false),
             u::version.eq(u::version + 1),
         ))

@@ -125,7 +125,7 @@ pub fn hash_blocking(password: &str) -> Result<String, HashError> {
 /// the answer takes as long as for a known one.
 pub fn decoy_hash() -> &'static str {
     static DECOY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
-    DECOY.get_or_init(|| hash_now(&crate::auth::tokens::random_token()).unwrap_or_default())
+    DECOY.get_or_init(|| hash_now(&crate::random::token()).unwrap_or_default())
 }
 
 /// A readable random password for accounts created without one: 20 characters.

@@ -1,9 +1,7 @@
 //! Access tokens (short-lived JWTs) and opaque secrets (refresh tokens, client secrets).
 
 use crate::config::Config;
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
-use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::time::Duration;
@@ -102,18 +100,6 @@ impl TokenIssuer {
     }
 }
 
-/// `n` random bytes from the operating system.
-pub fn random_bytes(n: usize) -> Vec<u8> {
-    let mut bytes = vec![0u8; n];
-    rand::rngs::OsRng.fill_bytes(&mut bytes);
-    bytes
-}
-
-/// An opaque, URL-safe random secret with 256 bits of entropy.
-pub fn random_token() -> String {
-    URL_SAFE_NO_PAD.encode(random_bytes(32))
-}
-
 /// SHA-256 of a high-entropy secret, the only form in which refresh tokens and client secrets
 /// are stored (a slow hash adds nothing for 256-bit random values).
 pub fn secret_hash(secret: &str) -> Vec<u8> {
@@ -180,7 +166,7 @@ mod tests {
 
     #[test]
     fn random_tokens_are_unique_and_hash_to_32_bytes() {
-        let (a, b) = (random_token(), random_token());
+        let (a, b) = (crate::random::token(), crate::random::token());
         assert_ne!(a, b);
         assert_eq!(secret_hash(&a).len(), 32);
     }

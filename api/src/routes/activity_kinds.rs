@@ -1,7 +1,7 @@
 //! A municipality's catalogue of activity kinds: the five defaults and the kinds it adds.
 //! Volunteers never take statutory care tasks, so kinds naming one cannot be created.
 
-use super::validate;
+use crate::input::validate;
 use crate::{
     auth::{Principal, StaffCaller},
     error::{ApiError, FieldError},

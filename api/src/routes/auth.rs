@@ -238,7 +238,7 @@ async fn password_grant(state: &AppState, request: TokenRequest) -> Result<HttpR
     let user = user
         .filter(|user| matches && user.active)
         .ok_or_else(refused)?;
-    let refresh_token = tokens::random_token();
+    let refresh_token = crate::random::token();
     let refresh_hash = tokens::secret_hash(&refresh_token);
     let expires_at = chrono::Utc::now() + state.tokens.refresh_ttl;
     let user_id = user.id;
@@ -279,7 +279,7 @@ fn person_tokens(
 
 async fn refresh_grant(state: &AppState, request: TokenRequest) -> Result<HttpResponse, ApiError> {
     let presented = tokens::secret_hash(&required(request.refresh_token, "refresh_token")?);
-    let next_token = tokens::random_token();
+    let next_token = crate::random::token();
     let next_hash = tokens::secret_hash(&next_token);
     let expires_at = chrono::Utc::now() + state.tokens.refresh_ttl;
     let user = state

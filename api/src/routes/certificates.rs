@@ -2,11 +2,12 @@
 //! audit log of who read or changed them. Only coordinators and administrators come here, and
 //! every read and change leaves a line in the volunteer's audit log.
 
-use super::vetting::{check_staff_of, managed, past_date, plausible};
 use crate::{
+    access::{check_staff_of, managed_volunteer},
     auth::StaffCaller,
     error::{ApiError, FieldError},
     extract::{Json, Query},
+    input::{happened, plausible},
     openapi::schemas::{
         ActorKindSchema, AuditActionSchema, AuditResourceSchema, CertificateKindSchema,
         CertificateOutcomeSchema,
@@ -18,6 +19,7 @@ use actix_web::{HttpResponse, delete, get, http::header, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use samspill_domain::{
     audit::{Actor, ActorKind, AuditAction, AuditEntry, AuditResource},
+    auth::Audience,
     certificate::{
         CertificateKind, CertificateOutcome, CertificatePurpose, PoliceCertificate,
         check_presentation,
@@ -27,8 +29,7 @@ use samspill_domain::{
 use samspill_persistence::{
     audit,
     certificates::{self, NewCertificate},
-    municipalities,
-    volunteers::{self, Audience},
+    municipalities, volunteers,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -145,8 +146,14 @@ pub async fn create_police_certificate(
     let purpose = CertificatePurpose::parse(&body.purpose)
         .map_err(|e| errors.push(FieldError::parse("purpose", &e)))
         .ok();
-    collect(&mut errors, plausible("issued_on", body.issued_on))?;
-    collect(&mut errors, past_date("presented_on", body.presented_on))?;
+    for checked in [
+        plausible("issued_on", body.issued_on),
+        happened("presented_on", body.presented_on),
+    ] {
+        if let Err(error) = checked {
+            errors.push(error);
+        }
+    }
     let Some(purpose) = purpose.filter(|_| errors.is_empty()) else {
         return Err(ApiError::Validation(errors));
     };
@@ -161,7 +168,7 @@ pub async fn create_police_certificate(
     };
     let recorded = state
         .db(move |conn| {
-            let volunteer = managed(conn, &caller, id)?;
+            let volunteer = managed_volunteer(conn, &caller, id)?;
             let municipality =
                 municipalities::find(conn, caller.scope(), volunteer.municipality_id)?;
             let mut errors: Vec<FieldError> = check_presentation(
@@ -222,7 +229,7 @@ pub async fn list_police_certificates(
     let id = VolunteerId::from(id.into_inner());
     let found = state
         .db(move |conn| {
-            let volunteer = managed(conn, &caller, id)?;
+            let volunteer = managed_volunteer(conn, &caller, id)?;
             Ok(certificates::list(
                 conn,
                 &volunteer,
@@ -263,7 +270,7 @@ pub async fn get_police_certificate(
     let id = VolunteerId::from(id);
     let found = state
         .db(move |conn| {
-            let volunteer = managed(conn, &caller, id)?;
+            let volunteer = managed_volunteer(conn, &caller, id)?;
             Ok(certificates::find(
                 conn,
                 &volunteer,
@@ -300,7 +307,7 @@ pub async fn delete_police_certificate(
     let id = VolunteerId::from(id);
     state
         .db(move |conn| {
-            let volunteer = managed(conn, &caller, id)?;
+            let volunteer = managed_volunteer(conn, &caller, id)?;
             Ok(certificates::delete(
                 conn,
                 &volunteer,

@@ -1,10 +1,13 @@
-//! Clearance: "may this volunteer do this, here, with these people, with this dog, on this
-//! date?" — and the status feed municipal systems keep in sync with.
+//! Clearance: "may this volunteer (or group) do this, here, with these people, with this dog,
+//! on this date?" — and the status feed municipal systems keep in sync with.
 
 use crate::{
-    auth::{Principal, StaffCaller},
-    error::ApiError,
+    access,
+    auth::Principal,
+    cases::{self, clearance::StatusLine},
+    error::{ApiError, FieldError},
     extract::Query,
+    input::plausible,
     openapi::schemas::{
         ConditionKindSchema, DogCategorySchema, RequirementKindSchema, RequirementStateSchema,
         SettingSchema, SubjectKindSchema, TargetGroupSchema, VolunteerStatusSchema,
@@ -15,100 +18,27 @@ use crate::{
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use samspill_domain::{
-    auth::{ServiceScope, TenantScope},
+    auth::{Audience, ServiceScope},
     clearance::{
-        Clearance, ClearancePolicy, ClearanceQuestion, ClearedFor, Condition, ConditionKind,
-        DogFacts, RequirementKind, RequirementResult, RequirementState, Rule, Setting, SubjectKind,
-        TargetGroup, cleared_for, cleared_for_by, default_rules, evaluate,
+        Clearance, ClearanceQuestion, ClearedFor, Condition, ConditionKind, RequirementKind,
+        RequirementResult, RequirementState, Setting, SubjectKind, TargetGroup,
+        default_dog_category,
     },
     dog::DogCategory,
-    group_clearance::evaluate_group,
-    ids::{DogId, GroupId, MunicipalityId, VolunteerId},
-    municipality::Municipality,
-    user::Role,
-    volunteer::VolunteerStatus,
+    group_clearance::GroupClearance,
+    ids::{DogId, GroupId, VolunteerId},
+    volunteer::{VolunteerStatus, parse_activity_kind},
 };
-use samspill_persistence::{
-    PgConnection, RepoError, activity_kinds, clearance, feed, group_vetting, groups,
-    municipalities, rules,
-    volunteers::{self, Audience},
-};
+use samspill_persistence::feed;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-/// Every rule that applies in `municipality`: the defaults for its country, then its own.
-pub(crate) fn rules_of(
-    conn: &mut PgConnection,
-    municipality: &Municipality,
-) -> Result<Vec<Rule>, RepoError> {
-    let mut all = default_rules(municipality.country);
-    all.extend(rules::engine_rules(conn, municipality.id)?);
-    Ok(all)
-}
-
-/// Checks a question against the municipality: its activity kind must be one of the
-/// municipality's, and a named dog one of its dogs; returns that dog's facts.
-pub(crate) fn checked_question(
-    conn: &mut PgConnection,
-    municipality: &Municipality,
-    question: &ClearanceQuestion,
-) -> Result<Option<DogFacts>, ApiError> {
-    let unknown = activity_kinds::unknown_codes(
-        conn,
-        municipality.id,
-        std::slice::from_ref(&question.activity_kind),
-    )?;
-    if !unknown.is_empty() {
-        return Err(ApiError::invalid(
-            "activity_kind",
-            "unknown_activity_kind",
-            "the municipality has no such activity kind",
-        ));
-    }
-    let Some(dog) = question.dog else {
-        return Ok(None);
-    };
-    match clearance::dog_facts(conn, municipality.id, dog) {
-        Ok(found) => Ok(Some(found)),
-        Err(RepoError::NotFound) => Err(ApiError::invalid(
-            "dog_id",
-            "not_found",
-            "the municipality has no such dog",
-        )),
-        Err(other) => Err(other.into()),
-    }
-}
-
-/// Whether the break rule is on, so the status history must be read.
-fn needs_breaks(municipality: &Municipality) -> bool {
-    municipality.settings.police_certificate_break_months > 0
-}
-
-/// Who may ask about volunteers, seeing which of them: coordinators and administrators every
-/// volunteer of their scope, contact persons the ones assigned to them, service accounts of a
-/// municipality with `needed` every volunteer of it. Volunteers may not ask.
-fn reader(
-    principal: &Principal,
-    needed: ServiceScope,
-) -> Result<(TenantScope, Audience), ApiError> {
-    match principal {
-        Principal::Staff(staff) => match staff.role {
-            Role::Admin | Role::Coordinator => Ok((staff.scope(), Audience::Everyone)),
-            Role::ContactPerson => Ok((staff.scope(), Audience::AssignedTo(staff.id))),
-            Role::Volunteer => Err(ApiError::forbidden(
-                "Volunteers cannot ask about clearance.",
-            )),
-        },
-        Principal::Service(service) if service.scopes.contains(&needed) => Ok((
-            TenantScope::Municipality(service.municipality),
-            Audience::Everyone,
-        )),
-        Principal::Service(_) => Err(ApiError::forbidden(format!(
-            "This needs a token with the scope {needed}."
-        ))),
-    }
-}
+/// What a volunteer account is told here.
+const VOLUNTEERS_MAY_NOT_ASK: &str = "Volunteers cannot ask about clearance.";
+/// What a contact person (and a volunteer) is told about groups.
+const GROUPS_ASKED_BY: &str =
+    "Only coordinators, administrators and municipal systems ask about groups.";
 
 /// The clearance question, as query parameters.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -281,24 +211,13 @@ pub async fn get_volunteer_clearance(
     id: web::Path<Uuid>,
     Query(query): Query<ClearanceQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (scope, audience) = reader(&caller, ServiceScope::ClearanceRead)?;
+    let (scope, audience) =
+        access::reader(&caller, ServiceScope::ClearanceRead, VOLUNTEERS_MAY_NOT_ASK)?;
     let id = VolunteerId::from(id.into_inner());
-    let question = super::group_vetting::question_of(query)?;
+    let question = question_of(query)?;
     let (question, answer) = state
         .db(move |conn| {
-            let volunteer = volunteers::find(conn, scope, audience, id)?;
-            let municipality =
-                municipalities::find(conn, TenantScope::All, volunteer.municipality_id)?;
-            let dog = checked_question(conn, &municipality, &question)?;
-            let facts =
-                clearance::facts(conn, &volunteer, dog.as_ref(), needs_breaks(&municipality))?;
-            let rules = rules_of(conn, &municipality)?;
-            let answer = evaluate(
-                &rules,
-                &question,
-                &facts,
-                ClearancePolicy::from(&municipality.settings),
-            );
+            let answer = cases::clearance::ask_volunteer(conn, scope, audience, id, &question)?;
             Ok((question, answer))
         })
         .await?;
@@ -380,6 +299,21 @@ pub struct VolunteerStatusPage {
     pub next_cursor: Option<String>,
 }
 
+impl From<StatusLine> for VolunteerStatusRecord {
+    fn from(line: StatusLine) -> Self {
+        Self {
+            kind: line.kind,
+            id: line.id,
+            external_reference: line.external_reference,
+            status: line.status,
+            erased: line.erased,
+            cleared_for: line.cleared_for.into_iter().map(Into::into).collect(),
+            changes_on: line.changes_on,
+            updated_at: line.updated_at,
+        }
+    }
+}
+
 fn feed_cursor(at: DateTime<Utc>, id: Uuid) -> String {
     let mut key = at.timestamp_micros().to_be_bytes().to_vec();
     key.extend_from_slice(id.as_bytes());
@@ -394,25 +328,6 @@ fn feed_position(cursor: &str) -> Result<feed::FeedStart, ApiError> {
     let at = DateTime::from_timestamp_micros(micros).ok_or_else(bad)?;
     let id = Uuid::from_slice(id).map_err(|_| bad())?;
     Ok(feed::FeedStart::After(at, id))
-}
-
-/// The municipality a feed or work-list reader reads: a service account's own, a
-/// coordinator's own, or the one an administrator names.
-fn reader_municipality(
-    scope: TenantScope,
-    requested: Option<Uuid>,
-) -> Result<MunicipalityId, ApiError> {
-    match (scope.municipality(), requested) {
-        (Some(own), None) => Ok(own),
-        (Some(own), Some(id)) if own.into_uuid() == id => Ok(own),
-        (Some(_), Some(_)) => Err(ApiError::NotFound),
-        (None, Some(id)) => Ok(id.into()),
-        (None, None) => Err(ApiError::invalid(
-            "municipality_id",
-            "required",
-            "administrators must name the municipality",
-        )),
-    }
 }
 
 /// The volunteer status feed of a municipality, for municipal systems (a `client_credentials`
@@ -441,7 +356,8 @@ pub async fn list_volunteer_status(
     caller: Principal,
     Query(query): Query<StatusFeedQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let (scope, audience) = reader(&caller, ServiceScope::StatusRead)?;
+    let (scope, audience) =
+        access::reader(&caller, ServiceScope::StatusRead, VOLUNTEERS_MAY_NOT_ASK)?;
     if audience != Audience::Everyone {
         return Err(ApiError::forbidden(
             "Only coordinators, administrators and municipal systems read the status feed.",
@@ -449,114 +365,142 @@ pub async fn list_volunteer_status(
     }
     let limit = checked_limit(query.limit)?;
     if let Some(since) = query.updated_since {
-        super::vetting::plausible("updated_since", since.date_naive())?;
+        plausible("updated_since", since.date_naive())?;
     }
     let start = match query.cursor.as_deref() {
         Some(cursor) => feed_position(cursor)?,
         None => feed::FeedStart::Since(query.updated_since),
     };
-    let municipality_id = reader_municipality(scope, query.municipality_id)?;
+    let municipality_id = access::reader_municipality(scope, query.municipality_id)?;
     let as_of = Utc::now().date_naive();
-    let (items, more) = state
+    let (lines, more) = state
         .db(move |conn| {
-            let municipality = municipalities::find(conn, scope, municipality_id)?;
-            let (rows, more) = feed::page(conn, municipality.id, start, limit)?;
-            let subjects: Vec<_> = rows
-                .iter()
-                .filter(|r| r.kind == SubjectKind::Volunteer)
-                .map(|r| r.subject)
-                .collect();
-            let mut facts = clearance::facts_for(
-                conn,
-                municipality.id,
-                &subjects,
-                needs_breaks(&municipality),
-            )?;
-            let rules = rules_of(conn, &municipality)?;
-            let kinds: Vec<String> = activity_kinds::list(conn, scope, municipality.id)?
-                .into_iter()
-                .map(|k| k.code)
-                .collect();
-            let policy = ClearancePolicy::from(&municipality.settings);
-            let items: Vec<(VolunteerStatusRecord, Uuid)> = rows
-                .into_iter()
-                .map(|row| {
-                    let (lines, changes_on) = match row.kind {
-                        SubjectKind::Volunteer => match facts.remove(&row.subject.id) {
-                            Some(f) if !row.erased => {
-                                cleared_for(&kinds, &rules, &f, policy, as_of)
-                            }
-                            _ => (Vec::new(), None),
-                        },
-                        SubjectKind::Group => group_cleared_for(
-                            conn,
-                            &municipality,
-                            GroupId::from(row.subject.id.into_uuid()),
-                            (&kinds, &rules),
-                            as_of,
-                        )?,
-                    };
-                    Ok((
-                        VolunteerStatusRecord {
-                            kind: row.kind,
-                            id: row.subject.id.into_uuid(),
-                            external_reference: row.external_reference,
-                            status: row.subject.status,
-                            erased: row.erased,
-                            cleared_for: lines.into_iter().map(Into::into).collect(),
-                            changes_on,
-                            updated_at: row.changed_at,
-                        },
-                        row.subject.id.into_uuid(),
-                    ))
-                })
-                .collect::<Result<_, ApiError>>()?;
-            Ok((items, more))
+            cases::clearance::status_page(conn, scope, municipality_id, start, limit, as_of)
         })
         .await?;
+    let items: Vec<VolunteerStatusRecord> = lines.into_iter().map(Into::into).collect();
     let next_cursor = if more {
         items
             .last()
-            .map(|(record, id)| feed_cursor(record.updated_at, *id))
+            .map(|record| feed_cursor(record.updated_at, record.id))
     } else {
         None
     };
     Ok(HttpResponse::Ok().json(VolunteerStatusPage {
         as_of,
-        items: items.into_iter().map(|(record, _)| record).collect(),
+        items,
         next_cursor,
     }))
 }
 
-/// What a group is cleared for, through the same engine; a group's facts are read one group
-/// at a time (groups are few beside volunteers).
-fn group_cleared_for(
-    conn: &mut PgConnection,
-    municipality: &Municipality,
-    id: GroupId,
-    (kinds, rules): (&[String], &[Rule]),
-    as_of: NaiveDate,
-) -> Result<(Vec<ClearedFor>, Option<NaiveDate>), ApiError> {
-    let group = groups::find(conn, TenantScope::Municipality(municipality.id), id)?;
-    let (facts, members) =
-        group_vetting::clearance_facts(conn, &group, needs_breaks(municipality))?;
-    let policy = ClearancePolicy::from(&municipality.settings);
-    Ok(cleared_for_by(kinds, group.status, as_of, |question| {
-        let answer = evaluate_group(rules, question, &facts, &members, policy);
-        (answer.cleared, answer.changes_on)
-    }))
+/// One named member's per-person requirements.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MemberClearanceView {
+    /// The member (a volunteer).
+    pub volunteer_id: Uuid,
+    /// Whether every strict per-person requirement holds for them.
+    pub cleared: bool,
+    /// The per-person requirements (police certificates).
+    pub requirements: Vec<RequirementView>,
 }
 
-/// Coordinators and administrators only.
-pub(crate) fn manager(caller: &StaffCaller) -> Result<TenantScope, ApiError> {
-    caller.require_manager()?;
-    Ok(caller.scope())
+/// The answer to a clearance question about a group.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct GroupClearanceView {
+    /// The group.
+    pub group_id: Uuid,
+    /// Whether the group may take part.
+    pub cleared: bool,
+    /// The question.
+    pub question: QuestionView,
+    /// Requirements of the group as a whole (met through its contact person), the dog's, and
+    /// `named_members` when per-person requirements apply and no members are named.
+    pub requirements: Vec<RequirementView>,
+    /// Per-person requirements of each named member.
+    pub members: Vec<MemberClearanceView>,
+    /// Conditions to follow.
+    pub conditions: Vec<ConditionView>,
+    /// The first day after `on` on which a requirement's state changes.
+    pub changes_on: Option<NaiveDate>,
 }
 
-/// The municipality a coordinator or administrator reads a list of.
-pub(crate) fn managed_municipality(
-    caller: &StaffCaller,
-    requested: Option<Uuid>,
-) -> Result<MunicipalityId, ApiError> {
-    reader_municipality(manager(caller)?, requested)
+fn requirement_views(requirements: Vec<RequirementResult>) -> Vec<RequirementView> {
+    requirements
+        .into_iter()
+        .map(RequirementView::from)
+        .collect()
+}
+
+impl GroupClearanceView {
+    fn new(group: GroupId, question: &ClearanceQuestion, answer: GroupClearance) -> Self {
+        Self {
+            group_id: group.into_uuid(),
+            cleared: answer.cleared,
+            question: QuestionView::from(question),
+            requirements: requirement_views(answer.requirements),
+            members: answer
+                .members
+                .into_iter()
+                .map(|m| MemberClearanceView {
+                    volunteer_id: m.volunteer_id.into_uuid(),
+                    cleared: m.cleared,
+                    requirements: requirement_views(m.requirements),
+                })
+                .collect(),
+            conditions: answer
+                .conditions
+                .into_iter()
+                .map(ConditionView::from)
+                .collect(),
+            changes_on: answer.changes_on,
+        }
+    }
+}
+
+/// Whether the group may do this activity, in this setting, for this target group, with this
+/// dog, on this date — with the same rules as volunteers. The group is cleared as a whole
+/// through its vetted contact person; per-person requirements (police certificates, a dog
+/// approval) are checked for its named members and reported per member.
+///
+/// Coordinators and administrators, and municipal systems with `clearance:read`.
+#[utoipa::path(
+    tag = "groups",
+    params(("id" = Uuid, Path, description = "The group id."), ClearanceQuery),
+    responses((status = 200, description = "The answer.", body = GroupClearanceView))
+)]
+#[get("/groups/{id}/clearance")]
+pub async fn get_group_clearance(
+    state: web::Data<AppState>,
+    caller: Principal,
+    id: web::Path<Uuid>,
+    Query(query): Query<ClearanceQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let scope = access::manager_or_system(&caller, ServiceScope::ClearanceRead, GROUPS_ASKED_BY)?;
+    let id = GroupId::from(id.into_inner());
+    let question = question_of(query)?;
+    let (question, answer) = state
+        .db(move |conn| {
+            let answer = cases::clearance::ask_group(conn, scope, id, &question)?;
+            Ok((question, answer))
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(GroupClearanceView::new(id, &question, answer)))
+}
+
+/// Reads a clearance question from its query parameters, with the defaults filled in.
+fn question_of(query: ClearanceQuery) -> Result<ClearanceQuestion, ApiError> {
+    let activity_kind = parse_activity_kind(&query.activity_kind)
+        .map_err(|e| ApiError::Validation(vec![FieldError::parse("activity_kind", &e)]))?;
+    let on = query.on.unwrap_or_else(|| Utc::now().date_naive());
+    plausible("on", on)?;
+    Ok(ClearanceQuestion {
+        activity_kind,
+        setting: query.setting,
+        target_group: query.target_group.unwrap_or(TargetGroup::General),
+        dog: query.dog_id.map(DogId::from),
+        dog_category: query
+            .dog_category
+            .unwrap_or_else(|| default_dog_category(query.setting)),
+        on,
+    })
 }

@@ -1,7 +1,10 @@
 //! Contact persons (kontaktpersoner): coordinators and administrators manage them; a contact
 //! person linked to a staff account reads their own record.
 
-use super::{double_option, field, optional, target_municipality, validate};
+use crate::{
+    access::{named_municipality, target_municipality},
+    input::{double_option, field, optional, validate},
+};
 use crate::{
     auth::StaffCaller,
     error::{ApiError, FieldError},
@@ -22,7 +25,7 @@ use samspill_domain::{
     phone::PhoneNumber,
     user::Email,
 };
-use samspill_persistence::{PgConnection, RepoError, contact_persons, municipalities, users};
+use samspill_persistence::{PgConnection, RepoError, contact_persons, users};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -145,23 +148,6 @@ pub struct ContactPersonQuery {
     pub cursor: Option<String>,
 }
 
-/// The country of a municipality the caller may write to (for reading phone numbers).
-fn country_of(
-    conn: &mut PgConnection,
-    scope: TenantScope,
-    municipality: MunicipalityId,
-) -> Result<Country, ApiError> {
-    match municipalities::find(conn, scope, municipality) {
-        Ok(found) => Ok(found.country),
-        Err(RepoError::NotFound) => Err(ApiError::invalid(
-            "municipality_id",
-            "not_found",
-            "no such municipality",
-        )),
-        Err(other) => Err(other.into()),
-    }
-}
-
 /// Checks that `account` may be linked to a contact person of `kind` in `municipality`.
 fn check_link(
     conn: &mut PgConnection,
@@ -217,7 +203,7 @@ pub async fn create_contact_person(
     );
     let created = state
         .db(move |conn| {
-            let country = country_of(conn, caller.scope(), municipality_id)?;
+            let country = named_municipality(conn, caller.scope(), municipality_id)?.country;
             let phone = phone(raw_phone, country)?;
             if let Some(account) = link {
                 check_link(conn, caller.scope(), municipality_id, kind, account)?;
@@ -334,7 +320,9 @@ pub async fn update_contact_person(
             contact_persons::update(conn, caller.scope(), id, expected, |conn, current| {
                 let phone = match raw_phone {
                     Some(raw) => {
-                        let country = country_of(conn, caller.scope(), current.municipality_id)?;
+                        let country =
+                            named_municipality(conn, caller.scope(), current.municipality_id)?
+                                .country;
                         Some(phone(raw, country)?)
                     }
                     None => None,

@@ -1,35 +1,38 @@
 //! Visiting dogs (besøkshunder) and their dated approvals. Coordinators and administrators
 //! record them; a contact person reads the dogs of the volunteers assigned to them.
 
-use super::{field, optional, validate};
 use crate::{
+    access,
     auth::StaffCaller,
     error::{ApiError, FieldError},
     etag::json_with_etag,
     extract::{IfMatch, Json, Query},
+    input::{field, happened, optional, plausible, validate},
     openapi::schemas::{DogCategorySchema, DogLimitSchema},
     pagination::{CursorList, page_of, page_request},
     state::AppState,
 };
 use actix_web::{HttpResponse, delete, get, http::header, patch, post, web};
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use samspill_domain::{
-    auth::TenantScope,
+    auth::{Audience, TenantScope},
     clearance::ClearancePolicy,
     dog::{Breed, Dog, DogApproval, DogCategory, DogLimit, DogName, DogPolicy, old_enough_from},
     ids::{DogId, MunicipalityId},
     text::{Name, Text},
-    user::Role,
 };
 use samspill_persistence::{
     PgConnection,
     dogs::{self, DogChanges, DogFilter, NewDog, NewDogApproval},
     municipalities,
-    volunteers::Audience,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+
+/// What a volunteer account is told: managers read every dog, a contact person the dogs of
+/// the volunteers assigned to them, nobody else.
+const DOG_READERS: &str = "Volunteer accounts cannot read visiting dogs.";
 
 /// A visiting dog.
 #[derive(Debug, Serialize, ToSchema)]
@@ -221,43 +224,6 @@ pub struct NewDogApprovalBody {
     pub restrictions: Option<String>,
 }
 
-/// Who among the municipality's dogs the caller may read: managers all, a contact person the
-/// dogs of the volunteers assigned to them.
-fn readers(caller: &StaffCaller) -> Result<Audience, ApiError> {
-    match caller.role {
-        Role::Admin | Role::Coordinator => Ok(Audience::Everyone),
-        Role::ContactPerson => Ok(Audience::AssignedTo(caller.id)),
-        Role::Volunteer => Err(ApiError::forbidden(
-            "Volunteer accounts cannot read visiting dogs.",
-        )),
-    }
-}
-
-/// Refuses dates PostgreSQL or common sense cannot take (chrono reads years far outside both).
-fn plausible(name: &'static str, date: NaiveDate) -> Result<NaiveDate, FieldError> {
-    if (1900..=2200).contains(&date.year()) {
-        Ok(date)
-    } else {
-        Err(FieldError::new(
-            name,
-            "out_of_range",
-            "must be a date between 1900 and 2200",
-        ))
-    }
-}
-
-/// A plausible date of something that has already happened.
-fn happened(name: &'static str, date: NaiveDate) -> Result<NaiveDate, FieldError> {
-    if date > Utc::now().date_naive() {
-        return Err(FieldError::new(
-            name,
-            "in_future",
-            "must not be in the future",
-        ));
-    }
-    plausible(name, date)
-}
-
 fn categories(raw: &[DogCategory]) -> Result<Vec<DogCategory>, FieldError> {
     if raw.is_empty() {
         return Err(FieldError::new(
@@ -344,7 +310,7 @@ pub async fn list_dogs(
     caller: StaffCaller,
     Query(query): Query<DogQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let audience = readers(&caller)?;
+    let audience = access::audience(&caller, DOG_READERS)?;
     let page = page_request(CursorList::Dogs, query.limit, query.cursor.as_deref())?;
     let filter = DogFilter {
         municipality_id: query.municipality_id.map(Into::into),
@@ -369,7 +335,7 @@ pub async fn get_dog(
     caller: StaffCaller,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let audience = readers(&caller)?;
+    let audience = access::audience(&caller, DOG_READERS)?;
     let id = DogId::from(id.into_inner());
     let found = state
         .db(move |conn| Ok(dogs::find(conn, caller.scope(), audience, id)?))
@@ -522,7 +488,7 @@ pub async fn list_dog_approvals(
     caller: StaffCaller,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let audience = readers(&caller)?;
+    let audience = access::audience(&caller, DOG_READERS)?;
     let id = DogId::from(id.into_inner());
     let views = state
         .db(move |conn| {

@@ -1,58 +1,34 @@
 //! Vetting a group through its contact person (the screening interview is held with them, and
-//! they sign on the group's behalf), its lifecycle, and its clearance through the same rules
-//! and engine as volunteers.
+//! they sign on the group's behalf) and its lifecycle, with the same checks as volunteers'.
 
-use super::{
-    clearance::{
-        ClearanceQuery, ConditionView, QuestionView, RequirementView, checked_question, rules_of,
-    },
-    vetting::{
-        NewDeclarationBody, StatusChangeView, TransitionBody, allow_step, check_staff_of,
-        not_in_future, notes, past_date, published_version, reason_of,
-    },
-};
 use crate::{
-    auth::{Principal, StaffCaller},
-    error::{ApiError, FieldError},
+    access::managed_group,
+    auth::StaffCaller,
+    cases::{
+        self, lifecycle,
+        vetting::{Interview, Outcome, Signature},
+    },
+    dto::{
+        group::GroupView,
+        list_of,
+        vetting::{NewDeclarationBody, StatusChangeView, TransitionBody},
+    },
+    error::ApiError,
     etag::json_with_etag,
-    extract::{IfMatch, Json, Query},
+    extract::{IfMatch, Json},
     openapi::schemas::{DeclarationKindSchema, ScreeningAssessmentSchema, ScreeningChannelSchema},
     state::AppState,
 };
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use samspill_domain::{
-    auth::{ServiceScope, TenantScope},
-    clearance::{
-        ClearancePolicy, ClearanceQuestion, RequirementResult, TargetGroup, default_dog_category,
-    },
-    group::Group,
-    group_clearance::{GroupClearance, evaluate_group},
-    ids::{DogId, GroupId, StaffUserId},
-    user::Role,
-    vetting::{DeclarationKind, DocumentVersion, ScreeningAssessment, ScreeningChannel},
-    volunteer::parse_activity_kind,
+    ids::GroupId,
+    vetting::{DeclarationKind, ScreeningAssessment, ScreeningChannel},
 };
-use samspill_persistence::{
-    PgConnection,
-    group_vetting::{
-        self, GroupDeclaration, GroupScreening, NewGroupDeclaration, NewGroupScreening,
-    },
-    groups, municipalities,
-    volunteers::Transition,
-};
+use samspill_persistence::group_vetting::{self, GroupDeclaration, GroupScreening};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
-
-/// Finds a group a coordinator or administrator manages, or 404.
-fn managed_group(
-    conn: &mut PgConnection,
-    caller: &StaffCaller,
-    id: GroupId,
-) -> Result<Group, ApiError> {
-    Ok(groups::find(conn, caller.scope(), id)?)
-}
 
 /// A screening interview with a group's contact person.
 #[derive(Debug, Serialize, ToSchema)]
@@ -132,31 +108,13 @@ pub async fn create_group_screening(
 ) -> Result<HttpResponse, ApiError> {
     caller.require_manager()?;
     let id = GroupId::from(id.into_inner());
-    not_in_future("held_at", body.held_at)?;
-    let notes = notes(body.notes)?;
-    let interviewer = body.interviewer_id.map_or(caller.id, StaffUserId::from);
+    let interview = Interview::check(&caller, body.held_at, body.interviewer_id, body.notes)?;
+    let outcome = Outcome {
+        channel: body.channel,
+        assessment: body.assessment,
+    };
     let recorded = state
-        .db(move |conn| {
-            let group = managed_group(conn, &caller, id)?;
-            check_staff_of(
-                conn,
-                &caller,
-                group.municipality_id,
-                interviewer,
-                "interviewer_id",
-            )?;
-            Ok(group_vetting::add_screening(
-                conn,
-                &group,
-                &NewGroupScreening {
-                    held_at: body.held_at,
-                    channel: body.channel,
-                    interviewer_id: interviewer,
-                    assessment: body.assessment,
-                    notes,
-                },
-            )?)
-        })
+        .db(move |conn| cases::vetting::screen_group(conn, &caller, id, interview, outcome))
         .await?;
     Ok(HttpResponse::Created().json(GroupScreeningView::from(recorded)))
 }
@@ -181,12 +139,7 @@ pub async fn list_group_screenings(
             Ok(group_vetting::screenings(conn, &group)?)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(
-        found
-            .into_iter()
-            .map(GroupScreeningView::from)
-            .collect::<Vec<_>>(),
-    ))
+    Ok(list_of::<GroupScreeningView, _>(found))
 }
 
 /// A declaration signed on a group's behalf.
@@ -250,25 +203,9 @@ pub async fn create_group_declaration(
 ) -> Result<HttpResponse, ApiError> {
     caller.require_manager()?;
     let id = GroupId::from(id.into_inner());
-    let version = DocumentVersion::parse(&body.document_version)
-        .map_err(|e| ApiError::Validation(vec![FieldError::parse("document_version", &e)]))?
-        .into_inner();
-    past_date("signed_on", body.signed_on)?;
+    let signature = Signature::check(&body)?;
     let recorded = state
-        .db(move |conn| {
-            let group = managed_group(conn, &caller, id)?;
-            published_version(conn, group.municipality_id, body.kind, &version)?;
-            Ok(group_vetting::add_declaration(
-                conn,
-                &group,
-                &NewGroupDeclaration {
-                    kind: body.kind,
-                    document_version: version,
-                    signed_on: body.signed_on,
-                    recorded_by: caller.id,
-                },
-            )?)
-        })
+        .db(move |conn| cases::vetting::sign_for_group(conn, &caller, id, signature))
         .await?;
     Ok(HttpResponse::Created().json(GroupDeclarationView::from(recorded)))
 }
@@ -293,12 +230,7 @@ pub async fn list_group_declarations(
             Ok(group_vetting::declarations(conn, &group)?)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(
-        found
-            .into_iter()
-            .map(GroupDeclarationView::from)
-            .collect::<Vec<_>>(),
-    ))
+    Ok(list_of::<GroupDeclarationView, _>(found))
 }
 
 /// Moves a group through the volunteers' lifecycle (coordinators and administrators).
@@ -313,7 +245,7 @@ pub async fn list_group_declarations(
         crate::extract::IfMatchHeader,
     ),
     request_body = TransitionBody,
-    responses((status = 200, description = "The group in its new status.", body = super::groups::GroupView,
+    responses((status = 200, description = "The group in its new status.", body = GroupView,
         headers(("ETag" = String, description = "The new version."))))
 )]
 #[post("/groups/{id}/transitions")]
@@ -326,32 +258,15 @@ pub async fn transition_group(
 ) -> Result<HttpResponse, ApiError> {
     caller.require_manager()?;
     let id = GroupId::from(id.into_inner());
-    let transition = Transition {
-        to: body.to,
-        reason: reason_of(&body.reason)?,
-        actor: caller.id,
-    };
+    let transition = lifecycle::transition(&caller, &body)?;
     let moved = state
-        .db(move |conn| {
-            group_vetting::transition(
-                conn,
-                caller.scope(),
-                id,
-                expected,
-                &transition,
-                |conn, current| {
-                    allow_step("A group", current.status, transition.to, || {
-                        group_vetting::approval_facts(conn, current)
-                    })
-                },
-            )
-        })
+        .db(move |conn| lifecycle::move_group(conn, &caller, id, expected, &transition))
         .await?;
     let version = moved.version;
     Ok(json_with_etag(
         HttpResponse::Ok(),
         version,
-        &super::groups::GroupView::from(moved),
+        &GroupView::from(moved),
     ))
 }
 
@@ -376,156 +291,5 @@ pub async fn get_group_history(
             Ok(group_vetting::history(conn, &group)?)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(
-        found
-            .into_iter()
-            .map(StatusChangeView::from)
-            .collect::<Vec<_>>(),
-    ))
-}
-
-/// One named member's per-person requirements.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MemberClearanceView {
-    /// The member (a volunteer).
-    pub volunteer_id: Uuid,
-    /// Whether every strict per-person requirement holds for them.
-    pub cleared: bool,
-    /// The per-person requirements (police certificates).
-    pub requirements: Vec<RequirementView>,
-}
-
-/// The answer to a clearance question about a group.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct GroupClearanceView {
-    /// The group.
-    pub group_id: Uuid,
-    /// Whether the group may take part.
-    pub cleared: bool,
-    /// The question.
-    pub question: QuestionView,
-    /// Requirements of the group as a whole (met through its contact person), the dog's, and
-    /// `named_members` when per-person requirements apply and no members are named.
-    pub requirements: Vec<RequirementView>,
-    /// Per-person requirements of each named member.
-    pub members: Vec<MemberClearanceView>,
-    /// Conditions to follow.
-    pub conditions: Vec<ConditionView>,
-    /// The first day after `on` on which a requirement's state changes.
-    pub changes_on: Option<NaiveDate>,
-}
-
-fn requirement_views(requirements: Vec<RequirementResult>) -> Vec<RequirementView> {
-    requirements
-        .into_iter()
-        .map(RequirementView::from)
-        .collect()
-}
-
-impl GroupClearanceView {
-    fn new(group: GroupId, question: &ClearanceQuestion, answer: GroupClearance) -> Self {
-        Self {
-            group_id: group.into_uuid(),
-            cleared: answer.cleared,
-            question: QuestionView::from(question),
-            requirements: requirement_views(answer.requirements),
-            members: answer
-                .members
-                .into_iter()
-                .map(|m| MemberClearanceView {
-                    volunteer_id: m.volunteer_id.into_uuid(),
-                    cleared: m.cleared,
-                    requirements: requirement_views(m.requirements),
-                })
-                .collect(),
-            conditions: answer
-                .conditions
-                .into_iter()
-                .map(ConditionView::from)
-                .collect(),
-            changes_on: answer.changes_on,
-        }
-    }
-}
-
-/// Whether the group may do this activity, in this setting, for this target group, with this
-/// dog, on this date — with the same rules as volunteers. The group is cleared as a whole
-/// through its vetted contact person; per-person requirements (police certificates, a dog
-/// approval) are checked for its named members and reported per member.
-///
-/// Coordinators and administrators, and municipal systems with `clearance:read`.
-#[utoipa::path(
-    tag = "groups",
-    params(("id" = Uuid, Path, description = "The group id."), ClearanceQuery),
-    responses((status = 200, description = "The answer.", body = GroupClearanceView))
-)]
-#[get("/groups/{id}/clearance")]
-pub async fn get_group_clearance(
-    state: web::Data<AppState>,
-    caller: Principal,
-    id: web::Path<Uuid>,
-    Query(query): Query<ClearanceQuery>,
-) -> Result<HttpResponse, ApiError> {
-    let scope = match &caller {
-        Principal::Staff(staff) if matches!(staff.role, Role::Admin | Role::Coordinator) => {
-            staff.scope()
-        }
-        Principal::Staff(_) => {
-            return Err(ApiError::forbidden(
-                "Only coordinators, administrators and municipal systems ask about groups.",
-            ));
-        }
-        Principal::Service(service) if service.scopes.contains(&ServiceScope::ClearanceRead) => {
-            TenantScope::Municipality(service.municipality)
-        }
-        Principal::Service(_) => {
-            return Err(ApiError::forbidden(
-                "This needs a token with the scope clearance:read.",
-            ));
-        }
-    };
-    let id = GroupId::from(id.into_inner());
-    let question = question_of(query)?;
-    let (question, answer) = state
-        .db(move |conn| {
-            let group = groups::find(conn, scope, id)?;
-            let municipality = municipalities::find(conn, TenantScope::All, group.municipality_id)?;
-            let dog = checked_question(conn, &municipality, &question)?;
-            let with_breaks = municipality.settings.police_certificate_break_months > 0;
-            let (facts, mut members) = group_vetting::clearance_facts(conn, &group, with_breaks)?;
-            if let Some(dog) = dog {
-                for member in &mut members {
-                    member.dog = Some(dog.clone());
-                }
-            }
-            let rules = rules_of(conn, &municipality)?;
-            let answer = evaluate_group(
-                &rules,
-                &question,
-                &facts,
-                &members,
-                ClearancePolicy::from(&municipality.settings),
-            );
-            Ok((question, answer))
-        })
-        .await?;
-    Ok(HttpResponse::Ok().json(GroupClearanceView::new(id, &question, answer)))
-}
-
-/// Reads a clearance question from its query parameters, with the defaults filled in.
-pub(crate) fn question_of(query: ClearanceQuery) -> Result<ClearanceQuestion, ApiError> {
-    let activity_kind = parse_activity_kind(&query.activity_kind)
-        .map_err(|e| ApiError::Validation(vec![FieldError::parse("activity_kind", &e)]))?;
-    let on = query.on.unwrap_or_else(|| Utc::now().date_naive());
-    super::vetting::plausible("on", on)?;
-    Ok(ClearanceQuestion {
-        activity_kind,
-        setting: query.setting,
-        target_group: query.target_group.unwrap_or(TargetGroup::General),
-        dog: query.dog_id.map(DogId::from),
-        dog_category: query
-            .dog_category
-            .unwrap_or_else(|| default_dog_category(query.setting)),
-        on,
-    })
+    Ok(list_of::<StatusChangeView, _>(found))
 }

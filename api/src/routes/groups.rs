@@ -3,97 +3,31 @@
 //! manage them; contact person and volunteer accounts may not use these endpoints (403), and
 //! service accounts neither.
 
-use super::{double_option, field, optional, target_municipality, validate};
 use crate::{
+    access::{named_municipality, target_municipality},
     auth::StaffCaller,
+    dto::group::GroupView,
     error::{ApiError, FieldError},
     etag::json_with_etag,
     extract::{IfMatch, Json, Query},
+    input::{double_option, field, optional, optional_text, validate},
     openapi::schemas::{GroupKindSchema, VolunteerStatusSchema},
     pagination::{CursorList, page_of, page_request},
     state::AppState,
 };
 use actix_web::{HttpResponse, get, http::header, patch, post, web};
-use chrono::{DateTime, Utc};
 use samspill_domain::{
     ParseError,
-    auth::TenantScope,
-    group::{Group, GroupKind, GroupName, OrgNumber, check_head_count},
-    ids::{GroupId, MunicipalityId, VolunteerId},
+    group::{GroupKind, GroupName, OrgNumber, check_head_count},
+    ids::{GroupId, VolunteerId},
     municipality::Country,
     text::{Name, Text},
     volunteer::VolunteerStatus,
 };
-use samspill_persistence::{PgConnection, RepoError, groups, municipalities};
-use serde::{Deserialize, Serialize};
+use samspill_persistence::groups;
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
-
-/// A group.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct GroupView {
-    /// Its id.
-    pub id: Uuid,
-    /// The municipality.
-    pub municipality_id: Uuid,
-    /// Its name.
-    #[schema(example = "Solstrålen barnehage")]
-    pub name: String,
-    /// What kind of group.
-    #[schema(value_type = GroupKindSchema)]
-    pub kind: GroupKind,
-    /// Organisation number (NO: 9 digits, DK: CVR, 8 digits), digits only.
-    #[schema(example = "974760673")]
-    pub org_number: Option<String>,
-    /// What the group is and does.
-    pub description: Option<String>,
-    /// Home unit.
-    pub home_unit_id: Option<Uuid>,
-    /// The group's contact person (a `group_representative`), vetted on the group's behalf.
-    pub contact_person_id: Uuid,
-    /// How many people take part.
-    #[schema(example = 18)]
-    pub head_count: i32,
-    /// Where in the vetting lifecycle.
-    #[schema(value_type = VolunteerStatusSchema)]
-    pub status: VolunteerStatus,
-    /// The id a municipal system knows the group by (unique in the municipality).
-    pub external_reference: Option<String>,
-    /// Named members: volunteers of the municipality, in id order.
-    pub member_ids: Vec<Uuid>,
-    /// Raised by every change; also the ETag.
-    pub version: i32,
-    /// When it was created.
-    pub created_at: DateTime<Utc>,
-    /// When it last changed.
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<Group> for GroupView {
-    fn from(g: Group) -> Self {
-        Self {
-            id: g.id.into_uuid(),
-            municipality_id: g.municipality_id.into_uuid(),
-            name: g.name,
-            kind: g.kind,
-            org_number: g.org_number,
-            description: g.description,
-            home_unit_id: g.home_unit_id.map(Into::into),
-            contact_person_id: g.contact_person_id.into_uuid(),
-            head_count: g.head_count,
-            status: g.status,
-            external_reference: g.external_reference,
-            member_ids: g
-                .member_ids
-                .into_iter()
-                .map(VolunteerId::into_uuid)
-                .collect(),
-            version: g.version,
-            created_at: g.created_at,
-            updated_at: g.updated_at,
-        }
-    }
-}
 
 page_of!(GroupPage, GroupView, CursorList::Groups);
 
@@ -192,33 +126,6 @@ pub struct GroupQuery {
     pub cursor: Option<String>,
 }
 
-/// The country of a municipality the caller may write to (for reading organisation numbers).
-fn country_of(
-    conn: &mut PgConnection,
-    scope: TenantScope,
-    municipality: MunicipalityId,
-) -> Result<Country, ApiError> {
-    match municipalities::find(conn, scope, municipality) {
-        Ok(found) => Ok(found.country),
-        Err(RepoError::NotFound) => Err(ApiError::invalid(
-            "municipality_id",
-            "not_found",
-            "no such municipality",
-        )),
-        Err(other) => Err(other.into()),
-    }
-}
-
-/// Optional free text: blank is none.
-fn optional_text<T>(
-    raw: Option<String>,
-    parse: impl FnOnce(&str) -> Result<T, ParseError>,
-) -> Result<Option<T>, ParseError> {
-    raw.filter(|t| !t.trim().is_empty())
-        .map(|t| parse(&t))
-        .transpose()
-}
-
 fn description(raw: Option<String>) -> Result<Option<String>, ParseError> {
     optional_text(raw, |t| Text::<2000>::parse(t).map(Text::into_inner))
 }
@@ -284,7 +191,7 @@ pub async fn create_group(
     );
     let created = state
         .db(move |conn| {
-            let country = country_of(conn, caller.scope(), municipality_id)?;
+            let country = named_municipality(conn, caller.scope(), municipality_id)?.country;
             let org_number = org_number(raw_org_number, kind, country)?;
             Ok(groups::insert(
                 conn,
@@ -415,7 +322,8 @@ pub async fn update_group(
                     let org_number = match raw_org_number {
                         Some(raw) => {
                             let country =
-                                country_of(conn, caller.scope(), current.municipality_id)?;
+                                named_municipality(conn, caller.scope(), current.municipality_id)?
+                                    .country;
                             Some(org_number(raw, new_kind, country)?)
                         }
                         None if new_kind.requires_org_number() && current.org_number.is_none() => {

@@ -1,24 +1,25 @@
 //! The caller's own account.
 
-use super::volunteers::{VolunteerChange, VolunteerView, apply_change};
 use crate::{
+    access::own_volunteer,
     auth::{Principal, StaffCaller, password},
+    cases,
+    dto::volunteer::VolunteerView,
     error::{ApiError, FieldError},
-    extract::Json,
+    etag::json_with_etag,
+    extract::{IfMatch, Json},
+    input::double_option,
     openapi::schemas::{RoleSchema, ServiceScopeSchema},
     state::AppState,
 };
-use crate::{etag::json_with_etag, extract::IfMatch};
 use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, Utc};
 use samspill_domain::{
     auth::{ServiceScope, TenantScope},
     user::{Role, check_password_policy},
+    volunteer_draft::{VolunteerDraft, VolunteerEdit},
 };
-use samspill_persistence::{
-    municipalities, service_accounts, users,
-    volunteers::{self, Audience, VolunteerFields},
-};
+use samspill_persistence::{municipalities, service_accounts, users, volunteers};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
@@ -168,37 +169,27 @@ pub async fn change_my_password(
 #[serde(deny_unknown_fields)]
 pub struct OwnVolunteerChange {
     /// Email, or `null`.
-    #[serde(default, deserialize_with = "super::double_option")]
+    #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, nullable)]
     pub email: Option<Option<String>>,
     /// Phone, or `null`.
-    #[serde(default, deserialize_with = "super::double_option")]
+    #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, nullable)]
     pub phone: Option<Option<String>>,
     /// Street address, or `null`.
-    #[serde(default, deserialize_with = "super::double_option")]
+    #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, nullable)]
     pub street_address: Option<Option<String>>,
     /// Postal code, or `null`.
-    #[serde(default, deserialize_with = "super::double_option")]
+    #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, nullable)]
     pub postal_code: Option<Option<String>>,
     /// Town, or `null`.
-    #[serde(default, deserialize_with = "super::double_option")]
+    #[serde(default, deserialize_with = "double_option")]
     #[schema(value_type = Option<String>, nullable)]
     pub city: Option<Option<String>>,
     /// Availability as `weekday:part_of_day` (replaces the list).
     pub availability: Option<Vec<String>>,
-}
-
-fn own_volunteer(caller: &StaffCaller) -> Result<Audience, ApiError> {
-    if caller.role == Role::Volunteer {
-        Ok(Audience::Own(caller.id))
-    } else {
-        Err(ApiError::forbidden(
-            "Only volunteer accounts have a volunteer record of their own.",
-        ))
-    }
 }
 
 /// The caller's own volunteer record (volunteer accounts linked to a record by a coordinator).
@@ -237,14 +228,14 @@ pub async fn update_my_volunteer(
     Json(body): Json<OwnVolunteerChange>,
 ) -> Result<HttpResponse, ApiError> {
     let audience = own_volunteer(&caller)?;
-    let change = VolunteerChange {
+    let change = VolunteerEdit {
         email: body.email,
         phone: body.phone,
         street_address: body.street_address,
         postal_code: body.postal_code,
         city: body.city,
         availability: body.availability,
-        ..VolunteerChange::default()
+        ..VolunteerEdit::default()
     };
     let updated = state
         .db(move |conn| {
@@ -259,7 +250,7 @@ pub async fn update_my_volunteer(
                     let country =
                         municipalities::find(conn, caller.scope(), current.municipality_id)?
                             .country;
-                    apply_change(VolunteerFields::of(current), change, country)
+                    cases::volunteers::apply(VolunteerDraft::of(current), change, country)
                 },
             )
         })

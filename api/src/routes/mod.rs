@@ -1,4 +1,6 @@
 //! The HTTP surface: one module per resource, handlers named `verb_resource` (the operationId).
+//! This file only registers the routes; a route file imports no other route file: what two of
+//! them share lives below them (`access`, `input`, `cases`, `dto`).
 
 pub mod activity_kinds;
 pub mod auth;
@@ -113,7 +115,7 @@ pub fn configure(rate_limit: &RateLimit) -> impl FnOnce(&mut ServiceConfig) + '_
                     .service(group_vetting::list_group_declarations)
                     .service(group_vetting::transition_group)
                     .service(group_vetting::get_group_history)
-                    .service(group_vetting::get_group_clearance)
+                    .service(clearance::get_group_clearance)
                     .service(certificates::create_police_certificate)
                     .service(certificates::list_police_certificates)
                     .service(certificates::get_police_certificate)
@@ -124,77 +126,5 @@ pub fn configure(rate_limit: &RateLimit) -> impl FnOnce(&mut ServiceConfig) + '_
                     .service(groups::get_group)
                     .service(groups::update_group),
             );
-    }
-}
-
-/// Parses each `name = result;` (a `Result<T, FieldError>`) and binds `name` to its value, or
-/// returns one 422 listing every field that failed.
-macro_rules! validate {
-    ($($name:ident = $result:expr;)+) => {
-        let mut field_errors: Vec<$crate::error::FieldError> = Vec::new();
-        $(
-            let $name = match $result {
-                Ok(value) => Some(value),
-                Err(error) => {
-                    field_errors.push(error);
-                    None
-                }
-            };
-        )+
-        let ($(Some($name),)+) = ($($name,)+) else {
-            return Err($crate::error::ApiError::Validation(field_errors));
-        };
-    };
-}
-
-pub(crate) use validate;
-
-/// Maps a domain parse result to a field error on `field`.
-pub(crate) fn field<T>(
-    field: &'static str,
-    result: Result<T, samspill_domain::ParseError>,
-) -> Result<T, crate::error::FieldError> {
-    result.map_err(|error| crate::error::FieldError::parse(field, &error))
-}
-
-/// Parses an optional value, keeping `None` as `None`.
-pub(crate) fn optional<T, U>(
-    name: &'static str,
-    value: Option<T>,
-    parse: impl FnOnce(T) -> Result<U, samspill_domain::ParseError>,
-) -> Result<Option<U>, crate::error::FieldError> {
-    value.map(|v| field(name, parse(v))).transpose()
-}
-
-/// Deserializes a field that distinguishes "absent" (`None`) from "null" (`Some(None)`).
-pub(crate) fn double_option<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: serde::Deserializer<'de>,
-    T: serde::Deserialize<'de>,
-{
-    serde::Deserialize::deserialize(deserializer).map(Some)
-}
-
-/// Resolves the municipality a new record belongs to: admins must name one; others may omit it
-/// or name their own. A municipality outside the caller's scope is reported as not found.
-pub(crate) fn target_municipality(
-    caller: &crate::auth::StaffCaller,
-    requested: Option<uuid::Uuid>,
-) -> Result<samspill_domain::ids::MunicipalityId, crate::error::FieldError> {
-    use crate::error::FieldError;
-    match (caller.municipality, requested) {
-        (Some(own), None) => Ok(own),
-        (Some(own), Some(id)) if own.into_uuid() == id => Ok(own),
-        (Some(_), Some(_)) => Err(FieldError::new(
-            "municipality_id",
-            "not_found",
-            "no such municipality",
-        )),
-        (None, Some(id)) => Ok(id.into()),
-        (None, None) => Err(FieldError::new(
-            "municipality_id",
-            "required",
-            "administrators must name the municipality",
-        )),
     }
 }

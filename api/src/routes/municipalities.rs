@@ -1,7 +1,7 @@
 //! Municipalities: administrators create and rename them; coordinators read their own and
 //! adjust its settings.
 
-use super::{field, optional, validate};
+use crate::input::{field, optional, validate};
 use crate::{
     auth::StaffCaller,
     error::ApiError,

@@ -1,20 +1,19 @@
 //! Public self-registration: anyone may offer to volunteer; the record lands in the
 //! coordinator's queue as `registered`.
 
-use super::volunteers::{VolunteerChange, apply_checked_change};
 use crate::{
+    cases::{self, volunteers::Source},
     error::{ApiError, FieldError},
     extract::Json,
     openapi::schemas::CommitmentSchema,
     state::AppState,
 };
 use actix_web::{HttpResponse, post, web};
-use diesel::Connection;
-use samspill_domain::{municipality::MunicipalityCode, text::Name, volunteer::Commitment};
-use samspill_persistence::{
-    RepoError, municipalities,
-    volunteers::{self, VolunteerFields},
+use samspill_domain::{
+    municipality::MunicipalityCode, text::Name, volunteer::Commitment,
+    volunteer_draft::VolunteerEdit,
 };
+use samspill_persistence::{RepoError, municipalities};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -112,7 +111,7 @@ pub async fn create_registration(
     let (Some(notice), true) = (notice, errors.is_empty()) else {
         return Err(ApiError::Validation(errors));
     };
-    let change = VolunteerChange {
+    let change = VolunteerEdit {
         given_name: Some(body.given_name),
         family_name: Some(body.family_name),
         email: Some(body.email),
@@ -123,7 +122,7 @@ pub async fn create_registration(
         activity_kinds: Some(body.activity_kinds),
         availability: Some(body.availability),
         commitment: body.commitment,
-        ..VolunteerChange::default()
+        ..VolunteerEdit::default()
     };
     state
         .db(move |conn| {
@@ -138,23 +137,14 @@ pub async fn create_registration(
                 }
                 Err(other) => return Err(other.into()),
             };
-            conn.transaction(|conn| {
-                let fields = apply_checked_change(
-                    conn,
-                    municipality.id,
-                    VolunteerFields::default(),
-                    change,
-                    municipality.country,
-                )?;
-                volunteers::insert(
-                    conn,
-                    municipality.id,
-                    &fields,
-                    "self_registration",
-                    Some(notice.as_str()),
-                )?;
-                Ok(())
-            })
+            cases::volunteers::create(
+                conn,
+                &municipality,
+                change,
+                Source::SelfRegistration,
+                Some(notice.as_str()),
+            )?;
+            Ok(())
         })
         .await?;
     Ok(HttpResponse::Accepted().json(RegistrationReceipt { status: "received" }))

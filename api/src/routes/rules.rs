@@ -1,7 +1,7 @@
 //! Requirement rules: the defaults every municipality has, and the rules a municipality adds
 //! ("when escort, require a suitable screening at most 12 months old").
 
-use super::{double_option, field, validate};
+use crate::input::{double_option, field, validate};
 use crate::{
     auth::StaffCaller,
     error::{ApiError, FieldError},

@@ -1,7 +1,10 @@
 //! Service accounts: machine clients of municipal systems, with read-only scopes. Coordinators
 //! and administrators manage them; the secret is shown once, at creation and at rotation.
 
-use super::{field, optional, target_municipality, units::require_municipality, validate};
+use crate::{
+    access::{named_municipality, target_municipality},
+    input::{field, optional, validate},
+};
 use crate::{
     auth::{StaffCaller, tokens},
     error::{ApiError, FieldError},
@@ -141,7 +144,7 @@ fn scopes_field(mut scopes: Vec<ServiceScope>) -> Result<Vec<ServiceScope>, Fiel
 }
 
 fn new_client_id() -> String {
-    format!("svc-{}", &tokens::random_token()[..16])
+    format!("svc-{}", &crate::random::token()[..16])
 }
 
 fn with_secret(account: ServiceAccount, secret: String) -> HttpResponse {
@@ -182,7 +185,7 @@ pub async fn create_service_account(
         name = field("name", ServiceAccountName::parse(&body.name));
         scopes = scopes_field(body.scopes);
     }
-    let secret = tokens::random_token();
+    let secret = crate::random::token();
     let new = service_accounts::NewServiceAccount {
         municipality_id,
         name,
@@ -193,7 +196,7 @@ pub async fn create_service_account(
     };
     let created = state
         .db(move |conn| {
-            require_municipality(conn, caller.scope(), new.municipality_id)?;
+            named_municipality(conn, caller.scope(), new.municipality_id)?;
             Ok(service_accounts::insert(conn, &new)?)
         })
         .await?;
@@ -332,7 +335,7 @@ pub async fn rotate_service_account_secret(
 ) -> Result<HttpResponse, ApiError> {
     caller.require_manager()?;
     let id = ServiceAccountId::from(id.into_inner());
-    let secret = tokens::random_token();
+    let secret = crate::random::token();
     let changes = service_accounts::ServiceAccountChanges {
         secret_hash: Some(tokens::secret_hash(&secret)),
         ..Default::default()

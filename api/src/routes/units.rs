@@ -1,10 +1,13 @@
 //! Units of a municipality. Everyone in the municipality reads them; coordinators and
 //! administrators change them.
 
-use super::{double_option, field, optional, target_municipality, validate};
+use crate::{
+    access::{named_municipality, target_municipality},
+    input::{double_option, field, optional, validate},
+};
 use crate::{
     auth::StaffCaller,
-    error::{ApiError, FieldError},
+    error::ApiError,
     etag::json_with_etag,
     extract::{IfMatch, Json, Query},
     openapi::schemas::UnitKindSchema,
@@ -14,11 +17,10 @@ use crate::{
 use actix_web::{HttpResponse, delete, get, http::header, patch, post, web};
 use chrono::{DateTime, Utc};
 use samspill_domain::{
-    auth::TenantScope,
-    ids::{MunicipalityId, UnitId},
+    ids::UnitId,
     unit::{Unit, UnitKind, UnitName},
 };
-use samspill_persistence::{PgConnection, RepoError, municipalities, units};
+use samspill_persistence::{RepoError, units};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -115,23 +117,6 @@ pub struct UnitQuery {
     pub cursor: Option<String>,
 }
 
-/// Checks that `municipality` is one the caller may write to, as a field error if not.
-pub(crate) fn require_municipality(
-    conn: &mut PgConnection,
-    scope: TenantScope,
-    municipality: MunicipalityId,
-) -> Result<(), ApiError> {
-    match municipalities::find(conn, scope, municipality) {
-        Ok(_) => Ok(()),
-        Err(RepoError::NotFound) => Err(ApiError::Validation(vec![FieldError::new(
-            "municipality_id",
-            "not_found",
-            "no such municipality",
-        )])),
-        Err(other) => Err(other.into()),
-    }
-}
-
 /// Creates a unit (coordinators and administrators).
 #[utoipa::path(
     tag = "units",
@@ -158,7 +143,7 @@ pub async fn create_unit(
     };
     let created = state
         .db(move |conn| {
-            require_municipality(conn, caller.scope(), new.municipality_id)?;
+            named_municipality(conn, caller.scope(), new.municipality_id)?;
             Ok(units::insert(conn, &new)?)
         })
         .await?;

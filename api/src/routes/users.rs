@@ -1,7 +1,10 @@
 //! Staff user accounts. Administrators manage every account; coordinators manage the non-admin
 //! accounts of their own municipality. Everyone reads their own account through `/me`.
 
-use super::{field, optional, target_municipality, units::require_municipality, validate};
+use crate::{
+    access::{named_municipality, target_municipality},
+    input::{field, optional, validate},
+};
 use crate::{
     auth::{StaffCaller, password},
     error::{ApiError, FieldError},
@@ -204,7 +207,7 @@ pub async fn create_user(
     let created = state
         .db(move |conn| {
             if let Some(municipality) = new.municipality_id {
-                require_municipality(conn, caller.scope(), municipality)?;
+                named_municipality(conn, caller.scope(), municipality)?;
             }
             Ok(users::insert(conn, &new)?)
         })

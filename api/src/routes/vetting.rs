@@ -1,130 +1,47 @@
 //! Vetting a volunteer: screening interviews, reference checks, signed declarations, the
 //! document versions a municipality publishes, and the lifecycle transitions with their history.
 
-use super::volunteers::{VolunteerView, audience};
 use crate::{
+    access::{self, VOLUNTEERS_READ_THEIR_OWN, managed_volunteer},
     auth::StaffCaller,
+    cases::{
+        self, lifecycle,
+        vetting::{Interview, Outcome, Signature},
+    },
+    dto::{
+        list_of,
+        vetting::{NewDeclarationBody, StatusChangeView, TransitionBody},
+        volunteer::VolunteerView,
+    },
     error::{ApiError, FieldError},
     etag::json_with_etag,
     extract::{IfMatch, Json},
+    input::{self, not_in_future, plausible},
     openapi::schemas::{
         DeclarationKindSchema, ReferenceOutcomeSchema, ScreeningAssessmentSchema,
-        ScreeningChannelSchema, VolunteerStatusSchema,
+        ScreeningChannelSchema,
     },
     state::AppState,
 };
 use actix_web::{HttpResponse, get, http::header, patch, post, web};
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use samspill_domain::{
-    ParseError,
     auth::TenantScope,
-    ids::{MunicipalityId, StaffUserId, VolunteerId},
-    text::{Name, Text},
+    ids::{MunicipalityId, VolunteerId},
+    text::Name,
     vetting::{
         Declaration, DeclarationKind, DocumentVersion, PublishedDocument, ReferenceCheck,
-        ReferenceOutcome, Screening, ScreeningAssessment, ScreeningChannel, check_document_version,
+        ReferenceOutcome, Screening, ScreeningAssessment, ScreeningChannel,
     },
-    volunteer::{ApprovalFacts, TransitionError, Volunteer, VolunteerStatus, check_transition},
 };
 use samspill_persistence::{
-    PgConnection, RepoError, municipalities, users,
-    vetting::{self, NewDeclaration, NewReferenceCheck, NewScreening},
-    volunteers::{self, Audience, StatusChange, Transition},
+    PgConnection, RepoError, municipalities,
+    vetting::{self, NewReferenceCheck},
+    volunteers,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
-
-/// Finds a volunteer the caller may manage, or 404.
-pub(crate) fn managed(
-    conn: &mut PgConnection,
-    caller: &StaffCaller,
-    id: VolunteerId,
-) -> Result<Volunteer, ApiError> {
-    Ok(volunteers::find(
-        conn,
-        caller.scope(),
-        Audience::Everyone,
-        id,
-    )?)
-}
-
-fn field_error(name: &str, error: &ParseError) -> ApiError {
-    ApiError::Validation(vec![FieldError::parse(name.to_owned(), error)])
-}
-
-pub(crate) fn not_in_future(name: &str, at: DateTime<Utc>) -> Result<(), ApiError> {
-    if at > Utc::now() + chrono::Duration::minutes(5) {
-        return Err(ApiError::invalid(
-            name,
-            "in_future",
-            "must not be in the future",
-        ));
-    }
-    plausible(name, at.date_naive())
-}
-
-/// The earliest date a vetting record can carry.
-const EARLIEST_YEAR: i32 = 1900;
-
-/// Refuses dates PostgreSQL or common sense cannot take (chrono reads years far outside both).
-pub(crate) fn plausible(name: &str, date: NaiveDate) -> Result<(), ApiError> {
-    if !(EARLIEST_YEAR..=2200).contains(&date.year()) {
-        return Err(ApiError::invalid(
-            name,
-            "out_of_range",
-            "must be a date between 1900 and 2200",
-        ));
-    }
-    Ok(())
-}
-
-/// Refuses the date of something that has already happened when it lies in the future or
-/// outside the plausible years.
-pub(crate) fn past_date(name: &str, date: NaiveDate) -> Result<(), ApiError> {
-    if date > Utc::now().date_naive() {
-        return Err(ApiError::invalid(
-            name,
-            "in_future",
-            "must not be in the future",
-        ));
-    }
-    plausible(name, date)
-}
-
-/// Checks that `account` may act for `municipality` (interview, check a certificate): an
-/// active staff account of that municipality or an administrator, not a volunteer's login.
-/// Anything else is a 422 on `field`.
-pub(crate) fn check_staff_of(
-    conn: &mut PgConnection,
-    caller: &StaffCaller,
-    municipality: MunicipalityId,
-    account: StaffUserId,
-    field: &str,
-) -> Result<(), ApiError> {
-    match users::find(conn, caller.scope(), account) {
-        Ok(user)
-            if user.active
-                && user.role != samspill_domain::user::Role::Volunteer
-                && user.municipality_id.is_none_or(|m| m == municipality) =>
-        {
-            Ok(())
-        }
-        Ok(_) | Err(RepoError::NotFound) => Err(ApiError::invalid(
-            field,
-            "not_found",
-            "no such staff account in the municipality",
-        )),
-        Err(other) => Err(other.into()),
-    }
-}
-
-pub(crate) fn notes(raw: Option<String>) -> Result<Option<String>, ApiError> {
-    raw.map(|n| Text::<4000>::parse(&n).map(Text::into_inner))
-        .transpose()
-        .map(|n| n.filter(|n| !n.is_empty()))
-        .map_err(|e| field_error("notes", &e))
-}
 
 /// A screening interview.
 #[derive(Debug, Serialize, ToSchema)]
@@ -206,7 +123,7 @@ pub async fn create_screening(
 ) -> Result<HttpResponse, ApiError> {
     caller.require_manager()?;
     let id = VolunteerId::from(id.into_inner());
-    not_in_future("held_at", body.held_at)?;
+    let interview = Interview::check(&caller, body.held_at, body.interviewer_id, body.notes)?;
     if body.interests_mapped.len() > 30 {
         return Err(ApiError::invalid(
             "interests_mapped",
@@ -221,33 +138,16 @@ pub async fn create_screening(
         .map(|(i, interest)| {
             Name::<100>::parse(interest)
                 .map(Name::into_inner)
-                .map_err(|e| field_error(&format!("interests_mapped[{i}]"), &e))
+                .map_err(|e| FieldError::parse(format!("interests_mapped[{i}]"), &e))
         })
         .collect::<Result<Vec<_>, _>>()?;
-    let notes = notes(body.notes)?;
-    let interviewer = body.interviewer_id.map_or(caller.id, StaffUserId::from);
+    let outcome = Outcome {
+        channel: body.channel,
+        assessment: body.assessment,
+    };
     let recorded = state
         .db(move |conn| {
-            let volunteer = managed(conn, &caller, id)?;
-            check_staff_of(
-                conn,
-                &caller,
-                volunteer.municipality_id,
-                interviewer,
-                "interviewer_id",
-            )?;
-            Ok(vetting::add_screening(
-                conn,
-                &volunteer,
-                &NewScreening {
-                    held_at: body.held_at,
-                    channel: body.channel,
-                    interviewer_id: interviewer,
-                    interests_mapped: interests,
-                    assessment: body.assessment,
-                    notes,
-                },
-            )?)
+            cases::vetting::screen_volunteer(conn, &caller, id, interview, outcome, interests)
         })
         .await?;
     Ok(HttpResponse::Created().json(ScreeningView::from(recorded)))
@@ -269,16 +169,11 @@ pub async fn list_screenings(
     let id = VolunteerId::from(id.into_inner());
     let found = state
         .db(move |conn| {
-            let volunteer = managed(conn, &caller, id)?;
+            let volunteer = managed_volunteer(conn, &caller, id)?;
             Ok(vetting::screenings(conn, &volunteer)?)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(
-        found
-            .into_iter()
-            .map(ScreeningView::from)
-            .collect::<Vec<_>>(),
-    ))
+    Ok(list_of::<ScreeningView, _>(found))
 }
 
 /// A reference check.
@@ -400,11 +295,11 @@ pub async fn create_reference_check(
         relation,
         contacted_at: body.contacted_at,
         outcome: body.outcome,
-        notes: notes(body.notes)?,
+        notes: input::notes(body.notes)?,
     };
     let recorded = state
         .db(move |conn| {
-            let volunteer = managed(conn, &caller, id)?;
+            let volunteer = managed_volunteer(conn, &caller, id)?;
             Ok(vetting::add_reference_check(conn, &volunteer, &new)?)
         })
         .await?;
@@ -432,16 +327,11 @@ pub async fn list_reference_checks(
     let id = VolunteerId::from(id.into_inner());
     let found = state
         .db(move |conn| {
-            let volunteer = managed(conn, &caller, id)?;
+            let volunteer = managed_volunteer(conn, &caller, id)?;
             Ok(vetting::reference_checks(conn, &volunteer)?)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(
-        found
-            .into_iter()
-            .map(ReferenceCheckView::from)
-            .collect::<Vec<_>>(),
-    ))
+    Ok(list_of::<ReferenceCheckView, _>(found))
 }
 
 /// Records the result of a reference check.
@@ -470,10 +360,10 @@ pub async fn complete_reference_check(
     if let Some(at) = body.contacted_at {
         not_in_future("contacted_at", at)?;
     }
-    let notes = notes(body.notes)?;
+    let notes = input::notes(body.notes)?;
     let completed = state
         .db(move |conn| {
-            let volunteer = managed(conn, &caller, id)?;
+            let volunteer = managed_volunteer(conn, &caller, id)?;
             let current = vetting::reference_checks(conn, &volunteer)?
                 .into_iter()
                 .find(|c| c.id == check)
@@ -536,34 +426,6 @@ impl From<Declaration> for DeclarationView {
     }
 }
 
-/// A declaration to record.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct NewDeclarationBody {
-    /// Which document.
-    #[schema(value_type = DeclarationKindSchema)]
-    pub kind: DeclarationKind,
-    /// The version signed, as the municipality labels it: one it has published by today, when
-    /// it publishes versions of this document.
-    #[schema(min_length = 1, max_length = 50, example = "2026-1")]
-    pub document_version: String,
-    /// When it was signed (not in the future).
-    pub signed_on: NaiveDate,
-}
-
-/// Refuses a declaration naming a document version the municipality has not published (422
-/// on `document_version`); see [`check_document_version`].
-pub(crate) fn published_version(
-    conn: &mut PgConnection,
-    municipality: MunicipalityId,
-    kind: DeclarationKind,
-    version: &str,
-) -> Result<(), ApiError> {
-    let documents = vetting::documents(conn, municipality)?;
-    check_document_version(kind, version, &documents, Utc::now().date_naive())
-        .map_err(|e| field_error("document_version", &e))
-}
-
 /// Records a signed confidentiality declaration, accepted privacy guidelines, or a volunteer
 /// agreement reviewed with the calling coordinator.
 ///
@@ -585,27 +447,9 @@ pub async fn create_declaration(
 ) -> Result<HttpResponse, ApiError> {
     caller.require_manager()?;
     let id = VolunteerId::from(id.into_inner());
-    let document_version = DocumentVersion::parse(&body.document_version)
-        .map_err(|e| field_error("document_version", &e))?
-        .into_inner();
-    past_date("signed_on", body.signed_on)?;
-    let new = NewDeclaration {
-        kind: body.kind,
-        document_version,
-        signed_on: body.signed_on,
-        recorded_by: caller.id,
-    };
+    let signature = Signature::check(&body)?;
     let recorded = state
-        .db(move |conn| {
-            let volunteer = managed(conn, &caller, id)?;
-            published_version(
-                conn,
-                volunteer.municipality_id,
-                new.kind,
-                &new.document_version,
-            )?;
-            Ok(vetting::add_declaration(conn, &volunteer, &new)?)
-        })
+        .db(move |conn| cases::vetting::sign_for_volunteer(conn, &caller, id, signature))
         .await?;
     Ok(HttpResponse::Created().json(DeclarationView::from(recorded)))
 }
@@ -626,16 +470,11 @@ pub async fn list_declarations(
     let id = VolunteerId::from(id.into_inner());
     let found = state
         .db(move |conn| {
-            let volunteer = managed(conn, &caller, id)?;
+            let volunteer = managed_volunteer(conn, &caller, id)?;
             Ok(vetting::declarations(conn, &volunteer)?)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(
-        found
-            .into_iter()
-            .map(DeclarationView::from)
-            .collect::<Vec<_>>(),
-    ))
+    Ok(list_of::<DeclarationView, _>(found))
 }
 
 /// A document version a municipality has published.
@@ -709,7 +548,7 @@ pub async fn publish_document(
     caller.require_manager()?;
     let municipality = MunicipalityId::from(id.into_inner());
     let label = DocumentVersion::parse(&body.version_label)
-        .map_err(|e| field_error("version_label", &e))?
+        .map_err(|e| FieldError::parse("version_label", &e))?
         .into_inner();
     let published_on = body.published_on.unwrap_or_else(|| Utc::now().date_naive());
     plausible("published_on", published_on)?;
@@ -758,56 +597,7 @@ pub async fn list_documents(
             Ok(vetting::documents(conn, municipality)?)
         })
         .await?;
-    Ok(HttpResponse::Ok().json(
-        found
-            .into_iter()
-            .map(DocumentView::from)
-            .collect::<Vec<_>>(),
-    ))
-}
-
-/// A status change to make.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct TransitionBody {
-    /// The new status.
-    #[schema(value_type = VolunteerStatusSchema)]
-    pub to: VolunteerStatus,
-    /// Why; kept in the history.
-    #[schema(min_length = 1, max_length = 1000, example = "Screening call booked")]
-    pub reason: String,
-}
-
-/// One entry of a volunteer's status history.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct StatusChangeView {
-    /// Its id.
-    pub id: Uuid,
-    /// The status before.
-    #[schema(value_type = Option<VolunteerStatusSchema>)]
-    pub from_status: Option<String>,
-    /// The status after.
-    #[schema(value_type = VolunteerStatusSchema)]
-    pub to_status: String,
-    /// Why.
-    pub reason: String,
-    /// Who made the change.
-    pub changed_by: Option<Uuid>,
-    /// When.
-    pub changed_at: DateTime<Utc>,
-}
-
-impl From<StatusChange> for StatusChangeView {
-    fn from(c: StatusChange) -> Self {
-        Self {
-            id: c.id,
-            from_status: c.from_status,
-            to_status: c.to_status,
-            reason: c.reason,
-            changed_by: c.changed_by,
-            changed_at: c.changed_at,
-        }
-    }
+    Ok(list_of::<DocumentView, _>(found))
 }
 
 /// Moves a volunteer through the lifecycle: `registered → in_screening → approved ⇄ paused`,
@@ -835,26 +625,9 @@ pub async fn transition_volunteer(
 ) -> Result<HttpResponse, ApiError> {
     caller.require_manager()?;
     let id = VolunteerId::from(id.into_inner());
-    let transition = Transition {
-        to: body.to,
-        reason: reason_of(&body.reason)?,
-        actor: caller.id,
-    };
+    let transition = lifecycle::transition(&caller, &body)?;
     let moved = state
-        .db(move |conn| {
-            volunteers::transition(
-                conn,
-                caller.scope(),
-                id,
-                expected,
-                &transition,
-                |conn, current| {
-                    allow_step("A volunteer", current.status, transition.to, || {
-                        vetting::approval_facts(conn, current)
-                    })
-                },
-            )
-        })
+        .db(move |conn| lifecycle::move_volunteer(conn, &caller, id, expected, &transition))
         .await?;
     let version = moved.version;
     Ok(json_with_etag(
@@ -862,52 +635,6 @@ pub async fn transition_volunteer(
         version,
         &VolunteerView::for_role(moved, caller.role),
     ))
-}
-
-/// The reason of a transition: required, at most 1000 characters.
-pub(crate) fn reason_of(raw: &str) -> Result<String, ApiError> {
-    let reason = Text::<1000>::parse(raw)
-        .map_err(|e| field_error("reason", &e))?
-        .into_inner();
-    if reason.is_empty() {
-        return Err(ApiError::invalid("reason", "required", "say why"));
-    }
-    Ok(reason)
-}
-
-/// Checks a lifecycle step of `who` (a volunteer or a group) with the domain's rule: 409
-/// naming `to` for a step the lifecycle does not have, 409 with `missing` when approval lacks
-/// something. The rule asks for the facts only when it needs them (approval), so other steps
-/// run no vetting queries; a failed read is reported as such.
-pub(crate) fn allow_step(
-    who: &str,
-    from: VolunteerStatus,
-    to: VolunteerStatus,
-    facts: impl FnOnce() -> Result<ApprovalFacts, RepoError>,
-) -> Result<(), ApiError> {
-    let mut failed_read = None;
-    let outcome = check_transition(from, to, || {
-        facts().unwrap_or_else(|error| {
-            failed_read = Some(error);
-            ApprovalFacts::default()
-        })
-    });
-    if let Some(error) = failed_read {
-        return Err(error.into());
-    }
-    outcome.map_err(|error| match error {
-        TransitionError::NotAllowed { from, to } => ApiError::Conflict {
-            detail: format!("{who} cannot go from {from} to {to}."),
-            errors: vec![FieldError::new(
-                "to",
-                "not_allowed",
-                format!("not reachable from {from}"),
-            )],
-        },
-        TransitionError::Missing(missing) => {
-            ApiError::RequirementsMissing(missing.iter().map(|m| m.as_str().to_owned()).collect())
-        }
-    })
 }
 
 /// The status history of a volunteer, oldest first: who changed what, when and why.
@@ -925,7 +652,7 @@ pub async fn get_volunteer_history(
     caller: StaffCaller,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    let audience: Audience = audience(&caller)?;
+    let audience = access::audience(&caller, VOLUNTEERS_READ_THEIR_OWN)?;
     let id = VolunteerId::from(id.into_inner());
     let found = state
         .db(move |conn| Ok(volunteers::history(conn, caller.scope(), audience, id)?))

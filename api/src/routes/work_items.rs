@@ -2,8 +2,8 @@
 //! certificates, dog approvals and declarations running out for approved volunteers, approved
 //! volunteers without a contact person.
 
-use super::clearance::managed_municipality;
 use crate::{
+    access::managed_municipality,
     auth::StaffCaller,
     error::ApiError,
     extract::Query,

@@ -1,0 +1,265 @@
+//! Who may read or manage what: the caller's tenant scope, and which volunteers (and what hangs
+//! off them) the caller sees. Every route decides through these functions; the rule of which
+//! role sees whom is the domain's ([`Audience`]). A refusal says, in the route's own words,
+//! what the caller may not do.
+
+use crate::{
+    auth::{Principal, StaffCaller},
+    error::{ApiError, FieldError},
+};
+use samspill_domain::{
+    auth::{Audience, ServiceScope, TenantScope},
+    group::Group,
+    ids::{GroupId, MunicipalityId, StaffUserId, VolunteerId},
+    municipality::Municipality,
+    user::Role,
+    volunteer::Volunteer,
+};
+use samspill_persistence::{PgConnection, RepoError, groups, municipalities, users, volunteers};
+use uuid::Uuid;
+
+/// What a volunteer account is told where others read volunteers' records.
+pub const VOLUNTEERS_READ_THEIR_OWN: &str =
+    "Volunteers read their own record at /api/v1/me/volunteer.";
+
+/// Whose volunteers a staff caller sees; volunteer accounts are refused with `refusal`.
+pub fn audience(caller: &StaffCaller, refusal: &str) -> Result<Audience, ApiError> {
+    Audience::of_staff(caller.role, caller.id).ok_or_else(|| ApiError::forbidden(refusal))
+}
+
+/// A volunteer account's own record; other roles are refused.
+pub fn own_volunteer(caller: &StaffCaller) -> Result<Audience, ApiError> {
+    Audience::own(caller.role, caller.id).ok_or_else(|| {
+        ApiError::forbidden("Only volunteer accounts have a volunteer record of their own.")
+    })
+}
+
+/// Who may read about volunteers, seeing which of them: staff as [`audience`] says, service
+/// accounts of a municipality with `needed` every volunteer of it. Volunteers are refused with
+/// `refusal`.
+pub fn reader(
+    principal: &Principal,
+    needed: ServiceScope,
+    refusal: &str,
+) -> Result<(TenantScope, Audience), ApiError> {
+    match principal {
+        Principal::Staff(staff) => Ok((staff.scope(), audience(staff, refusal)?)),
+        Principal::Service(service) if service.scopes.contains(&needed) => Ok((
+            TenantScope::Municipality(service.municipality),
+            Audience::Everyone,
+        )),
+        Principal::Service(_) => Err(ApiError::forbidden(format!(
+            "This needs a token with the scope {needed}."
+        ))),
+    }
+}
+
+/// As [`reader`], for what only coordinators, administrators and municipal systems read: a
+/// contact person is refused with `refusal` too.
+pub fn manager_or_system(
+    principal: &Principal,
+    needed: ServiceScope,
+    refusal: &str,
+) -> Result<TenantScope, ApiError> {
+    match reader(principal, needed, refusal)? {
+        (scope, Audience::Everyone) => Ok(scope),
+        _ => Err(ApiError::forbidden(refusal)),
+    }
+}
+
+/// Coordinators and administrators only: their scope.
+pub fn manager(caller: &StaffCaller) -> Result<TenantScope, ApiError> {
+    caller.require_manager()?;
+    Ok(caller.scope())
+}
+
+/// The municipality a feed or list reader reads: the caller's own, or the one an administrator
+/// names. Another municipality is reported as not found.
+pub fn reader_municipality(
+    scope: TenantScope,
+    requested: Option<Uuid>,
+) -> Result<MunicipalityId, ApiError> {
+    match (scope.municipality(), requested) {
+        (Some(own), None) => Ok(own),
+        (Some(own), Some(id)) if own.into_uuid() == id => Ok(own),
+        (Some(_), Some(_)) => Err(ApiError::NotFound),
+        (None, Some(id)) => Ok(id.into()),
+        (None, None) => Err(ApiError::invalid(
+            "municipality_id",
+            "required",
+            "administrators must name the municipality",
+        )),
+    }
+}
+
+/// The municipality a coordinator or administrator reads a list of.
+pub fn managed_municipality(
+    caller: &StaffCaller,
+    requested: Option<Uuid>,
+) -> Result<MunicipalityId, ApiError> {
+    reader_municipality(manager(caller)?, requested)
+}
+
+/// Resolves the municipality a new record belongs to: admins must name one; others may omit it
+/// or name their own. A municipality outside the caller's scope is reported as not found.
+pub fn target_municipality(
+    caller: &StaffCaller,
+    requested: Option<Uuid>,
+) -> Result<MunicipalityId, FieldError> {
+    match (caller.municipality, requested) {
+        (Some(own), None) => Ok(own),
+        (Some(own), Some(id)) if own.into_uuid() == id => Ok(own),
+        (Some(_), Some(_)) => Err(FieldError::new(
+            "municipality_id",
+            "not_found",
+            "no such municipality",
+        )),
+        (None, Some(id)) => Ok(id.into()),
+        (None, None) => Err(FieldError::new(
+            "municipality_id",
+            "required",
+            "administrators must name the municipality",
+        )),
+    }
+}
+
+/// The municipality a record is written to, which the caller must see: 422 on
+/// `municipality_id` when it does not exist in the caller's scope.
+pub fn named_municipality(
+    conn: &mut PgConnection,
+    scope: TenantScope,
+    id: MunicipalityId,
+) -> Result<Municipality, ApiError> {
+    match municipalities::find(conn, scope, id) {
+        Ok(found) => Ok(found),
+        Err(RepoError::NotFound) => Err(ApiError::invalid(
+            "municipality_id",
+            "not_found",
+            "no such municipality",
+        )),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// A volunteer the caller manages, or 404.
+pub fn managed_volunteer(
+    conn: &mut PgConnection,
+    caller: &StaffCaller,
+    id: VolunteerId,
+) -> Result<Volunteer, ApiError> {
+    Ok(volunteers::find(
+        conn,
+        caller.scope(),
+        Audience::Everyone,
+        id,
+    )?)
+}
+
+/// A group the caller manages, or 404.
+pub fn managed_group(
+    conn: &mut PgConnection,
+    caller: &StaffCaller,
+    id: GroupId,
+) -> Result<Group, ApiError> {
+    Ok(groups::find(conn, caller.scope(), id)?)
+}
+
+/// Checks that `account` may act for `municipality` (interview, check a certificate): an
+/// active staff account of that municipality or an administrator, not a volunteer's login.
+/// Anything else is a 422 on `field`.
+pub fn check_staff_of(
+    conn: &mut PgConnection,
+    caller: &StaffCaller,
+    municipality: MunicipalityId,
+    account: StaffUserId,
+    field: &str,
+) -> Result<(), ApiError> {
+    match users::find(conn, caller.scope(), account) {
+        Ok(user)
+            if user.active
+                && user.role != Role::Volunteer
+                && user.municipality_id.is_none_or(|m| m == municipality) =>
+        {
+            Ok(())
+        }
+        Ok(_) | Err(RepoError::NotFound) => Err(ApiError::invalid(
+            field,
+            "not_found",
+            "no such staff account in the municipality",
+        )),
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use samspill_domain::ids::ServiceAccountId;
+
+    fn staff(role: Role) -> StaffCaller {
+        StaffCaller {
+            id: StaffUserId::generate(),
+            role,
+            municipality: (role != Role::Admin).then(MunicipalityId::generate),
+        }
+    }
+
+    #[test]
+    fn readers_see_by_role_and_systems_by_scope() {
+        let contact = staff(Role::ContactPerson);
+        assert_eq!(
+            reader(&Principal::Staff(contact), ServiceScope::StatusRead, "no")
+                .map(|(_, audience)| audience)
+                .ok(),
+            Some(Audience::AssignedTo(contact.id))
+        );
+        assert!(
+            reader(
+                &Principal::Staff(staff(Role::Volunteer)),
+                ServiceScope::StatusRead,
+                "no"
+            )
+            .is_err()
+        );
+        let municipality = MunicipalityId::generate();
+        let system = |scopes| {
+            Principal::Service(crate::auth::principal::ServiceCaller {
+                id: ServiceAccountId::generate(),
+                municipality,
+                scopes,
+            })
+        };
+        assert_eq!(
+            reader(
+                &system(vec![ServiceScope::StatusRead]),
+                ServiceScope::StatusRead,
+                "no"
+            )
+            .ok(),
+            Some((TenantScope::Municipality(municipality), Audience::Everyone))
+        );
+        assert!(
+            reader(
+                &system(vec![ServiceScope::ClearanceRead]),
+                ServiceScope::StatusRead,
+                "no"
+            )
+            .is_err()
+        );
+        assert!(
+            manager_or_system(&Principal::Staff(contact), ServiceScope::StatusRead, "no").is_err()
+        );
+    }
+
+    #[test]
+    fn an_administrator_names_the_municipality_and_others_read_their_own() {
+        let own = MunicipalityId::generate();
+        let scope = TenantScope::Municipality(own);
+        assert_eq!(reader_municipality(scope, None).ok(), Some(own));
+        assert!(matches!(
+            reader_municipality(scope, Some(uuid::Uuid::now_v7())),
+            Err(ApiError::NotFound)
+        ));
+        assert!(reader_municipality(TenantScope::All, None).is_err());
+    }
+}

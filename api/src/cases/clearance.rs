@@ -1,0 +1,220 @@
+//! The clearance pipeline, once: find who is asked about, check the question against the
+//! municipality, read the facts and the rules, and ask the domain's engine. Volunteers, groups
+//! and the status feed go through it, as will placements and webhooks.
+
+use crate::error::ApiError;
+use chrono::{DateTime, NaiveDate, Utc};
+use samspill_domain::{
+    auth::{Audience, TenantScope},
+    clearance::{
+        Clearance, ClearancePolicy, ClearanceQuestion, ClearedFor, DogFacts, Rule, SubjectKind,
+        cleared_for, cleared_for_by, default_rules, evaluate,
+    },
+    group_clearance::{GroupClearance, evaluate_group},
+    ids::{GroupId, MunicipalityId, VolunteerId},
+    municipality::Municipality,
+    volunteer::VolunteerStatus,
+};
+use samspill_persistence::{
+    PgConnection, RepoError, activity_kinds, clearance, feed, group_vetting, groups,
+    municipalities, rules, volunteers,
+};
+use uuid::Uuid;
+
+/// Every rule that applies in `municipality`: the defaults for its country, then its own.
+pub fn rules_of(
+    conn: &mut PgConnection,
+    municipality: &Municipality,
+) -> Result<Vec<Rule>, RepoError> {
+    let mut all = default_rules(municipality.country);
+    all.extend(rules::engine_rules(conn, municipality.id)?);
+    Ok(all)
+}
+
+/// Checks a question against the municipality: its activity kind must be one of the
+/// municipality's, and a named dog one of its dogs; returns that dog's facts.
+pub fn checked_question(
+    conn: &mut PgConnection,
+    municipality: &Municipality,
+    question: &ClearanceQuestion,
+) -> Result<Option<DogFacts>, ApiError> {
+    let unknown = activity_kinds::unknown_codes(
+        conn,
+        municipality.id,
+        std::slice::from_ref(&question.activity_kind),
+    )?;
+    if !unknown.is_empty() {
+        return Err(ApiError::invalid(
+            "activity_kind",
+            "unknown_activity_kind",
+            "the municipality has no such activity kind",
+        ));
+    }
+    let Some(dog) = question.dog else {
+        return Ok(None);
+    };
+    match clearance::dog_facts(conn, municipality.id, dog) {
+        Ok(found) => Ok(Some(found)),
+        Err(RepoError::NotFound) => Err(ApiError::invalid(
+            "dog_id",
+            "not_found",
+            "the municipality has no such dog",
+        )),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Whether the break rule is on, so the status history must be read.
+fn needs_breaks(municipality: &Municipality) -> bool {
+    municipality.settings.police_certificate_break_months > 0
+}
+
+/// The answer about a volunteer whom `scope` and `audience` see (404 otherwise).
+pub fn ask_volunteer(
+    conn: &mut PgConnection,
+    scope: TenantScope,
+    audience: Audience,
+    id: VolunteerId,
+    question: &ClearanceQuestion,
+) -> Result<Clearance, ApiError> {
+    let volunteer = volunteers::find(conn, scope, audience, id)?;
+    let municipality = municipalities::find(conn, TenantScope::All, volunteer.municipality_id)?;
+    let dog = checked_question(conn, &municipality, question)?;
+    let facts = clearance::facts(conn, &volunteer, dog.as_ref(), needs_breaks(&municipality))?;
+    let rules = rules_of(conn, &municipality)?;
+    Ok(evaluate(
+        &rules,
+        question,
+        &facts,
+        ClearancePolicy::from(&municipality.settings),
+    ))
+}
+
+/// The answer about a group of `scope` (404 otherwise): the group as a whole through its
+/// contact person, per-person requirements for its named members (with the dog, if one is
+/// asked about).
+pub fn ask_group(
+    conn: &mut PgConnection,
+    scope: TenantScope,
+    id: GroupId,
+    question: &ClearanceQuestion,
+) -> Result<GroupClearance, ApiError> {
+    let group = groups::find(conn, scope, id)?;
+    let municipality = municipalities::find(conn, TenantScope::All, group.municipality_id)?;
+    let dog = checked_question(conn, &municipality, question)?;
+    let (facts, mut members) =
+        group_vetting::clearance_facts(conn, &group, needs_breaks(&municipality))?;
+    if let Some(dog) = dog {
+        for member in &mut members {
+            member.dog = Some(dog.clone());
+        }
+    }
+    let rules = rules_of(conn, &municipality)?;
+    Ok(evaluate_group(
+        &rules,
+        question,
+        &facts,
+        &members,
+        ClearancePolicy::from(&municipality.settings),
+    ))
+}
+
+/// A volunteer's or group's status as the feed tells it.
+#[derive(Debug, Clone)]
+pub struct StatusLine {
+    /// A volunteer or a group.
+    pub kind: SubjectKind,
+    /// Its id.
+    pub id: Uuid,
+    /// The id a municipal system knows it by.
+    pub external_reference: Option<String>,
+    /// The lifecycle status.
+    pub status: VolunteerStatus,
+    /// Whether the volunteer's personal data was erased.
+    pub erased: bool,
+    /// What it is cleared for on the day asked about, without a dog.
+    pub cleared_for: Vec<ClearedFor>,
+    /// The first later day on which that may change without any record changing.
+    pub changes_on: Option<NaiveDate>,
+    /// When anything deciding it last changed: the feed's order.
+    pub updated_at: DateTime<Utc>,
+}
+
+/// One page of the status feed of `municipality` (of `scope`, 404 otherwise) from `start`, at
+/// most `limit` lines, cleared as of `as_of`; and whether more follow.
+pub fn status_page(
+    conn: &mut PgConnection,
+    scope: TenantScope,
+    municipality: MunicipalityId,
+    start: feed::FeedStart,
+    limit: i64,
+    as_of: NaiveDate,
+) -> Result<(Vec<StatusLine>, bool), ApiError> {
+    let municipality = municipalities::find(conn, scope, municipality)?;
+    let (rows, more) = feed::page(conn, municipality.id, start, limit)?;
+    let subjects: Vec<_> = rows
+        .iter()
+        .filter(|r| r.kind == SubjectKind::Volunteer)
+        .map(|r| r.subject)
+        .collect();
+    let mut facts = clearance::facts_for(
+        conn,
+        municipality.id,
+        &subjects,
+        needs_breaks(&municipality),
+    )?;
+    let rules = rules_of(conn, &municipality)?;
+    let kinds: Vec<String> = activity_kinds::list(conn, scope, municipality.id)?
+        .into_iter()
+        .map(|k| k.code)
+        .collect();
+    let policy = ClearancePolicy::from(&municipality.settings);
+    let lines = rows
+        .into_iter()
+        .map(|row| {
+            let (cleared, changes_on) = match row.kind {
+                SubjectKind::Volunteer => match facts.remove(&row.subject.id) {
+                    Some(f) if !row.erased => cleared_for(&kinds, &rules, &f, policy, as_of),
+                    _ => (Vec::new(), None),
+                },
+                SubjectKind::Group => group_cleared_for(
+                    conn,
+                    &municipality,
+                    GroupId::from(row.subject.id.into_uuid()),
+                    (&kinds, &rules),
+                    as_of,
+                )?,
+            };
+            Ok(StatusLine {
+                kind: row.kind,
+                id: row.subject.id.into_uuid(),
+                external_reference: row.external_reference,
+                status: row.subject.status,
+                erased: row.erased,
+                cleared_for: cleared,
+                changes_on,
+                updated_at: row.changed_at,
+            })
+        })
+        .collect::<Result<_, ApiError>>()?;
+    Ok((lines, more))
+}
+
+/// What a group is cleared for, through the same engine; a group's facts are read one group
+/// at a time (groups are few beside volunteers).
+fn group_cleared_for(
+    conn: &mut PgConnection,
+    municipality: &Municipality,
+    id: GroupId,
+    (kinds, rules): (&[String], &[Rule]),
+    as_of: NaiveDate,
+) -> Result<(Vec<ClearedFor>, Option<NaiveDate>), ApiError> {
+    let group = groups::find(conn, TenantScope::Municipality(municipality.id), id)?;
+    let (facts, members) =
+        group_vetting::clearance_facts(conn, &group, needs_breaks(municipality))?;
+    let policy = ClearancePolicy::from(&municipality.settings);
+    Ok(cleared_for_by(kinds, group.status, as_of, |question| {
+        let answer = evaluate_group(rules, question, &facts, &members, policy);
+        (answer.cleared, answer.changes_on)
+    }))
+}

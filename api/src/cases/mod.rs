@@ -1,0 +1,8 @@
+//! Use cases: the flows that several routes (and, later, background jobs and imports) share.
+//! Plain functions over a connection and typed inputs, returning domain types or `ApiError`;
+//! the rules they apply are the domain's, the SQL the repositories'.
+
+pub mod clearance;
+pub mod lifecycle;
+pub mod vetting;
+pub mod volunteers;
