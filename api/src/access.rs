@@ -1,6 +1,8 @@
-//! Who may read or manage what: the caller's tenant scope, and which volunteers (and what hangs
-//! off them) the caller sees. Every route decides through these functions; the rule of which
-//! role sees whom is the domain's ([`Audience`]). A refusal says, in the route's own words,
+//! Who may read or manage what: the caller's tenant scope, which volunteers (and what hangs off
+//! them) the caller sees, which municipality a list or a new record belongs to, and the
+//! volunteer or group a coordinator manages. Routes decide these through this module; the rule
+//! of which role sees whom is the domain's ([`Audience`]). Plain role gates stay on the caller
+//! (`StaffCaller::require_manager`, `require_admin`). A refusal says, in the route's own words,
 //! what the caller may not do.
 
 use crate::{
@@ -68,10 +70,31 @@ pub fn manager_or_system(
 }
 
 /// Coordinators and administrators only: their scope.
-pub fn manager(caller: &StaffCaller) -> Result<TenantScope, ApiError> {
+fn manager(caller: &StaffCaller) -> Result<TenantScope, ApiError> {
     caller.require_manager()?;
     Ok(caller.scope())
 }
+
+/// Which municipality a caller with `own` (none for administrators) means by `requested`.
+enum Named {
+    One(MunicipalityId),
+    /// Another municipality than the caller's own.
+    Foreign,
+    /// An administrator named none.
+    Unnamed,
+}
+
+fn named(own: Option<MunicipalityId>, requested: Option<Uuid>) -> Named {
+    match (own, requested) {
+        (Some(own), None) => Named::One(own),
+        (Some(own), Some(id)) if own.into_uuid() == id => Named::One(own),
+        (Some(_), Some(_)) => Named::Foreign,
+        (None, Some(id)) => Named::One(id.into()),
+        (None, None) => Named::Unnamed,
+    }
+}
+
+const ADMINISTRATORS_NAME_IT: &str = "administrators must name the municipality";
 
 /// The municipality a feed or list reader reads: the caller's own, or the one an administrator
 /// names. Another municipality is reported as not found.
@@ -79,15 +102,13 @@ pub fn reader_municipality(
     scope: TenantScope,
     requested: Option<Uuid>,
 ) -> Result<MunicipalityId, ApiError> {
-    match (scope.municipality(), requested) {
-        (Some(own), None) => Ok(own),
-        (Some(own), Some(id)) if own.into_uuid() == id => Ok(own),
-        (Some(_), Some(_)) => Err(ApiError::NotFound),
-        (None, Some(id)) => Ok(id.into()),
-        (None, None) => Err(ApiError::invalid(
+    match named(scope.municipality(), requested) {
+        Named::One(id) => Ok(id),
+        Named::Foreign => Err(ApiError::NotFound),
+        Named::Unnamed => Err(ApiError::invalid(
             "municipality_id",
             "required",
-            "administrators must name the municipality",
+            ADMINISTRATORS_NAME_IT,
         )),
     }
 }
@@ -101,24 +122,23 @@ pub fn managed_municipality(
 }
 
 /// Resolves the municipality a new record belongs to: admins must name one; others may omit it
-/// or name their own. A municipality outside the caller's scope is reported as not found.
+/// or name their own. A municipality outside the caller's scope is reported as not found (on
+/// the field, as the record is not made).
 pub fn target_municipality(
     caller: &StaffCaller,
     requested: Option<Uuid>,
 ) -> Result<MunicipalityId, FieldError> {
-    match (caller.municipality, requested) {
-        (Some(own), None) => Ok(own),
-        (Some(own), Some(id)) if own.into_uuid() == id => Ok(own),
-        (Some(_), Some(_)) => Err(FieldError::new(
+    match named(caller.municipality, requested) {
+        Named::One(id) => Ok(id),
+        Named::Foreign => Err(FieldError::new(
             "municipality_id",
             "not_found",
             "no such municipality",
         )),
-        (None, Some(id)) => Ok(id.into()),
-        (None, None) => Err(FieldError::new(
+        Named::Unnamed => Err(FieldError::new(
             "municipality_id",
             "required",
-            "administrators must name the municipality",
+            ADMINISTRATORS_NAME_IT,
         )),
     }
 }

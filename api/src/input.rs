@@ -1,10 +1,13 @@
 //! Reading request values: the validation helpers every route uses, and the checks of dates
-//! and free text that several resources share. Each check names the field it refuses, so that
-//! a 422 says where; the rules themselves (what a name or a date may be) live in the domain.
+//! and free text that several resources share, each naming the field it refuses so that a 422
+//! says where. What a date, a note or a reason may be is the domain's rule.
 
 use crate::error::FieldError;
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
-use samspill_domain::{ParseError, text::Text};
+use chrono::{DateTime, NaiveDate, Utc};
+use samspill_domain::{
+    ParseError, dates,
+    volunteer::{Notes, parse_reason},
+};
 
 /// Parses each `name = result;` (a `Result<T, FieldError>`) and binds `name` to its value, or
 /// returns one 422 listing every field that failed.
@@ -64,63 +67,55 @@ pub(crate) fn optional_text<T>(
         .transpose()
 }
 
-/// The earliest year a recorded date can carry.
-const EARLIEST_YEAR: i32 = 1900;
-/// The latest.
-const LATEST_YEAR: i32 = 2200;
-
-/// Refuses dates PostgreSQL or common sense cannot take (chrono reads years far outside both).
+/// A date within the years a record can carry ([`dates::plausible`]), as a field.
 pub(crate) fn plausible(name: &str, date: NaiveDate) -> Result<NaiveDate, FieldError> {
-    if (EARLIEST_YEAR..=LATEST_YEAR).contains(&date.year()) {
-        Ok(date)
-    } else {
-        Err(FieldError::new(
-            name,
-            "out_of_range",
-            "must be a date between 1900 and 2200",
-        ))
-    }
+    dates::plausible(date).map_err(|e| FieldError::parse(name.to_owned(), &e))
 }
 
-/// A plausible date of something that has already happened: not in the future.
+/// A plausible date of something that has already happened, as a field.
 pub(crate) fn happened(name: &str, date: NaiveDate) -> Result<NaiveDate, FieldError> {
-    if date > Utc::now().date_naive() {
-        return Err(FieldError::new(
-            name,
-            "in_future",
-            "must not be in the future",
-        ));
-    }
-    plausible(name, date)
+    dates::happened(date, Utc::now().date_naive())
+        .map_err(|e| FieldError::parse(name.to_owned(), &e))
 }
 
-/// A plausible moment that has already happened (five minutes of clock difference allowed).
+/// A plausible moment that has already happened, as a field.
 pub(crate) fn not_in_future(name: &str, at: DateTime<Utc>) -> Result<DateTime<Utc>, FieldError> {
-    if at > Utc::now() + chrono::Duration::minutes(5) {
-        return Err(FieldError::new(
-            name,
-            "in_future",
-            "must not be in the future",
-        ));
-    }
-    plausible(name, at.date_naive()).map(|_| at)
+    dates::happened_at(at, Utc::now()).map_err(|e| FieldError::parse(name.to_owned(), &e))
 }
 
-/// Notes of a vetting record: at most 4000 characters; blank is none.
+/// Notes of a vetting record ([`Notes`]); blank is none.
 pub(crate) fn notes(raw: Option<String>) -> Result<Option<String>, FieldError> {
-    raw.map(|n| Text::<4000>::parse(&n).map(Text::into_inner))
+    raw.map(|n| Notes::parse(&n).map(Notes::into_inner))
         .transpose()
         .map(|n| n.filter(|n| !n.is_empty()))
         .map_err(|e| FieldError::parse("notes", &e))
 }
 
-/// The reason of a status change: required, at most 1000 characters.
+/// The reason of a status change ([`parse_reason`]).
 pub(crate) fn reason(raw: &str) -> Result<String, FieldError> {
-    let reason = Text::<1000>::parse(raw)
-        .map_err(|e| FieldError::parse("reason", &e))?
-        .into_inner();
-    if reason.is_empty() {
-        return Err(FieldError::new("reason", "required", "say why"));
+    parse_reason(raw).map_err(|e| FieldError::parse("reason", &e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn date_checks_name_the_field_they_refuse() {
+        let tomorrow = Utc::now().date_naive().succ_opt().unwrap_or_default();
+        let refused = happened("signed_on", tomorrow).map_err(|e| (e.field, e.code));
+        assert_eq!(
+            refused,
+            Err(("signed_on".to_owned(), "in_future".to_owned()))
+        );
+        let ancient = NaiveDate::from_ymd_opt(1899, 12, 31).unwrap_or_default();
+        assert_eq!(
+            plausible("issued_on", ancient).map_err(|e| e.code),
+            Err("out_of_range".to_owned())
+        );
+        assert_eq!(
+            reason("  ").map_err(|e| (e.field, e.code)),
+            Err(("reason".to_owned(), "required".to_owned()))
+        );
     }
-    Ok(reason)
 }

@@ -1,15 +1,25 @@
 //! Erasing a volunteer: what goes and what the municipality keeps to account for its decisions.
 //!
-//! Goes: names (replaced by [`ERASED`]), contact details, address, birth year, notes,
-//! languages, interests, availability, the login (anonymised and closed), screening notes and
-//! interests, referees' names and relations, the reasons written in the status history, police
-//! certificate records, the dogs the volunteer handles and dog approvals made with them as
-//! handler, group memberships, and every answer kept for a retry that mentions them.
+//! Goes:
+//! - on the record: given and family name (replaced by [`ERASED`]), email, phone, street
+//!   address, postal code, town, birth year, languages, interests, availability, coordinator
+//!   notes, the link to a login;
+//! - the login itself: its email and name anonymised, closed, its sessions ended;
+//! - screening notes and the interests found; referees' names, relations and notes;
+//! - the reasons written in the status history (replaced by [`ERASED`]);
+//! - police certificate records (each deletion written to the audit log), the dogs the
+//!   volunteer handles and every dog approval made with them as handler, group memberships;
+//! - every answer kept for a retry (`Idempotency-Key`) that mentions the volunteer or the login.
 //!
-//! Stays: the record's id, municipality, status and dates; the status history (who changed
-//! what, when); the dates of signed declarations; screening dates and assessments; reference
-//! outcomes; the audit log of who read or changed their certificates. None of it names the
-//! person.
+//! Stays, naming nobody:
+//! - on the record: its id, municipality, status (see [`status_after_erasure`]), dates, wanted
+//!   activity kinds, commitment, home unit, contact person, whether references were needed, how
+//!   it came in (and the privacy-notice version accepted), and `external_reference`: the id by
+//!   which a municipal system knows the person, so that the system can find and delete its own
+//!   copy when the status feed says `erased`;
+//! - the status history (from, to, who, when), the dates and versions of signed declarations,
+//!   screening dates, channels and assessments, reference outcomes, and the audit log of who
+//!   read or changed the certificates.
 
 use crate::volunteer::VolunteerStatus;
 

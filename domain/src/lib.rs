@@ -7,6 +7,7 @@ pub mod auth;
 pub mod certificate;
 pub mod clearance;
 pub mod contact;
+pub mod dates;
 pub mod dog;
 pub mod erasure;
 pub mod error;

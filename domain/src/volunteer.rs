@@ -406,6 +406,15 @@ pub fn check_birth_year(year: i16, this_year: i32) -> Result<i16, crate::ParseEr
 /// Coordinator notes: at most 4 000 characters.
 pub type Notes = crate::text::Text<4000>;
 
+/// The reason of a status change, kept in the history: required, at most 1000 characters.
+pub fn parse_reason(raw: &str) -> Result<String, crate::ParseError> {
+    let reason = crate::text::Text::<1000>::parse(raw)?.into_inner();
+    if reason.is_empty() {
+        return Err(crate::ParseError::new("required", "say why"));
+    }
+    Ok(reason)
+}
+
 /// A volunteer as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Volunteer {

@@ -233,7 +233,7 @@ impl VolunteerDraft {
             "interests",
             edit.interests,
             MAX_INTERESTS,
-            |i| Name::<100>::parse(i).map(Name::into_inner),
+            parse_interest,
         ) {
             self.interests = interests;
         }
@@ -289,6 +289,11 @@ impl VolunteerDraft {
             Err(errors)
         }
     }
+}
+
+/// An interest, in the person's own words: a name of at most 100 characters.
+pub fn parse_interest(raw: &str) -> Result<String, ParseError> {
+    Name::<100>::parse(raw).map(Name::into_inner)
 }
 
 /// A postal code: four digits (Norway and Denmark alike).

@@ -1033,3 +1033,36 @@ async fn dates_outside_any_plausible_range_are_refused() {
         ["interviewer_id"]
     );
 }
+
+#[tokio::test]
+async fn a_screening_names_its_first_bad_field_in_the_order_the_fields_are_read() {
+    let app = TestApp::spawn().await;
+    let s = app.municipality("3901").build().await;
+    let id = id_of(
+        &app.create_volunteer(
+            &s.coordinator,
+            &json!({"given_name": "Jon", "family_name": "Rekke", "email": "jon@example.no"}),
+        )
+        .await,
+    );
+    let held_at = chrono::Utc::now().to_rfc3339();
+    let screening = |interests: Value, notes: &str| {
+        json!({"held_at": held_at, "channel": "phone", "assessment": "suitable",
+               "interests_mapped": interests, "notes": notes})
+    };
+    let path = format!("/api/v1/volunteers/{id}/screenings");
+    let too_long = "n".repeat(4001);
+    for (interests, field) in [
+        (json!(vec!["sang"; 31]), "interests_mapped"),
+        (json!(["sang", "x".repeat(101)]), "interests_mapped[1]"),
+        (json!(["sang"]), "notes"),
+    ] {
+        let refused = expect_problem(
+            app.post(&path, &s.coordinator, &screening(interests, &too_long))
+                .await,
+            422,
+        )
+        .await;
+        assert_eq!(error_fields(&refused), [field]);
+    }
+}

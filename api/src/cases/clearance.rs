@@ -22,10 +22,7 @@ use samspill_persistence::{
 use uuid::Uuid;
 
 /// Every rule that applies in `municipality`: the defaults for its country, then its own.
-pub fn rules_of(
-    conn: &mut PgConnection,
-    municipality: &Municipality,
-) -> Result<Vec<Rule>, RepoError> {
+fn rules_of(conn: &mut PgConnection, municipality: &Municipality) -> Result<Vec<Rule>, RepoError> {
     let mut all = default_rules(municipality.country);
     all.extend(rules::engine_rules(conn, municipality.id)?);
     Ok(all)
@@ -33,7 +30,7 @@ pub fn rules_of(
 
 /// Checks a question against the municipality: its activity kind must be one of the
 /// municipality's, and a named dog one of its dogs; returns that dog's facts.
-pub fn checked_question(
+fn checked_question(
     conn: &mut PgConnection,
     municipality: &Municipality,
     question: &ClearanceQuestion,

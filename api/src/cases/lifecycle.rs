@@ -3,7 +3,6 @@
 
 use crate::{
     auth::StaffCaller,
-    dto::vetting::TransitionBody,
     error::{ApiError, FieldError},
     input,
 };
@@ -18,10 +17,14 @@ use samspill_persistence::{
 };
 
 /// The step a caller asks for, checked: the new status and why.
-pub fn transition(caller: &StaffCaller, body: &TransitionBody) -> Result<Transition, ApiError> {
+pub fn transition(
+    caller: &StaffCaller,
+    to: VolunteerStatus,
+    reason: &str,
+) -> Result<Transition, ApiError> {
     Ok(Transition {
-        to: body.to,
-        reason: input::reason(&body.reason)?,
+        to,
+        reason: input::reason(reason)?,
         actor: caller.id,
     })
 }

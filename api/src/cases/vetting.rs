@@ -4,7 +4,6 @@
 use crate::{
     access::{check_staff_of, managed_group, managed_volunteer},
     auth::StaffCaller,
-    dto::vetting::NewDeclarationBody,
     error::{ApiError, FieldError},
     input,
 };
@@ -82,15 +81,19 @@ pub struct Signature {
 }
 
 impl Signature {
-    /// Checks what can be checked without the database.
-    pub fn check(body: &NewDeclarationBody) -> Result<Self, ApiError> {
-        let version = DocumentVersion::parse(&body.document_version)
+    /// Checks what can be checked without the database: the version's label, then the day.
+    pub fn check(
+        kind: DeclarationKind,
+        document_version: &str,
+        signed_on: NaiveDate,
+    ) -> Result<Self, ApiError> {
+        let version = DocumentVersion::parse(document_version)
             .map_err(|e| FieldError::parse("document_version", &e))?
             .into_inner();
         Ok(Self {
-            kind: body.kind,
+            kind,
             version,
-            signed_on: input::happened("signed_on", body.signed_on)?,
+            signed_on: input::happened("signed_on", signed_on)?,
         })
     }
 

@@ -173,16 +173,8 @@ impl ClearanceView {
             volunteer_id: volunteer.into_uuid(),
             cleared: answer.cleared,
             question: QuestionView::from(question),
-            requirements: answer
-                .requirements
-                .into_iter()
-                .map(RequirementView::from)
-                .collect(),
-            conditions: answer
-                .conditions
-                .into_iter()
-                .map(ConditionView::from)
-                .collect(),
+            requirements: requirement_views(answer.requirements),
+            conditions: condition_views(answer.conditions),
             changes_on: answer.changes_on,
         }
     }
@@ -431,6 +423,10 @@ fn requirement_views(requirements: Vec<RequirementResult>) -> Vec<RequirementVie
         .collect()
 }
 
+fn condition_views(conditions: Vec<Condition>) -> Vec<ConditionView> {
+    conditions.into_iter().map(ConditionView::from).collect()
+}
+
 impl GroupClearanceView {
     fn new(group: GroupId, question: &ClearanceQuestion, answer: GroupClearance) -> Self {
         Self {
@@ -447,11 +443,7 @@ impl GroupClearanceView {
                     requirements: requirement_views(m.requirements),
                 })
                 .collect(),
-            conditions: answer
-                .conditions
-                .into_iter()
-                .map(ConditionView::from)
-                .collect(),
+            conditions: condition_views(answer.conditions),
             changes_on: answer.changes_on,
         }
     }

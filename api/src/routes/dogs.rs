@@ -522,19 +522,6 @@ mod tests {
     }
 
     #[test]
-    fn dates_outside_the_plausible_range_or_ahead_are_refused() {
-        let date = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap_or_default();
-        assert!(plausible("d", date(1899, 12, 31)).is_err());
-        assert!(plausible("d", date(2200, 12, 31)).is_ok());
-        assert!(happened("d", Utc::now().date_naive()).is_ok());
-        let tomorrow = Utc::now().date_naive().succ_opt().unwrap_or_default();
-        assert_eq!(
-            happened("d", tomorrow).map_err(|e| e.code),
-            Err("in_future".to_owned())
-        );
-    }
-
-    #[test]
     fn parse_errors_keep_their_code() {
         let error: Result<String, FieldError> = text::<5>("programme", "far too long");
         assert_eq!(

@@ -203,7 +203,7 @@ pub async fn create_group_declaration(
 ) -> Result<HttpResponse, ApiError> {
     caller.require_manager()?;
     let id = GroupId::from(id.into_inner());
-    let signature = Signature::check(&body)?;
+    let signature = Signature::check(body.kind, &body.document_version, body.signed_on)?;
     let recorded = state
         .db(move |conn| cases::vetting::sign_for_group(conn, &caller, id, signature))
         .await?;
@@ -258,7 +258,7 @@ pub async fn transition_group(
 ) -> Result<HttpResponse, ApiError> {
     caller.require_manager()?;
     let id = GroupId::from(id.into_inner());
-    let transition = lifecycle::transition(&caller, &body)?;
+    let transition = lifecycle::transition(&caller, body.to, &body.reason)?;
     let moved = state
         .db(move |conn| lifecycle::move_group(conn, &caller, id, expected, &transition))
         .await?;

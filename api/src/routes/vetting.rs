@@ -33,6 +33,7 @@ use samspill_domain::{
         Declaration, DeclarationKind, DocumentVersion, PublishedDocument, ReferenceCheck,
         ReferenceOutcome, Screening, ScreeningAssessment, ScreeningChannel,
     },
+    volunteer_draft::{MAX_INTERESTS, parse_interest},
 };
 use samspill_persistence::{
     PgConnection, RepoError, municipalities,
@@ -123,12 +124,13 @@ pub async fn create_screening(
 ) -> Result<HttpResponse, ApiError> {
     caller.require_manager()?;
     let id = VolunteerId::from(id.into_inner());
-    let interview = Interview::check(&caller, body.held_at, body.interviewer_id, body.notes)?;
-    if body.interests_mapped.len() > 30 {
+    // In the order the fields are read: when, the interests found, the notes.
+    not_in_future("held_at", body.held_at)?;
+    if body.interests_mapped.len() > MAX_INTERESTS {
         return Err(ApiError::invalid(
             "interests_mapped",
             "too_many",
-            "at most 30 items",
+            format!("at most {MAX_INTERESTS} items"),
         ));
     }
     let interests = body
@@ -136,11 +138,11 @@ pub async fn create_screening(
         .iter()
         .enumerate()
         .map(|(i, interest)| {
-            Name::<100>::parse(interest)
-                .map(Name::into_inner)
+            parse_interest(interest)
                 .map_err(|e| FieldError::parse(format!("interests_mapped[{i}]"), &e))
         })
         .collect::<Result<Vec<_>, _>>()?;
+    let interview = Interview::check(&caller, body.held_at, body.interviewer_id, body.notes)?;
     let outcome = Outcome {
         channel: body.channel,
         assessment: body.assessment,
@@ -447,7 +449,7 @@ pub async fn create_declaration(
 ) -> Result<HttpResponse, ApiError> {
     caller.require_manager()?;
     let id = VolunteerId::from(id.into_inner());
-    let signature = Signature::check(&body)?;
+    let signature = Signature::check(body.kind, &body.document_version, body.signed_on)?;
     let recorded = state
         .db(move |conn| cases::vetting::sign_for_volunteer(conn, &caller, id, signature))
         .await?;
@@ -625,7 +627,7 @@ pub async fn transition_volunteer(
 ) -> Result<HttpResponse, ApiError> {
     caller.require_manager()?;
     let id = VolunteerId::from(id.into_inner());
-    let transition = lifecycle::transition(&caller, &body)?;
+    let transition = lifecycle::transition(&caller, body.to, &body.reason)?;
     let moved = state
         .db(move |conn| lifecycle::move_volunteer(conn, &caller, id, expected, &transition))
         .await?;
