@@ -335,12 +335,7 @@ pub fn find(
     audience: Audience,
     id: VolunteerId,
 ) -> Result<Volunteer, RepoError> {
-    v::volunteers
-        .filter(visible(scope, audience))
-        .filter(v::id.eq(id.into_uuid()))
-        .select(VolunteerRow::as_select())
-        .first(conn)?
-        .try_into()
+    find_in(conn, visible(scope, audience), id)
 }
 
 /// A volunteer whose kept records (status history, audit log) `scope` and `audience` may
@@ -351,8 +346,16 @@ pub fn find_kept(
     audience: Audience,
     id: VolunteerId,
 ) -> Result<Volunteer, RepoError> {
+    find_in(conn, with_kept_records(scope, audience), id)
+}
+
+fn find_in(
+    conn: &mut PgConnection,
+    seen: Box<dyn BoxableExpression<volunteers::table, Pg, SqlType = Bool>>,
+    id: VolunteerId,
+) -> Result<Volunteer, RepoError> {
     v::volunteers
-        .filter(with_kept_records(scope, audience))
+        .filter(seen)
         .filter(v::id.eq(id.into_uuid()))
         .select(VolunteerRow::as_select())
         .first(conn)?
