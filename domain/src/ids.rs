@@ -61,6 +61,14 @@ typed_id!(
     RuleId,
     /// Identifies a group of volunteers.
     GroupId,
+    /// Identifies a person visited in their own home.
+    RecipientId,
+    /// Identifies a placement (oppdrag).
+    PlacementId,
+    /// Identifies a placement's recurring schedule.
+    ScheduleId,
+    /// Identifies a visit.
+    VisitId,
 );
 
 #[cfg(test)]

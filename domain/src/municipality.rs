@@ -169,6 +169,8 @@ settings! {
     dog_min_age_months: 0, 0..=240;
     /// Age in months from which a visiting dog may no longer work; 0 sets no limit.
     dog_max_age_months: 0, 0..=240;
+    /// Weeks ahead for which a placement's schedules are turned into planned visits.
+    visit_horizon_weeks: 12, 1..=52;
 }
 
 #[cfg(test)]
@@ -235,7 +237,7 @@ mod tests {
     #[test]
     fn every_default_lies_in_its_range() {
         assert!(MunicipalitySettings::default().problems().is_empty());
-        assert_eq!(SETTINGS.len(), 9);
+        assert_eq!(SETTINGS.len(), 10);
         assert!(
             SETTINGS
                 .iter()

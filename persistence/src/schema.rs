@@ -206,6 +206,66 @@ diesel::table! {
 }
 
 diesel::table! {
+    placement_schedules (municipality_id, id) {
+        municipality_id -> Uuid,
+        id -> Uuid,
+        placement_id -> Uuid,
+        starts_on -> Date,
+        weekdays -> Array<Nullable<Int2>>,
+        interval_weeks -> Int2,
+        start_time -> Time,
+        duration_minutes -> Int4,
+        until -> Nullable<Date>,
+        count -> Nullable<Int4>,
+        excluded_dates -> Array<Nullable<Date>>,
+        generated_until -> Nullable<Date>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    placement_status_changes (municipality_id, id) {
+        municipality_id -> Uuid,
+        id -> Uuid,
+        placement_id -> Uuid,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        reason -> Text,
+        changed_by -> Nullable<Uuid>,
+        changed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    placements (municipality_id, id) {
+        municipality_id -> Uuid,
+        id -> Uuid,
+        volunteer_id -> Nullable<Uuid>,
+        group_id -> Nullable<Uuid>,
+        head_count -> Nullable<Int4>,
+        unit_id -> Nullable<Uuid>,
+        recipient_id -> Nullable<Uuid>,
+        activity_kind -> Text,
+        target_group -> Text,
+        dog_id -> Nullable<Uuid>,
+        coordinator_id -> Uuid,
+        contact_person_id -> Nullable<Uuid>,
+        starts_on -> Date,
+        ends_on -> Nullable<Date>,
+        description -> Nullable<Text>,
+        status -> Text,
+        clearance -> Jsonb,
+        clearance_checked_at -> Timestamptz,
+        clearance_checked_on -> Date,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     police_certificates (id) {
         id -> Uuid,
         volunteer_id -> Uuid,
@@ -216,6 +276,25 @@ diesel::table! {
         checked_by -> Uuid,
         outcome -> Text,
         created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    recipients (municipality_id, id) {
+        municipality_id -> Uuid,
+        id -> Uuid,
+        display_name -> Text,
+        address -> Text,
+        contact_phone -> Nullable<Text>,
+        responsible_unit_id -> Uuid,
+        consent_given_by -> Text,
+        consent_representative -> Nullable<Text>,
+        consent_given_on -> Date,
+        consent_recorded_by -> Uuid,
+        active -> Bool,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -329,6 +408,28 @@ diesel::table! {
 }
 
 diesel::table! {
+    visits (municipality_id, id) {
+        municipality_id -> Uuid,
+        id -> Uuid,
+        placement_id -> Uuid,
+        schedule_id -> Nullable<Uuid>,
+        local_date -> Date,
+        starts_at -> Timestamptz,
+        ends_at -> Timestamptz,
+        status -> Text,
+        accompanied_by_user_id -> Nullable<Uuid>,
+        accompanied_by_contact_id -> Nullable<Uuid>,
+        flag -> Nullable<Text>,
+        status_reason -> Nullable<Text>,
+        status_changed_by -> Nullable<Uuid>,
+        status_changed_at -> Nullable<Timestamptz>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     volunteer_status_changes (id) {
         id -> Uuid,
         volunteer_id -> Uuid,
@@ -398,8 +499,13 @@ diesel::joinable!(group_status_changes -> staff_users (changed_by));
 diesel::joinable!(groups -> municipalities (municipality_id));
 diesel::joinable!(municipality_documents -> municipalities (municipality_id));
 diesel::joinable!(municipality_documents -> staff_users (published_by));
+diesel::joinable!(placement_status_changes -> staff_users (changed_by));
+diesel::joinable!(placements -> municipalities (municipality_id));
+diesel::joinable!(placements -> staff_users (coordinator_id));
 diesel::joinable!(police_certificates -> staff_users (checked_by));
 diesel::joinable!(police_certificates -> volunteers (volunteer_id));
+diesel::joinable!(recipients -> municipalities (municipality_id));
+diesel::joinable!(recipients -> staff_users (consent_recorded_by));
 diesel::joinable!(reference_checks -> volunteers (volunteer_id));
 diesel::joinable!(refresh_tokens -> staff_users (user_id));
 diesel::joinable!(requirement_rules -> municipalities (municipality_id));
@@ -431,7 +537,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_throttles,
     municipalities,
     municipality_documents,
+    placement_schedules,
+    placement_status_changes,
+    placements,
     police_certificates,
+    recipients,
     reference_checks,
     refresh_tokens,
     requirement_rules,
@@ -439,6 +549,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     service_accounts,
     staff_users,
     units,
+    visits,
     volunteer_status_changes,
     volunteers,
 );

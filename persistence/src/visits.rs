@@ -1,0 +1,406 @@
+//! Visits: generated from schedules (one per schedule and local date, so generating again
+//! never duplicates), added one at a time, accompanied, marked, flagged and cancelled.
+
+use crate::{
+    error::{RepoError, corrupt},
+    placements::visible as placement_visible,
+    schema::{
+        placements::dsl as p,
+        visits::{self, dsl as vi},
+    },
+    versioned::check_version,
+};
+use chrono::{DateTime, NaiveDate, Utc};
+use diesel::{pg::Pg, prelude::*};
+use samspill_domain::{
+    ParseError,
+    auth::{Audience, TenantScope},
+    ids::{PlacementId, RecipientId, StaffUserId, UnitId, VisitId, VolunteerId},
+    placement::Placement,
+    schedule::Schedule,
+    visit::{Companion, Visit, VisitFlag, VisitStatus},
+};
+use uuid::Uuid;
+
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = visits, check_for_backend(Pg))]
+struct VisitRow {
+    municipality_id: Uuid,
+    id: Uuid,
+    placement_id: Uuid,
+    schedule_id: Option<Uuid>,
+    local_date: NaiveDate,
+    starts_at: DateTime<Utc>,
+    ends_at: DateTime<Utc>,
+    status: String,
+    accompanied_by_user_id: Option<Uuid>,
+    accompanied_by_contact_id: Option<Uuid>,
+    flag: Option<String>,
+    status_reason: Option<String>,
+    status_changed_by: Option<Uuid>,
+    status_changed_at: Option<DateTime<Utc>>,
+    version: i32,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<VisitRow> for Visit {
+    type Error = RepoError;
+
+    fn try_from(row: VisitRow) -> Result<Self, RepoError> {
+        let accompanied_by = match (row.accompanied_by_user_id, row.accompanied_by_contact_id) {
+            (Some(user), _) => Some(Companion::StaffUser(user.into())),
+            (None, Some(contact)) => Some(Companion::ContactPerson(contact.into())),
+            (None, None) => None,
+        };
+        Ok(Visit {
+            id: row.id.into(),
+            municipality_id: row.municipality_id.into(),
+            placement_id: row.placement_id.into(),
+            schedule_id: row.schedule_id.map(Into::into),
+            local_date: row.local_date,
+            starts_at: row.starts_at,
+            ends_at: row.ends_at,
+            status: row.status.parse().map_err(|e| corrupt("visit status", e))?,
+            accompanied_by,
+            flag: row
+                .flag
+                .map(|f| f.parse())
+                .transpose()
+                .map_err(|e| corrupt("visit flag", e))?,
+            status_reason: row.status_reason,
+            status_changed_by: row.status_changed_by.map(Into::into),
+            status_changed_at: row.status_changed_at,
+            version: row.version,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+        })
+    }
+}
+
+/// A visit's date and times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Slot {
+    /// The local calendar date.
+    pub local_date: NaiveDate,
+    /// When it starts.
+    pub starts_at: DateTime<Utc>,
+    /// When it ends.
+    pub ends_at: DateTime<Utc>,
+}
+
+fn companion_columns(companion: Option<Companion>) -> (Option<Uuid>, Option<Uuid>) {
+    match companion {
+        Some(Companion::StaffUser(id)) => (Some(id.into_uuid()), None),
+        Some(Companion::ContactPerson(id)) => (None, Some(id.into_uuid())),
+        None => (None, None),
+    }
+}
+
+fn companion_fields(error: diesel::result::Error) -> RepoError {
+    match RepoError::from(error) {
+        RepoError::Reference { constraint } if constraint == "visits_contact_fkey" => {
+            RepoError::invalid(
+                "accompanied_by.contact_person_id",
+                ParseError::new(
+                    "not_found",
+                    "no contact person with this id in the municipality",
+                ),
+            )
+        }
+        other => other,
+    }
+}
+
+/// Stores the planned visits of a schedule on `slots`; a date that already has a visit of the
+/// schedule (whatever became of it) is left as it is. Returns how many were added.
+pub fn generate(
+    conn: &mut PgConnection,
+    schedule: &Schedule,
+    slots: &[Slot],
+) -> Result<usize, RepoError> {
+    if slots.is_empty() {
+        return Ok(0);
+    }
+    let rows: Vec<_> = slots
+        .iter()
+        .map(|slot| {
+            (
+                vi::municipality_id.eq(schedule.municipality_id.into_uuid()),
+                vi::id.eq(VisitId::generate().into_uuid()),
+                vi::placement_id.eq(schedule.placement_id.into_uuid()),
+                vi::schedule_id.eq(Some(schedule.id.into_uuid())),
+                vi::local_date.eq(slot.local_date),
+                vi::starts_at.eq(slot.starts_at),
+                vi::ends_at.eq(slot.ends_at),
+            )
+        })
+        .collect();
+    Ok(diesel::insert_into(visits::table)
+        .values(rows)
+        .on_conflict_do_nothing()
+        .execute(conn)?)
+}
+
+/// Removes a schedule's planned visits that start at or after `from` (when the schedule is
+/// changed or removed); visits that took place, were missed or cancelled stay.
+pub fn remove_planned(
+    conn: &mut PgConnection,
+    schedule: &Schedule,
+    from: DateTime<Utc>,
+) -> Result<usize, RepoError> {
+    Ok(diesel::delete(
+        vi::visits
+            .filter(vi::municipality_id.eq(schedule.municipality_id.into_uuid()))
+            .filter(vi::schedule_id.eq(schedule.id.into_uuid()))
+            .filter(vi::status.eq(VisitStatus::Planned.as_str()))
+            .filter(vi::starts_at.ge(from)),
+    )
+    .execute(conn)?)
+}
+
+/// Adds one visit to a placement, outside any schedule.
+pub fn insert_one(
+    conn: &mut PgConnection,
+    placement: &Placement,
+    slot: Slot,
+    companion: Option<Companion>,
+) -> Result<Visit, RepoError> {
+    let (user, contact) = companion_columns(companion);
+    diesel::insert_into(visits::table)
+        .values((
+            vi::municipality_id.eq(placement.municipality_id.into_uuid()),
+            vi::id.eq(VisitId::generate().into_uuid()),
+            vi::placement_id.eq(placement.id.into_uuid()),
+            vi::local_date.eq(slot.local_date),
+            vi::starts_at.eq(slot.starts_at),
+            vi::ends_at.eq(slot.ends_at),
+            vi::accompanied_by_user_id.eq(user),
+            vi::accompanied_by_contact_id.eq(contact),
+        ))
+        .returning(VisitRow::as_returning())
+        .get_result::<VisitRow>(conn)
+        .map_err(companion_fields)?
+        .try_into()
+}
+
+/// One visit, if the scope and audience see its placement.
+pub fn find(
+    conn: &mut PgConnection,
+    scope: TenantScope,
+    audience: Audience,
+    id: VisitId,
+) -> Result<Visit, RepoError> {
+    vi::visits
+        .filter(vi::id.eq(id.into_uuid()))
+        .filter(
+            vi::placement_id.eq_any(
+                p::placements
+                    .into_boxed()
+                    .filter(placement_visible(scope, audience))
+                    .select(p::id),
+            ),
+        )
+        .select(VisitRow::as_select())
+        .first::<VisitRow>(conn)?
+        .try_into()
+}
+
+/// One visit of the scope, locked, checked against `expected_version`.
+pub fn locked(
+    conn: &mut PgConnection,
+    scope: TenantScope,
+    id: VisitId,
+    expected_version: Option<i32>,
+) -> Result<Visit, RepoError> {
+    let visit: Visit = vi::visits
+        .filter(vi::id.eq(id.into_uuid()))
+        .filter(
+            vi::placement_id.eq_any(
+                p::placements
+                    .into_boxed()
+                    .filter(placement_visible(scope, Audience::Everyone))
+                    .select(p::id),
+            ),
+        )
+        .select(VisitRow::as_select())
+        .for_update()
+        .first::<VisitRow>(conn)?
+        .try_into()?;
+    check_version(visit.version, expected_version)?;
+    Ok(visit)
+}
+
+/// Filters for listing visits.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct VisitFilter {
+    /// From this moment (visits starting at or after it).
+    pub from: Option<DateTime<Utc>>,
+    /// Before this moment.
+    pub to: Option<DateTime<Utc>>,
+    /// Only at this unit.
+    pub unit_id: Option<UnitId>,
+    /// Only this volunteer's.
+    pub volunteer_id: Option<VolunteerId>,
+    /// Only with this recipient.
+    pub recipient_id: Option<RecipientId>,
+    /// Only of this placement.
+    pub placement_id: Option<PlacementId>,
+    /// Only in this status.
+    pub status: Option<VisitStatus>,
+}
+
+/// Visits in start order (then id) after `after`, at most `limit + 1` (the caller pages).
+pub fn list(
+    conn: &mut PgConnection,
+    scope: TenantScope,
+    audience: Audience,
+    filter: VisitFilter,
+    after: Option<(DateTime<Utc>, Uuid)>,
+    limit: i64,
+) -> Result<Vec<Visit>, RepoError> {
+    let mut placements = p::placements
+        .into_boxed()
+        .filter(placement_visible(scope, audience));
+    if let Some(unit) = filter.unit_id {
+        placements = placements.filter(p::unit_id.eq(unit.into_uuid()));
+    }
+    if let Some(volunteer) = filter.volunteer_id {
+        placements = placements.filter(p::volunteer_id.eq(volunteer.into_uuid()));
+    }
+    if let Some(recipient) = filter.recipient_id {
+        placements = placements.filter(p::recipient_id.eq(recipient.into_uuid()));
+    }
+    if let Some(placement) = filter.placement_id {
+        placements = placements.filter(p::id.eq(placement.into_uuid()));
+    }
+    let mut query = vi::visits
+        .into_boxed()
+        .filter(vi::placement_id.eq_any(placements.select(p::id)));
+    if let Some(municipality) = scope.municipality() {
+        query = query.filter(vi::municipality_id.eq(municipality.into_uuid()));
+    }
+    if let Some(from) = filter.from {
+        query = query.filter(vi::starts_at.ge(from));
+    }
+    if let Some(to) = filter.to {
+        query = query.filter(vi::starts_at.lt(to));
+    }
+    if let Some(status) = filter.status {
+        query = query.filter(vi::status.eq(status.as_str()));
+    }
+    if let Some((at, id)) = after {
+        query = query.filter(
+            vi::starts_at
+                .gt(at)
+                .or(vi::starts_at.eq(at).and(vi::id.gt(id))),
+        );
+    }
+    query
+        .order((vi::starts_at.asc(), vi::id.asc()))
+        .limit(limit + 1)
+        .select(VisitRow::as_select())
+        .load::<VisitRow>(conn)?
+        .into_iter()
+        .map(Visit::try_from)
+        .collect()
+}
+
+/// Names (or clears) the staff representative of a locked visit.
+pub fn set_companion(
+    conn: &mut PgConnection,
+    visit: &Visit,
+    companion: Option<Companion>,
+) -> Result<Visit, RepoError> {
+    if companion == visit.accompanied_by {
+        return Ok(visit.clone());
+    }
+    let (user, contact) = companion_columns(companion);
+    diesel::update(
+        vi::visits
+            .filter(vi::municipality_id.eq(visit.municipality_id.into_uuid()))
+            .filter(vi::id.eq(visit.id.into_uuid())),
+    )
+        .set((
+            vi::accompanied_by_user_id.eq(user),
+            vi::accompanied_by_contact_id.eq(contact),
+            vi::version.eq(vi::version + 1),
+        ))
+        .returning(VisitRow::as_returning())
+        .get_result::<VisitRow>(conn)
+        .map_err(companion_fields)?
+        .try_into()
+}
+
+/// Marks a locked visit.
+pub fn set_status(
+    conn: &mut PgConnection,
+    visit: &Visit,
+    to: VisitStatus,
+    reason: Option<&str>,
+    by: StaffUserId,
+) -> Result<Visit, RepoError> {
+    diesel::update(
+        vi::visits
+            .filter(vi::municipality_id.eq(visit.municipality_id.into_uuid()))
+            .filter(vi::id.eq(visit.id.into_uuid())),
+    )
+        .set((
+            vi::status.eq(to.as_str()),
+            vi::status_reason.eq(reason),
+            vi::status_changed_by.eq(Some(by.into_uuid())),
+            vi::status_changed_at.eq(Some(Utc::now())),
+            vi::flag.eq(None::<String>),
+            vi::version.eq(vi::version + 1),
+        ))
+        .returning(VisitRow::as_returning())
+        .get_result::<VisitRow>(conn)?
+        .try_into()
+}
+
+/// Sets (or clears) the flag of a placement's planned visits from `from` on.
+pub fn flag_planned(
+    conn: &mut PgConnection,
+    placement: &Placement,
+    from: DateTime<Utc>,
+    flag: Option<VisitFlag>,
+) -> Result<usize, RepoError> {
+    Ok(diesel::update(
+        vi::visits
+            .filter(vi::municipality_id.eq(placement.municipality_id.into_uuid()))
+            .filter(vi::placement_id.eq(placement.id.into_uuid()))
+            .filter(vi::status.eq(VisitStatus::Planned.as_str()))
+            .filter(vi::starts_at.ge(from)),
+    )
+    .set((
+        vi::flag.eq(flag.map(VisitFlag::as_str)),
+        vi::version.eq(vi::version + 1),
+    ))
+    .execute(conn)?)
+}
+
+/// Cancels a placement's planned visits from `from` on (the placement ended).
+pub fn cancel_planned(
+    conn: &mut PgConnection,
+    placement: &Placement,
+    from: DateTime<Utc>,
+    reason: &str,
+    by: Option<StaffUserId>,
+) -> Result<usize, RepoError> {
+    Ok(diesel::update(
+        vi::visits
+            .filter(vi::municipality_id.eq(placement.municipality_id.into_uuid()))
+            .filter(vi::placement_id.eq(placement.id.into_uuid()))
+            .filter(vi::status.eq(VisitStatus::Planned.as_str()))
+            .filter(vi::starts_at.ge(from)),
+    )
+    .set((
+        vi::status.eq(VisitStatus::Cancelled.as_str()),
+        vi::status_reason.eq(reason),
+        vi::status_changed_by.eq(by.map(StaffUserId::into_uuid)),
+        vi::status_changed_at.eq(Some(Utc::now())),
+        vi::version.eq(vi::version + 1),
+    ))
+    .execute(conn)?)
+}
+
