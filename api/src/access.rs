@@ -24,6 +24,9 @@ use uuid::Uuid;
 pub const VOLUNTEERS_READ_THEIR_OWN: &str =
     "Volunteers read their own record at /api/v1/me/volunteer.";
 
+/// What a volunteer account is told where others read placements and visits.
+pub const VOLUNTEERS_READ_THEIR_OWN_PLACEMENTS: &str = "Volunteers read their own placements and visits at /api/v1/me/placements and /api/v1/me/visits.";
+
 /// Whose volunteers a staff caller sees; volunteer accounts are refused with `refusal`.
 pub fn audience(caller: &StaffCaller, refusal: &str) -> Result<Audience, ApiError> {
     Audience::of_staff(caller.role, caller.id).ok_or_else(|| ApiError::forbidden(refusal))

@@ -56,6 +56,7 @@ pub struct Application {
     server: Server,
     port: u16,
     pool: samspill_persistence::DbPool,
+    clock: crate::clock::Clock,
 }
 
 impl Application {
@@ -86,6 +87,7 @@ impl Application {
                 &config.jwt_secret,
                 &[b"samspill digests kept in the database"],
             ),
+            clock: config.clock.clone(),
         });
         let prometheus = PrometheusMetricsBuilder::new("samspill")
             .mask_unmatched_patterns("UNMATCHED")
@@ -144,6 +146,7 @@ impl Application {
             server: server.run(),
             port,
             pool,
+            clock: config.clock.clone(),
         })
     }
 
@@ -160,7 +163,7 @@ impl Application {
     /// Serves, and runs the scheduled jobs, until stopped (SIGINT/SIGTERM finish in-flight
     /// requests first).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let jobs = scheduler::run(self.pool, scheduler::jobs());
+        let jobs = scheduler::run(self.pool, crate::jobs::all(), self.clock);
         tokio::select! {
             served = self.server => served,
             () = jobs => Ok(()),

@@ -72,6 +72,8 @@ pub struct Config {
     pub admin_email: Option<String>,
     /// `SAMSPILL_ADMIN_PASSWORD`: the first admin's password on an empty database.
     pub admin_password: Option<String>,
+    /// The clock rules read the date from (the system clock; tests move it).
+    pub clock: crate::clock::Clock,
 }
 
 /// The database used when `DATABASE_URL` is not set.
@@ -188,6 +190,7 @@ impl Config {
             },
             admin_email: lookup("SAMSPILL_ADMIN_EMAIL"),
             admin_password: lookup("SAMSPILL_ADMIN_PASSWORD"),
+            clock: crate::clock::Clock::system(),
         })
     }
 }

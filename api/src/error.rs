@@ -51,6 +51,11 @@ pub struct Problem {
     /// The stored version, when an `If-Match` precondition failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub current_version: Option<i32>,
+    /// The whole clearance answer, when a placement is refused because the volunteer or group
+    /// is not cleared (a `ClearanceView` or `GroupClearanceView`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub clearance: Option<serde_json::Value>,
     /// OAuth 2.0 error code (RFC 6749 §5.2), on token-endpoint errors.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -125,6 +130,14 @@ pub enum ApiError {
     /// 409: a status change refused because requirements are not met.
     #[error("requirements missing: {0:?}")]
     RequirementsMissing(Vec<String>),
+    /// 409: a placement refused because clearance does not hold; the whole answer goes along.
+    #[error("not cleared: {missing:?}")]
+    NotCleared {
+        /// The strict requirements that are not met.
+        missing: Vec<String>,
+        /// The clearance answer as clients see it.
+        clearance: serde_json::Value,
+    },
     /// 410: what the request refers to existed and is gone for good.
     #[error("gone: {0}")]
     Gone(String),
@@ -200,6 +213,13 @@ impl ApiError {
             ),
             ApiError::Conflict { detail, .. } => ("conflict", detail.clone()),
             ApiError::Gone(detail) => ("gone", detail.clone()),
+            ApiError::NotCleared { missing, .. } => (
+                "not-cleared",
+                format!(
+                    "Not cleared for this placement: {} not met. See `clearance` for every requirement.",
+                    missing.join(", ")
+                ),
+            ),
             ApiError::RequirementsMissing(missing) => (
                 "requirements-missing",
                 format!("Not yet: {} missing. See `missing`.", missing.join(", ")),
@@ -250,7 +270,9 @@ impl ResponseError for ApiError {
             ApiError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
             ApiError::NotFound => StatusCode::NOT_FOUND,
-            ApiError::Conflict { .. } | ApiError::RequirementsMissing(_) => StatusCode::CONFLICT,
+            ApiError::Conflict { .. }
+            | ApiError::RequirementsMissing(_)
+            | ApiError::NotCleared { .. } => StatusCode::CONFLICT,
             ApiError::Gone(_) => StatusCode::GONE,
             ApiError::PreconditionFailed { .. } => StatusCode::PRECONDITION_FAILED,
             ApiError::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
@@ -283,6 +305,10 @@ impl ResponseError for ApiError {
                 problem.current_version = Some(*current_version);
             }
             ApiError::RequirementsMissing(missing) => problem.missing = missing.clone(),
+            ApiError::NotCleared { missing, clearance } => {
+                problem.missing = missing.clone();
+                problem.clearance = Some(clearance.clone());
+            }
             ApiError::OAuth { code, description } => {
                 problem.error = Some((*code).to_owned());
                 problem.error_description = Some(description.clone());
@@ -334,6 +360,7 @@ pub fn problem(status: StatusCode, slug: &str, detail: String) -> Problem {
         errors: Vec::new(),
         missing: Vec::new(),
         current_version: None,
+        clearance: None,
         error: None,
         error_description: None,
     }

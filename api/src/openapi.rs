@@ -54,7 +54,10 @@ pub const PUBLIC_OPERATIONS: &[&str] = &[
         (name = "dogs", description = "Visiting dogs (besøkshunder) and their dated approvals, made for a handler and dog as a team."),
         (name = "groups", description = "Groups (associations, companies, school classes, kindergartens, networks) vetted through the person who answers for them."),
         (name = "police-certificates", description = "Police certificates (politiattest, børneattest, straffeattest), recorded data-minimised, and the audit log of every read and change."),
-        (name = "operations", description = "Health checks and metrics."),
+        (name = "recipients", description = "People visited in their own homes (mottakere), data-minimised: a name, an address, a phone number, the responsible unit and their consent. Never health data or identity numbers."),
+        (name = "placements", description = "Placements (oppdrag): a cleared volunteer or group placed at a unit or with a recipient, their lifecycle, schedules and the accompanied first home visit."),
+        (name = "visits", description = "Visits of placements: planned ahead from schedules, added one at a time, accompanied, completed, missed or cancelled; calendars."),
+        (name = "operations", description = "Health checks, metrics and the service's periodic jobs."),
     ),
     components(schemas(Problem, FieldError)),
     modifiers(&SecuritySchemes),
@@ -558,5 +561,39 @@ pub mod schemas {
         "GroupKind",
         samspill_domain::group::GroupKind,
         "What kind of group."
+    );
+    schema_enum!(
+        ConsentGiverSchema,
+        "ConsentGiver",
+        samspill_domain::recipient::ConsentGiver,
+        "Who agreed to the visits.",
+        values
+    );
+    schema_enum!(
+        PlacementStatusSchema,
+        "PlacementStatus",
+        samspill_domain::placement::PlacementStatus,
+        "proposed -> active <-> paused -> ended; suspended by the service when clearance no longer holds.",
+        values
+    );
+    schema_enum!(
+        VisitStatusSchema,
+        "VisitStatus",
+        samspill_domain::visit::VisitStatus,
+        "planned -> completed, no_show or cancelled.",
+        values
+    );
+    schema_enum!(
+        VisitFlagSchema,
+        "VisitFlag",
+        samspill_domain::visit::VisitFlag,
+        "Why a planned visit may not take place as planned.",
+        values
+    );
+    schema_enum!(
+        WeekdaySchema,
+        "Weekday",
+        samspill_domain::volunteer::Weekday,
+        "A day of the week."
     );
 }

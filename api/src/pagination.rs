@@ -36,6 +36,12 @@ pub enum CursorList {
     StatusFeed,
     /// `GET /work-items`, ordered by due date.
     WorkItems,
+    /// `GET /recipients`.
+    Recipients,
+    /// `GET /placements`.
+    Placements,
+    /// `GET /visits`, ordered by start time.
+    Visits,
 }
 
 impl CursorList {
@@ -53,6 +59,9 @@ impl CursorList {
         CursorList::AuditLog,
         CursorList::StatusFeed,
         CursorList::WorkItems,
+        CursorList::Recipients,
+        CursorList::Placements,
+        CursorList::Visits,
     ];
 
     /// The tag its cursors start with; no `:` inside. The feed and the work list keep the tags
@@ -70,6 +79,9 @@ impl CursorList {
             CursorList::AuditLog => b"audit_log",
             CursorList::StatusFeed => b"f1",
             CursorList::WorkItems => b"w1",
+            CursorList::Recipients => b"recipients",
+            CursorList::Placements => b"placements",
+            CursorList::Visits => b"visits",
         }
     }
 }

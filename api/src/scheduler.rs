@@ -2,9 +2,10 @@
 //! takes a PostgreSQL advisory lock first, so that with several instances one of them does it
 //! and the others skip that round.
 
+use crate::{clock::Clock, error::ApiError};
 use chrono::{DateTime, Utc};
 use diesel::Connection;
-use samspill_persistence::{DbPool, PgConnection, RepoError, idempotency, locks, login_throttles};
+use samspill_persistence::{DbPool, PgConnection, RepoError, locks};
 use std::time::Duration;
 
 /// One kind of periodic work.
@@ -15,23 +16,7 @@ pub struct Job {
     /// How often it runs.
     pub every: Duration,
     /// The work, in one transaction; returns how many rows it handled.
-    pub run: fn(&mut PgConnection, DateTime<Utc>) -> Result<usize, RepoError>,
-}
-
-/// The jobs of the service.
-pub fn jobs() -> Vec<Job> {
-    vec![
-        Job {
-            name: "purge_idempotency_keys",
-            every: Duration::from_secs(600),
-            run: idempotency::purge_expired,
-        },
-        Job {
-            name: "purge_login_throttles",
-            every: Duration::from_secs(600),
-            run: |conn, now| login_throttles::purge_stale(conn, now - chrono::TimeDelta::days(1)),
-        },
-    ]
+    pub run: fn(&mut PgConnection, DateTime<Utc>) -> Result<usize, ApiError>,
 }
 
 /// Runs `job` once if no other instance is running it; `None` when another instance was.
@@ -39,7 +24,7 @@ pub fn run_once(
     conn: &mut PgConnection,
     job: &Job,
     now: DateTime<Utc>,
-) -> Result<Option<usize>, RepoError> {
+) -> Result<Option<usize>, ApiError> {
     conn.transaction(|conn| {
         if !locks::try_lock(conn, locks::SCHEDULED_JOB, job.name)? {
             return Ok(None);
@@ -48,8 +33,9 @@ pub fn run_once(
     })
 }
 
-/// Runs the jobs forever, each at its interval (the first round a minute after start).
-pub async fn run(pool: DbPool, jobs: Vec<Job>) {
+/// Runs the jobs forever, each at its interval (the first round a minute after start), at the
+/// time `clock` tells.
+pub async fn run(pool: DbPool, jobs: Vec<Job>, clock: Clock) {
     let tick = Duration::from_secs(60);
     let mut waited = vec![Duration::ZERO; jobs.len()];
     let mut interval = tokio::time::interval(tick);
@@ -63,10 +49,10 @@ pub async fn run(pool: DbPool, jobs: Vec<Job>) {
                 continue;
             }
             *waited = Duration::ZERO;
-            let (pool, job) = (pool.clone(), *job);
+            let (pool, job, now) = (pool.clone(), *job, clock.now());
             let outcome = tokio::task::spawn_blocking(move || {
-                let mut conn = pool.get()?;
-                run_once(&mut conn, &job, Utc::now())
+                let mut conn = pool.get().map_err(RepoError::from)?;
+                run_once(&mut conn, &job, now)
             })
             .await;
             match outcome {

@@ -19,6 +19,8 @@ pub struct AppState {
     /// The key of [`crate::auth::tokens::keyed_digest`]s kept in the database (login names,
     /// request fingerprints), derived from the token secret, so every instance has the same.
     pub digest_key: Vec<u8>,
+    /// The clock rules read the date from.
+    pub clock: crate::clock::Clock,
 }
 
 impl AppState {

@@ -11,9 +11,7 @@ use crate::{
     municipality::Country,
     volunteer::Weekday,
 };
-use chrono::{
-    DateTime, Datelike, Days, LocalResult, NaiveDate, NaiveTime, Offset, TimeZone, Utc,
-};
+use chrono::{DateTime, Datelike, Days, LocalResult, NaiveDate, NaiveTime, Offset, TimeZone, Utc};
 
 /// The most visits a schedule may produce by `count`.
 pub const MAX_COUNT: u16 = 1000;
@@ -287,11 +285,7 @@ mod tests {
         let rule = weekly(day(2027, 3, 18), &[Weekday::Tuesday], RecurrenceEnd::Never);
         assert_eq!(
             rule.dates_between(day(2027, 3, 1), day(2027, 4, 6)),
-            vec![
-                day(2027, 3, 23),
-                day(2027, 3, 30),
-                day(2027, 4, 6)
-            ]
+            vec![day(2027, 3, 23), day(2027, 3, 30), day(2027, 4, 6)]
         );
     }
 
@@ -308,11 +302,7 @@ mod tests {
         // The week of Wednesday 6 January starts on Monday 4 January, which is before the start.
         assert_eq!(
             rule.dates_between(day(2027, 1, 1), day(2027, 1, 31)),
-            vec![
-                day(2027, 1, 7),
-                day(2027, 1, 18),
-                day(2027, 1, 21),
-            ]
+            vec![day(2027, 1, 7), day(2027, 1, 18), day(2027, 1, 21),]
         );
         assert_eq!(rule.rrule(), "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH;WKST=MO");
     }

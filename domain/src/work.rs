@@ -27,7 +27,33 @@ string_enum! {
         /// An approved volunteer has no contact person, or an approved group's contact person
         /// is no longer active.
         ContactPersonMissing => "contact_person_missing",
+        /// A placement was suspended by the service because clearance no longer holds: renew
+        /// what ran out and resume it, or end it.
+        PlacementSuspended => "placement_suspended",
+        /// The first visit of a private-home placement is within a week and no staff
+        /// representative is named to come along.
+        FirstVisitUnaccompanied => "first_visit_unaccompanied",
+        /// A visit was not marked completed or not attended three days after it was due.
+        VisitNotMarked => "visit_not_marked",
     }
+}
+
+/// How many days ahead an unaccompanied first home visit enters the work list.
+pub const FIRST_VISIT_LOOK_AHEAD_DAYS: u64 = 7;
+/// How many days after its date an unmarked visit enters the work list.
+pub const UNMARKED_VISIT_GRACE_DAYS: u64 = 3;
+
+/// Whether a first home visit on `visit_on` with nobody named to come along belongs on the
+/// work list of `today` (it is due within the week; one already past is listed too).
+pub fn first_visit_needs_companion(visit_on: NaiveDate, today: NaiveDate) -> bool {
+    visit_on <= today + chrono::Days::new(FIRST_VISIT_LOOK_AHEAD_DAYS)
+}
+
+/// The day a visit on `visit_on` that is still not marked enters the work list, if that day
+/// has come by `today`.
+pub fn visit_unmarked(visit_on: NaiveDate, today: NaiveDate) -> Option<NaiveDate> {
+    let due = visit_on + chrono::Days::new(UNMARKED_VISIT_GRACE_DAYS);
+    (due <= today).then_some(due)
 }
 
 /// One thing to do.
@@ -96,6 +122,18 @@ mod tests {
             Some(date(2026, 11, 15))
         );
         assert_eq!(screening_overdue(date(2026, 11, 10), 14, today), None);
+    }
+
+    #[test]
+    fn visits_enter_the_list_a_week_ahead_or_three_days_late() {
+        let today = date(2026, 11, 23);
+        assert!(first_visit_needs_companion(date(2026, 11, 30), today));
+        assert!(!first_visit_needs_companion(date(2026, 12, 1), today));
+        assert_eq!(
+            visit_unmarked(date(2026, 11, 20), today),
+            Some(date(2026, 11, 23))
+        );
+        assert_eq!(visit_unmarked(date(2026, 11, 21), today), None);
     }
 
     #[test]

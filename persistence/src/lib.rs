@@ -16,6 +16,7 @@ pub mod locks;
 pub mod login_throttles;
 pub mod municipalities;
 pub mod page;
+pub mod placement_work;
 pub mod placements;
 pub mod pool;
 pub mod recipients;

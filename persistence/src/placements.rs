@@ -340,9 +340,7 @@ pub fn list(
     filter: PlacementFilter,
     page: PageRequest,
 ) -> Result<Page<PlacementRecord>, RepoError> {
-    let mut query = p::placements
-        .into_boxed()
-        .filter(visible(scope, audience));
+    let mut query = p::placements.into_boxed().filter(visible(scope, audience));
     if let Some(municipality) = filter.municipality_id {
         query = query.filter(p::municipality_id.eq(municipality.into_uuid()));
     }
@@ -491,24 +489,26 @@ pub struct PlacementChange {
     pub changed_at: DateTime<Utc>,
 }
 
+/// A history row: from, to, reason, by, at.
+type HistoryRow = (Option<String>, String, String, Option<Uuid>, DateTime<Utc>);
+
 /// A placement's history, oldest first.
 pub fn history(
     conn: &mut PgConnection,
     placement: &Placement,
 ) -> Result<Vec<PlacementChange>, RepoError> {
-    let rows: Vec<(Option<String>, String, String, Option<Uuid>, DateTime<Utc>)> =
-        h::placement_status_changes
-            .filter(h::municipality_id.eq(placement.municipality_id.into_uuid()))
-            .filter(h::placement_id.eq(placement.id.into_uuid()))
-            .order(h::id.asc())
-            .select((
-                h::from_status,
-                h::to_status,
-                h::reason,
-                h::changed_by,
-                h::changed_at,
-            ))
-            .load(conn)?;
+    let rows: Vec<HistoryRow> = h::placement_status_changes
+        .filter(h::municipality_id.eq(placement.municipality_id.into_uuid()))
+        .filter(h::placement_id.eq(placement.id.into_uuid()))
+        .order(h::id.asc())
+        .select((
+            h::from_status,
+            h::to_status,
+            h::reason,
+            h::changed_by,
+            h::changed_at,
+        ))
+        .load(conn)?;
     rows.into_iter()
         .map(|(from, to, reason, by, at)| {
             Ok(PlacementChange {
@@ -880,4 +880,3 @@ pub fn mark_generated(
     .execute(conn)?;
     Ok(())
 }
-

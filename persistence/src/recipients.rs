@@ -120,9 +120,7 @@ fn visible(
 /// A unit outside the municipality is a field error.
 fn reference_fields(error: diesel::result::Error) -> RepoError {
     match RepoError::from(error) {
-        RepoError::Reference { constraint }
-            if constraint == "recipients_responsible_unit_fkey" =>
-        {
+        RepoError::Reference { constraint } if constraint == "recipients_responsible_unit_fkey" => {
             RepoError::invalid(
                 "responsible_unit_id",
                 ParseError::new("not_found", "no unit with this id in the municipality"),
@@ -257,4 +255,3 @@ pub fn update(
         .try_into()
     })
 }
-

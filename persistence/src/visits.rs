@@ -248,6 +248,8 @@ pub struct VisitFilter {
     pub placement_id: Option<PlacementId>,
     /// Only in this status.
     pub status: Option<VisitStatus>,
+    /// Only on these local dates (both included).
+    pub local_dates: Option<(NaiveDate, NaiveDate)>,
 }
 
 /// Visits in start order (then id) after `after`, at most `limit + 1` (the caller pages).
@@ -289,6 +291,9 @@ pub fn list(
     if let Some(status) = filter.status {
         query = query.filter(vi::status.eq(status.as_str()));
     }
+    if let Some((first, last)) = filter.local_dates {
+        query = query.filter(vi::local_date.between(first, last));
+    }
     if let Some((at, id)) = after {
         query = query.filter(
             vi::starts_at
@@ -321,15 +326,15 @@ pub fn set_companion(
             .filter(vi::municipality_id.eq(visit.municipality_id.into_uuid()))
             .filter(vi::id.eq(visit.id.into_uuid())),
     )
-        .set((
-            vi::accompanied_by_user_id.eq(user),
-            vi::accompanied_by_contact_id.eq(contact),
-            vi::version.eq(vi::version + 1),
-        ))
-        .returning(VisitRow::as_returning())
-        .get_result::<VisitRow>(conn)
-        .map_err(companion_fields)?
-        .try_into()
+    .set((
+        vi::accompanied_by_user_id.eq(user),
+        vi::accompanied_by_contact_id.eq(contact),
+        vi::version.eq(vi::version + 1),
+    ))
+    .returning(VisitRow::as_returning())
+    .get_result::<VisitRow>(conn)
+    .map_err(companion_fields)?
+    .try_into()
 }
 
 /// Marks a locked visit.
@@ -345,17 +350,17 @@ pub fn set_status(
             .filter(vi::municipality_id.eq(visit.municipality_id.into_uuid()))
             .filter(vi::id.eq(visit.id.into_uuid())),
     )
-        .set((
-            vi::status.eq(to.as_str()),
-            vi::status_reason.eq(reason),
-            vi::status_changed_by.eq(Some(by.into_uuid())),
-            vi::status_changed_at.eq(Some(Utc::now())),
-            vi::flag.eq(None::<String>),
-            vi::version.eq(vi::version + 1),
-        ))
-        .returning(VisitRow::as_returning())
-        .get_result::<VisitRow>(conn)?
-        .try_into()
+    .set((
+        vi::status.eq(to.as_str()),
+        vi::status_reason.eq(reason),
+        vi::status_changed_by.eq(Some(by.into_uuid())),
+        vi::status_changed_at.eq(Some(Utc::now())),
+        vi::flag.eq(None::<String>),
+        vi::version.eq(vi::version + 1),
+    ))
+    .returning(VisitRow::as_returning())
+    .get_result::<VisitRow>(conn)?
+    .try_into()
 }
 
 /// Sets (or clears) the flag of a placement's planned visits from `from` on.
@@ -403,4 +408,3 @@ pub fn cancel_planned(
     ))
     .execute(conn)?)
 }
-

@@ -204,6 +204,11 @@ pub fn work_items(
         }
     }
     items.extend(group_items(conn, municipality, settings, &current, today)?);
+    items.extend(crate::placement_work::placement_items(
+        conn,
+        municipality,
+        today,
+    )?);
     Ok(items)
 }
 

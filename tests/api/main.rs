@@ -16,6 +16,7 @@ mod municipalities;
 mod openapi;
 mod operations;
 mod phones;
+mod placements;
 mod request_guards;
 mod service_accounts;
 mod tenancy;

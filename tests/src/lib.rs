@@ -126,6 +126,8 @@ pub struct TestApp {
     pub database_url: String,
     /// An HTTP client.
     pub client: Client,
+    /// The server's clock: a test moves it forward instead of waiting for a date.
+    pub clock: samspill::clock::Clock,
     database: String,
     handle: actix_web::dev::ServerHandle,
 }
@@ -178,6 +180,7 @@ impl TestApp {
         tokio::task::spawn_blocking(move || samspill::bootstrap::prepare_database(&prepared))
             .await??;
         let listener = TcpListener::bind(&config.bind)?;
+        let clock = config.clock.clone();
         let app = Application::from_listener(config, listener)?;
         let address = format!("http://127.0.0.1:{}", app.port());
         let handle = app.handle();
@@ -188,6 +191,7 @@ impl TestApp {
             client: Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()?,
+            clock,
             database,
             handle,
         })

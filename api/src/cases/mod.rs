@@ -4,5 +4,7 @@
 
 pub mod clearance;
 pub mod lifecycle;
+pub mod placements;
 pub mod vetting;
+pub mod visits;
 pub mod volunteers;

@@ -1,7 +1,9 @@
 //! Request and response shapes that more than one route file uses. A shape used by one route
 //! file stays next to its handlers.
 
+pub mod clearance;
 pub mod group;
+pub mod placement;
 pub mod vetting;
 pub mod volunteer;
 

@@ -5,12 +5,13 @@ use crate::{
     access,
     auth::Principal,
     cases::{self, clearance::StatusLine},
+    dto::clearance::{ClearanceView, GroupClearanceView},
     error::{ApiError, FieldError},
     extract::Query,
     input::plausible,
     openapi::schemas::{
-        ConditionKindSchema, DogCategorySchema, RequirementKindSchema, RequirementStateSchema,
-        SettingSchema, SubjectKindSchema, TargetGroupSchema, VolunteerStatusSchema,
+        DogCategorySchema, SettingSchema, SubjectKindSchema, TargetGroupSchema,
+        VolunteerStatusSchema,
     },
     pagination::{CursorList, checked_limit, decode_key, encode_key},
     state::AppState,
@@ -20,12 +21,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use samspill_domain::{
     auth::{Audience, ServiceScope},
     clearance::{
-        Clearance, ClearanceQuestion, ClearedFor, Condition, ConditionKind, RequirementKind,
-        RequirementResult, RequirementState, Setting, SubjectKind, TargetGroup,
-        default_dog_category,
+        ClearanceQuestion, ClearedFor, Setting, SubjectKind, TargetGroup, default_dog_category,
     },
     dog::DogCategory,
-    group_clearance::GroupClearance,
     ids::{DogId, GroupId, VolunteerId},
     volunteer::{VolunteerStatus, parse_activity_kind},
 };
@@ -63,123 +61,6 @@ pub struct ClearanceQuery {
     pub on: Option<NaiveDate>,
 }
 
-/// One requirement and its state.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct RequirementView {
-    /// What is required.
-    #[schema(value_type = RequirementKindSchema)]
-    pub requirement: RequirementKind,
-    /// Whether it blocks clearance (`false`: advisory).
-    pub strict: bool,
-    /// Its state on the date asked about.
-    #[schema(value_type = RequirementStateSchema)]
-    pub state: RequirementState,
-    /// The date of the fact that meets (or met) it.
-    pub since: Option<NaiveDate>,
-    /// Its last valid day; `null` when it does not end by date.
-    pub valid_until: Option<NaiveDate>,
-    /// A short explanation for people.
-    pub detail: String,
-    /// The rules that ask for it (`default:<name>` or a rule id).
-    pub rules: Vec<String>,
-}
-
-/// A condition to follow.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ConditionView {
-    /// What kind.
-    #[schema(value_type = ConditionKindSchema)]
-    pub kind: ConditionKind,
-    /// What it asks.
-    pub detail: String,
-}
-
-/// The question as understood, with its defaults filled in.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct QuestionView {
-    /// The activity kind.
-    pub activity_kind: String,
-    /// The setting.
-    #[schema(value_type = SettingSchema)]
-    pub setting: Setting,
-    /// The target group.
-    #[schema(value_type = TargetGroupSchema)]
-    pub target_group: TargetGroup,
-    /// The dog, if one comes along.
-    pub dog_id: Option<Uuid>,
-    /// What the dog will do.
-    #[schema(value_type = DogCategorySchema)]
-    pub dog_category: DogCategory,
-    /// The date asked about.
-    pub on: NaiveDate,
-}
-
-/// The answer to a clearance question.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ClearanceView {
-    /// The volunteer.
-    pub volunteer_id: Uuid,
-    /// Whether every strict requirement is met (or met but expiring soon).
-    pub cleared: bool,
-    /// The question.
-    pub question: QuestionView,
-    /// Every requirement that applies.
-    pub requirements: Vec<RequirementView>,
-    /// Conditions to follow when cleared, e.g. an accompanied first visit in a private home.
-    pub conditions: Vec<ConditionView>,
-    /// The first day after `on` on which a requirement's state changes; ask again then.
-    pub changes_on: Option<NaiveDate>,
-}
-
-impl From<&ClearanceQuestion> for QuestionView {
-    fn from(question: &ClearanceQuestion) -> Self {
-        Self {
-            activity_kind: question.activity_kind.clone(),
-            setting: question.setting,
-            target_group: question.target_group,
-            dog_id: question.dog.map(DogId::into_uuid),
-            dog_category: question.dog_category,
-            on: question.on,
-        }
-    }
-}
-
-impl From<RequirementResult> for RequirementView {
-    fn from(r: RequirementResult) -> Self {
-        Self {
-            requirement: r.requirement,
-            strict: r.strict,
-            state: r.state,
-            since: r.since,
-            valid_until: r.valid_until,
-            detail: r.detail,
-            rules: r.rules.iter().map(ToString::to_string).collect(),
-        }
-    }
-}
-
-impl From<Condition> for ConditionView {
-    fn from(c: Condition) -> Self {
-        Self {
-            kind: c.kind,
-            detail: c.detail,
-        }
-    }
-}
-
-impl ClearanceView {
-    fn new(volunteer: VolunteerId, question: &ClearanceQuestion, answer: Clearance) -> Self {
-        Self {
-            volunteer_id: volunteer.into_uuid(),
-            cleared: answer.cleared,
-            question: QuestionView::from(question),
-            requirements: requirement_views(answer.requirements),
-            conditions: condition_views(answer.conditions),
-            changes_on: answer.changes_on,
-        }
-    }
-}
-
 /// Whether the volunteer may do this activity, in this setting, for this target group, with
 /// this dog, on this date; and if not, what is missing.
 ///
@@ -206,7 +87,7 @@ pub async fn get_volunteer_clearance(
     let (scope, audience) =
         access::reader(&caller, ServiceScope::ClearanceRead, VOLUNTEERS_MAY_NOT_ASK)?;
     let id = VolunteerId::from(id.into_inner());
-    let question = question_of(query)?;
+    let question = question_of(query, state.clock.today())?;
     let (question, answer) = state
         .db(move |conn| {
             let answer = cases::clearance::ask_volunteer(conn, scope, audience, id, &question)?;
@@ -364,7 +245,7 @@ pub async fn list_volunteer_status(
         None => feed::FeedStart::Since(query.updated_since),
     };
     let municipality_id = access::reader_municipality(scope, query.municipality_id)?;
-    let as_of = Utc::now().date_naive();
+    let as_of = state.clock.today();
     let (lines, more) = state
         .db(move |conn| {
             cases::clearance::status_page(conn, scope, municipality_id, start, limit, as_of)
@@ -383,70 +264,6 @@ pub async fn list_volunteer_status(
         items,
         next_cursor,
     }))
-}
-
-/// One named member's per-person requirements.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct MemberClearanceView {
-    /// The member (a volunteer).
-    pub volunteer_id: Uuid,
-    /// Whether every strict per-person requirement holds for them.
-    pub cleared: bool,
-    /// The per-person requirements (police certificates).
-    pub requirements: Vec<RequirementView>,
-}
-
-/// The answer to a clearance question about a group.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct GroupClearanceView {
-    /// The group.
-    pub group_id: Uuid,
-    /// Whether the group may take part.
-    pub cleared: bool,
-    /// The question.
-    pub question: QuestionView,
-    /// Requirements of the group as a whole (met through its contact person), the dog's, and
-    /// `named_members` when per-person requirements apply and no members are named.
-    pub requirements: Vec<RequirementView>,
-    /// Per-person requirements of each named member.
-    pub members: Vec<MemberClearanceView>,
-    /// Conditions to follow.
-    pub conditions: Vec<ConditionView>,
-    /// The first day after `on` on which a requirement's state changes.
-    pub changes_on: Option<NaiveDate>,
-}
-
-fn requirement_views(requirements: Vec<RequirementResult>) -> Vec<RequirementView> {
-    requirements
-        .into_iter()
-        .map(RequirementView::from)
-        .collect()
-}
-
-fn condition_views(conditions: Vec<Condition>) -> Vec<ConditionView> {
-    conditions.into_iter().map(ConditionView::from).collect()
-}
-
-impl GroupClearanceView {
-    fn new(group: GroupId, question: &ClearanceQuestion, answer: GroupClearance) -> Self {
-        Self {
-            group_id: group.into_uuid(),
-            cleared: answer.cleared,
-            question: QuestionView::from(question),
-            requirements: requirement_views(answer.requirements),
-            members: answer
-                .members
-                .into_iter()
-                .map(|m| MemberClearanceView {
-                    volunteer_id: m.volunteer_id.into_uuid(),
-                    cleared: m.cleared,
-                    requirements: requirement_views(m.requirements),
-                })
-                .collect(),
-            conditions: condition_views(answer.conditions),
-            changes_on: answer.changes_on,
-        }
-    }
 }
 
 /// Whether the group may do this activity, in this setting, for this target group, with this
@@ -469,7 +286,7 @@ pub async fn get_group_clearance(
 ) -> Result<HttpResponse, ApiError> {
     let scope = access::manager_or_system(&caller, ServiceScope::ClearanceRead, GROUPS_ASKED_BY)?;
     let id = GroupId::from(id.into_inner());
-    let question = question_of(query)?;
+    let question = question_of(query, state.clock.today())?;
     let (question, answer) = state
         .db(move |conn| {
             let answer = cases::clearance::ask_group(conn, scope, id, &question)?;
@@ -480,10 +297,10 @@ pub async fn get_group_clearance(
 }
 
 /// Reads a clearance question from its query parameters, with the defaults filled in.
-fn question_of(query: ClearanceQuery) -> Result<ClearanceQuestion, ApiError> {
+fn question_of(query: ClearanceQuery, today: NaiveDate) -> Result<ClearanceQuestion, ApiError> {
     let activity_kind = parse_activity_kind(&query.activity_kind)
         .map_err(|e| ApiError::Validation(vec![FieldError::parse("activity_kind", &e)]))?;
-    let on = query.on.unwrap_or_else(|| Utc::now().date_naive());
+    let on = query.on.unwrap_or(today);
     plausible("on", on)?;
     Ok(ClearanceQuestion {
         activity_kind,

@@ -11,14 +11,18 @@ pub mod dogs;
 pub mod group_vetting;
 pub mod groups;
 pub mod health;
+pub mod jobs;
 pub mod me;
 pub mod municipalities;
+pub mod placements;
+pub mod recipients;
 pub mod registrations;
 pub mod rules;
 pub mod service_accounts;
 pub mod units;
 pub mod users;
 pub mod vetting;
+pub mod visits;
 pub mod volunteers;
 pub mod work_items;
 
@@ -124,7 +128,27 @@ pub fn configure(rate_limit: &RateLimit) -> impl FnOnce(&mut ServiceConfig) + '_
                     .service(groups::create_group)
                     .service(groups::list_groups)
                     .service(groups::get_group)
-                    .service(groups::update_group),
+                    .service(groups::update_group)
+                    .service(recipients::create_recipient)
+                    .service(recipients::list_recipients)
+                    .service(recipients::get_recipient)
+                    .service(recipients::update_recipient)
+                    .service(placements::create_placement)
+                    .service(placements::list_placements)
+                    .service(placements::get_placement)
+                    .service(placements::update_placement)
+                    .service(placements::transition_placement)
+                    .service(placements::get_placement_history)
+                    .service(placements::create_schedule)
+                    .service(placements::list_schedules)
+                    .service(placements::replace_schedule)
+                    .service(placements::delete_schedule)
+                    .service(visits::create_visit)
+                    .service(visits::list_visits)
+                    .service(visits::get_visit)
+                    .service(visits::update_visit)
+                    .service(visits::transition_visit)
+                    .service(jobs::run_job),
             );
     }
 }

@@ -1,6 +1,7 @@
 //! The coordinators' work list: registrations waiting too long for a screening call,
 //! certificates, dog approvals and declarations running out for approved volunteers, approved
-//! volunteers without a contact person.
+//! volunteers without a contact person, suspended placements, first home visits with nobody
+//! named to come along, and visits left unmarked.
 
 use crate::{
     access::managed_municipality,
@@ -12,7 +13,7 @@ use crate::{
     state::AppState,
 };
 use actix_web::{HttpResponse, get, web};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 use samspill_domain::{
     clearance::SubjectKind,
     work::{WorkItem, WorkItemKind, sort},
@@ -83,6 +84,9 @@ fn key(item: &WorkItem) -> Vec<u8> {
 /// The municipality's work list on today's date, earliest due first (coordinators and
 /// administrators). How far ahead expiries show is the municipality's `expiring_soon_days`;
 /// how long a registration may wait for its screening call is `screening_wait_days`.
+/// Placements add their items: a suspended placement (`related_id` the placement), a first
+/// home visit within the week with nobody named to come along, and a visit not marked three
+/// days after its date (`related_id` the visit).
 #[utoipa::path(
     tag = "clearance",
     params(WorkItemQuery),
@@ -101,7 +105,7 @@ pub async fn list_work_items(
         .as_deref()
         .map(|c| decode_key(CursorList::WorkItems, c))
         .transpose()?;
-    let today = Utc::now().date_naive();
+    let today = state.clock.today();
     let mut items = state
         .db(move |conn| {
             let municipality = municipalities::find(conn, caller.scope(), municipality_id)?;

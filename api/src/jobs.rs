@@ -1,0 +1,46 @@
+//! The service's periodic jobs: the use cases the scheduler runs, each with its name and how
+//! often. Every instance runs the same list; a job's run takes an advisory lock (and jobs over
+//! many rows claim them with `SKIP LOCKED`), so several instances share the work.
+
+use crate::{cases, dto::clearance::render, scheduler::Job};
+use samspill_persistence::{idempotency, login_throttles};
+use std::time::Duration;
+
+/// How many placements or schedules one run of a job handles; the next run goes on.
+const BATCH: i32 = 500;
+
+/// The jobs, in the order they run each round.
+pub fn all() -> Vec<Job> {
+    vec![
+        Job {
+            name: "recheck_placements",
+            every: Duration::from_secs(60),
+            run: |conn, now| cases::placements::recheck(conn, now, BATCH, render),
+        },
+        Job {
+            name: "plan_visits",
+            every: Duration::from_secs(600),
+            run: |conn, now| cases::placements::generate_visits(conn, now, BATCH),
+        },
+        Job {
+            name: "purge_idempotency_keys",
+            every: Duration::from_secs(600),
+            run: |conn, now| Ok(idempotency::purge_expired(conn, now)?),
+        },
+        Job {
+            name: "purge_login_throttles",
+            every: Duration::from_secs(600),
+            run: |conn, now| {
+                Ok(login_throttles::purge_stale(
+                    conn,
+                    now - chrono::TimeDelta::days(1),
+                )?)
+            },
+        },
+    ]
+}
+
+/// The job of this name.
+pub fn named(name: &str) -> Option<Job> {
+    all().into_iter().find(|job| job.name == name)
+}

@@ -1,0 +1,344 @@
+//! Visits of placements: planned ahead from schedules or added one at a time, with the staff
+//! representative who comes along, marked completed, not attended or cancelled. Coordinators
+//! and administrators manage them; contact persons read the visits of the placements they see.
+
+use crate::{
+    access,
+    auth::StaffCaller,
+    cases::{self, visits::OneVisit},
+    dto::placement::VisitView,
+    error::{ApiError, FieldError},
+    etag::json_with_etag,
+    extract::{IfMatch, Json, Query},
+    input::{double_option, plausible, validate},
+    openapi::schemas::VisitStatusSchema,
+    pagination::{CursorList, checked_limit, decode_key, encode_key},
+    state::AppState,
+};
+use actix_web::{HttpResponse, get, patch, post, web};
+use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use samspill_domain::{
+    ids::{PlacementId, VisitId},
+    schedule::check_duration,
+    text::Text,
+    visit::{Companion, VisitStatus},
+};
+use samspill_persistence::visits;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+/// A page of visits in start order.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VisitPage {
+    /// The visits of this page, by start time (then id).
+    pub items: Vec<VisitView>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// Which visits.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct VisitQuery {
+    /// From this date (local, included; default today).
+    pub from: Option<NaiveDate>,
+    /// To this date (local, included; default 4 weeks after `from`; at most a year after it).
+    pub to: Option<NaiveDate>,
+    /// Only at this unit.
+    pub unit_id: Option<Uuid>,
+    /// Only this volunteer's.
+    pub volunteer_id: Option<Uuid>,
+    /// Only with this recipient.
+    pub recipient_id: Option<Uuid>,
+    /// Only of this placement.
+    pub placement_id: Option<Uuid>,
+    /// Only in this status.
+    #[param(value_type = Option<VisitStatusSchema>)]
+    pub status: Option<VisitStatus>,
+    /// Page length, 1-200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    #[param(min_length = 1)]
+    pub cursor: Option<String>,
+}
+
+fn visit_cursor(visit: &VisitView) -> String {
+    let mut key = visit.starts_at.timestamp_micros().to_be_bytes().to_vec();
+    key.extend_from_slice(visit.id.as_bytes());
+    encode_key(CursorList::Visits, &key)
+}
+
+fn visit_position(cursor: &str) -> Result<(DateTime<Utc>, Uuid), ApiError> {
+    let key = decode_key(CursorList::Visits, cursor)?;
+    let bad = || ApiError::invalid("cursor", "invalid_cursor", "not a cursor of this list");
+    let (micros, id) = key.split_at_checked(8).ok_or_else(bad)?;
+    let micros = i64::from_be_bytes(micros.try_into().map_err(|_| bad())?);
+    let at = DateTime::from_timestamp_micros(micros).ok_or_else(bad)?;
+    Ok((at, Uuid::from_slice(id).map_err(|_| bad())?))
+}
+
+/// The visits in a window of local dates (by default four weeks from today), in start order:
+/// for one unit, one volunteer, one recipient or one placement, or all the caller sees.
+/// Coordinators and administrators see every visit of their municipality, contact persons the
+/// visits of the placements they see.
+#[utoipa::path(
+    tag = "visits",
+    params(VisitQuery),
+    responses((status = 200, description = "A page of visits.", body = VisitPage))
+)]
+#[get("/visits")]
+pub async fn list_visits(
+    state: web::Data<AppState>,
+    caller: StaffCaller,
+    Query(query): Query<VisitQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let audience = access::audience(&caller, access::VOLUNTEERS_READ_THEIR_OWN_PLACEMENTS)?;
+    let limit = checked_limit(query.limit)?;
+    let window = cases::visits::window(query.from, query.to, state.clock.today())?;
+    let after = query.cursor.as_deref().map(visit_position).transpose()?;
+    let filter = visits::VisitFilter {
+        unit_id: query.unit_id.map(Into::into),
+        volunteer_id: query.volunteer_id.map(Into::into),
+        recipient_id: query.recipient_id.map(Into::into),
+        placement_id: query.placement_id.map(Into::into),
+        status: query.status,
+        ..visits::VisitFilter::default()
+    };
+    let (found, more) = state
+        .db(move |conn| {
+            cases::visits::page(conn, caller.scope(), audience, filter, window, after, limit)
+        })
+        .await?;
+    let items: Vec<VisitView> = found.into_iter().map(VisitView::from).collect();
+    let next_cursor = if more {
+        items.last().map(visit_cursor)
+    } else {
+        None
+    };
+    Ok(HttpResponse::Ok().json(VisitPage { items, next_cursor }))
+}
+
+/// Reads one visit.
+#[utoipa::path(
+    tag = "visits",
+    params(("id" = Uuid, Path, description = "The visit id.")),
+    responses((status = 200, description = "The visit.", body = VisitView,
+        headers(("ETag" = String, description = "The version."))))
+)]
+#[get("/visits/{id}")]
+pub async fn get_visit(
+    state: web::Data<AppState>,
+    caller: StaffCaller,
+    id: web::Path<Uuid>,
+) -> Result<HttpResponse, ApiError> {
+    let audience = access::audience(&caller, access::VOLUNTEERS_READ_THEIR_OWN_PLACEMENTS)?;
+    let id = VisitId::from(id.into_inner());
+    let found = state
+        .db(move |conn| Ok(visits::find(conn, caller.scope(), audience, id)?))
+        .await?;
+    Ok(json_with_etag(
+        HttpResponse::Ok(),
+        found.version,
+        &VisitView::from(found),
+    ))
+}
+
+/// The staff representative who comes along: exactly one of the two.
+#[derive(Debug, Clone, Copy, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CompanionBody {
+    /// A staff account of the municipality (not a volunteer's login).
+    pub user_id: Option<Uuid>,
+    /// An active staff contact person of the municipality.
+    pub contact_person_id: Option<Uuid>,
+}
+
+fn companion(body: CompanionBody) -> Result<Companion, FieldError> {
+    match (body.user_id, body.contact_person_id) {
+        (Some(user), None) => Ok(Companion::StaffUser(user.into())),
+        (None, Some(contact)) => Ok(Companion::ContactPerson(contact.into())),
+        _ => Err(FieldError::new(
+            "accompanied_by",
+            "one_of",
+            "name exactly one of user_id and contact_person_id",
+        )),
+    }
+}
+
+/// A visit added on its own: the accompanied first visit in a private home, or an extra one.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "date": "2027-01-05",
+    "start_time": "14:00",
+    "duration_minutes": 60,
+    "accompanied_by": {"user_id": "0193a0c2-5b1e-7000-8000-000000000003"}
+}))]
+pub struct NewVisit {
+    /// The local date, within the placement's first and last day.
+    pub date: NaiveDate,
+    /// The local start time (`HH:MM`) in the municipality's time zone.
+    #[schema(value_type = String, example = "14:00")]
+    pub start_time: NaiveTime,
+    /// Minutes, 5 to 1440.
+    #[schema(minimum = 5, maximum = 1440)]
+    pub duration_minutes: i32,
+    /// The staff representative who comes along.
+    pub accompanied_by: Option<CompanionBody>,
+}
+
+/// Adds one visit to a placement that has not ended, outside its schedules — typically the
+/// accompanied first visit in a private home, with `accompanied_by` naming the staff
+/// representative. Coordinators and administrators.
+#[utoipa::path(
+    tag = "visits",
+    params(("id" = Uuid, Path, description = "The placement id.")),
+    request_body = NewVisit,
+    responses((status = 201, description = "Added.", body = VisitView,
+        headers(("ETag" = String, description = "The version."), ("Location" = String, description = "The new resource."))))
+)]
+#[post("/placements/{id}/visits")]
+pub async fn create_visit(
+    state: web::Data<AppState>,
+    caller: StaffCaller,
+    id: web::Path<Uuid>,
+    Json(body): Json<NewVisit>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_manager()?;
+    let id = PlacementId::from(id.into_inner());
+    validate! {
+        date = plausible("date", body.date);
+        duration_minutes = check_duration(body.duration_minutes)
+            .map_err(|e| FieldError::parse("duration_minutes", &e));
+        accompanied_by = body.accompanied_by.map(companion).transpose();
+    }
+    let visit = OneVisit {
+        date,
+        start_time: body.start_time,
+        duration_minutes,
+        accompanied_by,
+    };
+    let created = state
+        .db(move |conn| cases::visits::add_visit(conn, &caller, id, visit))
+        .await?;
+    let mut response = HttpResponse::Created();
+    response.insert_header((
+        actix_web::http::header::LOCATION,
+        format!("/api/v1/visits/{}", created.id),
+    ));
+    Ok(json_with_etag(
+        response,
+        created.version,
+        &VisitView::from(created),
+    ))
+}
+
+/// A change to a planned visit.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"accompanied_by": {"user_id": "0193a0c2-5b1e-7000-8000-000000000003"}}))]
+pub struct VisitChange {
+    /// The staff representative who comes along, or `null` for none.
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<CompanionBody>, nullable)]
+    pub accompanied_by: Option<Option<CompanionBody>>,
+}
+
+/// Names (or, with `null`, clears) the staff representative who comes along on a planned
+/// visit. Coordinators and administrators.
+#[utoipa::path(
+    tag = "visits",
+    params(
+        ("id" = Uuid, Path, description = "The visit id."),
+        crate::extract::IfMatchHeader,
+    ),
+    request_body = VisitChange,
+    responses((status = 200, description = "The changed visit.", body = VisitView,
+        headers(("ETag" = String, description = "The new version."))))
+)]
+#[patch("/visits/{id}")]
+pub async fn update_visit(
+    state: web::Data<AppState>,
+    caller: StaffCaller,
+    id: web::Path<Uuid>,
+    IfMatch(expected): IfMatch,
+    Json(body): Json<VisitChange>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_manager()?;
+    let id = VisitId::from(id.into_inner());
+    let Some(asked) = body.accompanied_by else {
+        return Err(ApiError::invalid(
+            "accompanied_by",
+            "required",
+            "say who comes along, or null for nobody",
+        ));
+    };
+    let companion = asked.map(companion).transpose()?;
+    let updated = state
+        .db(move |conn| cases::visits::set_companion(conn, &caller, id, expected, companion))
+        .await?;
+    Ok(json_with_etag(
+        HttpResponse::Ok(),
+        updated.version,
+        &VisitView::from(updated),
+    ))
+}
+
+/// How a visit went, or that it is called off.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"to": "cancelled", "reason": "Ingrid is in hospital this week."}))]
+pub struct VisitTransition {
+    /// `completed`, `no_show` or `cancelled`.
+    #[schema(value_type = VisitStatusSchema)]
+    pub to: VisitStatus,
+    /// Why it was cancelled (required then), or a short note on how it went.
+    #[schema(max_length = 1000)]
+    pub reason: Option<String>,
+}
+
+/// Marks a planned visit: `completed` or `no_show` once it has begun, `cancelled` with a
+/// reason. The first visit of a private-home placement is completed only with a staff
+/// representative named (409 naming `accompanied_by` otherwise). Coordinators and
+/// administrators.
+#[utoipa::path(
+    tag = "visits",
+    params(
+        ("id" = Uuid, Path, description = "The visit id."),
+        crate::extract::IfMatchHeader,
+    ),
+    request_body = VisitTransition,
+    responses((status = 200, description = "The marked visit.", body = VisitView,
+        headers(("ETag" = String, description = "The new version."))))
+)]
+#[post("/visits/{id}/transitions")]
+pub async fn transition_visit(
+    state: web::Data<AppState>,
+    caller: StaffCaller,
+    id: web::Path<Uuid>,
+    IfMatch(expected): IfMatch,
+    Json(body): Json<VisitTransition>,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_manager()?;
+    let id = VisitId::from(id.into_inner());
+    let reason = match body.reason {
+        Some(raw) => Some(
+            Text::<1000>::parse(&raw)
+                .map(Text::into_inner)
+                .map_err(|e| ApiError::Validation(vec![FieldError::parse("reason", &e)]))?,
+        )
+        .filter(|r| !r.is_empty()),
+        None => None,
+    };
+    let (to, now) = (body.to, state.clock.now());
+    let marked = state
+        .db(move |conn| cases::visits::mark_visit(conn, &caller, id, expected, to, reason, now))
+        .await?;
+    Ok(json_with_etag(
+        HttpResponse::Ok(),
+        marked.version,
+        &VisitView::from(marked),
+    ))
+}
