@@ -405,6 +405,9 @@ fn reference_message(constraint: &str) -> String {
         activity_kinds::NAMED_BY_RULES => "A requirement rule of the municipality names this \
             activity kind; change or delete the rule first."
             .to_owned(),
+        activity_kinds::USED_BY_PLACEMENTS => "A placement that has not ended is for this \
+            activity kind; end it first."
+            .to_owned(),
         activity_kinds::DEFAULT_KIND => "The default activity kinds belong to every municipality \
             and cannot be deleted."
             .to_owned(),

@@ -1,5 +1,6 @@
 //! The service's own Prometheus counters, beside the per-route request metrics: what the
-//! request guards refused, what idempotency keys did, and how often logins were made to wait.
+//! request guards refused, what idempotency keys did, how often logins were made to wait, and
+//! what the periodic jobs did (placements suspended, visits planned).
 
 use prometheus::{IntCounterVec, Opts, Registry};
 use std::sync::OnceLock;
@@ -8,6 +9,8 @@ struct Counters {
     refused: IntCounterVec,
     idempotency: IntCounterVec,
     login_throttled: IntCounterVec,
+    job_rows: IntCounterVec,
+    job_failures: IntCounterVec,
 }
 
 fn counters() -> Option<&'static Counters> {
@@ -33,6 +36,16 @@ fn counters() -> Option<&'static Counters> {
                     "Password logins refused because the login name had to wait.",
                     "grant",
                 )?,
+                job_rows: vec(
+                    "samspill_job_rows_total",
+                    "Rows the periodic jobs handled (placements suspended, visits planned, keys purged), by job.",
+                    "job",
+                )?,
+                job_failures: vec(
+                    "samspill_job_failures_total",
+                    "Runs of the periodic jobs that failed, by job.",
+                    "job",
+                )?,
             })
         })
         .as_ref()
@@ -41,7 +54,13 @@ fn counters() -> Option<&'static Counters> {
 /// Adds the counters to `registry` (each server has its own).
 pub fn register(registry: &Registry) {
     if let Some(c) = counters() {
-        for collector in [&c.refused, &c.idempotency, &c.login_throttled] {
+        for collector in [
+            &c.refused,
+            &c.idempotency,
+            &c.login_throttled,
+            &c.job_rows,
+            &c.job_failures,
+        ] {
             if let Err(error) = registry.register(Box::new(collector.clone())) {
                 tracing::warn!(%error, "a metric could not be registered");
             }
@@ -67,5 +86,18 @@ pub fn idempotency(outcome: &str) {
 pub fn login_throttled() {
     if let Some(c) = counters() {
         c.login_throttled.with_label_values(&["password"]).inc();
+    }
+}
+
+/// What a run of a periodic job did: the rows it handled, or that it failed.
+pub fn job_run(job: &str, rows: Option<usize>) {
+    if let Some(c) = counters() {
+        match rows {
+            Some(rows) => c
+                .job_rows
+                .with_label_values(&[job])
+                .inc_by(u64::try_from(rows).unwrap_or(u64::MAX)),
+            None => c.job_failures.with_label_values(&[job]).inc(),
+        }
     }
 }

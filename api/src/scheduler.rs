@@ -25,12 +25,18 @@ pub fn run_once(
     job: &Job,
     now: DateTime<Utc>,
 ) -> Result<Option<usize>, ApiError> {
-    conn.transaction(|conn| {
+    let outcome = conn.transaction(|conn| {
         if !locks::try_lock(conn, locks::SCHEDULED_JOB, job.name)? {
             return Ok(None);
         }
         (job.run)(conn, now).map(Some)
-    })
+    });
+    match &outcome {
+        Ok(Some(rows)) => crate::metrics::job_run(job.name, Some(*rows)),
+        Ok(None) => {}
+        Err(_) => crate::metrics::job_run(job.name, None),
+    }
+    outcome
 }
 
 /// Runs the jobs forever, each at its interval (the first round a minute after start), at the

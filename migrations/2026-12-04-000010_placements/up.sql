@@ -89,6 +89,22 @@ CREATE INDEX placements_running_idx ON placements (clearance_checked_on)
 CREATE TRIGGER placements_touch BEFORE UPDATE ON placements
     FOR EACH ROW EXECUTE FUNCTION samspill_touch_updated_at();
 
+-- The status feed tells each volunteer's and group's active placements: a placement made or
+-- moved moves the feed clock of whoever it places.
+CREATE FUNCTION samspill_placement_changed() RETURNS trigger AS $$
+BEGIN
+    IF TG_OP = 'INSERT' OR NEW.status IS DISTINCT FROM OLD.status THEN
+        UPDATE volunteers SET status_changed_at = now()
+         WHERE municipality_id = NEW.municipality_id AND id = NEW.volunteer_id;
+        UPDATE groups SET status_changed_at = now()
+         WHERE municipality_id = NEW.municipality_id AND id = NEW.group_id;
+    END IF;
+    RETURN NULL;
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER placements_feed_touch AFTER INSERT OR UPDATE ON placements
+    FOR EACH ROW EXECUTE FUNCTION samspill_placement_changed();
+
 CREATE TABLE placement_status_changes (
     municipality_id  uuid NOT NULL,
     id               uuid NOT NULL,

@@ -12,6 +12,7 @@ use crate::{
     schema::{
         activity_kinds::{self, dsl as k},
         municipalities::dsl as m,
+        placements::dsl as pl,
         requirement_rules::dsl as r,
         volunteers::dsl as v,
     },
@@ -21,6 +22,7 @@ use samspill_domain::{
     activity::{ActivityKind, DEFAULT_ACTIVITY_KINDS, is_default_kind},
     auth::TenantScope,
     ids::{MunicipalityId, StaffUserId},
+    placement::PlacementStatus,
 };
 use uuid::Uuid;
 
@@ -28,6 +30,8 @@ use uuid::Uuid;
 pub const WANTED_BY_VOLUNTEERS: &str = "activity_kinds_wanted_by_volunteers";
 /// Named in the `Reference` error when a requirement rule still names the kind to be deleted.
 pub const NAMED_BY_RULES: &str = "activity_kinds_named_by_rules";
+/// Named in the `Reference` error when a placement that has not ended is for the kind.
+pub const USED_BY_PLACEMENTS: &str = "activity_kinds_used_by_placements";
 /// Named in the `Reference` error when the kind to be deleted is one of the defaults.
 pub const DEFAULT_KIND: &str = "activity_kinds_default";
 
@@ -153,7 +157,8 @@ pub fn insert(
 
 /// Deletes one of the municipality's own kinds. A default is refused (`Reference` on
 /// [`DEFAULT_KIND`]), as is a kind any non-erased volunteer of the municipality wants
-/// ([`WANTED_BY_VOLUNTEERS`]) or a requirement rule names ([`NAMED_BY_RULES`]).
+/// ([`WANTED_BY_VOLUNTEERS`]), a requirement rule names ([`NAMED_BY_RULES`]) or a placement
+/// that has not ended is for ([`USED_BY_PLACEMENTS`]).
 pub fn delete(
     conn: &mut PgConnection,
     scope: TenantScope,
@@ -194,6 +199,18 @@ pub fn delete(
         if named {
             return Err(RepoError::Reference {
                 constraint: NAMED_BY_RULES.to_owned(),
+            });
+        }
+        let placed: bool = diesel::select(exists(
+            pl::placements
+                .filter(pl::municipality_id.eq(municipality.into_uuid()))
+                .filter(pl::activity_kind.eq(code))
+                .filter(pl::status.ne(PlacementStatus::Ended.as_str())),
+        ))
+        .get_result(conn)?;
+        if placed {
+            return Err(RepoError::Reference {
+                constraint: USED_BY_PLACEMENTS.to_owned(),
             });
         }
         diesel::delete(k::activity_kinds.filter(k::id.eq(id))).execute(conn)?;

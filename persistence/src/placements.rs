@@ -599,20 +599,32 @@ pub fn mark_checked(
     Ok(())
 }
 
-/// The placements of a volunteer that are not ended: their ids and activity kinds, for the
-/// status feed.
-pub fn open_of_volunteers(
+/// The active placements of each of `subjects` (volunteers or groups) of `municipality`: for
+/// each, its placements' ids and activity kinds in id order. For the status feed.
+pub fn active_of(
     conn: &mut PgConnection,
     municipality: MunicipalityId,
-    volunteers: &[Uuid],
-) -> Result<Vec<(Uuid, Uuid, String)>, RepoError> {
-    Ok(p::placements
+    subjects: &[Uuid],
+) -> Result<std::collections::HashMap<Uuid, Vec<(PlacementId, String)>>, RepoError> {
+    let rows: Vec<(Option<Uuid>, Option<Uuid>, Uuid, String)> = p::placements
         .filter(p::municipality_id.eq(municipality.into_uuid()))
-        .filter(p::volunteer_id.eq_any(volunteers))
         .filter(p::status.eq(PlacementStatus::Active.as_str()))
-        .order((p::volunteer_id, p::id))
-        .select((p::volunteer_id.assume_not_null(), p::id, p::activity_kind))
-        .load(conn)?)
+        .filter(
+            p::volunteer_id
+                .eq_any(subjects)
+                .or(p::group_id.eq_any(subjects)),
+        )
+        .order(p::id)
+        .select((p::volunteer_id, p::group_id, p::id, p::activity_kind))
+        .load(conn)?;
+    let mut found: std::collections::HashMap<Uuid, Vec<(PlacementId, String)>> =
+        std::collections::HashMap::new();
+    for (volunteer, group, id, kind) in rows {
+        if let Some(subject) = volunteer.or(group) {
+            found.entry(subject).or_default().push((id.into(), kind));
+        }
+    }
+    Ok(found)
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -53,7 +53,8 @@ async fn step(app: &TestApp, token: &str, placement: &str, to: &str) -> reqwest:
 
 async fn visits(app: &TestApp, token: &str, query: &str) -> Vec<Value> {
     let page = expect_status(
-        app.get(&format!("/api/v1/visits?limit=200&{query}"), token).await,
+        app.get(&format!("/api/v1/visits?limit=200&{query}"), token)
+            .await,
         200,
     )
     .await;
@@ -147,6 +148,19 @@ async fn a_placement_is_refused_with_the_whole_clearance_answer_until_the_certif
         ]
     );
 
+    // The status feed names the active placement on the volunteer's record.
+    let system = app.service_token(&s.coordinator, &["status:read"]).await;
+    let feed = expect_status(app.get("/api/v1/volunteer-status", &system).await, 200).await;
+    let record = feed["items"]
+        .as_array()
+        .and_then(|items| items.iter().find(|r| r["id"] == volunteer.as_str()))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        record["placements"],
+        json!([{"id": id, "activity_kind": "companionship"}])
+    );
+
     // The contact person of the unit reads it; the volunteer's listing by filter finds it.
     let seen = expect_status(
         app.get(&format!("/api/v1/placements/{id}"), &s.contact_token)
@@ -222,6 +236,48 @@ async fn placements_refuse_bad_input_naming_the_field_and_stay_in_their_municipa
     expect_problem(step(&app, &other.coordinator, &id, "active").await, 404).await;
     let theirs = expect_status(app.get("/api/v1/placements", &other.coordinator).await, 200).await;
     assert_eq!(theirs["items"], json!([]));
+    // A kind of the municipality's own that a placement is for stays while the placement runs.
+    let kinds = format!("/api/v1/municipalities/{}/activity-kinds", s.municipality);
+    expect_status(
+        app.post(
+            &kinds,
+            &s.coordinator,
+            &json!({"code": "reading_aloud", "name": "Reading aloud"}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let reading = place(
+        &app,
+        &s.coordinator,
+        &json!({"volunteer_id": volunteer, "unit_id": s.unit, "activity_kind": "reading_aloud",
+                "starts_on": today().to_string()}),
+    )
+    .await;
+    let in_use = expect_problem(
+        app.delete(&format!("{kinds}/reading_aloud"), &s.coordinator)
+            .await,
+        409,
+    )
+    .await;
+    assert!(
+        in_use["detail"]
+            .as_str()
+            .unwrap_or("")
+            .contains("placement"),
+        "{in_use}"
+    );
+    expect_status(
+        step(&app, &s.coordinator, &id_of(&reading), "ended").await,
+        200,
+    )
+    .await;
+    let gone = app
+        .delete(&format!("{kinds}/reading_aloud"), &s.coordinator)
+        .await;
+    assert_eq!(gone.status(), 204);
+
     // Suspension is the service's.
     let suspended = expect_problem(step(&app, &s.coordinator, &id, "suspended").await, 409).await;
     assert_eq!(suspended["errors"][0]["code"], "suspended_by_service");
@@ -835,6 +891,14 @@ async fn pausing_the_volunteer_suspends_their_running_placement_at_the_next_chec
     )
     .await;
     assert_eq!(read["status"], "suspended");
+    let metrics = send(app.request(Method::GET, "/metrics", None)).await;
+    let metrics = metrics.text().await.unwrap_or_default();
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.starts_with("samspill_job_rows_total{job=\"recheck_placements\"}")),
+        "{metrics}"
+    );
     let unknown = expect_problem(
         app.post(
             "/api/v1/jobs/no_such_job/runs",

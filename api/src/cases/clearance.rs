@@ -11,13 +11,13 @@ use samspill_domain::{
         cleared_for, cleared_for_by, default_rules, evaluate,
     },
     group_clearance::{GroupClearance, evaluate_group},
-    ids::{GroupId, MunicipalityId, VolunteerId},
+    ids::{GroupId, MunicipalityId, PlacementId, VolunteerId},
     municipality::Municipality,
     volunteer::VolunteerStatus,
 };
 use samspill_persistence::{
     PgConnection, RepoError, activity_kinds, clearance, feed, group_vetting, groups,
-    municipalities, rules, volunteers,
+    municipalities, placements, rules, volunteers,
 };
 use uuid::Uuid;
 
@@ -133,6 +133,8 @@ pub struct StatusLine {
     pub cleared_for: Vec<ClearedFor>,
     /// The first later day on which that may change without any record changing.
     pub changes_on: Option<NaiveDate>,
+    /// Its active placements: ids and activity kinds.
+    pub placements: Vec<(PlacementId, String)>,
     /// When anything deciding it last changed: the feed's order.
     pub updated_at: DateTime<Utc>,
 }
@@ -166,6 +168,8 @@ pub fn status_page(
         .map(|k| k.code)
         .collect();
     let policy = ClearancePolicy::from(&municipality.settings);
+    let everyone: Vec<Uuid> = rows.iter().map(|r| r.subject.id.into_uuid()).collect();
+    let mut placed = placements::active_of(conn, municipality.id, &everyone)?;
     let lines = rows
         .into_iter()
         .map(|row| {
@@ -190,6 +194,9 @@ pub fn status_page(
                 erased: row.erased,
                 cleared_for: cleared,
                 changes_on,
+                placements: placed
+                    .remove(&row.subject.id.into_uuid())
+                    .unwrap_or_default(),
                 updated_at: row.changed_at,
             })
         })

@@ -157,8 +157,20 @@ pub struct VolunteerStatusRecord {
     /// The first day after `as_of` on which `cleared_for` may change without any record
     /// changing (a certificate or declaration running out): read the record again then.
     pub changes_on: Option<NaiveDate>,
+    /// The active placements of the volunteer or group: where they work now.
+    pub placements: Vec<PlacementRef>,
     /// When anything deciding this record last changed; the feed's order.
     pub updated_at: DateTime<Utc>,
+}
+
+/// An active placement, as the status feed names it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlacementRef {
+    /// The placement (read it at `GET /api/v1/placements/{id}` with a coordinator's token).
+    pub id: Uuid,
+    /// Its activity kind.
+    #[schema(example = "companionship")]
+    pub activity_kind: String,
 }
 
 /// A page of the status feed.
@@ -182,6 +194,14 @@ impl From<StatusLine> for VolunteerStatusRecord {
             erased: line.erased,
             cleared_for: line.cleared_for.into_iter().map(Into::into).collect(),
             changes_on: line.changes_on,
+            placements: line
+                .placements
+                .into_iter()
+                .map(|(id, activity_kind)| PlacementRef {
+                    id: id.into_uuid(),
+                    activity_kind,
+                })
+                .collect(),
             updated_at: line.updated_at,
         }
     }
@@ -218,6 +238,8 @@ fn feed_position(cursor: &str) -> Result<feed::FeedStart, ApiError> {
 /// 4. `changes_on`: the day a record's `cleared_for` runs out without any change being made
 ///    (a certificate reaching its renewal period); treat the record as stale from that day and
 ///    ask `GET /api/v1/volunteers/{id}/clearance`, or read the feed again.
+/// 5. `placements`: the volunteer's or group's active placements (ids and activity kinds). A
+///    placement made, activated, paused, suspended or ended moves the record.
 #[utoipa::path(
     tag = "clearance",
     params(StatusFeedQuery),
