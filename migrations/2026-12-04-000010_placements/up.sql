@@ -51,11 +51,13 @@ CREATE TABLE placements (
     description          text,
     status               text NOT NULL DEFAULT 'proposed' CONSTRAINT placements_status_check
                          CHECK (status IN ('proposed', 'active', 'paused', 'suspended', 'ended')),
-    -- The clearance answer that last allowed the placement (at creation, at activation), and
-    -- when clearance was last checked.
+    -- The clearance answer that last allowed the placement (at creation, at activation), when
+    -- clearance was last checked and for which day, and the first later day on which the answer
+    -- may change by date alone (a certificate running out); NULL when nothing is known to.
     clearance            jsonb NOT NULL,
     clearance_checked_at timestamptz NOT NULL DEFAULT now(),
     clearance_checked_on date NOT NULL,
+    clearance_changes_on date,
     version              integer NOT NULL DEFAULT 1,
     created_at           timestamptz NOT NULL DEFAULT now(),
     updated_at           timestamptz NOT NULL DEFAULT now(),
@@ -84,7 +86,7 @@ CREATE INDEX placements_recipient_idx ON placements (municipality_id, recipient_
 CREATE INDEX placements_status_idx ON placements (municipality_id, status, id);
 CREATE INDEX placements_contact_person_idx ON placements (municipality_id, contact_person_id, id);
 -- The clearance re-check walks the active placements.
-CREATE INDEX placements_running_idx ON placements (clearance_checked_on)
+CREATE INDEX placements_running_idx ON placements (clearance_changes_on)
     WHERE status IN ('active', 'paused');
 CREATE TRIGGER placements_touch BEFORE UPDATE ON placements
     FOR EACH ROW EXECUTE FUNCTION samspill_touch_updated_at();

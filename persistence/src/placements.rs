@@ -144,6 +144,19 @@ pub struct NewPlacement {
     pub clearance: serde_json::Value,
     /// The day clearance was asked on.
     pub checked_on: NaiveDate,
+    /// The first later day on which the answer may change by date alone.
+    pub changes_on: Option<NaiveDate>,
+}
+
+/// A clearance check to keep with a placement.
+#[derive(Debug, Clone, Copy)]
+pub struct Checked<'a> {
+    /// The answer, as clients see it.
+    pub answer: &'a serde_json::Value,
+    /// The day asked about.
+    pub on: NaiveDate,
+    /// The first later day on which the answer may change by date alone.
+    pub changes_on: Option<NaiveDate>,
 }
 
 /// What a change sets; `None` keeps, `Some(None)` clears.
@@ -285,6 +298,7 @@ pub fn insert(
                 p::description.eq(new.description.as_deref()),
                 p::clearance.eq(&new.clearance),
                 p::clearance_checked_on.eq(new.checked_on),
+                p::clearance_changes_on.eq(new.changes_on),
             ))
             .returning(PlacementRow::as_returning())
             .get_result(conn)
@@ -449,19 +463,20 @@ pub fn set_status(
     to: PlacementStatus,
     reason: &str,
     by: Option<StaffUserId>,
-    clearance: Option<(&serde_json::Value, NaiveDate)>,
+    clearance: Option<Checked<'_>>,
 ) -> Result<PlacementRecord, RepoError> {
     record_change(conn, current, Some(current.status), to, reason, by)?;
     let target = p::placements
         .filter(p::municipality_id.eq(current.municipality_id.into_uuid()))
         .filter(p::id.eq(current.id.into_uuid()));
     let row = match clearance {
-        Some((answer, on)) => diesel::update(target)
+        Some(checked) => diesel::update(target)
             .set((
                 p::status.eq(to.as_str()),
-                p::clearance.eq(answer),
+                p::clearance.eq(checked.answer),
                 p::clearance_checked_at.eq(diesel::dsl::now),
-                p::clearance_checked_on.eq(on),
+                p::clearance_checked_on.eq(checked.on),
+                p::clearance_changes_on.eq(checked.changes_on),
                 p::version.eq(p::version + 1),
             ))
             .returning(PlacementRow::as_returning())
@@ -545,10 +560,11 @@ struct Due {
     id: Uuid,
 }
 
-/// Running placements (active or paused) whose clearance must be checked again: not checked
-/// yet on `today`, or whose volunteer's or group's facts changed since the last check (the
-/// feed's clock, moved by every fact that clearance rests on). At most `limit`, locked, and
-/// skipped when another instance holds them.
+/// Running placements (active or paused) whose clearance must be checked again: those whose
+/// last answer may have changed by date by `today` (its `changes_on` has come), and those whose
+/// volunteer's or group's facts changed since the last check (the feed's clock, moved by every
+/// fact that clearance rests on, and by the municipality's rules, documents and settings). At
+/// most `limit`, locked, and skipped when another instance holds them.
 pub fn due_for_recheck(
     conn: &mut PgConnection,
     today: NaiveDate,
@@ -559,9 +575,9 @@ pub fn due_for_recheck(
          LEFT JOIN volunteers v ON v.municipality_id = p.municipality_id AND v.id = p.volunteer_id \
          LEFT JOIN groups g ON g.municipality_id = p.municipality_id AND g.id = p.group_id \
          WHERE p.status IN ('active', 'paused') \
-           AND (p.clearance_checked_on < $1 \
+           AND (p.clearance_changes_on <= $1 \
                 OR coalesce(v.status_changed_at, g.status_changed_at) >= p.clearance_checked_at) \
-         ORDER BY p.clearance_checked_on, p.id \
+         ORDER BY p.clearance_checked_at, p.id \
          LIMIT $2 \
          FOR UPDATE OF p SKIP LOCKED",
     )
@@ -580,11 +596,13 @@ pub fn due_for_recheck(
         .collect()
 }
 
-/// Notes that a locked placement's clearance was checked and still holds.
+/// Notes that a locked placement's clearance was checked on `today` and still holds, until
+/// `changes_on` at the earliest.
 pub fn mark_checked(
     conn: &mut PgConnection,
     placement: &Placement,
     today: NaiveDate,
+    changes_on: Option<NaiveDate>,
 ) -> Result<(), RepoError> {
     diesel::update(
         p::placements
@@ -594,6 +612,7 @@ pub fn mark_checked(
     .set((
         p::clearance_checked_at.eq(diesel::dsl::now),
         p::clearance_checked_on.eq(today),
+        p::clearance_changes_on.eq(changes_on),
     ))
     .execute(conn)?;
     Ok(())

@@ -259,6 +259,7 @@ diesel::table! {
         clearance -> Jsonb,
         clearance_checked_at -> Timestamptz,
         clearance_checked_on -> Date,
+        clearance_changes_on -> Nullable<Date>,
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,

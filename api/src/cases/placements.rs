@@ -32,7 +32,7 @@ use samspill_domain::{
 };
 use samspill_persistence::{
     PgConnection, RepoError, contact_persons, municipalities,
-    placements::{self, NewPlacement, PlacementChanges, PlacementRecord},
+    placements::{self, Checked, NewPlacement, PlacementChanges, PlacementRecord},
     recipients, units, users, visits,
 };
 
@@ -51,6 +51,14 @@ impl Answer {
         match self {
             Answer::Volunteer(_, _, answer) => answer.cleared,
             Answer::Group(_, _, answer) => answer.cleared,
+        }
+    }
+
+    /// The first day after the date asked about on which the answer may change by date alone.
+    pub fn changes_on(&self) -> Option<NaiveDate> {
+        match self {
+            Answer::Volunteer(_, _, answer) => answer.changes_on,
+            Answer::Group(_, _, answer) => answer.changes_on,
         }
     }
 
@@ -288,7 +296,7 @@ pub fn create(
         );
         let answer =
             ask(conn, tenant, draft.placed, asked).map_err(|e| placed_field(e, draft.placed))?;
-        let (_, shown) = cleared(answer, render)?;
+        let (answer, shown) = cleared(answer, render)?;
         Ok(placements::insert(
             conn,
             &NewPlacement {
@@ -305,6 +313,7 @@ pub fn create(
                 description: draft.description,
                 clearance: shown,
                 checked_on: today,
+                changes_on: answer.changes_on(),
             },
             caller.id,
             "proposed",
@@ -441,7 +450,7 @@ pub fn transition(
                     current.placed,
                     asked,
                 )?;
-                Some(cleared(answer, render)?.1)
+                Some(cleared(answer, render)?)
             }
         };
         let record = placements::set_status(
@@ -450,7 +459,11 @@ pub fn transition(
             to,
             reason,
             Some(caller.id),
-            kept.as_ref().map(|shown| (shown, today)),
+            kept.as_ref().map(|(answer, shown)| Checked {
+                answer: shown,
+                on: current.clearance_date(today),
+                changes_on: answer.changes_on(),
+            }),
         )?;
         match to {
             PlacementStatus::Ended => {
@@ -480,8 +493,8 @@ fn suspension_reason(missing: &[String]) -> String {
     }
 }
 
-/// Checks the running placements that are due (not yet checked today, or whose volunteer's or
-/// group's facts changed since): those no longer cleared are suspended with the reason and
+/// Checks the running placements that are due (their last answer may have changed by date, or
+/// their volunteer's or group's facts changed since): those no longer cleared are suspended with the reason and
 /// their planned visits flagged. At most `batch` placements a call; returns how many were
 /// suspended. Safe with several instances: due placements are claimed with `SKIP LOCKED`.
 pub fn recheck(
@@ -509,15 +522,20 @@ pub fn recheck(
             current.placed,
             asked,
         );
-        let (reason, shown) = match outcome {
+        let (reason, shown, changes_on) = match outcome {
             Ok(answer) if answer.cleared() => {
-                placements::mark_checked(conn, &current, today)?;
+                placements::mark_checked(conn, &current, today, answer.changes_on())?;
                 continue;
             }
-            Ok(answer) => (suspension_reason(&answer.missing()), Some(render(&answer))),
+            Ok(answer) => (
+                suspension_reason(&answer.missing()),
+                Some(render(&answer)),
+                answer.changes_on(),
+            ),
             // The volunteer or group is gone (erased), or the dog is.
             Err(ApiError::NotFound) => (
                 "the volunteer or group is no longer on record".to_owned(),
+                None,
                 None,
             ),
             Err(ApiError::Validation(errors)) => (
@@ -530,6 +548,7 @@ pub fn recheck(
                         .join("; ")
                 ),
                 None,
+                None,
             ),
             Err(other) => return Err(other),
         };
@@ -539,7 +558,11 @@ pub fn recheck(
             PlacementStatus::Suspended,
             &reason,
             None,
-            shown.as_ref().map(|s| (s, today)),
+            shown.as_ref().map(|answer| Checked {
+                answer,
+                on: current.clearance_date(today),
+                changes_on,
+            }),
         )?;
         visits::flag_planned(conn, &current, now, Some(VisitFlag::PlacementSuspended))?;
         suspended += 1;
