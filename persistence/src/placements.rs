@@ -560,8 +560,9 @@ struct Due {
     id: Uuid,
 }
 
-/// Running placements (active or paused) whose clearance must be checked again: those whose
-/// last answer may have changed by date by `today` (its `changes_on` has come), and those whose
+/// Running placements (active or paused) whose clearance must be checked again: those not yet
+/// checked on `today` (every placement at least daily), those whose last answer may have
+/// changed by date by `today` (its `changes_on` has come), and those whose
 /// volunteer's or group's facts changed since the last check (the feed's clock, moved by every
 /// fact that clearance rests on, and by the municipality's rules, documents and settings). At
 /// most `limit`, locked, and skipped when another instance holds them.
@@ -575,7 +576,7 @@ pub fn due_for_recheck(
          LEFT JOIN volunteers v ON v.municipality_id = p.municipality_id AND v.id = p.volunteer_id \
          LEFT JOIN groups g ON g.municipality_id = p.municipality_id AND g.id = p.group_id \
          WHERE p.status IN ('active', 'paused') \
-           AND (p.clearance_changes_on <= $1 \
+           AND (p.clearance_changes_on <= $1 OR p.clearance_checked_on < $1 \
                 OR coalesce(v.status_changed_at, g.status_changed_at) >= p.clearance_checked_at) \
          ORDER BY p.clearance_checked_at, p.id \
          LIMIT $2 \

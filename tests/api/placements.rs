@@ -921,3 +921,73 @@ async fn pausing_the_volunteer_suspends_their_running_placement_at_the_next_chec
     )
     .await;
 }
+
+#[tokio::test]
+async fn a_group_is_placed_with_its_head_count_through_the_same_clearance() {
+    let app = TestApp::spawn().await;
+    let s = app
+        .municipality("1103")
+        .unit("Solsiden sykehjem")
+        .representative("Leder")
+        .build()
+        .await;
+    let group = app
+        .approved_group(
+            &s.coordinator,
+            json!({"name": "Sanglaget", "kind": "association", "contact_person_id": s.representative,
+                   "head_count": 12, "home_unit_id": s.unit}),
+        )
+        .create()
+        .await;
+    let body = |target: &str, head_count: Option<i32>| {
+        let mut body = json!({"group_id": group, "unit_id": s.unit, "activity_kind": "cultural_event",
+                              "target_group": target, "starts_on": today().to_string()});
+        if let Some(count) = head_count {
+            body["head_count"] = json!(count);
+        }
+        body
+    };
+
+    let uncounted = expect_problem(
+        app.post("/api/v1/placements", &s.coordinator, &body("general", None))
+            .await,
+        422,
+    )
+    .await;
+    assert_eq!(error_fields(&uncounted), ["head_count"]);
+
+    // Per-person requirements are asked of named members; the group names none.
+    let refused = expect_problem(
+        app.post(
+            "/api/v1/placements",
+            &s.coordinator,
+            &body("intellectual_disability", Some(6)),
+        )
+        .await,
+        409,
+    )
+    .await;
+    assert_eq!(refused["clearance"]["group_id"], group.as_str());
+    assert!(
+        refused["missing"]
+            .as_array()
+            .is_some_and(|m| m.contains(&json!("named_members"))),
+        "{refused}"
+    );
+
+    let made = place(&app, &s.coordinator, &body("general", Some(6))).await;
+    assert_eq!(made["group_id"], group.as_str());
+    assert_eq!(made["volunteer_id"], Value::Null);
+    assert_eq!(made["head_count"], 6);
+    assert_eq!(made["clearance"]["cleared"], true);
+    let listed = expect_status(
+        app.get(
+            &format!("/api/v1/placements?group_id={group}"),
+            &s.coordinator,
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(listed["items"][0]["id"], made["id"]);
+}
