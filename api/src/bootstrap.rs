@@ -96,6 +96,12 @@ pub const DEMO_PASSWORD: &str = "samspill-demo-2026";
 /// Creates the demo municipality, its units and one account per role, unless they exist.
 /// Returns the logins.
 pub fn seed_demo(conn: &mut PgConnection) -> anyhow::Result<Vec<(Role, String)>> {
+    use diesel::Connection;
+    conn.transaction(seed_demo_once)
+}
+
+/// [`seed_demo`] in one transaction: a demo made halfway is never left behind.
+fn seed_demo_once(conn: &mut PgConnection) -> anyhow::Result<Vec<(Role, String)>> {
     let code = MunicipalityCode::parse(Country::Norway, "9999").map_err(|e| anyhow!(e))?;
     let existing = municipalities::list(
         conn,
@@ -110,6 +116,7 @@ pub fn seed_demo(conn: &mut PgConnection) -> anyhow::Result<Vec<(Role, String)>>
     .items
     .into_iter()
     .find(|m| m.code == code.as_str());
+    let fresh = existing.is_none();
     let municipality = match existing {
         Some(m) => m,
         None => {
@@ -167,10 +174,13 @@ pub fn seed_demo(conn: &mut PgConnection) -> anyhow::Result<Vec<(Role, String)>>
     ];
     let password_hash = password::hash_blocking(DEMO_PASSWORD).map_err(|e| anyhow!("{e:?}"))?;
     let mut logins = Vec::new();
+    let mut ids = Vec::new();
     for (role, email, name) in accounts {
         let email = Email::parse(email).map_err(|e| anyhow!(e))?;
-        if users::find_for_login(conn, &email).map_err(repo)?.is_none() {
-            users::insert(
+        if let Some((user, _)) = users::find_for_login(conn, &email).map_err(repo)? {
+            ids.push(user.id);
+        } else {
+            let user = users::insert(
                 conn,
                 &users::NewStaffUser {
                     municipality_id: role.belongs_to_municipality().then_some(municipality.id),
@@ -182,8 +192,13 @@ pub fn seed_demo(conn: &mut PgConnection) -> anyhow::Result<Vec<(Role, String)>>
                 },
             )
             .map_err(repo)?;
+            ids.push(user.id);
         }
         logins.push((role, email.as_str().to_owned()));
+    }
+    if fresh && let [_, coordinator, contact, volunteer] = ids[..] {
+        crate::demo::fill(conn, &municipality, coordinator, contact, volunteer)
+            .map_err(|e| anyhow!("the demo's volunteers and placements: {e}"))?;
     }
     Ok(logins)
 }

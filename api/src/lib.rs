@@ -8,6 +8,7 @@ pub mod bootstrap;
 pub mod cases;
 pub mod clock;
 pub mod config;
+pub mod demo;
 pub mod dto;
 pub mod error;
 pub mod etag;

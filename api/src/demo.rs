@@ -1,0 +1,291 @@
+//! What a newcomer finds in the demo municipality besides its accounts: a contact person, three
+//! volunteers (two vetted and approved, one just registered), a person visited at home, a
+//! placement at the nursing home with a weekly schedule and its planned visits, and a
+//! private-home placement waiting for its accompanied first visit. Everything is made through
+//! the same use cases the API calls, so the demo obeys every rule a client meets.
+
+use crate::{
+    auth::StaffCaller,
+    cases::{
+        self,
+        placements::PlacementDraft,
+        vetting::{Interview, Outcome, Signature},
+        visits::OneVisit,
+        volunteers::Source,
+    },
+    dto::clearance::render,
+    error::ApiError,
+};
+use chrono::{Days, NaiveTime, TimeDelta, Utc};
+use samspill_domain::{
+    auth::TenantScope,
+    clearance::TargetGroup,
+    contact::{ContactPersonKind, ContactPersonName},
+    ids::{ContactPersonId, StaffUserId, UnitId, VolunteerId},
+    municipality::Municipality,
+    placement::{Place, Placed, PlacementStatus},
+    recipient::{Consent, ConsentGiver},
+    schedule::{Recurrence, RecurrenceEnd},
+    user::Role,
+    vetting::{DeclarationKind, ScreeningAssessment, ScreeningChannel},
+    visit::Companion,
+    volunteer::{VolunteerStatus, Weekday},
+    volunteer_draft::VolunteerEdit,
+};
+use samspill_persistence::{
+    PgConnection, contact_persons, placements::ScheduleParts, recipients, units,
+};
+
+/// The version label the demo's declarations are signed in (nothing is published, so any label
+/// is recorded).
+const DEMO_DOCUMENTS: &str = "2026-1";
+
+/// A volunteer of the demo.
+struct Person {
+    given: &'static str,
+    family: &'static str,
+    email: &'static str,
+    phone: &'static str,
+    kinds: &'static [&'static str],
+    login: Option<StaffUserId>,
+    approve: bool,
+}
+
+/// Fills a newly made demo municipality. `coordinator` acts; the other accounts are linked to
+/// the contact person and the first volunteer.
+pub fn fill(
+    conn: &mut PgConnection,
+    municipality: &Municipality,
+    coordinator: StaffUserId,
+    contact_login: StaffUserId,
+    volunteer_login: StaffUserId,
+) -> Result<(), ApiError> {
+    let caller = StaffCaller {
+        id: coordinator,
+        role: Role::Coordinator,
+        municipality: Some(municipality.id),
+    };
+    let scope = TenantScope::Municipality(municipality.id);
+    let unit_named = |conn: &mut PgConnection, name: &str| -> Result<UnitId, ApiError> {
+        units::list(conn, scope, Default::default(), page())?
+            .items
+            .into_iter()
+            .find(|u| u.name == name)
+            .map(|u| u.id)
+            .ok_or_else(|| ApiError::Internal(format!("the demo has no unit {name}")))
+    };
+    let nursing_home = unit_named(conn, "Solsiden sykehjem")?;
+    let home_care = unit_named(conn, "Hjemmetjenesten Sentrum")?;
+    let contact = contact_persons::insert(
+        conn,
+        &contact_persons::NewContactPerson {
+            municipality_id: municipality.id,
+            kind: ContactPersonKind::Staff,
+            name: ContactPersonName::parse("Ola Kontaktperson")
+                .map_err(|e| ApiError::Internal(e.message.into_owned()))?,
+            email: None,
+            phone: None,
+            staff_user_id: Some(contact_login),
+        },
+    )?
+    .id;
+
+    let people = [
+        Person {
+            given: "Fie",
+            family: "Frivillig",
+            email: "fie.frivillig@example.no",
+            phone: "912 34 567",
+            kinds: &["companionship", "activity"],
+            login: Some(volunteer_login),
+            approve: true,
+        },
+        Person {
+            given: "Per",
+            family: "Hansen",
+            email: "per.hansen@example.no",
+            phone: "913 45 678",
+            kinds: &["companionship", "escort"],
+            login: None,
+            approve: true,
+        },
+        Person {
+            given: "Nora",
+            family: "Berg",
+            email: "nora.berg@example.no",
+            phone: "914 56 789",
+            kinds: &["cultural_event"],
+            login: None,
+            approve: false,
+        },
+    ];
+    let mut approved = Vec::new();
+    for person in people {
+        let id = volunteer(conn, municipality, &person, nursing_home, contact)?;
+        if person.approve {
+            approve(conn, &caller, id)?;
+            approved.push(id);
+        }
+    }
+    let [fie, per] = approved[..] else {
+        return Err(ApiError::Internal("the demo approves two volunteers".into()));
+    };
+    let today = Utc::now().date_naive();
+
+    let at_home = cases::placements::create(
+        conn,
+        &caller,
+        PlacementDraft {
+            municipality_id: municipality.id,
+            placed: Placed::Volunteer(fie),
+            place: Place::Unit(nursing_home),
+            activity_kind: "companionship".into(),
+            target_group: TargetGroup::General,
+            dog_id: None,
+            coordinator_id: None,
+            contact_person_id: Some(contact),
+            starts_on: today,
+            ends_on: None,
+            description: Some("Reads the newspaper aloud with residents on the second floor.".into()),
+        },
+        today,
+        render,
+    )?;
+    let now = Utc::now();
+    cases::placements::transition(
+        conn,
+        &caller,
+        at_home.placement.id,
+        None,
+        PlacementStatus::Active,
+        "introduced to the ward by the contact person",
+        now,
+        render,
+    )?;
+    let weekly = Recurrence::new(
+        today,
+        &[Weekday::Tuesday, Weekday::Thursday],
+        1,
+        RecurrenceEnd::Never,
+        &[],
+    )
+    .map_err(|e| ApiError::Internal(format!("{e:?}")))?;
+    cases::visits::add_schedule(
+        conn,
+        &caller,
+        at_home.placement.id,
+        ScheduleParts {
+            recurrence: weekly,
+            start_time: NaiveTime::from_hms_opt(14, 0, 0).unwrap_or_default(),
+            duration_minutes: 90,
+        },
+        now,
+    )?;
+
+    let ingrid = recipients::insert(
+        conn,
+        &recipients::NewRecipient {
+            municipality_id: municipality.id,
+            display_name: "Ingrid H.".into(),
+            address: "Storgata 12, 9999 Demo".into(),
+            contact_phone: Some("+4722334455".into()),
+            responsible_unit_id: home_care,
+            consent: Consent {
+                given_by: ConsentGiver::Recipient,
+                representative: None,
+                given_on: today - Days::new(7),
+                recorded_by: coordinator,
+            },
+        },
+    )?;
+    let visiting = cases::placements::create(
+        conn,
+        &caller,
+        PlacementDraft {
+            municipality_id: municipality.id,
+            placed: Placed::Volunteer(per),
+            place: Place::Recipient(ingrid.id),
+            activity_kind: "companionship".into(),
+            target_group: TargetGroup::General,
+            dog_id: None,
+            coordinator_id: None,
+            contact_person_id: Some(contact),
+            starts_on: today,
+            ends_on: None,
+            description: Some("Walks and coffee with Ingrid, who misses company.".into()),
+        },
+        today,
+        render,
+    )?;
+    cases::visits::add_visit(
+        conn,
+        &caller,
+        visiting.placement.id,
+        OneVisit {
+            date: today + Days::new(3),
+            start_time: NaiveTime::from_hms_opt(11, 0, 0).unwrap_or_default(),
+            duration_minutes: 60,
+            accompanied_by: Some(Companion::ContactPerson(contact)),
+        },
+    )?;
+    Ok(())
+}
+
+fn page() -> samspill_persistence::page::PageRequest {
+    samspill_persistence::page::PageRequest {
+        after: None,
+        limit: 200,
+    }
+}
+
+fn volunteer(
+    conn: &mut PgConnection,
+    municipality: &Municipality,
+    person: &Person,
+    home_unit: UnitId,
+    contact: ContactPersonId,
+) -> Result<VolunteerId, ApiError> {
+    let edit = VolunteerEdit {
+        given_name: Some(person.given.into()),
+        family_name: Some(person.family.into()),
+        email: Some(Some(person.email.into())),
+        phone: Some(Some(person.phone.into())),
+        languages: Some(vec!["nb".into()]),
+        activity_kinds: Some(person.kinds.iter().map(|k| (*k).to_owned()).collect()),
+        availability: Some(vec!["tuesday:afternoon".into(), "thursday:afternoon".into()]),
+        home_unit_id: Some(Some(home_unit)),
+        contact_person_id: Some(Some(contact)),
+        staff_user_id: person.login.map(Some),
+        ..VolunteerEdit::default()
+    };
+    Ok(cases::volunteers::create(conn, municipality, edit, Source::Coordinator, None)?.id)
+}
+
+fn approve(conn: &mut PgConnection, caller: &StaffCaller, id: VolunteerId) -> Result<(), ApiError> {
+    let step = |conn: &mut PgConnection, to, why: &str| {
+        let transition = cases::lifecycle::transition(caller, to, why)?;
+        cases::lifecycle::move_volunteer(conn, caller, id, None, &transition).map(|_| ())
+    };
+    step(conn, VolunteerStatus::InScreening, "screening call booked")?;
+    cases::vetting::screen_volunteer(
+        conn,
+        caller,
+        id,
+        Interview::check(caller, Utc::now() - TimeDelta::days(14), None, None)?,
+        Outcome {
+            channel: ScreeningChannel::InPerson,
+            assessment: ScreeningAssessment::Suitable,
+        },
+        Vec::new(),
+    )?;
+    let signed_on = Utc::now().date_naive() - Days::new(14);
+    for kind in DeclarationKind::ALL {
+        cases::vetting::sign_for_volunteer(
+            conn,
+            caller,
+            id,
+            Signature::check(*kind, DEMO_DOCUMENTS, signed_on)?,
+        )?;
+    }
+    step(conn, VolunteerStatus::Approved, "vetted: screening and declarations in order")
+}
