@@ -128,7 +128,9 @@ pub fn fill(
         }
     }
     let [fie, per] = approved[..] else {
-        return Err(ApiError::Internal("the demo approves two volunteers".into()));
+        return Err(ApiError::Internal(
+            "the demo approves two volunteers".into(),
+        ));
     };
     let today = Utc::now().date_naive();
 
@@ -146,7 +148,9 @@ pub fn fill(
             contact_person_id: Some(contact),
             starts_on: today,
             ends_on: None,
-            description: Some("Reads the newspaper aloud with residents on the second floor.".into()),
+            description: Some(
+                "Reads the newspaper aloud with residents on the second floor.".into(),
+            ),
         },
         today,
         render,
@@ -252,7 +256,10 @@ fn volunteer(
         phone: Some(Some(person.phone.into())),
         languages: Some(vec!["nb".into()]),
         activity_kinds: Some(person.kinds.iter().map(|k| (*k).to_owned()).collect()),
-        availability: Some(vec!["tuesday:afternoon".into(), "thursday:afternoon".into()]),
+        availability: Some(vec![
+            "tuesday:afternoon".into(),
+            "thursday:afternoon".into(),
+        ]),
         home_unit_id: Some(Some(home_unit)),
         contact_person_id: Some(Some(contact)),
         staff_user_id: person.login.map(Some),
@@ -287,5 +294,9 @@ fn approve(conn: &mut PgConnection, caller: &StaffCaller, id: VolunteerId) -> Re
             Signature::check(*kind, DEMO_DOCUMENTS, signed_on)?,
         )?;
     }
-    step(conn, VolunteerStatus::Approved, "vetted: screening and declarations in order")
+    step(
+        conn,
+        VolunteerStatus::Approved,
+        "vetted: screening and declarations in order",
+    )
 }

@@ -585,15 +585,16 @@ pub fn due_for_recheck(
     .bind::<Date, _>(today)
     .bind::<Integer, _>(limit)
     .load(conn)?;
-    due.into_iter()
-        .map(|d| {
-            p::placements
-                .filter(p::municipality_id.eq(d.municipality_id))
-                .filter(p::id.eq(d.id))
-                .select(PlacementRow::as_select())
-                .first::<PlacementRow>(conn)?
-                .try_into()
-        })
+    let (tenants, ids): (Vec<Uuid>, Vec<Uuid>) =
+        due.into_iter().map(|d| (d.municipality_id, d.id)).unzip();
+    p::placements
+        .filter(p::municipality_id.eq_any(&tenants))
+        .filter(p::id.eq_any(&ids))
+        .order(p::id)
+        .select(PlacementRow::as_select())
+        .load::<PlacementRow>(conn)?
+        .into_iter()
+        .map(PlacementRecord::try_from)
         .collect()
 }
 
@@ -884,16 +885,18 @@ pub fn schedules_behind(
     .bind::<Date, _>(today)
     .bind::<Integer, _>(limit)
     .load(conn)?;
-    behind
+    let (tenants, ids): (Vec<Uuid>, Vec<Uuid>) = behind
         .into_iter()
-        .map(|b| {
-            s::placement_schedules
-                .filter(s::municipality_id.eq(b.municipality_id))
-                .filter(s::id.eq(b.id))
-                .select(ScheduleRow::as_select())
-                .first::<ScheduleRow>(conn)?
-                .try_into()
-        })
+        .map(|b| (b.municipality_id, b.id))
+        .unzip();
+    s::placement_schedules
+        .filter(s::municipality_id.eq_any(&tenants))
+        .filter(s::id.eq_any(&ids))
+        .order(s::id)
+        .select(ScheduleRow::as_select())
+        .load::<ScheduleRow>(conn)?
+        .into_iter()
+        .map(Schedule::try_from)
         .collect()
 }
 

@@ -363,6 +363,17 @@ pub fn set_status(
     .try_into()
 }
 
+/// A placement's planned visits that start at or after `from`.
+macro_rules! planned_from {
+    ($placement:expr, $from:expr) => {
+        vi::visits
+            .filter(vi::municipality_id.eq($placement.municipality_id.into_uuid()))
+            .filter(vi::placement_id.eq($placement.id.into_uuid()))
+            .filter(vi::status.eq(VisitStatus::Planned.as_str()))
+            .filter(vi::starts_at.ge($from))
+    };
+}
+
 /// Sets (or clears) the flag of a placement's planned visits from `from` on.
 pub fn flag_planned(
     conn: &mut PgConnection,
@@ -370,18 +381,12 @@ pub fn flag_planned(
     from: DateTime<Utc>,
     flag: Option<VisitFlag>,
 ) -> Result<usize, RepoError> {
-    Ok(diesel::update(
-        vi::visits
-            .filter(vi::municipality_id.eq(placement.municipality_id.into_uuid()))
-            .filter(vi::placement_id.eq(placement.id.into_uuid()))
-            .filter(vi::status.eq(VisitStatus::Planned.as_str()))
-            .filter(vi::starts_at.ge(from)),
-    )
-    .set((
-        vi::flag.eq(flag.map(VisitFlag::as_str)),
-        vi::version.eq(vi::version + 1),
-    ))
-    .execute(conn)?)
+    Ok(diesel::update(planned_from!(placement, from))
+        .set((
+            vi::flag.eq(flag.map(VisitFlag::as_str)),
+            vi::version.eq(vi::version + 1),
+        ))
+        .execute(conn)?)
 }
 
 /// Cancels a placement's planned visits from `from` on (the placement ended).
@@ -392,19 +397,13 @@ pub fn cancel_planned(
     reason: &str,
     by: Option<StaffUserId>,
 ) -> Result<usize, RepoError> {
-    Ok(diesel::update(
-        vi::visits
-            .filter(vi::municipality_id.eq(placement.municipality_id.into_uuid()))
-            .filter(vi::placement_id.eq(placement.id.into_uuid()))
-            .filter(vi::status.eq(VisitStatus::Planned.as_str()))
-            .filter(vi::starts_at.ge(from)),
-    )
-    .set((
-        vi::status.eq(VisitStatus::Cancelled.as_str()),
-        vi::status_reason.eq(reason),
-        vi::status_changed_by.eq(by.map(StaffUserId::into_uuid)),
-        vi::status_changed_at.eq(Some(Utc::now())),
-        vi::version.eq(vi::version + 1),
-    ))
-    .execute(conn)?)
+    Ok(diesel::update(planned_from!(placement, from))
+        .set((
+            vi::status.eq(VisitStatus::Cancelled.as_str()),
+            vi::status_reason.eq(reason),
+            vi::status_changed_by.eq(by.map(StaffUserId::into_uuid)),
+            vi::status_changed_at.eq(Some(Utc::now())),
+            vi::version.eq(vi::version + 1),
+        ))
+        .execute(conn)?)
 }

@@ -132,6 +132,27 @@ fn ask(
     }
 }
 
+/// Asks again about a stored placement, for its first day or `today` once that has passed.
+fn ask_again(
+    conn: &mut PgConnection,
+    placement: &Placement,
+    today: NaiveDate,
+) -> Result<Answer, ApiError> {
+    let asked = question(
+        &placement.activity_kind,
+        placement.place,
+        placement.target_group,
+        placement.dog_id,
+        placement.clearance_date(today),
+    );
+    ask(
+        conn,
+        TenantScope::Municipality(placement.municipality_id),
+        placement.placed,
+        asked,
+    )
+}
+
 /// The answer, or a 409 carrying it when it does not clear.
 fn cleared(answer: Answer, render: Render) -> Result<(Answer, serde_json::Value), ApiError> {
     let shown = render(&answer);
@@ -436,22 +457,7 @@ pub fn transition(
         let today = now.date_naive();
         let kept = match needs.map_err(step_refused)? {
             StepNeeds::Nothing => None,
-            StepNeeds::Clearance => {
-                let asked = question(
-                    &current.activity_kind,
-                    current.place,
-                    current.target_group,
-                    current.dog_id,
-                    current.clearance_date(today),
-                );
-                let answer = ask(
-                    conn,
-                    TenantScope::Municipality(current.municipality_id),
-                    current.placed,
-                    asked,
-                )?;
-                Some(cleared(answer, render)?)
-            }
+            StepNeeds::Clearance => Some(cleared(ask_again(conn, &current, today)?, render)?),
         };
         let record = placements::set_status(
             conn,
@@ -509,19 +515,7 @@ pub fn recheck(
     for record in due {
         let current: Placement = record.placement;
         debug_assert!(suspends_when_not_cleared(current.status));
-        let asked = question(
-            &current.activity_kind,
-            current.place,
-            current.target_group,
-            current.dog_id,
-            current.clearance_date(today),
-        );
-        let outcome = ask(
-            conn,
-            TenantScope::Municipality(current.municipality_id),
-            current.placed,
-            asked,
-        );
+        let outcome = ask_again(conn, &current, today);
         let (reason, shown, changes_on) = match outcome {
             Ok(answer) if answer.cleared() => {
                 placements::mark_checked(conn, &current, today, answer.changes_on())?;
