@@ -11,13 +11,16 @@ use crate::{
 };
 use samspill_domain::{
     auth::{Audience, ServiceScope, TenantScope},
+    contact::ContactPersonKind,
     group::Group,
-    ids::{GroupId, MunicipalityId, StaffUserId, VolunteerId},
+    ids::{ContactPersonId, GroupId, MunicipalityId, StaffUserId, VolunteerId},
     municipality::Municipality,
     user::Role,
     volunteer::Volunteer,
 };
-use samspill_persistence::{PgConnection, RepoError, groups, municipalities, users, volunteers};
+use samspill_persistence::{
+    PgConnection, RepoError, contact_persons, groups, municipalities, users, volunteers,
+};
 use uuid::Uuid;
 
 /// What a volunteer account is told where others read volunteers' records.
@@ -209,6 +212,25 @@ pub fn check_staff_of(
             field,
             "not_found",
             "no such staff account in the municipality",
+        )),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// Checks that `id` is an active staff contact person of `municipality` (a unit's contact
+/// person, a companion on a visit); anything else is a 422 on `field`.
+pub fn check_staff_contact(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+    id: ContactPersonId,
+    field: &str,
+) -> Result<(), ApiError> {
+    match contact_persons::find(conn, TenantScope::Municipality(municipality), id) {
+        Ok(found) if found.active && found.kind == ContactPersonKind::Staff => Ok(()),
+        Ok(_) | Err(RepoError::NotFound) => Err(ApiError::invalid(
+            field,
+            "not_found",
+            "no active staff contact person with this id in the municipality",
         )),
         Err(other) => Err(other.into()),
     }

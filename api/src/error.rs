@@ -408,6 +408,9 @@ fn reference_message(constraint: &str) -> String {
         activity_kinds::USED_BY_PLACEMENTS => "A placement that has not ended is for this \
             activity kind; end it first."
             .to_owned(),
+        samspill_persistence::placements::DOG_USED_BY_PLACEMENTS => "A placement that has not \
+            ended brings this dog; end the placement first."
+            .to_owned(),
         activity_kinds::DEFAULT_KIND => "The default activity kinds belong to every municipality \
             and cannot be deleted."
             .to_owned(),

@@ -9,7 +9,11 @@
 //! - the reasons written in the status history (replaced by [`ERASED`]);
 //! - police certificate records (each deletion written to the audit log), the dogs the
 //!   volunteer handles and every dog approval made with them as handler, group memberships;
-//! - every answer kept for a retry (`Idempotency-Key`) that mentions the volunteer or the login.
+//! - every answer kept for a retry (`Idempotency-Key`) that mentions the volunteer or the login;
+//! - on the volunteer's placements: their descriptions, the kept clearance answers (which name
+//!   certificate dates), the reasons in their history and on their visits. The placements
+//!   themselves end (and any placement that brings one of the volunteer's dogs), and their
+//!   planned visits are cancelled.
 //!
 //! Stays, naming nobody:
 //! - on the record: its id, municipality, status (see [`status_after_erasure`]), dates, wanted
@@ -18,8 +22,8 @@
 //!   which a municipal system knows the person, so that the system can find and delete its own
 //!   copy when the status feed says `erased`;
 //! - the status history (from, to, who, when), the dates and versions of signed declarations,
-//!   screening dates, channels and assessments, reference outcomes, and the audit log of who
-//!   read or changed the certificates.
+//!   screening dates, channels and assessments, reference outcomes, the audit log of who read
+//!   or changed the certificates, and the placements with their dates, statuses and visits.
 
 use crate::volunteer::VolunteerStatus;
 

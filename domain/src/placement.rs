@@ -106,9 +106,18 @@ impl Placement {
     }
 
     /// The date clearance is asked for when the placement is made or resumed on `today`: its
-    /// first day, or today once that has passed.
+    /// first day, or today once that has passed, but never after its last day.
     pub fn clearance_date(&self, today: NaiveDate) -> NaiveDate {
-        self.starts_on.max(today)
+        let on = self.starts_on.max(today);
+        match self.ends_on {
+            Some(last) if last >= self.starts_on => on.min(last),
+            _ => on,
+        }
+    }
+
+    /// Whether its last day has passed by `today`, so the service ends it.
+    pub fn is_over(&self, today: NaiveDate) -> bool {
+        self.ends_on.is_some_and(|last| last < today) && self.status != PlacementStatus::Ended
     }
 }
 
@@ -151,8 +160,7 @@ impl PlacementStatus {
             (S::Proposed, S::Active)
                 | (S::Active, S::Paused)
                 | (S::Paused, S::Active)
-                | (S::Active, S::Suspended)
-                | (S::Paused, S::Suspended)
+                | (S::Proposed | S::Active | S::Paused, S::Suspended)
                 | (S::Suspended, S::Active)
                 | (S::Proposed | S::Active | S::Paused | S::Suspended, S::Ended)
         )
@@ -188,10 +196,14 @@ pub fn check_step(
     Ok(StepNeeds::Clearance)
 }
 
-/// Whether the service suspends a placement in `status` that is no longer cleared: placements
-/// that run or are paused; a proposed one is checked again when it is activated.
+/// Whether the service suspends a placement in `status` that is no longer cleared: every one
+/// that has not ended or been suspended already (a proposed one too: its first visit must not
+/// take place either).
 pub const fn suspends_when_not_cleared(status: PlacementStatus) -> bool {
-    matches!(status, PlacementStatus::Active | PlacementStatus::Paused)
+    matches!(
+        status,
+        PlacementStatus::Proposed | PlacementStatus::Active | PlacementStatus::Paused
+    )
 }
 
 /// Checks a placement's dates: the last day, if any, not before the first.
@@ -279,9 +291,12 @@ mod tests {
         }
         assert!(!S::Proposed.leads_to(S::Paused));
         assert!(S::Active.leads_to(S::Suspended));
+        assert!(S::Proposed.leads_to(S::Suspended));
         assert!(suspends_when_not_cleared(S::Active));
         assert!(suspends_when_not_cleared(S::Paused));
-        assert!(!suspends_when_not_cleared(S::Proposed));
+        assert!(suspends_when_not_cleared(S::Proposed));
+        assert!(!suspends_when_not_cleared(S::Suspended));
+        assert!(!suspends_when_not_cleared(S::Ended));
     }
 
     #[test]
@@ -308,6 +323,13 @@ mod tests {
         };
         assert_eq!(placement.clearance_date(day(4)), day(10));
         assert_eq!(placement.clearance_date(day(12)), day(12));
+        let ending = Placement {
+            ends_on: Some(day(20)),
+            ..placement
+        };
+        assert_eq!(ending.clearance_date(day(25)), day(20));
+        assert!(ending.is_over(day(21)));
+        assert!(!ending.is_over(day(20)));
         assert!(check_dates(day(10), Some(day(9))).is_err());
         assert!(check_dates(day(10), Some(day(10))).is_ok());
     }

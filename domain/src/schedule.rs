@@ -189,8 +189,10 @@ impl Recurrence {
             .collect()
     }
 
-    /// The rule in RFC 5545 form, e.g. `FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,TH;COUNT=10`.
-    pub fn rrule(&self) -> String {
+    /// The rule in RFC 5545 form for visits starting at `start_time` in `zone`, e.g.
+    /// `FREQ=WEEKLY;INTERVAL=2;BYDAY=TU,TH;WKST=MO;COUNT=10`. With a local start (`DTSTART` with
+    /// a `TZID`), RFC 5545 wants `UNTIL` in UTC: the last day's start.
+    pub fn rrule<Tz: TimeZone>(&self, zone: &Tz, start_time: NaiveTime) -> String {
         let days: Vec<&str> = self.weekdays.iter().map(|d| rfc5545_day(*d)).collect();
         let mut rule = format!(
             "FREQ=WEEKLY;INTERVAL={};BYDAY={};WKST=MO",
@@ -200,7 +202,8 @@ impl Recurrence {
         match self.end {
             RecurrenceEnd::Never => {}
             RecurrenceEnd::Until(until) => {
-                rule.push_str(&format!(";UNTIL={}", until.format("%Y%m%d")));
+                let last = local_instant(zone, until, start_time);
+                rule.push_str(&format!(";UNTIL={}", last.format("%Y%m%dT%H%M%SZ")));
             }
             RecurrenceEnd::Count(count) => rule.push_str(&format!(";COUNT={count}")),
         }
@@ -233,6 +236,27 @@ pub struct Schedule {
     pub updated_at: DateTime<Utc>,
 }
 
+/// Reads a local start time written `HH:MM` or `HH:MM:SS` (no leap seconds, no fractions).
+pub fn parse_start_time(raw: &str) -> Result<NaiveTime, ParseError> {
+    let refuse = || ParseError::new("invalid_time", "must be a time of day such as 14:00");
+    let parts: Vec<&str> = raw.trim().split(':').collect();
+    let numbers: Vec<u32> = parts
+        .iter()
+        .map(|p| {
+            (p.len() == 2 && p.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| p.parse().ok())
+                .flatten()
+                .ok_or_else(refuse)
+        })
+        .collect::<Result<_, _>>()?;
+    let (hour, minute, second) = match numbers[..] {
+        [h, m] => (h, m, 0),
+        [h, m, s] if s < 60 => (h, m, s),
+        _ => return Err(refuse()),
+    };
+    NaiveTime::from_hms_opt(hour, minute, second).ok_or_else(refuse)
+}
+
 /// Checks a visit's length in minutes: 5 minutes to a day.
 pub fn check_duration(minutes: i32) -> Result<i32, ParseError> {
     if (5..=1440).contains(&minutes) {
@@ -260,8 +284,10 @@ pub fn local_instant<Tz: TimeZone>(zone: &Tz, date: NaiveDate, time: NaiveTime) 
         LocalResult::Single(at) => at.with_timezone(&Utc),
         LocalResult::Ambiguous(first, _) => first.with_timezone(&Utc),
         LocalResult::None => {
-            // The offset just before the gap applies to the wall-clock time that was skipped.
-            let before = zone.offset_from_utc_datetime(&(local - chrono::TimeDelta::hours(3)));
+            // The offset just before the gap applies to the wall-clock time that was skipped; a
+            // day earlier is before the gap in any zone (offsets are at most 14 hours) and after
+            // the change before it (they are months apart).
+            let before = zone.offset_from_utc_datetime(&(local - chrono::TimeDelta::days(1)));
             let naive_utc = local - before.fix();
             DateTime::from_naive_utc_and_offset(naive_utc, Utc)
         }
@@ -304,7 +330,10 @@ mod tests {
             rule.dates_between(day(2027, 1, 1), day(2027, 1, 31)),
             vec![day(2027, 1, 7), day(2027, 1, 18), day(2027, 1, 21),]
         );
-        assert_eq!(rule.rrule(), "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH;WKST=MO");
+        assert_eq!(
+            rule.rrule(&chrono::Utc, NaiveTime::MIN),
+            "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO,TH;WKST=MO"
+        );
     }
 
     #[test]
@@ -330,10 +359,35 @@ mod tests {
             until.dates_between(day(2027, 3, 10), day(2028, 1, 1)),
             vec![day(2027, 3, 16)]
         );
+        let two = NaiveTime::from_hms_opt(14, 0, 0).unwrap_or_default();
         assert_eq!(
-            until.rrule(),
-            "FREQ=WEEKLY;INTERVAL=1;BYDAY=TU;WKST=MO;UNTIL=20270316"
+            until.rrule(&chrono_tz::Europe::Oslo, two),
+            "FREQ=WEEKLY;INTERVAL=1;BYDAY=TU;WKST=MO;UNTIL=20270316T130000Z"
         );
+    }
+
+    #[test]
+    fn start_times_are_hours_and_minutes_and_perhaps_seconds() {
+        assert_eq!(
+            parse_start_time("14:00"),
+            Ok(NaiveTime::from_hms_opt(14, 0, 0).unwrap_or_default())
+        );
+        assert_eq!(
+            parse_start_time("09:30:15"),
+            Ok(NaiveTime::from_hms_opt(9, 30, 15).unwrap_or_default())
+        );
+        for bad in [
+            "23:59:60",
+            "1:5",
+            "14:00:00.5",
+            "24:00",
+            "14",
+            "",
+            "14:60",
+            "ab:cd",
+        ] {
+            assert!(parse_start_time(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

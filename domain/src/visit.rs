@@ -27,6 +27,8 @@ string_enum! {
     pub enum VisitFlag {
         /// Its placement was suspended because clearance no longer holds.
         PlacementSuspended => "placement_suspended",
+        /// Its placement is paused.
+        PlacementPaused => "placement_paused",
     }
 }
 
@@ -98,6 +100,9 @@ pub enum VisitStepError {
     /// A cancellation says why.
     #[error("say why the visit is cancelled")]
     ReasonRequired,
+    /// A flagged visit does not take place: its placement is suspended or paused.
+    #[error("the visit's placement is suspended or paused: the visit cannot be completed")]
+    Flagged,
 }
 
 /// What deciding a visit's step needs to know.
@@ -115,12 +120,14 @@ pub struct VisitStep {
     pub accompanied: bool,
     /// Whether a reason was given.
     pub has_reason: bool,
+    /// Whether the visit is flagged (its placement suspended or paused).
+    pub flagged: bool,
 }
 
 /// Checks a step. Only planned visits move; completed and no-show only once the visit has
-/// begun; cancelled with a reason. Completing a visit of a private-home placement that has no
-/// completed visit yet (its first visit, `is_first_home_visit` read only then) needs a named
-/// staff representative.
+/// begun; cancelled with a reason; a flagged visit is not completed. Completing a visit of a
+/// private-home placement that has no completed visit yet (its first visit,
+/// `is_first_home_visit` read only then) needs a named staff representative.
 pub fn check_visit_step(
     step: VisitStep,
     is_first_home_visit: impl FnOnce() -> bool,
@@ -132,6 +139,7 @@ pub fn check_visit_step(
         now,
         accompanied,
         has_reason,
+        flagged,
     } = step;
     if from != VisitStatus::Planned || to == VisitStatus::Planned {
         return Err(VisitStepError::NotAllowed { from, to });
@@ -141,6 +149,7 @@ pub fn check_visit_step(
         VisitStatus::Completed | VisitStatus::NoShow if starts_at > now => {
             Err(VisitStepError::NotYetBegun)
         }
+        VisitStatus::Completed if flagged => Err(VisitStepError::Flagged),
         VisitStatus::Completed if !accompanied && is_first_home_visit() => {
             Err(VisitStepError::CompanionRequired)
         }
@@ -162,6 +171,7 @@ mod tests {
             now,
             accompanied: false,
             has_reason: false,
+            flagged: false,
         }
     }
 
@@ -188,6 +198,19 @@ mod tests {
         accompanied.accompanied = true;
         assert_eq!(check_visit_step(accompanied, || true), Ok(()));
         assert_eq!(check_visit_step(step(S::Completed), || false), Ok(()));
+    }
+
+    #[test]
+    fn a_flagged_visit_is_not_completed_but_may_be_cancelled_or_missed() {
+        let mut flagged = step(S::Completed);
+        flagged.flagged = true;
+        flagged.accompanied = true;
+        assert_eq!(
+            check_visit_step(flagged, || false),
+            Err(VisitStepError::Flagged)
+        );
+        flagged.to = S::NoShow;
+        assert_eq!(check_visit_step(flagged, || false), Ok(()));
     }
 
     #[test]

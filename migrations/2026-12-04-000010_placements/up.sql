@@ -74,8 +74,10 @@ CREATE TABLE placements (
         REFERENCES units (municipality_id, id),
     CONSTRAINT placements_recipient_fkey FOREIGN KEY (municipality_id, recipient_id)
         REFERENCES recipients (municipality_id, id),
+    -- A dog goes only when no placement that has not ended brings it (checked where dogs are
+    -- deleted); ended placements then forget it.
     CONSTRAINT placements_dog_fkey FOREIGN KEY (municipality_id, dog_id)
-        REFERENCES dogs (municipality_id, id),
+        REFERENCES dogs (municipality_id, id) ON DELETE SET NULL (dog_id),
     CONSTRAINT placements_contact_person_fkey FOREIGN KEY (municipality_id, contact_person_id)
         REFERENCES contact_persons (municipality_id, id)
 );
@@ -86,8 +88,8 @@ CREATE INDEX placements_recipient_idx ON placements (municipality_id, recipient_
 CREATE INDEX placements_status_idx ON placements (municipality_id, status, id);
 CREATE INDEX placements_contact_person_idx ON placements (municipality_id, contact_person_id, id);
 -- The clearance re-check walks the active placements.
-CREATE INDEX placements_running_idx ON placements (clearance_changes_on)
-    WHERE status IN ('active', 'paused');
+CREATE INDEX placements_open_idx ON placements (clearance_changes_on)
+    WHERE status IN ('proposed', 'active', 'paused');
 CREATE TRIGGER placements_touch BEFORE UPDATE ON placements
     FOR EACH ROW EXECUTE FUNCTION samspill_touch_updated_at();
 
@@ -169,7 +171,8 @@ CREATE TABLE visits (
     accompanied_by_user_id        uuid REFERENCES staff_users (id),
     accompanied_by_contact_id     uuid,
     -- Why the visit may not take place as planned (its placement was suspended).
-    flag                          text CONSTRAINT visits_flag_check CHECK (flag IN ('placement_suspended')),
+    flag                          text CONSTRAINT visits_flag_check
+                                  CHECK (flag IN ('placement_suspended', 'placement_paused')),
     status_reason                 text,
     status_changed_by             uuid REFERENCES staff_users (id),
     status_changed_at             timestamptz,

@@ -305,7 +305,8 @@ pub fn update(
     })
 }
 
-/// Deletes a dog and its approvals.
+/// Deletes a dog and its approvals; refused (`Reference` on
+/// [`crate::placements::DOG_USED_BY_PLACEMENTS`]) while a placement that has not ended brings it.
 pub fn delete(
     conn: &mut PgConnection,
     scope: TenantScope,
@@ -315,6 +316,11 @@ pub fn delete(
     conn.transaction(|conn| {
         let current = locked(conn, scope, id)?;
         check_version(current.version, expected_version)?;
+        if crate::placements::dog_in_use(conn, id, current.municipality_id)? {
+            return Err(RepoError::Reference {
+                constraint: crate::placements::DOG_USED_BY_PLACEMENTS.to_owned(),
+            });
+        }
         diesel::delete(d::dogs.filter(d::id.eq(id.into_uuid()))).execute(conn)?;
         Ok(())
     })

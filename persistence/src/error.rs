@@ -54,6 +54,11 @@ impl From<DieselError> for RepoError {
                     DatabaseErrorKind::SerializationFailure => {
                         RepoError::Unavailable("concurrent transaction, try again".to_owned())
                     }
+                    // Two transactions waited for each other and PostgreSQL broke the tie: the
+                    // request that lost may simply be sent again.
+                    _ if info.message().starts_with("deadlock detected") => RepoError::Unavailable(
+                        "deadlock with a concurrent change, try again".to_owned(),
+                    ),
                     _ => RepoError::Internal(format!("{kind:?}: {}", info.message())),
                 }
             }

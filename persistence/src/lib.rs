@@ -28,7 +28,7 @@ pub mod seed;
 pub mod service_accounts;
 pub mod units;
 pub mod users;
-mod versioned;
+pub mod versioned;
 pub mod vetting;
 pub mod visits;
 pub mod volunteers;

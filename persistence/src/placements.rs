@@ -560,7 +560,8 @@ struct Due {
     id: Uuid,
 }
 
-/// Running placements (active or paused) whose clearance must be checked again: those not yet
+/// Placements that have not ended or been suspended (proposed, active or paused) whose
+/// clearance must be checked again: those not yet
 /// checked on `today` (every placement at least daily), those whose last answer may have
 /// changed by date by `today` (its `changes_on` has come), and those whose
 /// volunteer's or group's facts changed since the last check (the feed's clock, moved by every
@@ -575,7 +576,7 @@ pub fn due_for_recheck(
         "SELECT p.municipality_id, p.id FROM placements p \
          LEFT JOIN volunteers v ON v.municipality_id = p.municipality_id AND v.id = p.volunteer_id \
          LEFT JOIN groups g ON g.municipality_id = p.municipality_id AND g.id = p.group_id \
-         WHERE p.status IN ('active', 'paused') \
+         WHERE p.status IN ('proposed', 'active', 'paused') \
            AND (p.clearance_changes_on <= $1 OR p.clearance_checked_on < $1 \
                 OR coalesce(v.status_changed_at, g.status_changed_at) >= p.clearance_checked_at) \
          ORDER BY p.clearance_checked_at, p.id \
@@ -615,6 +616,7 @@ pub fn mark_checked(
         p::clearance_checked_at.eq(diesel::dsl::now),
         p::clearance_checked_on.eq(today),
         p::clearance_changes_on.eq(changes_on),
+        p::version.eq(p::version + 1),
     ))
     .execute(conn)?;
     Ok(())
@@ -671,12 +673,14 @@ struct ScheduleRow {
     updated_at: DateTime<Utc>,
 }
 
-fn weekday_number(day: Weekday) -> i16 {
-    Weekday::ALL
+/// The weekdays as stored: 1 for Monday to 7 for Sunday.
+fn weekday_numbers(recurrence: &Recurrence) -> Vec<i16> {
+    recurrence
+        .weekdays()
         .iter()
-        .position(|d| *d == day)
-        .and_then(|i| i16::try_from(i + 1).ok())
-        .unwrap_or(1)
+        .filter_map(|day| Weekday::ALL.iter().position(|d| d == day))
+        .filter_map(|i| i16::try_from(i + 1).ok())
+        .collect()
 }
 
 impl TryFrom<ScheduleRow> for Schedule {
@@ -751,12 +755,7 @@ pub fn insert_schedule(
     parts: &ScheduleParts,
 ) -> Result<Schedule, RepoError> {
     let (until, count) = end_columns(parts.recurrence.end());
-    let days: Vec<i16> = parts
-        .recurrence
-        .weekdays()
-        .iter()
-        .map(|d| weekday_number(*d))
-        .collect();
+    let days = weekday_numbers(&parts.recurrence);
     diesel::insert_into(placement_schedules::table)
         .values((
             s::municipality_id.eq(placement.municipality_id.into_uuid()),
@@ -786,12 +785,7 @@ pub fn update_schedule(
 ) -> Result<Schedule, RepoError> {
     check_version(current.version, expected_version)?;
     let (until, count) = end_columns(parts.recurrence.end());
-    let days: Vec<i16> = parts
-        .recurrence
-        .weekdays()
-        .iter()
-        .map(|d| weekday_number(*d))
-        .collect();
+    let days = weekday_numbers(&parts.recurrence);
     diesel::update(
         s::placement_schedules
             .filter(s::municipality_id.eq(current.municipality_id.into_uuid()))
@@ -914,4 +908,173 @@ pub fn mark_generated(
     .set(s::generated_until.eq(until))
     .execute(conn)?;
     Ok(())
+}
+
+/// Named in the `Reference` error when a dog to be deleted comes along on a placement that has
+/// not ended.
+pub const DOG_USED_BY_PLACEMENTS: &str = "dogs_used_by_placements";
+
+/// Whether a placement that has not ended brings `dog`.
+pub fn dog_in_use(
+    conn: &mut PgConnection,
+    dog: DogId,
+    municipality: MunicipalityId,
+) -> Result<bool, RepoError> {
+    Ok(diesel::select(diesel::dsl::exists(
+        p::placements
+            .filter(p::municipality_id.eq(municipality.into_uuid()))
+            .filter(p::dog_id.eq(dog.into_uuid()))
+            .filter(p::status.ne(PlacementStatus::Ended.as_str())),
+    ))
+    .get_result(conn)?)
+}
+
+/// What erasing a volunteer does to placements: every placement of the volunteer, and every
+/// placement that brings a dog they handle (which goes with them), ends if it has not, with
+/// `reason` in its history and its planned visits from now on cancelled. The volunteer's own
+/// placements lose what was written about them: descriptions, the reasons in their history
+/// and on their visits (replaced by `erased`), and the kept clearance answer (its facts).
+pub fn end_for_erasure(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+    volunteer: VolunteerId,
+    actor: StaffUserId,
+    (erased, reason): (&str, &str),
+) -> Result<(), RepoError> {
+    use crate::schema::dogs::dsl as d;
+    let tenant = municipality.into_uuid();
+    let handled = d::dogs
+        .filter(d::municipality_id.eq(tenant))
+        .filter(d::handler_id.eq(volunteer.into_uuid()))
+        .select(d::id.nullable());
+    let hit: Vec<PlacementRecord> = p::placements
+        .filter(p::municipality_id.eq(tenant))
+        .filter(
+            p::volunteer_id
+                .eq(volunteer.into_uuid())
+                .or(p::dog_id.eq_any(handled)),
+        )
+        .select(PlacementRow::as_select())
+        .for_update()
+        .load::<PlacementRow>(conn)?
+        .into_iter()
+        .map(PlacementRecord::try_from)
+        .collect::<Result<_, _>>()?;
+    let now = chrono::Utc::now();
+    for record in &hit {
+        let placement = &record.placement;
+        if placement.status != PlacementStatus::Ended {
+            set_status(
+                conn,
+                placement,
+                PlacementStatus::Ended,
+                reason,
+                Some(actor),
+                None,
+            )?;
+            crate::visits::cancel_planned(conn, placement, now, reason, Some(actor))?;
+        }
+    }
+    let own: Vec<Uuid> = hit
+        .iter()
+        .filter(|r| r.placement.placed == Placed::Volunteer(volunteer))
+        .map(|r| r.placement.id.into_uuid())
+        .collect();
+    diesel::update(
+        p::placements
+            .filter(p::municipality_id.eq(tenant))
+            .filter(p::id.eq_any(&own)),
+    )
+    .set((
+        p::description.eq(None::<String>),
+        p::clearance.eq(serde_json::json!({"erased": true})),
+        p::version.eq(p::version + 1),
+    ))
+    .execute(conn)?;
+    diesel::update(
+        h::placement_status_changes
+            .filter(h::municipality_id.eq(tenant))
+            .filter(h::placement_id.eq_any(&own))
+            .filter(h::reason.ne(reason)),
+    )
+    .set(h::reason.eq(erased))
+    .execute(conn)?;
+    crate::visits::forget_reasons(conn, municipality, &own)?;
+    Ok(())
+}
+
+/// Placements whose last day has passed by `today` and that have not ended: at most `limit`,
+/// locked, skipping those another instance holds.
+pub fn past_their_end(
+    conn: &mut PgConnection,
+    today: NaiveDate,
+    limit: i64,
+) -> Result<Vec<PlacementRecord>, RepoError> {
+    p::placements
+        .filter(p::status.ne(PlacementStatus::Ended.as_str()))
+        .filter(p::ends_on.lt(today))
+        .order(p::id)
+        .limit(limit)
+        .select(PlacementRow::as_select())
+        .for_update()
+        .skip_locked()
+        .load::<PlacementRow>(conn)?
+        .into_iter()
+        .map(PlacementRecord::try_from)
+        .collect()
+}
+
+/// A placement to plan visits for, share-locked; `None` when someone is changing it (the job
+/// plans it next time).
+pub fn for_planning(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+    id: PlacementId,
+) -> Result<Option<Placement>, RepoError> {
+    let row: Option<PlacementRow> = p::placements
+        .filter(p::municipality_id.eq(municipality.into_uuid()))
+        .filter(p::id.eq(id.into_uuid()))
+        .select(PlacementRow::as_select())
+        .for_share()
+        .skip_locked()
+        .first(conn)
+        .optional()?;
+    row.map(|r| PlacementRecord::try_from(r).map(|r| r.placement))
+        .transpose()
+}
+
+/// The placements with a person visited at home that have not ended or been suspended,
+/// locked.
+pub fn open_with_recipient(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+    recipient: RecipientId,
+) -> Result<Vec<Placement>, RepoError> {
+    p::placements
+        .filter(p::municipality_id.eq(municipality.into_uuid()))
+        .filter(p::recipient_id.eq(recipient.into_uuid()))
+        .filter(p::status.eq_any([
+            PlacementStatus::Proposed.as_str(),
+            PlacementStatus::Active.as_str(),
+            PlacementStatus::Paused.as_str(),
+        ]))
+        .order(p::id)
+        .select(PlacementRow::as_select())
+        .for_update()
+        .load::<PlacementRow>(conn)?
+        .into_iter()
+        .map(|r| PlacementRecord::try_from(r).map(|r| r.placement))
+        .collect()
+}
+
+/// Lets a placement's schedules be planned again up to the horizon (its dates changed).
+pub fn replan(conn: &mut PgConnection, placement: &Placement) -> Result<Vec<Schedule>, RepoError> {
+    diesel::update(
+        s::placement_schedules
+            .filter(s::municipality_id.eq(placement.municipality_id.into_uuid()))
+            .filter(s::placement_id.eq(placement.id.into_uuid())),
+    )
+    .set(s::generated_until.eq(None::<NaiveDate>))
+    .execute(conn)?;
+    schedules_of(conn, placement)
 }

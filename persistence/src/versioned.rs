@@ -3,7 +3,7 @@
 use crate::error::RepoError;
 
 /// Refuses a change made against another version than the one stored.
-pub(crate) fn check_version(current: i32, expected: Option<i32>) -> Result<(), RepoError> {
+pub fn check_version(current: i32, expected: Option<i32>) -> Result<(), RepoError> {
     match expected {
         Some(expected) if expected != current => Err(RepoError::VersionMismatch { current }),
         _ => Ok(()),

@@ -142,8 +142,54 @@ pub fn generate(
         .execute(conn)?)
 }
 
+/// Moves a schedule's planned visits from `from` on to the times of `slots` (a replaced rule):
+/// a visit whose date is still one of the rule's keeps its id and companion and gets the new
+/// times; the others go. Visits that took place, were missed or cancelled stay. Returns how
+/// many went.
+pub fn retime_planned(
+    conn: &mut PgConnection,
+    schedule: &Schedule,
+    from: DateTime<Utc>,
+    slots: &[Slot],
+) -> Result<usize, RepoError> {
+    let planned: Vec<(Uuid, NaiveDate)> = vi::visits
+        .filter(vi::municipality_id.eq(schedule.municipality_id.into_uuid()))
+        .filter(vi::schedule_id.eq(schedule.id.into_uuid()))
+        .filter(vi::status.eq(VisitStatus::Planned.as_str()))
+        .filter(vi::starts_at.ge(from))
+        .select((vi::id, vi::local_date))
+        .for_update()
+        .load(conn)?;
+    let mut gone = Vec::new();
+    for (id, date) in planned {
+        match slots.iter().find(|s| s.local_date == date) {
+            Some(slot) => {
+                diesel::update(
+                    vi::visits
+                        .filter(vi::municipality_id.eq(schedule.municipality_id.into_uuid()))
+                        .filter(vi::id.eq(id)),
+                )
+                .set((
+                    vi::starts_at.eq(slot.starts_at),
+                    vi::ends_at.eq(slot.ends_at),
+                    vi::version.eq(vi::version + 1),
+                ))
+                .execute(conn)?;
+            }
+            None => gone.push(id),
+        }
+    }
+    diesel::delete(
+        vi::visits
+            .filter(vi::municipality_id.eq(schedule.municipality_id.into_uuid()))
+            .filter(vi::id.eq_any(&gone)),
+    )
+    .execute(conn)?;
+    Ok(gone.len())
+}
+
 /// Removes a schedule's planned visits that start at or after `from` (when the schedule is
-/// changed or removed); visits that took place, were missed or cancelled stay.
+/// removed); visits that took place, were missed or cancelled stay.
 pub fn remove_planned(
     conn: &mut PgConnection,
     schedule: &Schedule,
@@ -159,12 +205,13 @@ pub fn remove_planned(
     .execute(conn)?)
 }
 
-/// Adds one visit to a placement, outside any schedule.
+/// Adds one visit to a placement, outside any schedule, with the flag its placement gives.
 pub fn insert_one(
     conn: &mut PgConnection,
     placement: &Placement,
     slot: Slot,
     companion: Option<Companion>,
+    flag: Option<VisitFlag>,
 ) -> Result<Visit, RepoError> {
     let (user, contact) = companion_columns(companion);
     diesel::insert_into(visits::table)
@@ -177,11 +224,21 @@ pub fn insert_one(
             vi::ends_at.eq(slot.ends_at),
             vi::accompanied_by_user_id.eq(user),
             vi::accompanied_by_contact_id.eq(contact),
+            vi::flag.eq(flag.map(VisitFlag::as_str)),
         ))
         .returning(VisitRow::as_returning())
         .get_result::<VisitRow>(conn)
         .map_err(companion_fields)?
         .try_into()
+}
+
+/// The visit `id` in the scope's municipality (by the primary key when the scope has one).
+fn by_id(scope: TenantScope, id: VisitId) -> visits::BoxedQuery<'static, Pg> {
+    let query = vi::visits.into_boxed().filter(vi::id.eq(id.into_uuid()));
+    match scope.municipality() {
+        Some(own) => query.filter(vi::municipality_id.eq(own.into_uuid())),
+        None => query,
+    }
 }
 
 /// One visit, if the scope and audience see its placement.
@@ -191,8 +248,7 @@ pub fn find(
     audience: Audience,
     id: VisitId,
 ) -> Result<Visit, RepoError> {
-    vi::visits
-        .filter(vi::id.eq(id.into_uuid()))
+    by_id(scope, id)
         .filter(
             vi::placement_id.eq_any(
                 p::placements
@@ -206,23 +262,18 @@ pub fn find(
         .try_into()
 }
 
-/// One visit of the scope, locked, checked against `expected_version`.
+/// One visit of the scope, locked, checked against `expected_version`. The caller has locked
+/// the visit's placement first (placement, then visit: the order every writer keeps).
 pub fn locked(
     conn: &mut PgConnection,
     scope: TenantScope,
     id: VisitId,
     expected_version: Option<i32>,
 ) -> Result<Visit, RepoError> {
+    let seen = find(conn, scope, Audience::Everyone, id)?;
     let visit: Visit = vi::visits
+        .filter(vi::municipality_id.eq(seen.municipality_id.into_uuid()))
         .filter(vi::id.eq(id.into_uuid()))
-        .filter(
-            vi::placement_id.eq_any(
-                p::placements
-                    .into_boxed()
-                    .filter(placement_visible(scope, Audience::Everyone))
-                    .select(p::id),
-            ),
-        )
         .select(VisitRow::as_select())
         .for_update()
         .first::<VisitRow>(conn)?
@@ -406,4 +457,60 @@ pub fn cancel_planned(
             vi::version.eq(vi::version + 1),
         ))
         .execute(conn)?)
+}
+
+/// Blanks the reasons written on the visits of `placements` (erasure: free text about people).
+pub fn forget_reasons(
+    conn: &mut PgConnection,
+    municipality: samspill_domain::ids::MunicipalityId,
+    placements: &[Uuid],
+) -> Result<usize, RepoError> {
+    Ok(diesel::update(
+        vi::visits
+            .filter(vi::municipality_id.eq(municipality.into_uuid()))
+            .filter(vi::placement_id.eq_any(placements))
+            .filter(vi::status_reason.is_not_null()),
+    )
+    .set((
+        vi::status_reason.eq(None::<String>),
+        vi::version.eq(vi::version + 1),
+    ))
+    .execute(conn)?)
+}
+
+/// Takes away a placement's planned visits after `last_day` (its last day moved earlier): those
+/// planned from a schedule go (moved later again, the schedule plans them anew), those added
+/// one at a time are cancelled with `reason`. Returns how many.
+pub fn drop_after(
+    conn: &mut PgConnection,
+    placement: &Placement,
+    last_day: NaiveDate,
+    reason: &str,
+    by: StaffUserId,
+) -> Result<usize, RepoError> {
+    let gone = diesel::delete(
+        vi::visits
+            .filter(vi::municipality_id.eq(placement.municipality_id.into_uuid()))
+            .filter(vi::placement_id.eq(placement.id.into_uuid()))
+            .filter(vi::status.eq(VisitStatus::Planned.as_str()))
+            .filter(vi::schedule_id.is_not_null())
+            .filter(vi::local_date.gt(last_day)),
+    )
+    .execute(conn)?;
+    let cancelled = diesel::update(
+        vi::visits
+            .filter(vi::municipality_id.eq(placement.municipality_id.into_uuid()))
+            .filter(vi::placement_id.eq(placement.id.into_uuid()))
+            .filter(vi::status.eq(VisitStatus::Planned.as_str()))
+            .filter(vi::local_date.gt(last_day)),
+    )
+    .set((
+        vi::status.eq(VisitStatus::Cancelled.as_str()),
+        vi::status_reason.eq(reason),
+        vi::status_changed_by.eq(Some(by.into_uuid())),
+        vi::status_changed_at.eq(Some(Utc::now())),
+        vi::version.eq(vi::version + 1),
+    ))
+    .execute(conn)?;
+    Ok(gone + cancelled)
 }

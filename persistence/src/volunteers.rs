@@ -634,6 +634,14 @@ pub fn erase(
             ))
             .execute(conn)?;
         crate::certificates::erase(conn, &current, Actor::staff(actor))?;
+        // Placements end before the dogs go: a placement that brings one of them ends too.
+        crate::placements::end_for_erasure(
+            conn,
+            current.municipality_id,
+            id,
+            actor,
+            (erased, erasure::ERASURE_REASON),
+        )?;
         // Approvals made with the volunteer as handler, also of dogs someone else handles now;
         // the approvals of the volunteer's own dogs go with the dogs.
         diesel::delete(da::dog_approvals.filter(da::handler_id.eq(id.into_uuid())))

@@ -991,3 +991,440 @@ async fn a_group_is_placed_with_its_head_count_through_the_same_clearance() {
     .await;
     assert_eq!(listed["items"][0]["id"], made["id"]);
 }
+
+#[tokio::test]
+async fn erasing_a_volunteer_ends_their_placements_and_forgets_what_was_written_about_them() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app, "1103").await;
+    let volunteer = app.approved_volunteer(&s, "Ola").create().await;
+    let dog = id_of(
+        &expect_status(
+            app.post(
+                "/api/v1/dogs",
+                &s.coordinator,
+                &json!({"handler_id": volunteer, "name": "Luna", "breed": "Golden retriever",
+                        "birth_date": "2021-04-01"}),
+            )
+            .await,
+            201,
+        )
+        .await,
+    );
+    expect_status(
+        app.post(
+            &format!("/api/v1/dogs/{dog}/approvals"),
+            &s.coordinator,
+            &json!({"programme": "Røde Kors besøkshund", "categories": ["institution_common_room"],
+                    "assessed_on": days_ago(30), "assessor": "Kari Nordmann",
+                    "vet_checked_on": days_ago(30), "vaccinations_valid_until": days_ahead(200),
+                    "insurance_valid_until": days_ahead(200), "valid_until": days_ahead(300)}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let placement = id_of(
+        &place(
+            &app,
+            &s.coordinator,
+            &json!({"volunteer_id": volunteer, "unit_id": s.unit, "activity_kind": "companionship",
+                    "dog_id": dog, "starts_on": today().to_string(),
+                    "description": "Ola and Luna visit on the second floor."}),
+        )
+        .await,
+    );
+    expect_status(
+        app.post(
+            &format!("/api/v1/placements/{placement}/schedules"),
+            &s.coordinator,
+            &json!({"starts_on": days_ahead(1), "weekdays": ["monday"], "start_time": "13:00",
+                    "duration_minutes": 60}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    // The dog comes along on a placement that runs: it stays.
+    let kept = expect_problem(
+        app.delete(&format!("/api/v1/dogs/{dog}"), &s.coordinator)
+            .await,
+        409,
+    )
+    .await;
+    assert!(
+        kept["detail"].as_str().unwrap_or("").contains("placement"),
+        "{kept}"
+    );
+
+    let erased = app
+        .delete(&format!("/api/v1/volunteers/{volunteer}"), &s.coordinator)
+        .await;
+    assert_eq!(erased.status(), 204);
+    let ended = expect_status(
+        app.get(&format!("/api/v1/placements/{placement}"), &s.coordinator)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(ended["status"], "ended");
+    assert_eq!(ended["description"], Value::Null);
+    assert_eq!(ended["dog_id"], Value::Null);
+    assert_eq!(ended["clearance"], json!({"erased": true}));
+    let planned = visits(
+        &app,
+        &s.coordinator,
+        &format!(
+            "placement_id={placement}&status=planned&from={}&to={}",
+            today(),
+            days_ahead(120)
+        ),
+    )
+    .await;
+    assert_eq!(planned, Vec::<Value>::new());
+}
+
+#[tokio::test]
+async fn a_proposed_placement_is_suspended_too_and_its_first_visit_cannot_be_completed() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app, "1103").await;
+    let volunteer = app.approved_volunteer(&s, "Kari").create().await;
+    let home = recipient(&app, &s).await;
+    let placement = id_of(
+        &place(
+            &app,
+            &s.coordinator,
+            &json!({"volunteer_id": volunteer, "recipient_id": home, "activity_kind": "companionship",
+                    "starts_on": today().to_string()}),
+        )
+        .await,
+    );
+    let first = id_of(
+        &expect_status(
+            app.post(
+                &format!("/api/v1/placements/{placement}/visits"),
+                &s.coordinator,
+                &json!({"date": days_ahead(1), "start_time": "10:00", "duration_minutes": 60,
+                        "accompanied_by": {"contact_person_id": s.contact}}),
+            )
+            .await,
+            201,
+        )
+        .await,
+    );
+    expect_status(
+        app.transition(
+            &s.coordinator,
+            samspill_tests::Subject::Volunteer(&volunteer),
+            "paused",
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(run_job(&app, "recheck_placements").await["rows"], 1);
+    app.clock.advance(TimeDelta::days(2));
+    let refused = expect_problem(
+        app.post(
+            &format!("/api/v1/visits/{first}/transitions"),
+            &s.coordinator,
+            &json!({"to": "completed"}),
+        )
+        .await,
+        409,
+    )
+    .await;
+    assert_eq!(refused["errors"][0]["code"], "placement_not_running");
+    let read = expect_status(
+        app.get(&format!("/api/v1/placements/{placement}"), &s.coordinator)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(read["status"], "suspended");
+}
+
+#[tokio::test]
+async fn the_last_day_bounds_the_visits_and_ends_the_placement() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app, "1103").await;
+    let volunteer = app.approved_volunteer(&s, "Ola").create().await;
+    let placement = id_of(
+        &place(
+            &app,
+            &s.coordinator,
+            &json!({"volunteer_id": volunteer, "unit_id": s.unit, "activity_kind": "companionship",
+                    "starts_on": today().to_string()}),
+        )
+        .await,
+    );
+    expect_status(step(&app, &s.coordinator, &placement, "active").await, 200).await;
+    expect_status(
+        app.post(
+            &format!("/api/v1/placements/{placement}/schedules"),
+            &s.coordinator,
+            &json!({"starts_on": days_ahead(1), "weekdays": ["monday", "wednesday", "friday"],
+                    "start_time": "13:00", "duration_minutes": 60}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let last = today() + Days::new(7);
+    let shortened = expect_status(
+        app.patch(
+            &format!("/api/v1/placements/{placement}"),
+            &s.coordinator,
+            &json!({"ends_on": last.to_string()}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(shortened["ends_on"], last.to_string().as_str());
+    let window = format!(
+        "placement_id={placement}&from={}&to={}",
+        today(),
+        days_ahead(120)
+    );
+    let after_last: Vec<Value> = visits(&app, &s.coordinator, &window)
+        .await
+        .into_iter()
+        .filter(|v| v["date"].as_str().unwrap_or("") > last.to_string().as_str())
+        .collect();
+    assert_eq!(
+        after_last,
+        Vec::<Value>::new(),
+        "no visit after the last day"
+    );
+    // Moved later again, the schedule plans ahead once more.
+    expect_status(
+        app.patch(
+            &format!("/api/v1/placements/{placement}"),
+            &s.coordinator,
+            &json!({"ends_on": null}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let far = today() + Days::new(60);
+    let replanned = visits(
+        &app,
+        &s.coordinator,
+        &format!(
+            "placement_id={placement}&status=planned&from={far}&to={}",
+            far + Days::new(7)
+        ),
+    )
+    .await;
+    assert_eq!(replanned.len(), 3, "{replanned:?}");
+
+    expect_status(
+        app.patch(
+            &format!("/api/v1/placements/{placement}"),
+            &s.coordinator,
+            &json!({"ends_on": last.to_string()}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    app.clock.advance(TimeDelta::days(9));
+    run_job(&app, "recheck_placements").await;
+    let over = expect_status(
+        app.get(&format!("/api/v1/placements/{placement}"), &s.coordinator)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(over["status"], "ended");
+}
+
+#[tokio::test]
+async fn withdrawn_consent_suspends_the_home_placement_and_pausing_flags_visits() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app, "1103").await;
+    let volunteer = app.approved_volunteer(&s, "Kari").create().await;
+    let home = recipient(&app, &s).await;
+    let at_home = id_of(
+        &place(
+            &app,
+            &s.coordinator,
+            &json!({"volunteer_id": volunteer, "recipient_id": home, "activity_kind": "companionship",
+                    "starts_on": today().to_string()}),
+        )
+        .await,
+    );
+    let at_unit = id_of(
+        &place(
+            &app,
+            &s.coordinator,
+            &json!({"volunteer_id": volunteer, "unit_id": s.unit, "activity_kind": "activity",
+                    "starts_on": today().to_string(), "contact_person_id": s.contact}),
+        )
+        .await,
+    );
+    expect_status(step(&app, &s.coordinator, &at_unit, "active").await, 200).await;
+    let schedule = expect_status(
+        app.post(
+            &format!("/api/v1/placements/{at_unit}/schedules"),
+            &s.coordinator,
+            &json!({"starts_on": days_ahead(1), "weekdays": ["tuesday"], "start_time": "23:59:60",
+                    "duration_minutes": 60}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(error_fields(&schedule), ["start_time"]);
+    expect_status(
+        app.post(
+            &format!("/api/v1/placements/{at_unit}/schedules"),
+            &s.coordinator,
+            &json!({"starts_on": days_ahead(1), "weekdays": ["tuesday"], "start_time": "15:00",
+                    "duration_minutes": 60}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    expect_status(step(&app, &s.coordinator, &at_unit, "paused").await, 200).await;
+    let window = format!(
+        "placement_id={at_unit}&from={}&to={}",
+        today(),
+        days_ahead(30)
+    );
+    let paused = visits(&app, &s.coordinator, &window).await;
+    assert!(!paused.is_empty());
+    assert!(
+        paused.iter().all(|v| v["flag"] == "placement_paused"),
+        "{paused:?}"
+    );
+    expect_status(step(&app, &s.coordinator, &at_unit, "active").await, 200).await;
+    let resumed = visits(&app, &s.coordinator, &window).await;
+    assert!(
+        resumed.iter().all(|v| v["flag"] == Value::Null),
+        "{resumed:?}"
+    );
+
+    // The contact person of the unit placement sees only whether it cleared.
+    let seen = expect_status(
+        app.get(&format!("/api/v1/placements/{at_unit}"), &s.contact_token)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(seen["clearance"], json!({"cleared": true}));
+
+    expect_status(
+        app.patch(
+            &format!("/api/v1/recipients/{home}"),
+            &s.coordinator,
+            &json!({"active": false}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let withdrawn = expect_status(
+        app.get(&format!("/api/v1/placements/{at_home}"), &s.coordinator)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(withdrawn["status"], "suspended");
+    let resume = expect_problem(step(&app, &s.coordinator, &at_home, "active").await, 409).await;
+    assert_eq!(resume["errors"][0]["field"], "to");
+}
+
+#[tokio::test]
+async fn replacing_a_schedule_keeps_the_companion_of_a_visit_whose_date_stays() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app, "1103").await;
+    let volunteer = app.approved_volunteer(&s, "Ola").create().await;
+    let placement = id_of(
+        &place(
+            &app,
+            &s.coordinator,
+            &json!({"volunteer_id": volunteer, "unit_id": s.unit, "activity_kind": "companionship",
+                    "starts_on": today().to_string()}),
+        )
+        .await,
+    );
+    let made = expect_status(
+        app.post(
+            &format!("/api/v1/placements/{placement}/schedules"),
+            &s.coordinator,
+            &json!({"starts_on": days_ahead(1), "weekdays": ["monday", "thursday"],
+                    "start_time": "10:00", "duration_minutes": 60}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let schedule = made["schedule"]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let window = format!(
+        "placement_id={placement}&from={}&to={}",
+        today(),
+        days_ahead(30)
+    );
+    let before = visits(&app, &s.coordinator, &window).await;
+    let thursday = before
+        .iter()
+        .find(|v| {
+            chrono::NaiveDate::parse_from_str(v["date"].as_str().unwrap_or(""), "%Y-%m-%d")
+                .is_ok_and(|d| d.weekday() == chrono::Weekday::Thu)
+        })
+        .cloned()
+        .unwrap_or_default();
+    let thursday_id = id_of(&thursday);
+    expect_status(
+        app.patch(
+            &format!("/api/v1/visits/{thursday_id}"),
+            &s.coordinator,
+            &json!({"accompanied_by": {"user_id": s.coordinator_id}}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let replaced = send(
+        app.request(
+            Method::PUT,
+            &format!("/api/v1/placements/{placement}/schedules/{schedule}"),
+            Some(&s.coordinator),
+        )
+        .json(
+            &json!({"starts_on": days_ahead(1), "weekdays": ["thursday"], "start_time": "11:30",
+                      "duration_minutes": 60}),
+        ),
+    )
+    .await;
+    expect_status(replaced, 200).await;
+    let kept = expect_status(
+        app.get(&format!("/api/v1/visits/{thursday_id}"), &s.coordinator)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(kept["accompanied_by"]["user_id"], s.coordinator_id.as_str());
+    let local = chrono::DateTime::parse_from_rfc3339(kept["starts_at"].as_str().unwrap_or(""))
+        .map(|t| {
+            t.with_timezone(&chrono_tz::Europe::Oslo)
+                .format("%H:%M")
+                .to_string()
+        })
+        .unwrap_or_default();
+    assert_eq!(local, "11:30");
+    let after = visits(&app, &s.coordinator, &window).await;
+    assert!(
+        after.iter().all(|v| {
+            chrono::NaiveDate::parse_from_str(v["date"].as_str().unwrap_or(""), "%Y-%m-%d")
+                .is_ok_and(|d| d.weekday() == chrono::Weekday::Thu)
+        }),
+        "{after:?}"
+    );
+}

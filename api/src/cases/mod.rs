@@ -5,6 +5,7 @@
 pub mod clearance;
 pub mod lifecycle;
 pub mod placements;
+pub mod recipients;
 pub mod vetting;
 pub mod visits;
 pub mod volunteers;

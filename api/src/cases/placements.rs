@@ -6,11 +6,11 @@
 //! the routes' concern, so the use cases take a [`Render`] from them.
 
 use crate::{
-    access::named_municipality,
+    access::{check_staff_contact, named_municipality},
     auth::StaffCaller,
     cases::clearance::{ask_group, ask_volunteer},
-    cases::visits::{generate_for_schedule, zone_of},
-    error::ApiError,
+    cases::visits::plan,
+    error::{ApiError, FieldError},
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::Connection;
@@ -20,20 +20,21 @@ use samspill_domain::{
         Clearance, ClearanceQuestion, RequirementResult, RequirementState, TargetGroup,
         default_dog_category,
     },
-    contact::ContactPersonKind,
     group_clearance::GroupClearance,
     ids::{ContactPersonId, DogId, GroupId, MunicipalityId, PlacementId, StaffUserId, VolunteerId},
     placement::{
-        Place, Placed, Placement, PlacementStatus, PlacementStepError, StepNeeds, check_step,
-        suspends_when_not_cleared,
+        Place, Placed, Placement, PlacementStatus, PlacementStepError, StepNeeds, check_dates,
+        check_step, suspends_when_not_cleared,
     },
     user::Role,
     visit::VisitFlag,
 };
 use samspill_persistence::{
-    PgConnection, RepoError, contact_persons, municipalities,
+    PgConnection, RepoError, municipalities,
     placements::{self, Checked, NewPlacement, PlacementChanges, PlacementRecord},
-    recipients, units, users, visits,
+    recipients, units, users,
+    versioned::check_version,
+    visits,
 };
 
 /// A clearance answer about whoever a placement places, with the question asked.
@@ -86,8 +87,13 @@ impl Answer {
                 .map(|r| r.requirement.to_string())
                 .collect(),
         };
-        missing.dedup();
-        missing
+        let mut once = Vec::with_capacity(missing.len());
+        for code in missing.drain(..) {
+            if !once.contains(&code) {
+                once.push(code);
+            }
+        }
+        once
     }
 }
 
@@ -254,23 +260,6 @@ fn coordinator(
     }
 }
 
-/// A contact person for the unit: an active staff contact person of the municipality.
-fn check_contact_person(
-    conn: &mut PgConnection,
-    municipality: MunicipalityId,
-    id: ContactPersonId,
-) -> Result<(), ApiError> {
-    match contact_persons::find(conn, TenantScope::Municipality(municipality), id) {
-        Ok(found) if found.active && found.kind == ContactPersonKind::Staff => Ok(()),
-        Ok(_) | Err(RepoError::NotFound) => Err(ApiError::invalid(
-            "contact_person_id",
-            "not_found",
-            "no active staff contact person with this id in the municipality",
-        )),
-        Err(other) => Err(other.into()),
-    }
-}
-
 /// Whoever is placed must exist in the municipality: 422 on their field otherwise.
 fn placed_field(error: ApiError, placed: Placed) -> ApiError {
     match error {
@@ -305,7 +294,7 @@ pub fn create(
         check_place(conn, municipality.id, draft.place)?;
         let coordinator_id = coordinator(conn, caller, municipality.id, draft.coordinator_id)?;
         if let Some(contact) = draft.contact_person_id {
-            check_contact_person(conn, municipality.id, contact)?;
+            check_staff_contact(conn, municipality.id, contact, "contact_person_id")?;
         }
         let on = draft.starts_on.max(today);
         let asked = question(
@@ -342,64 +331,80 @@ pub fn create(
     })
 }
 
-/// What a change to a placement asks for.
-#[derive(Debug, Clone, Default)]
-pub struct PlacementEdit {
-    /// Another responsible coordinator.
-    pub coordinator_id: Option<StaffUserId>,
-    /// Another contact person, or none.
-    pub contact_person_id: Option<Option<ContactPersonId>>,
-    /// Another last day, or none.
-    pub ends_on: Option<Option<NaiveDate>>,
-    /// Another description, or none.
-    pub description: Option<Option<String>>,
-}
-
 /// Changes what may change without asking clearance again: the people who answer for it, its
-/// last day and its description. An ended placement does not change (409).
+/// last day and its description. An ended placement does not change (409). A last day moved
+/// earlier cancels the planned visits after it; moved later (or cleared), the schedules plan
+/// ahead again.
 pub fn update(
     conn: &mut PgConnection,
     caller: &StaffCaller,
     id: PlacementId,
     expected_version: Option<i32>,
-    edit: PlacementEdit,
+    changes: PlacementChanges,
+    now: DateTime<Utc>,
 ) -> Result<PlacementRecord, ApiError> {
-    placements::update(
-        conn,
-        caller.scope(),
-        id,
-        expected_version,
-        |conn, current| {
-            if current.status == PlacementStatus::Ended {
-                return Err(ApiError::Conflict {
-                    detail: "An ended placement does not change.".to_owned(),
-                    errors: Vec::new(),
-                });
+    conn.transaction(|conn| {
+        let mut before = None;
+        let updated = placements::update(
+            conn,
+            caller.scope(),
+            id,
+            expected_version,
+            |conn, current| {
+                if current.status == PlacementStatus::Ended {
+                    return Err(ApiError::Conflict {
+                        detail: "An ended placement does not change.".to_owned(),
+                        errors: Vec::new(),
+                    });
+                }
+                let municipality = current.municipality_id;
+                if let Some(named) = changes.coordinator_id {
+                    coordinator(conn, caller, municipality, Some(named))?;
+                }
+                if let Some(Some(contact)) = changes.contact_person_id {
+                    check_staff_contact(conn, municipality, contact, "contact_person_id")?;
+                }
+                if let Some(ends_on) = changes.ends_on {
+                    check_dates(current.starts_on, ends_on).map_err(|e| {
+                        ApiError::Validation(vec![FieldError::parse("ends_on", &e)])
+                    })?;
+                }
+                before = Some(current.ends_on);
+                Ok(changes.clone())
+            },
+        )?;
+        let placement = &updated.placement;
+        let Some(old) = before else {
+            return Ok(updated);
+        };
+        let earlier = match (old, placement.ends_on) {
+            (_, None) => false,
+            (None, Some(_)) => true,
+            (Some(old), Some(new)) => new < old,
+        };
+        let later = match (old, placement.ends_on) {
+            (None, _) => false,
+            (Some(_), None) => true,
+            (Some(old), Some(new)) => new > old,
+        };
+        if let (true, Some(last)) = (earlier, placement.ends_on) {
+            visits::drop_after(
+                conn,
+                placement,
+                last,
+                "after the placement's last day",
+                caller.id,
+            )?;
+        }
+        if later {
+            let municipality =
+                municipalities::find(conn, TenantScope::All, placement.municipality_id)?;
+            for schedule in placements::replan(conn, placement)? {
+                plan(conn, placement, &schedule, &municipality, now)?;
             }
-            let municipality = current.municipality_id;
-            if let Some(named) = edit.coordinator_id {
-                coordinator(conn, caller, municipality, Some(named))?;
-            }
-            if let Some(Some(contact)) = edit.contact_person_id {
-                check_contact_person(conn, municipality, contact)?;
-            }
-            if let Some(Some(ends_on)) = edit.ends_on
-                && ends_on < current.starts_on
-            {
-                return Err(ApiError::invalid(
-                    "ends_on",
-                    "before_start",
-                    "the last day must not be before the first",
-                ));
-            }
-            Ok(PlacementChanges {
-                coordinator_id: edit.coordinator_id,
-                contact_person_id: edit.contact_person_id,
-                ends_on: edit.ends_on,
-                description: edit.description,
-            })
-        },
-    )
+        }
+        Ok(updated)
+    })
 }
 
 fn step_refused(error: PlacementStepError) -> ApiError {
@@ -437,13 +442,7 @@ pub fn transition(
 ) -> Result<PlacementRecord, ApiError> {
     conn.transaction::<_, ApiError, _>(|conn| {
         let current = placements::locked(conn, caller.scope(), id)?.placement;
-        if let Some(expected) = expected_version
-            && expected != current.version
-        {
-            return Err(ApiError::PreconditionFailed {
-                current_version: current.version,
-            });
-        }
+        check_version(current.version, expected_version)?;
         let mut visit_check_error = None;
         let needs = check_step(current.status, to, current.setting(), || {
             placements::first_visit_done(conn, &current).unwrap_or_else(|e| {
@@ -457,7 +456,10 @@ pub fn transition(
         let today = now.date_naive();
         let kept = match needs.map_err(step_refused)? {
             StepNeeds::Nothing => None,
-            StepNeeds::Clearance => Some(cleared(ask_again(conn, &current, today)?, render)?),
+            StepNeeds::Clearance => {
+                check_place(conn, current.municipality_id, current.place)?;
+                Some(cleared(ask_again(conn, &current, today)?, render)?)
+            }
         };
         let record = placements::set_status(
             conn,
@@ -481,8 +483,11 @@ pub fn transition(
                     Some(caller.id),
                 )?;
             }
-            PlacementStatus::Active if current.status == PlacementStatus::Suspended => {
+            PlacementStatus::Active => {
                 visits::flag_planned(conn, &current, now, None)?;
+            }
+            PlacementStatus::Paused => {
+                visits::flag_planned(conn, &current, now, Some(VisitFlag::PlacementPaused))?;
             }
             _ => {}
         }
@@ -499,10 +504,13 @@ fn suspension_reason(missing: &[String]) -> String {
     }
 }
 
-/// Checks the running placements that are due (their last answer may have changed by date, or
-/// their volunteer's or group's facts changed since): those no longer cleared are suspended with the reason and
-/// their planned visits flagged. At most `batch` placements a call; returns how many were
-/// suspended. Safe with several instances: due placements are claimed with `SKIP LOCKED`.
+/// Keeps placements true to clearance: ends those whose last day has passed, then checks
+/// those that are due (not checked today, their last answer may have changed by date, or their
+/// volunteer's or group's facts changed since). One no longer cleared is suspended with the
+/// reason and its planned visits flagged. At most `batch` placements a call, each in its own
+/// savepoint: one that fails is logged and left for the next run, the others go on. Returns how
+/// many placements were ended or suspended. Safe with several instances: rows are claimed with
+/// `SKIP LOCKED`.
 pub fn recheck(
     conn: &mut PgConnection,
     now: DateTime<Utc>,
@@ -510,58 +518,93 @@ pub fn recheck(
     render: Render,
 ) -> Result<usize, ApiError> {
     let today = now.date_naive();
-    let due = placements::due_for_recheck(conn, today, batch)?;
-    let mut suspended = 0;
-    for record in due {
-        let current: Placement = record.placement;
-        debug_assert!(suspends_when_not_cleared(current.status));
-        let outcome = ask_again(conn, &current, today);
-        let (reason, shown, changes_on) = match outcome {
-            Ok(answer) if answer.cleared() => {
-                placements::mark_checked(conn, &current, today, answer.changes_on())?;
-                continue;
+    let mut changed = 0;
+    for record in placements::past_their_end(conn, today, i64::from(batch))? {
+        let current = record.placement;
+        let ended = conn.transaction(|conn| {
+            placements::set_status(
+                conn,
+                &current,
+                PlacementStatus::Ended,
+                "its last day has passed",
+                None,
+                None,
+            )?;
+            visits::cancel_planned(conn, &current, now, "the placement ended", None)
+        });
+        match ended {
+            Ok(_) => changed += 1,
+            Err(error) => {
+                tracing::warn!(placement = %current.id, %error, "could not end a placement");
             }
-            Ok(answer) => (
-                suspension_reason(&answer.missing()),
-                Some(render(&answer)),
-                answer.changes_on(),
-            ),
-            // The volunteer or group is gone (erased), or the dog is.
-            Err(ApiError::NotFound) => (
-                "the volunteer or group is no longer on record".to_owned(),
-                None,
-                None,
-            ),
-            Err(ApiError::Validation(errors)) => (
-                format!(
-                    "clearance cannot be asked: {}",
-                    errors
-                        .iter()
-                        .map(|e| format!("{} {}", e.field, e.message))
-                        .collect::<Vec<_>>()
-                        .join("; ")
-                ),
-                None,
-                None,
-            ),
-            Err(other) => return Err(other),
-        };
-        placements::set_status(
-            conn,
-            &current,
-            PlacementStatus::Suspended,
-            &reason,
-            None,
-            shown.as_ref().map(|answer| Checked {
-                answer,
-                on: current.clearance_date(today),
-                changes_on,
-            }),
-        )?;
-        visits::flag_planned(conn, &current, now, Some(VisitFlag::PlacementSuspended))?;
-        suspended += 1;
+        }
     }
-    Ok(suspended)
+    for record in placements::due_for_recheck(conn, today, batch)? {
+        let current = record.placement;
+        match conn.transaction(|conn| check_one(conn, &current, now, render)) {
+            Ok(true) => changed += 1,
+            Ok(false) => {}
+            Err(error) => {
+                tracing::warn!(placement = %current.id, %error, "could not re-check a placement");
+            }
+        }
+    }
+    Ok(changed)
+}
+
+/// Checks one due placement; `true` when it was suspended.
+fn check_one(
+    conn: &mut PgConnection,
+    current: &Placement,
+    now: DateTime<Utc>,
+    render: Render,
+) -> Result<bool, ApiError> {
+    let today = now.date_naive();
+    debug_assert!(suspends_when_not_cleared(current.status));
+    let (reason, shown, changes_on) = match ask_again(conn, current, today) {
+        Ok(answer) if answer.cleared() => {
+            placements::mark_checked(conn, current, today, answer.changes_on())?;
+            return Ok(false);
+        }
+        Ok(answer) => (
+            suspension_reason(&answer.missing()),
+            render(&answer),
+            answer.changes_on(),
+        ),
+        // The volunteer or group is gone (erased), or the dog is.
+        Err(ApiError::NotFound) => (
+            "the volunteer or group is no longer on record".to_owned(),
+            serde_json::json!({"cleared": false}),
+            None,
+        ),
+        Err(ApiError::Validation(errors)) => (
+            format!(
+                "clearance cannot be asked: {}",
+                errors
+                    .iter()
+                    .map(|e| format!("{} {}", e.field, e.message))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            serde_json::json!({"cleared": false}),
+            None,
+        ),
+        Err(other) => return Err(other),
+    };
+    placements::set_status(
+        conn,
+        current,
+        PlacementStatus::Suspended,
+        &reason,
+        None,
+        Some(Checked {
+            answer: &shown,
+            on: current.clearance_date(today),
+            changes_on,
+        }),
+    )?;
+    visits::flag_planned(conn, current, now, Some(VisitFlag::PlacementSuspended))?;
+    Ok(true)
 }
 
 /// Generates the planned visits of schedules that are behind the horizon (at most `batch`
@@ -584,21 +627,13 @@ pub fn generate_visits(
                 found
             }
         };
-        let placement = placements::find(
-            conn,
-            TenantScope::Municipality(municipality.id),
-            Audience::Everyone,
-            schedule.placement_id,
-        )?
-        .placement;
-        added += generate_for_schedule(
-            conn,
-            &placement,
-            &schedule,
-            &zone_of(&municipality),
-            municipality.settings.visit_horizon_weeks,
-            now,
-        )?;
+        // Someone changing the placement right now: it is planned next time.
+        let Some(placement) =
+            placements::for_planning(conn, municipality.id, schedule.placement_id)?
+        else {
+            continue;
+        };
+        added += plan(conn, &placement, &schedule, &municipality, now)?;
     }
     Ok(added)
 }

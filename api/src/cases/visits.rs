@@ -2,22 +2,28 @@
 //! (again, without duplicates, whenever a schedule changes), visits added one at a time, the
 //! staff representative who comes along, and visits marked as they happen.
 
-use crate::{access::check_staff_of, auth::StaffCaller, error::ApiError};
+use crate::{
+    access::{check_staff_contact, check_staff_of},
+    auth::StaffCaller,
+    error::ApiError,
+};
 use chrono::{DateTime, Days, NaiveDate, NaiveTime, TimeDelta, Utc};
 use chrono_tz::Tz;
 use diesel::Connection;
 use samspill_domain::{
     auth::{Audience, TenantScope},
-    contact::ContactPersonKind,
     ids::{MunicipalityId, PlacementId, ScheduleId, VisitId},
     municipality::Municipality,
     placement::{Placement, PlacementStatus},
     schedule::{Schedule, local_instant, time_zone_name},
-    visit::{Companion, Visit, VisitStatus, VisitStep, VisitStepError, check_visit_step},
+    visit::{
+        Companion, Visit, VisitFlag, VisitStatus, VisitStep, VisitStepError, check_visit_step,
+    },
 };
 use samspill_persistence::{
-    PgConnection, RepoError, contact_persons, municipalities,
+    PgConnection, municipalities,
     placements::{self, ScheduleParts},
+    versioned::check_version,
     visits::{self, Slot},
 };
 use uuid::Uuid;
@@ -39,21 +45,20 @@ fn slot(zone: &Tz, date: NaiveDate, time: NaiveTime, minutes: i32) -> Slot {
     }
 }
 
-/// Adds the planned visits of `schedule` from now to `horizon_weeks` ahead, within the
-/// placement's dates, and notes how far they reach; returns how many were added.
-pub fn generate_for_schedule(
-    conn: &mut PgConnection,
+/// The slots of `schedule` from now to `horizon_weeks` ahead, within the placement's dates,
+/// and the last day they reach.
+fn slots_ahead(
     placement: &Placement,
     schedule: &Schedule,
     zone: &Tz,
     horizon_weeks: u16,
     now: DateTime<Utc>,
-) -> Result<usize, ApiError> {
+) -> (Vec<Slot>, NaiveDate) {
     let today = now.date_naive();
     let horizon = today + Days::new(u64::from(horizon_weeks) * 7);
     let last = placement.ends_on.map_or(horizon, |end| end.min(horizon));
     let first = today.max(placement.starts_on);
-    let slots: Vec<Slot> = if first > last {
+    let slots = if first > last {
         Vec::new()
     } else {
         schedule
@@ -64,6 +69,20 @@ pub fn generate_for_schedule(
             .filter(|s| s.starts_at >= now)
             .collect()
     };
+    (slots, horizon)
+}
+
+/// Adds the planned visits of `schedule` from now to `horizon_weeks` ahead, within the
+/// placement's dates, and notes how far they reach; returns how many were added.
+pub fn generate_for_schedule(
+    conn: &mut PgConnection,
+    placement: &Placement,
+    schedule: &Schedule,
+    zone: &Tz,
+    horizon_weeks: u16,
+    now: DateTime<Utc>,
+) -> Result<usize, ApiError> {
+    let (slots, horizon) = slots_ahead(placement, schedule, zone, horizon_weeks, now);
     let added = visits::generate(conn, schedule, &slots)?;
     placements::mark_generated(conn, schedule, horizon)?;
     Ok(added)
@@ -150,7 +169,9 @@ pub fn schedules(
     ))
 }
 
-fn plan(
+/// Plans `schedule`'s visits ahead when its placement plans visits at all (proposed or
+/// active); returns how many were added.
+pub fn plan(
     conn: &mut PgConnection,
     placement: &Placement,
     schedule: &Schedule,
@@ -189,7 +210,14 @@ pub fn replace_schedule(
         let current = placements::locked_schedule(conn, &placement, id)?;
         check_within(&placement, &parts)?;
         let schedule = placements::update_schedule(conn, &current, expected_version, &parts)?;
-        visits::remove_planned(conn, &schedule, now)?;
+        let (slots, _) = slots_ahead(
+            &placement,
+            &schedule,
+            &zone_of(&municipality),
+            municipality.settings.visit_horizon_weeks,
+            now,
+        );
+        visits::retime_planned(conn, &schedule, now, &slots)?;
         let visits_planned = plan(conn, &placement, &schedule, &municipality, now)?;
         Ok(Planned {
             schedule,
@@ -211,13 +239,7 @@ pub fn remove_schedule(
     conn.transaction(|conn| {
         let (placement, _) = open_placement(conn, caller, placement)?;
         let current = placements::locked_schedule(conn, &placement, id)?;
-        if let Some(expected) = expected_version
-            && expected != current.version
-        {
-            return Err(ApiError::PreconditionFailed {
-                current_version: current.version,
-            });
-        }
+        check_version(current.version, expected_version)?;
         visits::remove_planned(conn, &current, now)?;
         placements::delete_schedule(conn, &current)?;
         Ok(())
@@ -241,16 +263,17 @@ fn check_companion(
             "accompanied_by.user_id",
         ),
         Companion::ContactPerson(id) => {
-            match contact_persons::find(conn, TenantScope::Municipality(municipality), id) {
-                Ok(found) if found.active && found.kind == ContactPersonKind::Staff => Ok(()),
-                Ok(_) | Err(RepoError::NotFound) => Err(ApiError::invalid(
-                    "accompanied_by.contact_person_id",
-                    "not_found",
-                    "no active staff contact person with this id in the municipality",
-                )),
-                Err(other) => Err(other.into()),
-            }
+            check_staff_contact(conn, municipality, id, "accompanied_by.contact_person_id")
         }
+    }
+}
+
+/// The flag visits of a placement in `status` carry.
+fn flag_of(status: PlacementStatus) -> Option<VisitFlag> {
+    match status {
+        PlacementStatus::Suspended => Some(VisitFlag::PlacementSuspended),
+        PlacementStatus::Paused => Some(VisitFlag::PlacementPaused),
+        _ => None,
     }
 }
 
@@ -297,6 +320,7 @@ pub fn add_visit(
             &placement,
             slot,
             visit.accompanied_by,
+            flag_of(placement.status),
         )?)
     })
 }
@@ -310,7 +334,7 @@ pub fn set_companion(
     companion: Option<Companion>,
 ) -> Result<Visit, ApiError> {
     conn.transaction(|conn| {
-        let visit = visits::locked(conn, caller.scope(), id, expected_version)?;
+        let (_, visit) = lock_visit(conn, caller, id, expected_version)?;
         if visit.status != VisitStatus::Planned {
             return Err(ApiError::Conflict {
                 detail: format!("The visit is {}: only planned visits change.", visit.status),
@@ -324,12 +348,32 @@ pub fn set_companion(
     })
 }
 
+/// A visit of the caller's scope and its placement, locked in the order every writer keeps:
+/// the placement, then the visit.
+fn lock_visit(
+    conn: &mut PgConnection,
+    caller: &StaffCaller,
+    id: VisitId,
+    expected_version: Option<i32>,
+) -> Result<(Placement, Visit), ApiError> {
+    let seen = visits::find(conn, caller.scope(), Audience::Everyone, id)?;
+    let placement = placements::locked(
+        conn,
+        TenantScope::Municipality(seen.municipality_id),
+        seen.placement_id,
+    )?
+    .placement;
+    let visit = visits::locked(conn, caller.scope(), id, expected_version)?;
+    Ok((placement, visit))
+}
+
 fn visit_refused(error: VisitStepError) -> ApiError {
     let (field, code) = match error {
         VisitStepError::NotAllowed { .. } => ("to", "not_allowed"),
         VisitStepError::NotYetBegun => ("to", "not_yet_begun"),
         VisitStepError::CompanionRequired => ("accompanied_by", "companion_required"),
         VisitStepError::ReasonRequired => ("reason", "required"),
+        VisitStepError::Flagged => ("to", "placement_not_running"),
     };
     ApiError::Conflict {
         detail: error.to_string(),
@@ -353,13 +397,7 @@ pub fn mark_visit(
     now: DateTime<Utc>,
 ) -> Result<Visit, ApiError> {
     conn.transaction(|conn| {
-        let visit = visits::locked(conn, caller.scope(), id, expected_version)?;
-        let placement = placements::locked(
-            conn,
-            TenantScope::Municipality(visit.municipality_id),
-            visit.placement_id,
-        )?
-        .placement;
+        let (placement, visit) = lock_visit(conn, caller, id, expected_version)?;
         let mut lookup_error = None;
         let step = VisitStep {
             from: visit.status,
@@ -368,6 +406,7 @@ pub fn mark_visit(
             now,
             accompanied: visit.accompanied_by.is_some(),
             has_reason: reason.is_some(),
+            flagged: visit.flag.is_some(),
         };
         let checked = check_visit_step(step, || {
             placement.setting() == samspill_domain::clearance::Setting::PrivateHome

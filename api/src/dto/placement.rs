@@ -7,6 +7,7 @@ use crate::openapi::schemas::{
 };
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use samspill_domain::{
+    auth::Audience,
     clearance::{Setting, TargetGroup},
     placement::{Place, Placed, PlacementStatus},
     schedule::{RecurrenceEnd, Schedule},
@@ -60,7 +61,8 @@ pub struct PlacementView {
     #[schema(value_type = PlacementStatusSchema)]
     pub status: PlacementStatus,
     /// The clearance answer that last allowed it, or (once suspended) the one that stopped it:
-    /// a `ClearanceView` for a volunteer, a `GroupClearanceView` for a group.
+    /// a `ClearanceView` for a volunteer, a `GroupClearanceView` for a group. Contact persons
+    /// see only `{"cleared": …}`: the answer names certificate dates.
     #[schema(value_type = Object)]
     pub clearance: serde_json::Value,
     /// When clearance was last checked (at least daily while the placement runs).
@@ -71,6 +73,20 @@ pub struct PlacementView {
     pub created_at: DateTime<Utc>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
+}
+
+impl PlacementView {
+    /// The placement as `audience` may see it: coordinators and administrators get the whole
+    /// clearance answer kept with it; others (a contact person) only whether it cleared, since
+    /// the answer names certificate dates they may not read.
+    pub fn for_audience(record: PlacementRecord, audience: Audience) -> Self {
+        let mut view = Self::from(record);
+        if audience != Audience::Everyone {
+            let cleared = view.clearance.get("cleared").cloned();
+            view.clearance = serde_json::json!({ "cleared": cleared });
+        }
+        view
+    }
 }
 
 impl From<PlacementRecord> for PlacementView {
@@ -172,7 +188,12 @@ impl ScheduleView {
             count,
             excluded_dates: s.recurrence.excluded().to_vec(),
             time_zone,
-            rrule: s.recurrence.rrule(),
+            rrule: s.recurrence.rrule(
+                &time_zone
+                    .parse::<chrono_tz::Tz>()
+                    .unwrap_or(chrono_tz::Europe::Oslo),
+                s.start_time,
+            ),
             planned_until: s.generated_until,
             version: s.version,
             created_at: s.created_at,
@@ -237,6 +258,10 @@ pub struct VisitView {
     pub status_changed_at: Option<DateTime<Utc>>,
     /// Raised by every change; also the ETag.
     pub version: i32,
+    /// When it was planned or added.
+    pub created_at: DateTime<Utc>,
+    /// When it last changed.
+    pub updated_at: DateTime<Utc>,
 }
 
 impl From<Visit> for VisitView {
@@ -255,6 +280,8 @@ impl From<Visit> for VisitView {
             status_changed_by: v.status_changed_by.map(|b| b.into_uuid()),
             status_changed_at: v.status_changed_at,
             version: v.version,
+            created_at: v.created_at,
+            updated_at: v.updated_at,
         }
     }
 }

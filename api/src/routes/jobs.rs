@@ -19,13 +19,13 @@ pub struct JobRunView {
     pub rows: usize,
 }
 
-/// Runs one of the service's periodic jobs now (administrators).
+/// Run one of the service's periodic jobs now.
 ///
-/// The jobs run by themselves inside the service; this runs one at once:
-/// `recheck_placements` (every minute: suspends running placements whose volunteer or group
-/// is no longer cleared), `plan_visits` (every ten minutes: plans visits ahead from schedules),
-/// `purge_idempotency_keys`, `purge_login_throttles`. A run handles at most 500 placements or
-/// schedules; run it again to go on.
+/// The jobs run by themselves inside the service; this runs one at once (administrators):
+/// `recheck_placements` (every minute: ends placements past their last day, suspends those
+/// whose volunteer or group is no longer cleared), `plan_visits` (every ten minutes: plans
+/// visits ahead from schedules), `purge_idempotency_keys`, `purge_login_throttles`. A run
+/// handles at most 500 placements or schedules; run it again to go on.
 #[utoipa::path(
     tag = "operations",
     params(("name" = String, Path, description = "The job's name.", example = "recheck_placements")),

@@ -9,10 +9,7 @@
 use crate::{
     access::{self, target_municipality},
     auth::StaffCaller,
-    cases::{
-        self,
-        placements::{PlacementDraft, PlacementEdit},
-    },
+    cases::{self, placements::PlacementDraft},
     dto::{
         clearance::render,
         placement::{PlacementView, ScheduleView},
@@ -26,17 +23,19 @@ use crate::{
     state::AppState,
 };
 use actix_web::{HttpResponse, delete, get, http::header, patch, post, put, web};
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use samspill_domain::{
     ParseError,
     clearance::TargetGroup,
     ids::{PlacementId, ScheduleId},
     placement::{Place, Placed, PlacementStatus, check_head_count},
-    schedule::{Recurrence, RecurrenceEnd, check_duration},
+    schedule::{Recurrence, RecurrenceEnd, check_duration, parse_start_time},
     text::Text,
     volunteer::{Weekday, parse_activity_kind},
 };
-use samspill_persistence::placements::{self as repo, PlacementFilter, ScheduleParts};
+use samspill_persistence::placements::{
+    self as repo, PlacementChanges, PlacementFilter, ScheduleParts,
+};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -202,7 +201,7 @@ fn ends_after(
     ends_on.map(|d| plausible("ends_on", d)).transpose()
 }
 
-/// Places a volunteer or a group at a unit or with a person visited at home.
+/// Place a volunteer or a group, if clearance allows it.
 ///
 /// The clearance engine is asked about the placement (its activity kind, the setting that
 /// follows from where — `institution` at a unit, `private_home` with a recipient — its target
@@ -261,9 +260,12 @@ pub async fn create_placement(
     ))
 }
 
-/// Lists placements with filters: coordinators and administrators every one of their
-/// municipality, contact persons those of their volunteers and those they are the contact
-/// person of.
+/// List placements.
+///
+/// Filters by volunteer, group, unit, recipient and status; keyset-paged in id order.
+/// Coordinators and administrators see every placement of their municipality, contact persons
+/// those of the volunteers assigned to them and those they are the unit's contact person of
+/// (with only `cleared` of the kept clearance answer).
 #[utoipa::path(
     tag = "placements",
     params(PlacementQuery),
@@ -288,10 +290,22 @@ pub async fn list_placements(
     let found = state
         .db(move |conn| Ok(repo::list(conn, caller.scope(), audience, filter, page)?))
         .await?;
-    Ok(HttpResponse::Ok().json(PlacementPage::from_page(found)))
+    Ok(HttpResponse::Ok().json(PlacementPage {
+        next_cursor: found
+            .next_after
+            .map(|after| crate::pagination::encode_cursor(CursorList::Placements, after)),
+        items: found
+            .items
+            .into_iter()
+            .map(|record| PlacementView::for_audience(record, audience))
+            .collect(),
+    }))
 }
 
-/// Reads one placement, with the clearance answer that last allowed it.
+/// Read one placement.
+///
+/// With the clearance answer that last allowed it (contact persons see only whether it
+/// cleared). Another municipality's id is 404.
 #[utoipa::path(
     tag = "placements",
     params(("id" = Uuid, Path, description = "The placement id.")),
@@ -312,12 +326,15 @@ pub async fn get_placement(
     Ok(json_with_etag(
         HttpResponse::Ok(),
         found.placement.version,
-        &PlacementView::from(found),
+        &PlacementView::for_audience(found, audience),
     ))
 }
 
-/// Changes who answers for a placement, its last day or its description (coordinators and
-/// administrators). An ended placement does not change (409).
+/// Change who answers for a placement, its last day or its description.
+///
+/// Who is placed, where and for what do not change: end the placement and make a new one. A
+/// last day moved earlier cancels the planned visits after it; moved later, the schedules plan
+/// ahead again. An ended placement does not change (409). Coordinators and administrators.
 #[utoipa::path(
     tag = "placements",
     params(
@@ -345,14 +362,15 @@ pub async fn update_placement(
             .map(|e| e.map(|d| plausible("ends_on", d)).transpose())
             .transpose();
     }
-    let edit = PlacementEdit {
+    let changes = PlacementChanges {
         coordinator_id: body.coordinator_id.map(Into::into),
         contact_person_id: body.contact_person_id.map(|c| c.map(Into::into)),
         ends_on,
         description,
     };
+    let now = state.clock.now();
     let updated = state
-        .db(move |conn| cases::placements::update(conn, &caller, id, expected, edit))
+        .db(move |conn| cases::placements::update(conn, &caller, id, expected, changes, now))
         .await?;
     Ok(json_with_etag(
         HttpResponse::Ok(),
@@ -374,14 +392,15 @@ pub struct PlacementTransition {
     pub reason: String,
 }
 
-/// Moves a placement: `proposed → active`, `active ⇄ paused`, `suspended → active`, and to
-/// `ended` from any other status.
+/// Move a placement through its lifecycle.
 ///
-/// Every step into `active` asks the clearance engine again (for the first day, or today once
-/// it has passed) and answers 409 with the whole clearance answer when it does not clear; a
-/// placement in a private home becomes active only after its first visit was completed with a
-/// staff representative (409 naming `to`, code `first_visit_not_completed`). Ending a placement
-/// cancels its planned visits. Coordinators and administrators; `If-Match` is optional.
+/// `proposed → active`, `active ⇄ paused`, `suspended → active`, and to `ended` from any other
+/// status. Every step into `active` asks the clearance engine again (for the first day, or
+/// today once it has passed) and answers 409 with the whole clearance answer when it does not
+/// clear; a placement in a private home becomes active only after its first visit was completed
+/// with a staff representative (409 naming `to`, code `first_visit_not_completed`), and only
+/// while the recipient accepts visits. Pausing flags the planned visits, resuming clears the
+/// flags, ending cancels them. Coordinators and administrators; `If-Match` is optional.
 #[utoipa::path(
     tag = "placements",
     params(
@@ -435,8 +454,10 @@ pub struct PlacementChangeView {
     pub changed_at: DateTime<Utc>,
 }
 
-/// A placement's status history, oldest first: who moved it, when and why (the service's own
-/// suspensions have no `changed_by`).
+/// Read a placement's status history.
+///
+/// Oldest first: who moved it, when and why; the service's own steps (suspended when clearance
+/// ran out, ended after the last day) have no `changed_by`.
 #[utoipa::path(
     tag = "placements",
     params(("id" = Uuid, Path, description = "The placement id.")),
@@ -492,8 +513,8 @@ pub struct ScheduleBody {
     pub interval_weeks: Option<u8>,
     /// The local start time (`HH:MM`), in `Europe/Oslo` or `Europe/Copenhagen` by the
     /// municipality's country: the same wall-clock time all year, across summer time.
-    #[schema(value_type = String, example = "14:00", pattern = "^[0-2][0-9]:[0-5][0-9](:[0-5][0-9])?$")]
-    pub start_time: NaiveTime,
+    #[schema(example = "14:00", pattern = "^[0-2][0-9]:[0-5][0-9](:[0-5][0-9])?$")]
+    pub start_time: String,
     /// How long a visit lasts, in minutes (5 to 1440).
     #[schema(minimum = 5, maximum = 1440)]
     pub duration_minutes: i32,
@@ -538,6 +559,9 @@ fn schedule_parts(body: ScheduleBody) -> Result<ScheduleParts, ApiError> {
     let duration = check_duration(body.duration_minutes)
         .map_err(|e| errors.push(FieldError::parse("duration_minutes", &e)))
         .ok();
+    let start_time = parse_start_time(&body.start_time)
+        .map_err(|e| errors.push(FieldError::parse("start_time", &e)))
+        .ok();
     let recurrence = Recurrence::new(
         body.starts_on,
         &body.weekdays,
@@ -549,12 +573,14 @@ fn schedule_parts(body: ScheduleBody) -> Result<ScheduleParts, ApiError> {
         errors.extend(problems.into_iter().map(|(f, e)| FieldError::parse(f, &e)));
     })
     .ok();
-    match (recurrence, duration) {
-        (Some(recurrence), Some(duration_minutes)) if errors.is_empty() => Ok(ScheduleParts {
-            recurrence,
-            start_time: body.start_time,
-            duration_minutes,
-        }),
+    match (recurrence, duration, start_time) {
+        (Some(recurrence), Some(duration_minutes), Some(start_time)) if errors.is_empty() => {
+            Ok(ScheduleParts {
+                recurrence,
+                start_time,
+                duration_minutes,
+            })
+        }
         _ => Err(ApiError::Validation(errors)),
     }
 }
@@ -577,9 +603,12 @@ impl From<cases::visits::Planned> for ScheduleAnswer {
     }
 }
 
-/// Adds a recurring schedule to a placement and plans its visits ahead at once (the
-/// municipality's `visit_horizon_weeks`, 12 by default; the service keeps planning ahead every
-/// day). Visits are planned for proposed and active placements. Coordinators and
+/// Add a recurring schedule of visits to a placement.
+///
+/// Weekly or every N weeks on given weekdays, at a local time of the municipality's time zone,
+/// until a date or for a number of visits, without excluded dates. Its visits are planned
+/// ahead at once (the municipality's `visit_horizon_weeks`, 12 by default) and kept planned
+/// ahead by the service; only proposed and active placements plan visits. Coordinators and
 /// administrators.
 #[utoipa::path(
     tag = "placements",
@@ -609,7 +638,9 @@ pub async fn create_schedule(
     ))
 }
 
-/// A placement's schedules, oldest first.
+/// List a placement's schedules.
+///
+/// Oldest first, each with its RFC 5545 rule and how far its visits are planned.
 #[utoipa::path(
     tag = "placements",
     params(("id" = Uuid, Path, description = "The placement id.")),
@@ -634,8 +665,12 @@ pub async fn list_schedules(
     ))
 }
 
-/// Replaces a schedule. Its planned visits from now on are removed and planned again from the
-/// new rule; visits that took place, were missed or were cancelled stay as they are.
+/// Replace a schedule's rule.
+///
+/// Planned visits from now on move to the new rule: one whose date is still a date of the rule
+/// keeps its id and companion and gets the new times, the others go and the new dates are
+/// planned. Visits that took place, were missed or were cancelled stay as they are.
+/// Coordinators and administrators; `If-Match` guards lost updates.
 #[utoipa::path(
     tag = "placements",
     params(
@@ -672,7 +707,10 @@ pub async fn replace_schedule(
     ))
 }
 
-/// Removes a schedule and its planned visits from now on; visits that took place stay.
+/// Remove a schedule.
+///
+/// Its planned visits from now on go; visits that took place, were missed or were cancelled
+/// stay. Coordinators and administrators.
 #[utoipa::path(
     tag = "placements",
     params(

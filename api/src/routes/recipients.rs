@@ -7,6 +7,7 @@
 use crate::{
     access::{named_municipality, target_municipality},
     auth::StaffCaller,
+    cases,
     error::{ApiError, FieldError},
     etag::json_with_etag,
     extract::{IfMatch, Json, Query},
@@ -224,7 +225,7 @@ fn consent(
     }
 }
 
-/// Records a person visited at home, with their consent to the visits.
+/// Record a person visited at home, with their consent to the visits.
 ///
 /// Only what the visits need is kept: a name to address them by, the address, a phone number,
 /// the responsible unit and who agreed to the visits (the person or a representative) and
@@ -285,7 +286,10 @@ pub async fn create_recipient(
     ))
 }
 
-/// Lists the people visited at home, with filters (coordinators and administrators).
+/// List the people visited at home.
+///
+/// Filters by responsible unit and by whether they still accept visits; keyset-paged in id
+/// order. Coordinators and administrators.
 #[utoipa::path(
     tag = "recipients",
     params(RecipientQuery),
@@ -310,7 +314,9 @@ pub async fn list_recipients(
     Ok(HttpResponse::Ok().json(RecipientPage::from_page(found)))
 }
 
-/// Reads one person visited at home (coordinators and administrators).
+/// Read one person visited at home.
+///
+/// Coordinators and administrators; another municipality's id is 404.
 #[utoipa::path(
     tag = "recipients",
     params(("id" = Uuid, Path, description = "The recipient id.")),
@@ -335,9 +341,12 @@ pub async fn get_recipient(
     ))
 }
 
-/// Changes a person visited at home (coordinators and administrators). A new consent record
-/// gives `consent_given_by` and `consent_given_on` together (and the representative when one
-/// agreed); the caller is recorded as its recorder. `active: false` stops new placements.
+/// Change a person visited at home.
+///
+/// A new consent record gives `consent_given_by` and `consent_given_on` together (and the
+/// representative when one agreed); the caller is recorded as its recorder. `active: false`
+/// (consent withdrawn) stops new placements and suspends those that have not ended, flagging
+/// their planned visits. Coordinators and administrators; `If-Match` guards lost updates.
 #[utoipa::path(
     tag = "recipients",
     params(
@@ -386,6 +395,7 @@ pub async fn update_recipient(
         body.responsible_unit_id.map(UnitId::from),
         body.active,
     );
+    let now = state.clock.now();
     let updated = state
         .db(move |conn| {
             let contact_phone = match raw_phone {
@@ -397,9 +407,9 @@ pub async fn update_recipient(
                 }
                 None => None,
             };
-            Ok(recipients::update(
+            cases::recipients::update(
                 conn,
-                caller.scope(),
+                &caller,
                 id,
                 expected,
                 &recipients::RecipientChanges {
@@ -410,7 +420,8 @@ pub async fn update_recipient(
                     consent,
                     active,
                 },
-            )?)
+                now,
+            )
         })
         .await?;
     Ok(json_with_etag(

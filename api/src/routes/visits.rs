@@ -16,10 +16,10 @@ use crate::{
     state::AppState,
 };
 use actix_web::{HttpResponse, get, patch, post, web};
-use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use samspill_domain::{
     ids::{PlacementId, VisitId},
-    schedule::check_duration,
+    schedule::{check_duration, parse_start_time},
     text::Text,
     visit::{Companion, VisitStatus},
 };
@@ -79,10 +79,12 @@ fn visit_position(cursor: &str) -> Result<(DateTime<Utc>, Uuid), ApiError> {
     Ok((at, Uuid::from_slice(id).map_err(|_| bad())?))
 }
 
-/// The visits in a window of local dates (by default four weeks from today), in start order:
-/// for one unit, one volunteer, one recipient or one placement, or all the caller sees.
-/// Coordinators and administrators see every visit of their municipality, contact persons the
-/// visits of the placements they see.
+/// List visits in a window of dates.
+///
+/// Local dates `from` to `to` (by default four weeks from today, at most a year), in start
+/// order and keyset-paged: for one unit, volunteer, recipient or placement, or all the caller
+/// sees. Coordinators and administrators see every visit of their municipality, contact persons
+/// the visits of the placements they see.
 #[utoipa::path(
     tag = "visits",
     params(VisitQuery),
@@ -120,7 +122,9 @@ pub async fn list_visits(
     Ok(HttpResponse::Ok().json(VisitPage { items, next_cursor }))
 }
 
-/// Reads one visit.
+/// Read one visit.
+///
+/// Coordinators and administrators, and contact persons for the placements they see.
 #[utoipa::path(
     tag = "visits",
     params(("id" = Uuid, Path, description = "The visit id.")),
@@ -180,8 +184,8 @@ pub struct NewVisit {
     /// The local date, within the placement's first and last day.
     pub date: NaiveDate,
     /// The local start time (`HH:MM`) in the municipality's time zone.
-    #[schema(value_type = String, example = "14:00")]
-    pub start_time: NaiveTime,
+    #[schema(example = "14:00", pattern = "^[0-2][0-9]:[0-5][0-9](:[0-5][0-9])?$")]
+    pub start_time: String,
     /// Minutes, 5 to 1440.
     #[schema(minimum = 5, maximum = 1440)]
     pub duration_minutes: i32,
@@ -189,9 +193,11 @@ pub struct NewVisit {
     pub accompanied_by: Option<CompanionBody>,
 }
 
-/// Adds one visit to a placement that has not ended, outside its schedules — typically the
-/// accompanied first visit in a private home, with `accompanied_by` naming the staff
-/// representative. Coordinators and administrators.
+/// Add one visit to a placement.
+///
+/// Outside its schedules: typically the accompanied first visit in a private home, with
+/// `accompanied_by` naming the staff representative. The placement must not have ended; a
+/// visit of a suspended or paused placement is flagged. Coordinators and administrators.
 #[utoipa::path(
     tag = "visits",
     params(("id" = Uuid, Path, description = "The placement id.")),
@@ -213,10 +219,12 @@ pub async fn create_visit(
         duration_minutes = check_duration(body.duration_minutes)
             .map_err(|e| FieldError::parse("duration_minutes", &e));
         accompanied_by = body.accompanied_by.map(companion).transpose();
+        start_time = parse_start_time(&body.start_time)
+            .map_err(|e| FieldError::parse("start_time", &e));
     }
     let visit = OneVisit {
         date,
-        start_time: body.start_time,
+        start_time,
         duration_minutes,
         accompanied_by,
     };
@@ -246,8 +254,10 @@ pub struct VisitChange {
     pub accompanied_by: Option<Option<CompanionBody>>,
 }
 
-/// Names (or, with `null`, clears) the staff representative who comes along on a planned
-/// visit. Coordinators and administrators.
+/// Name who comes along on a planned visit.
+///
+/// `accompanied_by` names a staff account or a staff contact person of the municipality, or is
+/// `null` for nobody. Coordinators and administrators; `If-Match` guards lost updates.
 #[utoipa::path(
     tag = "visits",
     params(
@@ -289,20 +299,23 @@ pub async fn update_visit(
 /// How a visit went, or that it is called off.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-#[schema(example = json!({"to": "cancelled", "reason": "Ingrid is in hospital this week."}))]
+#[schema(example = json!({"to": "cancelled", "reason": "Ingrid has family visiting this week."}))]
 pub struct VisitTransition {
     /// `completed`, `no_show` or `cancelled`.
     #[schema(value_type = VisitStatusSchema)]
     pub to: VisitStatus,
-    /// Why it was cancelled (required then), or a short note on how it went.
+    /// Why it was cancelled (required then), or a short note on how it went. Never health
+    /// details of the person visited.
     #[schema(max_length = 1000)]
     pub reason: Option<String>,
 }
 
-/// Marks a planned visit: `completed` or `no_show` once it has begun, `cancelled` with a
-/// reason. The first visit of a private-home placement is completed only with a staff
-/// representative named (409 naming `accompanied_by` otherwise). Coordinators and
-/// administrators.
+/// Mark a planned visit completed, not attended or cancelled.
+///
+/// `completed` or `no_show` once the visit has begun, `cancelled` with a reason. The first
+/// visit of a private-home placement is completed only with a staff representative named (409
+/// naming `accompanied_by`), and a flagged visit (its placement suspended or paused) is not
+/// completed. Coordinators and administrators.
 #[utoipa::path(
     tag = "visits",
     params(
