@@ -43,6 +43,10 @@ pub enum CursorList {
     Placements,
     /// `GET /visits`, ordered by start time.
     Visits,
+    /// `GET /me/placements`.
+    MyPlacements,
+    /// `GET /me/visits`, ordered by start time.
+    MyVisits,
 }
 
 impl CursorList {
@@ -63,6 +67,8 @@ impl CursorList {
         CursorList::Recipients,
         CursorList::Placements,
         CursorList::Visits,
+        CursorList::MyPlacements,
+        CursorList::MyVisits,
     ];
 
     /// The tag its cursors start with; no `:` inside. The feed and the work list keep the tags
@@ -83,6 +89,8 @@ impl CursorList {
             CursorList::Recipients => b"recipients",
             CursorList::Placements => b"placements",
             CursorList::Visits => b"visits",
+            CursorList::MyPlacements => b"my_placements",
+            CursorList::MyVisits => b"my_visits",
         }
     }
 }

@@ -396,6 +396,9 @@ const MAX_WINDOW_DAYS: i64 = 366;
 /// How many days after `from` a list of visits reaches when `to` is not given.
 pub const LIST_DAYS: u64 = 28;
 
+/// How many days after `from` a calendar reaches when `to` is not given (twelve weeks).
+pub const CALENDAR_DAYS: u64 = 84;
+
 /// The local dates a list of visits covers: from `from` (default today) to `to` (default four
 /// weeks on), at most a year.
 pub fn window(
