@@ -2,6 +2,7 @@
 
 use crate::error::{ApiError, FieldError};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{DateTime, Utc};
 use samspill_persistence::page::PageRequest;
 use uuid::Uuid;
 
@@ -42,6 +43,10 @@ pub enum CursorList {
     Placements,
     /// `GET /visits`, ordered by start time.
     Visits,
+    /// `GET /me/placements`.
+    MyPlacements,
+    /// `GET /me/visits`, ordered by start time.
+    MyVisits,
 }
 
 impl CursorList {
@@ -62,6 +67,8 @@ impl CursorList {
         CursorList::Recipients,
         CursorList::Placements,
         CursorList::Visits,
+        CursorList::MyPlacements,
+        CursorList::MyVisits,
     ];
 
     /// The tag its cursors start with; no `:` inside. The feed and the work list keep the tags
@@ -82,6 +89,8 @@ impl CursorList {
             CursorList::Recipients => b"recipients",
             CursorList::Placements => b"placements",
             CursorList::Visits => b"visits",
+            CursorList::MyPlacements => b"my_placements",
+            CursorList::MyVisits => b"my_visits",
         }
     }
 }
@@ -120,6 +129,23 @@ pub fn decode_key(list: CursorList, cursor: &str) -> Result<Vec<u8>, ApiError> {
         .and_then(|rest| rest.strip_prefix(b":"))
         .map(<[u8]>::to_vec)
         .ok_or_else(invalid_cursor)
+}
+
+/// Encodes a position in `list`, ordered by a moment and then by id (visits by start time).
+pub fn encode_timed(list: CursorList, at: DateTime<Utc>, id: Uuid) -> String {
+    let mut key = at.timestamp_micros().to_be_bytes().to_vec();
+    key.extend_from_slice(id.as_bytes());
+    encode_key(list, &key)
+}
+
+/// Decodes a cursor made by [`encode_timed`] for the same `list`.
+pub fn decode_timed(list: CursorList, cursor: &str) -> Result<(DateTime<Utc>, Uuid), ApiError> {
+    let key = decode_key(list, cursor)?;
+    let bad = || ApiError::invalid("cursor", "invalid_cursor", "not a cursor of this list");
+    let (micros, id) = key.split_at_checked(8).ok_or_else(bad)?;
+    let micros = i64::from_be_bytes(micros.try_into().map_err(|_| bad())?);
+    let at = DateTime::from_timestamp_micros(micros).ok_or_else(bad)?;
+    Ok((at, Uuid::from_slice(id).map_err(|_| bad())?))
 }
 
 /// Checks `limit` alone, for lists with their own cursors.
@@ -240,6 +266,19 @@ mod tests {
             Some(vec![1, 2, 3])
         );
         assert!(decode_key(CursorList::WorkItems, &cursor).is_err());
+    }
+
+    #[test]
+    fn timed_cursors_round_trip_in_their_own_list() {
+        let (at, id) = (Utc::now(), Uuid::now_v7());
+        let cursor = encode_timed(CursorList::Visits, at, id);
+        let (back, back_id) = decode_timed(CursorList::Visits, &cursor)
+            .unwrap_or_else(|_| panic!("a cursor of the list"));
+        assert_eq!(back.timestamp_micros(), at.timestamp_micros());
+        assert_eq!(back_id, id);
+        assert!(decode_timed(CursorList::Placements, &cursor).is_err());
+        let short = encode_key(CursorList::Visits, &[1, 2, 3]);
+        assert!(decode_timed(CursorList::Visits, &short).is_err());
     }
 
     #[test]

@@ -331,6 +331,28 @@ pub fn find(
         .try_into()
 }
 
+/// The placements of `ids` that the scope and audience see, in id order (those it does not
+/// see are left out).
+pub fn many(
+    conn: &mut PgConnection,
+    scope: TenantScope,
+    audience: Audience,
+    ids: &[PlacementId],
+) -> Result<Vec<PlacementRecord>, RepoError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    p::placements
+        .filter(visible(scope, audience))
+        .filter(p::id.eq_any(ids.iter().map(|id| id.into_uuid())))
+        .order(p::id.asc())
+        .select(PlacementRow::as_select())
+        .load::<PlacementRow>(conn)?
+        .into_iter()
+        .map(PlacementRecord::try_from)
+        .collect()
+}
+
 /// One placement of the scope, locked for a change until the transaction ends.
 pub fn locked(
     conn: &mut PgConnection,

@@ -6,6 +6,7 @@ use crate::{
     placements::visible as placement_visible,
     schema::{
         placements::dsl as p,
+        recipients::dsl as r,
         visits::{self, dsl as vi},
     },
     versioned::check_version,
@@ -291,6 +292,8 @@ pub struct VisitFilter {
     pub to: Option<DateTime<Utc>>,
     /// Only at this unit.
     pub unit_id: Option<UnitId>,
+    /// Only at this unit or in the homes of the recipients it answers for.
+    pub unit_or_its_recipients: Option<UnitId>,
     /// Only this volunteer's.
     pub volunteer_id: Option<VolunteerId>,
     /// Only with this recipient.
@@ -317,6 +320,16 @@ pub fn list(
         .filter(placement_visible(scope, audience));
     if let Some(unit) = filter.unit_id {
         placements = placements.filter(p::unit_id.eq(unit.into_uuid()));
+    }
+    if let Some(unit) = filter.unit_or_its_recipients {
+        let recipients = r::recipients
+            .filter(r::responsible_unit_id.eq(unit.into_uuid()))
+            .select(r::id.nullable());
+        placements = placements.filter(
+            p::unit_id
+                .eq(unit.into_uuid())
+                .or(p::recipient_id.eq_any(recipients)),
+        );
     }
     if let Some(volunteer) = filter.volunteer_id {
         placements = placements.filter(p::volunteer_id.eq(volunteer.into_uuid()));

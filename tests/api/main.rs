@@ -3,6 +3,7 @@
 
 mod activity_kinds;
 mod auth;
+mod calendars;
 mod certificates;
 mod clearance;
 mod contact_persons;

@@ -2,6 +2,7 @@
 //! Plain functions over a connection and typed inputs, returning domain types or `ApiError`;
 //! the rules they apply are the domain's, the SQL the repositories'.
 
+pub mod calendars;
 pub mod clearance;
 pub mod lifecycle;
 pub mod placements;

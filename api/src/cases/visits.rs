@@ -432,6 +432,12 @@ pub fn mark_visit(
 /// The longest window one list of visits covers.
 const MAX_WINDOW_DAYS: i64 = 366;
 
+/// How many days after `from` a list of visits reaches when `to` is not given.
+pub const LIST_DAYS: u64 = 28;
+
+/// How many days after `from` a calendar reaches when `to` is not given (twelve weeks).
+pub const CALENDAR_DAYS: u64 = 84;
+
 /// The local dates a list of visits covers: from `from` (default today) to `to` (default four
 /// weeks on), at most a year.
 pub fn window(
@@ -439,8 +445,18 @@ pub fn window(
     to: Option<NaiveDate>,
     today: NaiveDate,
 ) -> Result<(NaiveDate, NaiveDate), ApiError> {
+    window_reaching(from, to, today, LIST_DAYS)
+}
+
+/// As [`window`], with `to` defaulting to `days` after `from`.
+pub fn window_reaching(
+    from: Option<NaiveDate>,
+    to: Option<NaiveDate>,
+    today: NaiveDate,
+    days: u64,
+) -> Result<(NaiveDate, NaiveDate), ApiError> {
     let from = crate::input::plausible("from", from.unwrap_or(today))?;
-    let to = crate::input::plausible("to", to.unwrap_or(from + chrono::Days::new(28)))?;
+    let to = crate::input::plausible("to", to.unwrap_or(from + chrono::Days::new(days)))?;
     if to < from {
         return Err(ApiError::invalid(
             "to",

@@ -5,6 +5,7 @@ use crate::openapi::schemas::{
     PlacementStatusSchema, SettingSchema, TargetGroupSchema, VisitFlagSchema, VisitStatusSchema,
     WeekdaySchema,
 };
+use crate::pagination::{CursorList, encode_timed};
 use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use samspill_domain::{
     auth::Audience,
@@ -283,5 +284,27 @@ impl From<Visit> for VisitView {
             created_at: v.created_at,
             updated_at: v.updated_at,
         }
+    }
+}
+
+/// A page of visits in start order.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VisitPage {
+    /// The visits of this page, by start time (then id).
+    pub items: Vec<VisitView>,
+    /// Pass as `cursor` for the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+impl VisitPage {
+    /// A page of `list` showing `found`; a cursor follows the last visit when `more` do.
+    pub fn new(list: CursorList, found: Vec<Visit>, more: bool) -> Self {
+        let items: Vec<VisitView> = found.into_iter().map(VisitView::from).collect();
+        let next_cursor = if more {
+            items.last().map(|v| encode_timed(list, v.starts_at, v.id))
+        } else {
+            None
+        };
+        Self { items, next_cursor }
     }
 }

@@ -1,28 +1,40 @@
-//! The caller's own account.
+//! The caller's own account, and for volunteer accounts their own placements, visits and
+//! calendar.
 
 use crate::{
     access::own_volunteer,
     auth::{Principal, StaffCaller, password},
-    cases,
-    dto::volunteer::VolunteerView,
+    cases::{self, calendars},
+    dto::{
+        calendar::{self as calendar, CalendarQuery},
+        placement::{PlacementView, VisitPage},
+        volunteer::VolunteerView,
+    },
     error::{ApiError, FieldError},
     etag::json_with_etag,
-    extract::{IfMatch, Json},
+    extract::{IfMatch, Json, Query},
     input::double_option,
-    openapi::schemas::{RoleSchema, ServiceScopeSchema},
+    openapi::schemas::{PlacementStatusSchema, RoleSchema, ServiceScopeSchema, VisitStatusSchema},
+    pagination::{CursorList, checked_limit, decode_timed, page_of, page_request},
     state::AppState,
 };
 use actix_web::{HttpResponse, get, patch, post, web};
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use samspill_domain::{
     auth::{ServiceScope, TenantScope},
+    placement::PlacementStatus,
     user::{Role, check_password_policy},
+    visit::VisitStatus,
     volunteer_draft::{VolunteerDraft, VolunteerEdit},
 };
-use samspill_persistence::{municipalities, service_accounts, users, volunteers};
+use samspill_persistence::{
+    municipalities, placements, service_accounts, users, visits, volunteers,
+};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
+
+page_of!(OwnPlacementPage, PlacementView, CursorList::MyPlacements);
 
 /// Who the caller is.
 #[derive(Debug, Serialize, ToSchema)]
@@ -261,6 +273,162 @@ pub async fn update_my_volunteer(
         version,
         &VolunteerView::for_role(updated, caller.role),
     ))
+}
+
+/// Which of the caller's own placements.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OwnPlacementQuery {
+    /// Only in this status.
+    #[param(value_type = Option<PlacementStatusSchema>)]
+    pub status: Option<PlacementStatus>,
+    /// Page length, 1-200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    #[param(min_length = 1)]
+    pub cursor: Option<String>,
+}
+
+/// The caller's own placements.
+///
+/// The placements of the volunteer record linked to the calling volunteer account, in id
+/// order: where, for which activity, from when, and their status. An account not linked to a
+/// record has none. Volunteer accounts only; staff read placements at `/api/v1/placements`.
+#[utoipa::path(
+    tag = "me",
+    params(OwnPlacementQuery),
+    responses((status = 200, description = "A page of the caller's placements.", body = OwnPlacementPage))
+)]
+#[get("/me/placements")]
+pub async fn list_my_placements(
+    state: web::Data<AppState>,
+    caller: StaffCaller,
+    Query(query): Query<OwnPlacementQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let audience = own_volunteer(&caller)?;
+    let page = page_request(
+        CursorList::MyPlacements,
+        query.limit,
+        query.cursor.as_deref(),
+    )?;
+    let filter = placements::PlacementFilter {
+        status: query.status,
+        ..placements::PlacementFilter::default()
+    };
+    let found = state
+        .db(move |conn| {
+            Ok(placements::list(
+                conn,
+                caller.scope(),
+                audience,
+                filter,
+                page,
+            )?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(OwnPlacementPage::from_page(found)))
+}
+
+/// Which of the caller's own visits.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct OwnVisitQuery {
+    /// From this date (local, included; default today).
+    pub from: Option<NaiveDate>,
+    /// To this date (local, included; default 4 weeks after `from`; at most a year after it).
+    pub to: Option<NaiveDate>,
+    /// Only of this placement.
+    pub placement_id: Option<Uuid>,
+    /// Only in this status.
+    #[param(value_type = Option<VisitStatusSchema>)]
+    pub status: Option<VisitStatus>,
+    /// Page length, 1-200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    #[param(min_length = 1)]
+    pub cursor: Option<String>,
+}
+
+/// The caller's own visits.
+///
+/// The visits of the caller's placements on the local dates `from` to `to` (by default four
+/// weeks from today, at most a year), in start order, whatever became of them unless `status`
+/// says. Paged as `/api/v1/visits`, with cursors of this list. Volunteer accounts only.
+#[utoipa::path(
+    tag = "me",
+    params(OwnVisitQuery),
+    responses((status = 200, description = "A page of the caller's visits.", body = VisitPage))
+)]
+#[get("/me/visits")]
+pub async fn list_my_visits(
+    state: web::Data<AppState>,
+    caller: StaffCaller,
+    Query(query): Query<OwnVisitQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let audience = own_volunteer(&caller)?;
+    let limit = checked_limit(query.limit)?;
+    let window = cases::visits::window(query.from, query.to, state.clock.today())?;
+    let after = query
+        .cursor
+        .as_deref()
+        .map(|c| decode_timed(CursorList::MyVisits, c))
+        .transpose()?;
+    let filter = visits::VisitFilter {
+        placement_id: query.placement_id.map(Into::into),
+        status: query.status,
+        ..visits::VisitFilter::default()
+    };
+    let (found, more) = state
+        .db(move |conn| {
+            cases::visits::page(conn, caller.scope(), audience, filter, window, after, limit)
+        })
+        .await?;
+    Ok(HttpResponse::Ok().json(VisitPage::new(CursorList::MyVisits, found, more)))
+}
+
+/// The caller's own planned visits as an iCalendar file.
+///
+/// One event per planned visit of the caller's placements on the local dates `from` to `to`
+/// (by default from today to 12 weeks ahead, at most a year), for a calendar application: the
+/// UID is the visit's id (`{id}@samspill`), times are in UTC, the summary names the activity
+/// kind and the place, and a home visit gives the person's display name and, as the location,
+/// their address (never their phone number). `CONFIRMED` while the placement is active and
+/// nothing flags the visit, `TENTATIVE` otherwise; completed, missed and cancelled visits are
+/// left out. Volunteer accounts only.
+#[utoipa::path(
+    tag = "me",
+    params(CalendarQuery),
+    responses((status = 200, description = "The calendar (RFC 5545).",
+        content_type = "text/calendar", body = String,
+        example = json!(calendar::EXAMPLE)))
+)]
+#[get("/me/calendar.ics")]
+pub async fn get_my_calendar(
+    state: web::Data<AppState>,
+    caller: StaffCaller,
+    Query(query): Query<CalendarQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let audience = own_volunteer(&caller)?;
+    let window = cases::visits::window_reaching(
+        query.from,
+        query.to,
+        state.clock.today(),
+        cases::visits::CALENDAR_DAYS,
+    )?;
+    let found = state
+        .db(move |conn| {
+            calendars::calendar(
+                conn,
+                caller.scope(),
+                audience,
+                calendars::Subject::Own,
+                window,
+            )
+        })
+        .await?;
+    Ok(calendar::response(&found, state.clock.now()))
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 pub mod activity_kinds;
 pub mod auth;
+pub mod calendars;
 pub mod certificates;
 pub mod clearance;
 pub mod contact_persons;
@@ -54,6 +55,9 @@ pub fn configure(rate_limit: &RateLimit) -> impl FnOnce(&mut ServiceConfig) + '_
                     .service(me::change_my_password)
                     .service(me::get_my_volunteer)
                     .service(me::update_my_volunteer)
+                    .service(me::list_my_placements)
+                    .service(me::list_my_visits)
+                    .service(me::get_my_calendar)
                     .service(municipalities::create_municipality)
                     .service(municipalities::list_municipalities)
                     .service(municipalities::get_municipality)
@@ -148,6 +152,8 @@ pub fn configure(rate_limit: &RateLimit) -> impl FnOnce(&mut ServiceConfig) + '_
                     .service(visits::get_visit)
                     .service(visits::update_visit)
                     .service(visits::transition_visit)
+                    .service(calendars::get_volunteer_calendar)
+                    .service(calendars::get_unit_calendar)
                     .service(jobs::run_job),
             );
     }

@@ -6,17 +6,17 @@ use crate::{
     access,
     auth::StaffCaller,
     cases::{self, visits::OneVisit},
-    dto::placement::VisitView,
+    dto::placement::{VisitPage, VisitView},
     error::{ApiError, FieldError},
     etag::json_with_etag,
     extract::{IfMatch, Json, Query},
     input::{double_option, plausible, validate},
     openapi::schemas::VisitStatusSchema,
-    pagination::{CursorList, checked_limit, decode_key, encode_key},
+    pagination::{CursorList, checked_limit, decode_timed},
     state::AppState,
 };
 use actix_web::{HttpResponse, get, patch, post, web};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use samspill_domain::{
     ids::{PlacementId, VisitId},
     schedule::{check_duration, parse_start_time},
@@ -24,18 +24,9 @@ use samspill_domain::{
     visit::{Companion, VisitStatus},
 };
 use samspill_persistence::visits;
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
-
-/// A page of visits in start order.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct VisitPage {
-    /// The visits of this page, by start time (then id).
-    pub items: Vec<VisitView>,
-    /// Pass as `cursor` for the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
-}
 
 /// Which visits.
 #[derive(Debug, Deserialize, IntoParams)]
@@ -64,21 +55,6 @@ pub struct VisitQuery {
     pub cursor: Option<String>,
 }
 
-fn visit_cursor(visit: &VisitView) -> String {
-    let mut key = visit.starts_at.timestamp_micros().to_be_bytes().to_vec();
-    key.extend_from_slice(visit.id.as_bytes());
-    encode_key(CursorList::Visits, &key)
-}
-
-fn visit_position(cursor: &str) -> Result<(DateTime<Utc>, Uuid), ApiError> {
-    let key = decode_key(CursorList::Visits, cursor)?;
-    let bad = || ApiError::invalid("cursor", "invalid_cursor", "not a cursor of this list");
-    let (micros, id) = key.split_at_checked(8).ok_or_else(bad)?;
-    let micros = i64::from_be_bytes(micros.try_into().map_err(|_| bad())?);
-    let at = DateTime::from_timestamp_micros(micros).ok_or_else(bad)?;
-    Ok((at, Uuid::from_slice(id).map_err(|_| bad())?))
-}
-
 /// List visits in a window of dates.
 ///
 /// Local dates `from` to `to` (by default four weeks from today, at most a year), in start
@@ -99,7 +75,11 @@ pub async fn list_visits(
     let audience = access::audience(&caller, access::VOLUNTEERS_READ_THEIR_OWN_PLACEMENTS)?;
     let limit = checked_limit(query.limit)?;
     let window = cases::visits::window(query.from, query.to, state.clock.today())?;
-    let after = query.cursor.as_deref().map(visit_position).transpose()?;
+    let after = query
+        .cursor
+        .as_deref()
+        .map(|c| decode_timed(CursorList::Visits, c))
+        .transpose()?;
     let filter = visits::VisitFilter {
         unit_id: query.unit_id.map(Into::into),
         volunteer_id: query.volunteer_id.map(Into::into),
@@ -113,13 +93,7 @@ pub async fn list_visits(
             cases::visits::page(conn, caller.scope(), audience, filter, window, after, limit)
         })
         .await?;
-    let items: Vec<VisitView> = found.into_iter().map(VisitView::from).collect();
-    let next_cursor = if more {
-        items.last().map(visit_cursor)
-    } else {
-        None
-    };
-    Ok(HttpResponse::Ok().json(VisitPage { items, next_cursor }))
+    Ok(HttpResponse::Ok().json(VisitPage::new(CursorList::Visits, found, more)))
 }
 
 /// Read one visit.
