@@ -961,7 +961,7 @@ pub fn end_for_erasure(
     municipality: MunicipalityId,
     volunteer: VolunteerId,
     actor: StaffUserId,
-    (erased, reason): (&str, &str),
+    texts: (&str, &str),
 ) -> Result<(), RepoError> {
     use crate::schema::dogs::dsl as d;
     let tenant = municipality.into_uuid();
@@ -969,22 +969,71 @@ pub fn end_for_erasure(
         .filter(d::municipality_id.eq(tenant))
         .filter(d::handler_id.eq(volunteer.into_uuid()))
         .select(d::id.nullable());
-    let hit: Vec<PlacementRecord> = p::placements
-        .filter(p::municipality_id.eq(tenant))
-        .filter(
-            p::volunteer_id
-                .eq(volunteer.into_uuid())
-                .or(p::dog_id.eq_any(handled)),
-        )
-        .select(PlacementRow::as_select())
-        .for_update()
-        .load::<PlacementRow>(conn)?
+    let hit = load_locked(
+        conn,
+        p::placements
+            .filter(p::municipality_id.eq(tenant))
+            .filter(
+                p::volunteer_id
+                    .eq(volunteer.into_uuid())
+                    .or(p::dog_id.eq_any(handled)),
+            )
+            .select(PlacementRow::as_select())
+            .for_update(),
+    )?;
+    let own: Vec<&Placement> = hit
+        .iter()
+        .filter(|p| p.placed == Placed::Volunteer(volunteer))
+        .collect();
+    end_and_forget(conn, municipality, &hit, &own, actor, texts)
+}
+
+/// What erasing a person visited at home does to placements: every placement with them ends
+/// if it has not (planned visits cancelled) and loses what was written about them, as
+/// [`end_for_erasure`] does for a volunteer's own.
+pub fn end_for_recipient_erasure(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+    recipient: RecipientId,
+    actor: StaffUserId,
+    texts: (&str, &str),
+) -> Result<(), RepoError> {
+    let hit = load_locked(
+        conn,
+        p::placements
+            .filter(p::municipality_id.eq(municipality.into_uuid()))
+            .filter(p::recipient_id.eq(recipient.into_uuid()))
+            .select(PlacementRow::as_select())
+            .for_update(),
+    )?;
+    let all: Vec<&Placement> = hit.iter().collect();
+    end_and_forget(conn, municipality, &hit, &all, actor, texts)
+}
+
+fn load_locked(
+    conn: &mut PgConnection,
+    query: impl diesel::query_dsl::LoadQuery<'static, PgConnection, PlacementRow>,
+) -> Result<Vec<Placement>, RepoError> {
+    query
+        .load(conn)?
         .into_iter()
-        .map(PlacementRecord::try_from)
-        .collect::<Result<_, _>>()?;
+        .map(|row| PlacementRecord::try_from(row).map(|r| r.placement))
+        .collect()
+}
+
+/// Ends each of `hit` that has not ended (with `reason`, planned visits from now cancelled) and
+/// blanks what was written on `forget`: descriptions, kept clearance answers, history and visit
+/// reasons (`erased`).
+fn end_and_forget(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+    hit: &[Placement],
+    forget: &[&Placement],
+    actor: StaffUserId,
+    (erased, reason): (&str, &str),
+) -> Result<(), RepoError> {
     let now = chrono::Utc::now();
-    for record in &hit {
-        let placement = &record.placement;
+    for placement in hit {
         if placement.status != PlacementStatus::Ended {
             set_status(
                 conn,
@@ -997,15 +1046,12 @@ pub fn end_for_erasure(
             crate::visits::cancel_planned(conn, placement, now, reason, Some(actor))?;
         }
     }
-    let own: Vec<Uuid> = hit
-        .iter()
-        .filter(|r| r.placement.placed == Placed::Volunteer(volunteer))
-        .map(|r| r.placement.id.into_uuid())
-        .collect();
+    let tenant = municipality.into_uuid();
+    let ids: Vec<Uuid> = forget.iter().map(|p| p.id.into_uuid()).collect();
     diesel::update(
         p::placements
             .filter(p::municipality_id.eq(tenant))
-            .filter(p::id.eq_any(&own)),
+            .filter(p::id.eq_any(&ids)),
     )
     .set((
         p::description.eq(None::<String>),
@@ -1016,12 +1062,12 @@ pub fn end_for_erasure(
     diesel::update(
         h::placement_status_changes
             .filter(h::municipality_id.eq(tenant))
-            .filter(h::placement_id.eq_any(&own))
+            .filter(h::placement_id.eq_any(&ids))
             .filter(h::reason.ne(reason)),
     )
     .set(h::reason.eq(erased))
     .execute(conn)?;
-    crate::visits::forget_reasons(conn, municipality, &own)?;
+    crate::visits::forget_reasons(conn, municipality, &ids)?;
     Ok(())
 }
 

@@ -255,3 +255,49 @@ pub fn update(
         .try_into()
     })
 }
+
+/// Erases a person visited at home: their placements end (planned visits cancelled) and lose
+/// what was written about them; the record keeps its id, municipality, unit and the dates of
+/// the consent, with the name, address, phone and a representative's name replaced or removed,
+/// and no longer accepts visits.
+pub fn erase(
+    conn: &mut PgConnection,
+    scope: TenantScope,
+    id: RecipientId,
+    expected_version: Option<i32>,
+    actor: samspill_domain::ids::StaffUserId,
+) -> Result<(), RepoError> {
+    use samspill_domain::erasure::{ERASED, ERASURE_REASON};
+    conn.transaction(|conn| {
+        let current: Recipient = r::recipients
+            .filter(visible(scope))
+            .filter(r::id.eq(id.into_uuid()))
+            .select(RecipientRow::as_select())
+            .for_update()
+            .first::<RecipientRow>(conn)?
+            .try_into()?;
+        check_version(current.version, expected_version)?;
+        crate::placements::end_for_recipient_erasure(
+            conn,
+            current.municipality_id,
+            id,
+            actor,
+            (ERASED, ERASURE_REASON),
+        )?;
+        diesel::update(
+            r::recipients
+                .filter(r::municipality_id.eq(current.municipality_id.into_uuid()))
+                .filter(r::id.eq(id.into_uuid())),
+        )
+        .set((
+            r::display_name.eq(ERASED),
+            r::address.eq(ERASED),
+            r::contact_phone.eq(None::<String>),
+            r::consent_representative.eq(current.consent.representative.as_ref().map(|_| ERASED)),
+            r::active.eq(false),
+            r::version.eq(r::version + 1),
+        ))
+        .execute(conn)?;
+        Ok(())
+    })
+}

@@ -1335,6 +1335,30 @@ async fn withdrawn_consent_suspends_the_home_placement_and_pausing_flags_visits(
     assert_eq!(withdrawn["status"], "suspended");
     let resume = expect_problem(step(&app, &s.coordinator, &at_home, "active").await, 409).await;
     assert_eq!(resume["errors"][0]["field"], "to");
+
+    // Erased, the person keeps no name, address or phone, and the placement ends.
+    let erased = app
+        .delete(&format!("/api/v1/recipients/{home}"), &s.coordinator)
+        .await;
+    assert_eq!(erased.status(), 204);
+    let left = expect_status(
+        app.get(&format!("/api/v1/recipients/{home}"), &s.coordinator)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(left["display_name"], "(erased)");
+    assert_eq!(left["address"], "(erased)");
+    assert_eq!(left["contact_phone"], Value::Null);
+    assert_eq!(left["consent"]["representative"], "(erased)");
+    let ended = expect_status(
+        app.get(&format!("/api/v1/placements/{at_home}"), &s.coordinator)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(ended["status"], "ended");
+    assert_eq!(ended["clearance"], json!({"erased": true}));
 }
 
 #[tokio::test]

@@ -137,6 +137,7 @@ pub fn configure(rate_limit: &RateLimit) -> impl FnOnce(&mut ServiceConfig) + '_
                     .service(recipients::list_recipients)
                     .service(recipients::get_recipient)
                     .service(recipients::update_recipient)
+                    .service(recipients::erase_recipient)
                     .service(placements::create_placement)
                     .service(placements::list_placements)
                     .service(placements::get_placement)

@@ -16,7 +16,7 @@ use crate::{
     pagination::{CursorList, page_of, page_request},
     state::AppState,
 };
-use actix_web::{HttpResponse, get, http::header, patch, post, web};
+use actix_web::{HttpResponse, delete, get, http::header, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use samspill_domain::{
     ParseError,
@@ -429,4 +429,42 @@ pub async fn update_recipient(
         updated.version,
         &RecipientView::from(updated),
     ))
+}
+
+/// Erase a person visited at home.
+///
+/// Their name, address, phone number and a representative's name are removed; the record stays
+/// (its id, unit and the dates of the consent) and no longer accepts visits. Their placements
+/// end, the planned visits are cancelled, and what was written on the placements (descriptions,
+/// reasons, the kept clearance answers) is removed. Coordinators and administrators;
+/// `If-Match` is optional.
+#[utoipa::path(
+    tag = "recipients",
+    params(
+        ("id" = Uuid, Path, description = "The recipient id."),
+        crate::extract::IfMatchHeader,
+    ),
+    responses((status = 204, description = "Erased."))
+)]
+#[delete("/recipients/{id}")]
+pub async fn erase_recipient(
+    state: web::Data<AppState>,
+    caller: StaffCaller,
+    id: web::Path<Uuid>,
+    IfMatch(expected): IfMatch,
+) -> Result<HttpResponse, ApiError> {
+    caller.require_manager()?;
+    let id = RecipientId::from(id.into_inner());
+    state
+        .db(move |conn| {
+            Ok(recipients::erase(
+                conn,
+                caller.scope(),
+                id,
+                expected,
+                caller.id,
+            )?)
+        })
+        .await?;
+    Ok(HttpResponse::NoContent().finish())
 }
