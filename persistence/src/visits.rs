@@ -340,9 +340,21 @@ pub fn list(
     if let Some(placement) = filter.placement_id {
         placements = placements.filter(p::id.eq(placement.into_uuid()));
     }
-    let mut query = vi::visits
-        .into_boxed()
-        .filter(vi::placement_id.eq_any(placements.select(p::id)));
+    let narrowed = filter.unit_id.is_some()
+        || filter.unit_or_its_recipients.is_some()
+        || filter.volunteer_id.is_some()
+        || filter.recipient_id.is_some()
+        || filter.placement_id.is_some();
+    let mut query = vi::visits.into_boxed();
+    if narrowed {
+        // A unit's, a person's or one placement's visits: their placements are few, so their
+        // ids come first and the visits are read by placement, not by scanning the
+        // municipality's week.
+        let ids: Vec<Uuid> = placements.select(p::id).load(conn)?;
+        query = query.filter(vi::placement_id.eq_any(ids));
+    } else {
+        query = query.filter(vi::placement_id.eq_any(placements.select(p::id)));
+    }
     if let Some(municipality) = scope.municipality() {
         query = query.filter(vi::municipality_id.eq(municipality.into_uuid()));
     }
