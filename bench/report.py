@@ -19,9 +19,11 @@ ENDPOINTS = [
     ("list_volunteers", "GET /volunteers?status=approved", None, True),
     ("clearance", "GET /volunteers/{id}/clearance", 0.3, True),
     ("status_feed", "GET /volunteer-status", None, True),
+    ("visits_week", "GET /visits (one unit, one week)", None, True),
     ("token", "POST /auth/token (argon2id)", None, False),
     ("create", "POST /volunteers", None, False),
     ("create_keyed", "POST /volunteers + Idempotency-Key", None, False),
+    ("create_placement", "POST /placements (with clearance)", None, False),
 ]
 P99_TARGET_MS = 20.0
 SCALE_TARGET = 1.5

@@ -123,13 +123,15 @@ largest_municipality() {
 }
 
 # Runs wrk for endpoint $1; the request comes from the BENCH_* variables set by the caller.
-# First one request with curl must answer 200 (its status goes to $1.probe); the server's
-# largest resident size during the run goes to $1.rss.
+# First one request with curl (with the first id, if any) must answer 2xx (its status goes to
+# $1.probe); the server's largest resident size during the run goes to $1.rss.
 measure() {
-  local name="$1" url="${base}${BENCH_PATH//\{id\}/$(head -n 1 "${BENCH_IDS:-/dev/null}" 2>/dev/null || true)}"
+  local name="$1" first
+  first="$(head -n 1 "${BENCH_IDS:-/dev/null}" 2>/dev/null || true)"
+  local url="${base}${BENCH_PATH//\{id\}/$first}"
   local probe=(-sS -o "${out}/${name}.body" -w '%{http_code}' --max-time 30 -X "${BENCH_METHOD:-GET}")
   [[ -n "${BENCH_TOKEN:-}" ]] && probe+=(-H "Authorization: Bearer ${BENCH_TOKEN}")
-  [[ -n "${BENCH_BODY:-}" ]] && probe+=(-H "Content-Type: ${BENCH_CONTENT_TYPE}" --data-raw "$BENCH_BODY")
+  [[ -n "${BENCH_BODY:-}" ]] && probe+=(-H "Content-Type: ${BENCH_CONTENT_TYPE}" --data-raw "${BENCH_BODY//\{id\}/$first}")
   curl "${probe[@]}" "$url" >"${out}/${name}.probe" 2>/dev/null || echo "no answer" >"${out}/${name}.probe"
   printf '  %-16s probe %s, wrk -t%s -c%s -d%ss\n' "$name" "$(cat "${out}/${name}.probe")" "$threads" "$connections" "$duration"
   (
@@ -148,6 +150,7 @@ measure() {
 }
 # Sets the BENCH_* request variables: $1 method, $2 path, $3 ids file, $4 token, $5 body,
 # $6 its content type (default form-encoded), $7 1 to give every request an Idempotency-Key.
+# "{id}" in the path and the body is replaced by an id from the ids file.
 request() {
   BENCH_METHOD="$1" BENCH_PATH="$2" BENCH_IDS="$3" BENCH_TOKEN="$4" BENCH_BODY="${5:-}"
   BENCH_CONTENT_TYPE=""
@@ -194,19 +197,46 @@ psql -X -A -t "${BENCH_PG}/${database}" -c "
   SELECT id FROM volunteers WHERE municipality_id = '${municipality}' AND erased_at IS NULL
   ORDER BY random() LIMIT 2000" >"${out}/ids.txt"
 
+# The visits of one week (Monday to Sunday, this week, by PostgreSQL's date as the seeder's) at
+# the nursing home of the municipality with the most visits in it.
+read -r monday sunday <<<"$(psql -X -A -t -F ' ' "${BENCH_PG}/${database}" -c "
+  SELECT current_date - (extract(isodow FROM current_date)::int - 1),
+         current_date - (extract(isodow FROM current_date)::int - 1) + 6")"
+read -r busy_unit week_visits <<<"$(psql -X -A -t -F ' ' "${BENCH_PG}/${database}" -c "
+  SELECT p.unit_id, count(*) FROM visits v
+    JOIN placements p ON p.municipality_id = v.municipality_id AND p.id = v.placement_id
+    JOIN units u ON u.id = p.unit_id AND u.kind = 'nursing_home'
+   WHERE v.municipality_id = '${municipality}' AND v.local_date BETWEEN '${monday}' AND '${sunday}'
+   GROUP BY p.unit_id ORDER BY count(*) DESC LIMIT 1")"
+[[ -n "${busy_unit:-}" ]] || fail "no nursing home of ${municipality} has visits between ${monday} and ${sunday}"
+say "Visits: nursing home ${busy_unit}, ${week_visits} visits from ${monday} to ${sunday}"
+
+# Candidates to place: approved volunteers of the municipality; the clearance engine picks
+# those cleared for companionship at an institution (below, once the server runs).
+psql -X -A -t "${BENCH_PG}/${database}" -c "
+  SELECT id FROM volunteers WHERE municipality_id = '${municipality}' AND erased_at IS NULL
+     AND status = 'approved'
+  ORDER BY random() LIMIT $([[ "$mode" == small ]] && echo 200 || echo 1000)" >"${out}/candidates.txt"
+
 start_server
 read -r rss _ <<<"$(rss_of "$server_pid")"
 echo "$rss" >"${out}/rss_idle.txt"
 token="$(login "$base" "$email")"
+placement_question="activity_kind=companionship&setting=institution&target_group=general"
+asked="$(python3 bench/cleared.py "$base" "$token" "$placement_question" "${out}/candidates.txt" "${out}/placeable.txt")" \
+  || fail "asking the clearance of the approved volunteers failed or none is cleared (${asked:-no answer})"
+say "Placements: ${asked} approved volunteers asked are cleared for companionship at an institution"
 say "Endpoints:"
 request GET "/api/v1/volunteers/{id}" "${out}/ids.txt" "$token"
 measure get_volunteer
 request GET "/api/v1/volunteers?status=approved&limit=50" "" "$token"
 measure list_volunteers
-request GET "/api/v1/volunteers/{id}/clearance?activity_kind=companionship&setting=institution&target_group=general" "${out}/ids.txt" "$token"
+request GET "/api/v1/volunteers/{id}/clearance?${placement_question}" "${out}/ids.txt" "$token"
 measure clearance
 request GET "/api/v1/volunteer-status?limit=50" "" "$token"
 measure status_feed
+request GET "/api/v1/visits?unit_id=${busy_unit}&from=${monday}&to=${sunday}&limit=200" "" "$token"
+measure visits_week
 request POST "/api/v1/auth/token" "" "" "grant_type=password&username=${email}&password=${DEMO_PASSWORD}"
 measure token
 # Creates, plain and with an Idempotency-Key each (claimed, kept and committed with the record).
@@ -215,6 +245,11 @@ request POST "/api/v1/volunteers" "" "$token" "$new_volunteer" application/json
 measure create
 request POST "/api/v1/volunteers" "" "$token" "$new_volunteer" application/json 1
 measure create_keyed
+# Each request places a cleared volunteer at the nursing home from today (201, as proposed; the
+# clearance engine is asked first, and a volunteer it does not clear would answer 409).
+new_placement="{\"volunteer_id\":\"{id}\",\"unit_id\":\"${busy_unit}\",\"activity_kind\":\"companionship\",\"target_group\":\"general\",\"starts_on\":\"$(date -u +%F)\"}"
+request POST "/api/v1/placements" "${out}/placeable.txt" "$token" "$new_placement" application/json
+measure create_placement
 read -r _ hwm <<<"$(rss_of "$server_pid")"
 echo "$hwm" >"${out}/rss_peak.txt"
 

@@ -3,7 +3,7 @@
 --   BENCH_IDS           file with one id per line (optional)
 --   BENCH_TOKEN         bearer token (optional)
 --   BENCH_METHOD        GET (default) or POST
---   BENCH_BODY          request body (optional)
+--   BENCH_BODY          request body (optional; "{id}" in it is replaced like in the path)
 --   BENCH_CONTENT_TYPE  its content type (optional)
 --   BENCH_KEYED         1: every request carries its own Idempotency-Key
 local path = os.getenv("BENCH_PATH") or "/"
@@ -49,5 +49,7 @@ function request()
   end
   counter = counter + 1
   local id = ids[((offset or 0) + counter * 104729) % #ids + 1]
-  return wrk.format(method, (path:gsub("{id}", id)), headers, body)
+  local own_body = body
+  if body then own_body = (body:gsub("{id}", id)) end
+  return wrk.format(method, (path:gsub("{id}", id)), headers, own_body)
 end

@@ -1,7 +1,9 @@
 //! Bulk demo data for measurements: municipalities in Norway and Denmark with units, contact
 //! persons, a coordinator, published documents, their own activity kind and requirement rule,
 //! and volunteers in a realistic mix of statuses with the vetting facts, police certificates,
-//! status history and visiting dogs that go with each status.
+//! status history and visiting dogs that go with each status; groups; and about a third of the
+//! approved volunteers placed (most at nursing homes, a few with people visited at home), each
+//! placement with its history, a weekly schedule and visits twelve weeks back and ahead.
 //!
 //! Rows are made by PostgreSQL itself (`INSERT ... SELECT` over `generate_series`), one
 //! transaction per municipality, so a hundred thousand volunteers take seconds, not one round
@@ -261,15 +263,17 @@ pub fn seed(conn: &mut PgConnection, plan: &SeedPlan) -> Result<SeedReport, Repo
     sql_query(
         "ANALYZE municipalities, units, staff_users, contact_persons, municipality_documents, \
          activity_kinds, requirement_rules, volunteers, volunteer_status_changes, screenings, \
-         declarations, reference_checks, police_certificates, dogs, dog_approvals",
+         declarations, reference_checks, police_certificates, dogs, dog_approvals, recipients, \
+         placements, placement_status_changes, placement_schedules, visits",
     )
     .execute(conn)?;
     report.steps.push(("analyze", started.elapsed()));
     Ok(report)
 }
 
-/// The triggers that move a volunteer's feed clock when a vetting fact is written.
-const FACT_TRIGGERS: [(&str, &str); 9] = [
+/// The triggers that move a volunteer's or group's feed clock when a vetting fact or a
+/// placement is written.
+const FACT_TRIGGERS: [(&str, &str); 10] = [
     ("screenings", "screenings_status_touch"),
     ("declarations", "declarations_status_touch"),
     ("reference_checks", "reference_checks_status_touch"),
@@ -279,6 +283,7 @@ const FACT_TRIGGERS: [(&str, &str); 9] = [
     ("group_members", "group_members_status_touch"),
     ("group_screenings", "group_screenings_status_touch"),
     ("group_declarations", "group_declarations_status_touch"),
+    ("placements", "placements_feed_touch"),
 ];
 
 /// `DISABLE`s or `ENABLE`s [`FACT_TRIGGERS`] (transactional: a rollback restores them).
@@ -433,16 +438,17 @@ fn seed_municipality(
 
     // Volunteers registered over the last three years, oldest first. The mix: 62 % approved,
     // 8 % registered, 10 % in screening, 7 % paused, 5 % rejected, 8 % withdrawn. The feed
-    // clock starts at about the date of the last fact made below (the triggers, when they
-    // fire, move it to now).
+    // clock starts at about the date of the last fact made below, or for those who will be
+    // placed, of their placement's activation (the triggers, when they fire, move it to now).
     step(conn, report, "volunteers", |conn| {
-        sql_query(
+        sql_query(format!(
             "WITH ctx AS (
                 SELECT (SELECT array_agg(id ORDER BY id) FROM units
                          WHERE municipality_id = $1 AND kind <> 'care_district') AS units,
                        (SELECT array_agg(id ORDER BY id) FROM contact_persons
                          WHERE municipality_id = $1) AS contacts
             ), base AS MATERIALIZED (
+                SELECT s.*, pg_temp.seed_uuid7(s.created) AS id FROM (
                 SELECT g,
                        now() - make_interval(secs => 94608000 * (1 - g::float8 / $2) + random() * 3600) AS created,
                        CASE WHEN r < 0.62 THEN 'approved' WHEN r < 0.70 THEN 'registered'
@@ -452,13 +458,13 @@ fn seed_municipality(
                        $4[1 + floor(random() * cardinality($4))::int] AS family,
                        random() < 0.4 AS self_registered,
                        floor(random() * 5)::int AS kind
-                FROM (SELECT g, random() AS r FROM generate_series(1, $2) g) s
+                FROM (SELECT g, random() AS r FROM generate_series(1, $2) g) s) s
             )
             INSERT INTO volunteers (id, municipality_id, status, given_name, family_name, email, phone,
                                     birth_year, languages, interests, activity_kinds, availability,
                                     commitment, home_unit_id, contact_person_id, references_needed,
                                     source, privacy_notice_version, created_at, updated_at, status_changed_at)
-            SELECT pg_temp.seed_uuid7(b.created), $1, b.status, b.given, b.family,
+            SELECT b.id, $1, b.status, b.given, b.family,
                    translate(lower(b.given || '.' || b.family), 'æøåé', 'aoae') || '.' || b.g || '@' || $5,
                    $6 || (40000000 + b.g)::text,
                    (1940 + floor(random() * 66))::smallint,
@@ -477,12 +483,13 @@ fn seed_municipality(
                    CASE WHEN b.self_registered THEN 'self_registration' ELSE 'coordinator' END,
                    CASE WHEN b.self_registered THEN '2025-1' END,
                    b.created, b.created,
-                   least(now(), b.created + make_interval(days => CASE b.status
+                   least(now(), b.created + make_interval(days => CASE WHEN {placed} THEN 28 ELSE CASE b.status
                        WHEN 'registered' THEN 0 WHEN 'withdrawn' THEN 7 WHEN 'in_screening' THEN 10
-                       WHEN 'paused' THEN 21 ELSE 14 END))
+                       WHEN 'paused' THEN 21 ELSE 14 END END))
             FROM base b, ctx,
                  (SELECT ARRAY['companionship', 'escort', 'activity', 'cultural_event', 'party_or_arrangement'] AS kinds) k",
-        )
+            placed = placed("b.id", "b.status", "b.created"),
+        ))
         .bind::<SqlUuid, _>(m.id)
         .bind::<Integer, _>(n)
         .bind::<Array<Text>, _>(given)
@@ -644,7 +651,8 @@ fn seed_municipality(
         .execute(conn)
     })?;
 
-    seed_groups(conn, m, report)
+    seed_groups(conn, m, report)?;
+    seed_placements(conn, m, coordinator, report)
 }
 
 /// One group per `group_representative` contact person: kindergartens, school classes,
@@ -726,9 +734,250 @@ fn seed_groups(
     Ok(())
 }
 
+/// Which volunteers the seeder places, as an SQL condition on the given columns: about one in
+/// three approved volunteers registered more than four weeks ago, chosen by a random byte of the
+/// id. The same test runs when the volunteer is inserted (its feed clock is the placement's
+/// activation) and when the placements are made.
+fn placed(id: &str, status: &str, created: &str) -> String {
+    format!(
+        "({status} = 'approved' AND {created} < now() - interval '28 days' \
+         AND get_byte(uuid_send({id}), 15) % 3 = 0)"
+    )
+}
+
+/// How many people visited at home a municipality of `volunteers` gets: one per 250
+/// volunteers, at least three.
+pub fn recipients_for(volunteers: u32) -> i32 {
+    i32::try_from(volunteers / 250).unwrap_or(i32::MAX).max(3)
+}
+
+/// How many weeks of visits lie on either side of today: the past ones marked, the future ones
+/// planned (the municipality's default horizon of visit planning).
+pub const VISIT_WEEKS: i32 = 12;
+
+/// Placements of the volunteers [`placed`] chooses, active since four weeks after registration:
+/// most with companionship or an activity at one of the municipality's nursing homes (their home
+/// unit when that is one), a few with a person visited at home (volunteers registered more than
+/// four months ago whose references were taken and who showed a police certificate, as a
+/// private home asks). Each has the history that led to `active`, one weekly schedule (one or
+/// two weekdays in the afternoon, local time) and its visits for [`VISIT_WEEKS`] weeks back and
+/// ahead: past ones mostly completed, some not attended or cancelled, future ones planned.
+fn seed_placements(
+    conn: &mut PgConnection,
+    m: &SeededMunicipality,
+    coordinator: Uuid,
+    report: &mut SeedReport,
+) -> Result<(), RepoError> {
+    let denmark = m.country == "DK";
+    let (given, family): (&[&str], &[&str]) = if denmark {
+        (&DK_GIVEN, &DK_FAMILY)
+    } else {
+        (&NO_GIVEN, &NO_FAMILY)
+    };
+    let streets: &[&str] = if denmark {
+        &[
+            "Hovedgaden",
+            "Kirkevej",
+            "Skolevej",
+            "Strandvejen",
+            "Møllevej",
+            "Parkvej",
+        ]
+    } else {
+        &[
+            "Storgata",
+            "Kirkeveien",
+            "Skolegata",
+            "Fjordveien",
+            "Møllevegen",
+            "Parkveien",
+        ]
+    };
+    let town = m
+        .name
+        .trim_end_matches(" kommune")
+        .trim_end_matches(" Kommune");
+    step(conn, report, "recipients", |conn| {
+        sql_query(
+            "INSERT INTO recipients (municipality_id, id, display_name, address, contact_phone,
+                                     responsible_unit_id, consent_given_by, consent_representative,
+                                     consent_given_on, consent_recorded_by, created_at, updated_at)
+             SELECT $1, pg_temp.seed_uuid7(r.at),
+                    $3[1 + floor(random() * cardinality($3))::int] || ' '
+                        || left($4[1 + floor(random() * cardinality($4))::int], 1) || '.',
+                    $5[1 + r.g % cardinality($5)] || ' ' || (1 + floor(random() * 90)::int) || ', ' || $6,
+                    CASE WHEN random() < 0.9 THEN $7 || (90000000 + r.g)::text END,
+                    ctx.home_care[1 + r.g % cardinality(ctx.home_care)],
+                    CASE WHEN r.g % 5 = 0 THEN 'representative' ELSE 'recipient' END,
+                    CASE WHEN r.g % 5 = 0 THEN $3[1 + floor(random() * cardinality($3))::int] || ' '
+                        || $4[1 + floor(random() * cardinality($4))::int] END,
+                    r.at::date, $8, r.at, r.at
+             FROM (SELECT g, now() - make_interval(days => 130 + floor(random() * 900)::int) AS at
+                   FROM generate_series(1, $2) g) r,
+                  (SELECT array_agg(id ORDER BY id) AS home_care FROM units
+                    WHERE municipality_id = $1 AND kind = 'home_care') ctx",
+        )
+        .bind::<SqlUuid, _>(m.id)
+        .bind::<Integer, _>(recipients_for(m.volunteers))
+        .bind::<Array<Text>, _>(given)
+        .bind::<Array<Text>, _>(family)
+        .bind::<Array<Text>, _>(streets)
+        .bind::<Text, _>(town)
+        .bind::<Text, _>(if denmark { "+45" } else { "+47" })
+        .bind::<SqlUuid, _>(coordinator)
+        .execute(conn)
+    })?;
+
+    // Proposed three weeks after registration, active a week later, when the first visit went
+    // well; the stored clearance answer is a marker, checked today.
+    step(conn, report, "placements", |conn| {
+        sql_query(format!(
+            "WITH ctx AS (
+                SELECT (SELECT array_agg(id ORDER BY id) FROM units
+                         WHERE municipality_id = $1 AND kind = 'nursing_home') AS homes,
+                       (SELECT array_agg(id ORDER BY id) FROM recipients
+                         WHERE municipality_id = $1 AND active) AS recipients,
+                       (SELECT array_agg(id ORDER BY id) FROM contact_persons
+                         WHERE municipality_id = $1 AND kind = 'staff') AS contacts
+            ), v AS (
+                SELECT v.id, v.created_at, v.home_unit_id, v.activity_kinds,
+                       v.references_needed AND v.created_at < now() - interval '120 days'
+                         AND get_byte(uuid_send(v.id), 14) % 8 = 0
+                         AND EXISTS (SELECT 1 FROM police_certificates c WHERE c.volunteer_id = v.id
+                                        AND c.kind IN ('politiattest', 'straffeattest')) AS at_home
+                FROM volunteers v
+                WHERE v.municipality_id = $1 AND {placed}
+            ), chosen AS (
+                SELECT v.*, row_number() OVER (PARTITION BY v.at_home ORDER BY v.id) AS k
+                FROM v
+            )
+            INSERT INTO placements (municipality_id, id, volunteer_id, unit_id, recipient_id,
+                                    activity_kind, target_group, coordinator_id, contact_person_id,
+                                    starts_on, status, clearance, clearance_checked_at,
+                                    clearance_checked_on, created_at, updated_at)
+            SELECT $1, pg_temp.seed_uuid7(c.created_at + interval '21 days'), c.id,
+                   CASE WHEN NOT c.at_home THEN
+                        CASE WHEN c.home_unit_id = ANY (ctx.homes) THEN c.home_unit_id
+                             ELSE ctx.homes[1 + floor(random() * cardinality(ctx.homes))::int] END END,
+                   CASE WHEN c.at_home THEN ctx.recipients[1 + (c.k - 1) % cardinality(ctx.recipients)] END,
+                   CASE WHEN NOT c.at_home AND 'activity' = ANY (c.activity_kinds) THEN 'activity'
+                        ELSE 'companionship' END,
+                   'general', $2,
+                   CASE WHEN NOT c.at_home AND random() < 0.5
+                        THEN ctx.contacts[1 + floor(random() * cardinality(ctx.contacts))::int] END,
+                   (c.created_at + interval '28 days')::date, 'active', $3::jsonb, clock_timestamp(),
+                   current_date, c.created_at + interval '21 days', c.created_at + interval '28 days'
+            FROM chosen c, ctx
+            WHERE NOT c.at_home OR cardinality(ctx.recipients) > 0",
+            placed = placed("v.id", "v.status", "v.created_at"),
+        ))
+        .bind::<SqlUuid, _>(m.id)
+        .bind::<SqlUuid, _>(coordinator)
+        .bind::<Text, _>(r#"{"cleared": true, "seeded": true}"#)
+        .execute(conn)
+    })?;
+
+    step(conn, report, "placement_status_changes", |conn| {
+        sql_query(
+            "INSERT INTO placement_status_changes (municipality_id, id, placement_id, from_status,
+                                                   to_status, reason, changed_by, changed_at)
+             SELECT $1, pg_temp.seed_uuid7(t.at), p.id, t.from_status, t.to_status, t.reason, $2, t.at
+             FROM placements p
+             CROSS JOIN LATERAL (VALUES
+                 (NULL, 'proposed', 'proposed', p.created_at),
+                 ('proposed', 'active', $3, p.updated_at)
+             ) t(from_status, to_status, reason, at)
+             WHERE p.municipality_id = $1",
+        )
+        .bind::<SqlUuid, _>(m.id)
+        .bind::<SqlUuid, _>(coordinator)
+        .bind::<Text, _>(if denmark {
+            "Første besøg gik godt"
+        } else {
+            "Første besøk gikk bra"
+        })
+        .execute(conn)
+    })?;
+
+    // One weekly schedule per placement from its first day: one weekday, or two for three in
+    // ten, at a full or half hour between 12:00 and 17:30; visits planned to the horizon.
+    step(conn, report, "placement_schedules", |conn| {
+        sql_query(
+            "INSERT INTO placement_schedules (municipality_id, id, placement_id, starts_on, weekdays,
+                                              interval_weeks, start_time, duration_minutes,
+                                              generated_until, created_at, updated_at)
+             SELECT $1, pg_temp.seed_uuid7(p.updated_at), p.id, p.starts_on,
+                    CASE WHEN p.two THEN ARRAY[least(p.d1, p.d2), greatest(p.d1, p.d2)]
+                         ELSE ARRAY[p.d1] END::smallint[],
+                    1, make_time(12 + floor(random() * 6)::int, 30 * floor(random() * 2)::int, 0),
+                    (ARRAY[45, 60, 60, 60, 90, 120])[1 + floor(random() * 6)::int],
+                    current_date + 7 * $2, p.updated_at, p.updated_at
+             FROM (SELECT id, starts_on, updated_at, random() < 0.3 AS two, d1,
+                          1 + (d1 + floor(random() * 6)::int) % 7 AS d2
+                   FROM (SELECT id, starts_on, updated_at, 1 + floor(random() * 7)::int AS d1
+                         FROM placements WHERE municipality_id = $1) p) p",
+        )
+        .bind::<SqlUuid, _>(m.id)
+        .bind::<Integer, _>(VISIT_WEEKS)
+        .execute(conn)
+    })?;
+
+    // Each schedule's dates from its first day (or the window's) to the horizon, at the local
+    // time of the municipality's zone. Past visits: 88 % completed, 4 % not attended, 8 %
+    // cancelled the day before; each generated twelve weeks ahead of its date (or when its
+    // schedule was made).
+    step(conn, report, "visits", |conn| {
+        sql_query(
+            "INSERT INTO visits (municipality_id, id, placement_id, schedule_id, local_date, starts_at,
+                                 ends_at, status, status_reason, status_changed_by, status_changed_at,
+                                 created_at, updated_at)
+             SELECT $1, pg_temp.seed_uuid7(x.made), x.placement_id, x.schedule_id, x.d, x.at, x.ends,
+                    x.status,
+                    CASE WHEN x.status = 'cancelled' THEN $4[1 + floor(random() * cardinality($4))::int] END,
+                    CASE WHEN x.status <> 'planned' THEN $2::uuid END,
+                    x.changed, x.made, coalesce(x.changed, x.made)
+             FROM (SELECT y.*,
+                          CASE WHEN y.status = 'cancelled' THEN greatest(y.made, y.at - interval '1 day')
+                               WHEN y.status <> 'planned' THEN y.ends END AS changed
+                   FROM (SELECT s.id AS schedule_id, s.placement_id, dd.d, dd.at,
+                                dd.at + make_interval(mins => s.duration_minutes) AS ends,
+                                least(now(), greatest(s.created_at, dd.at - make_interval(days => 7 * $3))) AS made,
+                                CASE WHEN dd.at + make_interval(mins => s.duration_minutes) >= now() THEN 'planned'
+                                     WHEN dd.r < 0.88 THEN 'completed'
+                                     WHEN dd.r < 0.92 THEN 'no_show' ELSE 'cancelled' END AS status
+                         FROM placement_schedules s
+                         CROSS JOIN LATERAL (SELECT greatest(s.starts_on, current_date - 7 * $3) AS first) w
+                         CROSS JOIN LATERAL (
+                             SELECT date_trunc('week', w.first)::date + 7 * k + wd - 1 AS d, random() AS r
+                             FROM generate_series(0, 2 * $3 + 1) k, unnest(s.weekdays) wd
+                         ) dd0
+                         CROSS JOIN LATERAL (
+                             SELECT dd0.d, dd0.r, (dd0.d + s.start_time) AT TIME ZONE $5 AS at
+                         ) dd
+                         WHERE s.municipality_id = $1
+                           AND dd.d BETWEEN w.first AND current_date + 7 * $3) y) x",
+        )
+        .bind::<SqlUuid, _>(m.id)
+        .bind::<SqlUuid, _>(coordinator)
+        .bind::<Integer, _>(VISIT_WEEKS)
+        .bind::<Array<Text>, _>(if denmark {
+            &["Beboeren var syg", "Frivillig forhindret", "Aflyst af afdelingen"][..]
+        } else {
+            &["Beboeren var syk", "Frivillig forhindret", "Avlyst av avdelingen"][..]
+        })
+        .bind::<Text, _>(if denmark {
+            "Europe/Copenhagen"
+        } else {
+            "Europe/Oslo"
+        })
+        .execute(conn)
+    })?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
-    use super::split;
+    use super::{recipients_for, split};
 
     #[test]
     fn split_gives_every_volunteer_and_the_first_municipality_the_most() {
@@ -737,5 +986,14 @@ mod tests {
         assert!(shares.windows(2).all(|w| w[0] >= w[1]));
         assert_eq!(split(7, 1), vec![7]);
         assert_eq!(split(0, 3).iter().sum::<u32>(), 0);
+    }
+
+    #[test]
+    fn recipients_come_one_per_250_volunteers_and_at_least_three() {
+        assert_eq!(recipients_for(0), 3);
+        assert_eq!(recipients_for(1_000), 4);
+        assert_eq!(recipients_for(40_818), 163);
+        let total: i32 = split(100_000, 6).into_iter().map(recipients_for).sum();
+        assert!((300..=500).contains(&total), "{total}");
     }
 }
