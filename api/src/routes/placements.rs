@@ -211,7 +211,7 @@ fn ends_after(
 /// it. Coordinators and administrators.
 #[utoipa::path(
     tag = "placements",
-    request_body = NewPlacement,
+    request_body(content = NewPlacement, example = json!({"volunteer_id": "0193a0c2-5b1e-7000-8000-000000000002", "unit_id": "0193a0c2-5b1e-7000-8000-000000000001", "activity_kind": "companionship", "target_group": "general", "starts_on": "2027-01-05"})),
     responses((status = 201, description = "Made, as proposed.", body = PlacementView,
         headers(("ETag" = String, description = "The version."), ("Location" = String, description = "The new resource."))))
 )]
@@ -341,7 +341,7 @@ pub async fn get_placement(
         ("id" = Uuid, Path, description = "The placement id."),
         crate::extract::IfMatchHeader,
     ),
-    request_body = PlacementChange,
+    request_body(content = PlacementChange, example = json!({"ends_on": "2027-06-30", "description": "Reading aloud, Tuesdays."})),
     responses((status = 200, description = "The changed placement.", body = PlacementView,
         headers(("ETag" = String, description = "The new version."))))
 )]
@@ -407,7 +407,7 @@ pub struct PlacementTransition {
         ("id" = Uuid, Path, description = "The placement id."),
         crate::extract::IfMatchHeader,
     ),
-    request_body = PlacementTransition,
+    request_body(content = PlacementTransition, example = json!({"to": "active", "reason": "The first visit went well."})),
     responses((status = 200, description = "The moved placement.", body = PlacementView,
         headers(("ETag" = String, description = "The new version."))))
 )]
@@ -613,7 +613,7 @@ impl From<cases::visits::Planned> for ScheduleAnswer {
 #[utoipa::path(
     tag = "placements",
     params(("id" = Uuid, Path, description = "The placement id.")),
-    request_body = ScheduleBody,
+    request_body(content = ScheduleBody, example = json!({"starts_on": "2027-01-05", "weekdays": ["tuesday"], "interval_weeks": 1, "start_time": "14:00", "duration_minutes": 90})),
     responses((status = 201, description = "Added.", body = ScheduleAnswer,
         headers(("ETag" = String, description = "The schedule's version."))))
 )]
@@ -678,7 +678,7 @@ pub async fn list_schedules(
         ("schedule_id" = Uuid, Path, description = "The schedule id."),
         crate::extract::IfMatchHeader,
     ),
-    request_body = ScheduleBody,
+    request_body(content = ScheduleBody, example = json!({"starts_on": "2027-01-05", "weekdays": ["tuesday"], "interval_weeks": 1, "start_time": "14:00", "duration_minutes": 90})),
     responses((status = 200, description = "Replaced.", body = ScheduleAnswer,
         headers(("ETag" = String, description = "The schedule's new version."))))
 )]

@@ -233,7 +233,7 @@ fn consent(
 /// are refused with 422. Coordinators and administrators.
 #[utoipa::path(
     tag = "recipients",
-    request_body = NewRecipient,
+    request_body(content = NewRecipient, example = json!({"display_name": "Ingrid H.", "address": "Storgata 12, 0155 Oslo", "contact_phone": "22 33 44 55", "responsible_unit_id": "0193a0c2-5b1e-7000-8000-000000000001", "consent_given_by": "recipient", "consent_given_on": "2026-11-30"})),
     responses((status = 201, description = "Recorded.", body = RecipientView,
         headers(("ETag" = String, description = "The version."), ("Location" = String, description = "The new resource."))))
 )]
@@ -353,7 +353,7 @@ pub async fn get_recipient(
         ("id" = Uuid, Path, description = "The recipient id."),
         crate::extract::IfMatchHeader,
     ),
-    request_body = RecipientChange,
+    request_body(content = RecipientChange, example = json!({"contact_phone": "+4791234567"})),
     responses((status = 200, description = "The changed recipient.", body = RecipientView,
         headers(("ETag" = String, description = "The new version."))))
 )]

@@ -175,7 +175,7 @@ pub struct NewVisit {
 #[utoipa::path(
     tag = "visits",
     params(("id" = Uuid, Path, description = "The placement id.")),
-    request_body = NewVisit,
+    request_body(content = NewVisit, example = json!({"date": "2027-01-05", "start_time": "14:00", "duration_minutes": 60})),
     responses((status = 201, description = "Added.", body = VisitView,
         headers(("ETag" = String, description = "The version."), ("Location" = String, description = "The new resource."))))
 )]
@@ -238,7 +238,7 @@ pub struct VisitChange {
         ("id" = Uuid, Path, description = "The visit id."),
         crate::extract::IfMatchHeader,
     ),
-    request_body = VisitChange,
+    request_body(content = VisitChange, example = json!({"accompanied_by": {"user_id": "0193a0c2-5b1e-7000-8000-000000000003"}})),
     responses((status = 200, description = "The changed visit.", body = VisitView,
         headers(("ETag" = String, description = "The new version."))))
 )]
@@ -296,7 +296,7 @@ pub struct VisitTransition {
         ("id" = Uuid, Path, description = "The visit id."),
         crate::extract::IfMatchHeader,
     ),
-    request_body = VisitTransition,
+    request_body(content = VisitTransition, example = json!({"to": "cancelled", "reason": "Ingrid has family visiting this week."})),
     responses((status = 200, description = "The marked visit.", body = VisitView,
         headers(("ETag" = String, description = "The new version."))))
 )]
