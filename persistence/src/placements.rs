@@ -574,8 +574,9 @@ pub fn first_visit_done(conn: &mut PgConnection, placement: &Placement) -> Resul
     .get_result(conn)?)
 }
 
+/// A row a job claimed: its tenant and id.
 #[derive(QueryableByName)]
-struct Due {
+struct Claimed {
     #[diesel(sql_type = diesel::sql_types::Uuid)]
     municipality_id: Uuid,
     #[diesel(sql_type = diesel::sql_types::Uuid)]
@@ -594,7 +595,7 @@ pub fn due_for_recheck(
     today: NaiveDate,
     limit: i32,
 ) -> Result<Vec<PlacementRecord>, RepoError> {
-    let due: Vec<Due> = diesel::sql_query(
+    let due: Vec<Claimed> = diesel::sql_query(
         "SELECT p.municipality_id, p.id FROM placements p \
          LEFT JOIN volunteers v ON v.municipality_id = p.municipality_id AND v.id = p.volunteer_id \
          LEFT JOIN groups g ON g.municipality_id = p.municipality_id AND g.id = p.group_id \
@@ -880,14 +881,7 @@ pub fn schedules_behind(
     today: NaiveDate,
     limit: i32,
 ) -> Result<Vec<Schedule>, RepoError> {
-    #[derive(QueryableByName)]
-    struct Behind {
-        #[diesel(sql_type = diesel::sql_types::Uuid)]
-        municipality_id: Uuid,
-        #[diesel(sql_type = diesel::sql_types::Uuid)]
-        id: Uuid,
-    }
-    let behind: Vec<Behind> = diesel::sql_query(
+    let behind: Vec<Claimed> = diesel::sql_query(
         "SELECT s.municipality_id, s.id FROM placement_schedules s \
          JOIN placements p ON p.municipality_id = s.municipality_id AND p.id = s.placement_id \
          JOIN municipalities m ON m.id = s.municipality_id \
