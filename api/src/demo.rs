@@ -151,6 +151,7 @@ pub fn fill(
             description: Some(
                 "Reads the newspaper aloud with residents on the second floor.".into(),
             ),
+            need_id: None,
         },
         today,
         render,
@@ -217,6 +218,7 @@ pub fn fill(
             starts_on: today,
             ends_on: None,
             description: Some("Walks and coffee with Ingrid, who misses company.".into()),
+            need_id: None,
         },
         today,
         render,

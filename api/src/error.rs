@@ -408,6 +408,9 @@ fn reference_message(constraint: &str) -> String {
         activity_kinds::USED_BY_PLACEMENTS => "A placement that has not ended is for this \
             activity kind; end it first."
             .to_owned(),
+        activity_kinds::USED_BY_NEEDS => "A need that is not closed asks for this activity \
+            kind; close it first."
+            .to_owned(),
         samspill_persistence::placements::DOG_USED_BY_PLACEMENTS => "A placement that has not \
             ended brings this dog; end the placement first."
             .to_owned(),
@@ -447,6 +450,13 @@ fn duplicate_message(constraint: &str) -> (&'static str, &'static str) {
             "staff_user_id",
             "this account is linked to another contact person",
         ),
+        "placements_need_volunteer_key" => (
+            "volunteer_id",
+            "this volunteer already has a place from this need",
+        ),
+        "placements_need_group_key" => {
+            ("group_id", "this group already has a place from this need")
+        }
         _ => ("", "conflicts with an existing record"),
     }
 }

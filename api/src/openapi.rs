@@ -56,6 +56,7 @@ pub const PUBLIC_OPERATIONS: &[&str] = &[
         (name = "police-certificates", description = "Police certificates (politiattest, børneattest, straffeattest), recorded data-minimised, and the audit log of every read and change."),
         (name = "recipients", description = "People visited in their own homes (mottakere), data-minimised: a name, an address, a phone number, the responsible unit and their consent. Never health data or identity numbers."),
         (name = "placements", description = "Placements (oppdrag): a cleared volunteer or group placed at a unit or with a recipient, their lifecycle, schedules and the accompanied first home visit."),
+        (name = "needs", description = "Needs (behov): what units ask volunteers for, who is interested, the ranked candidates, and placing from a need. The public board is under registrations."),
         (name = "visits", description = "Visits of placements: planned ahead from schedules, added one at a time, accompanied, completed, missed or cancelled; calendars."),
         (name = "operations", description = "Health checks, metrics and the service's periodic jobs."),
     ),
@@ -555,6 +556,33 @@ pub mod schemas {
         "SubjectKind",
         samspill_domain::clearance::SubjectKind,
         "Who a status record is about: a volunteer or a group."
+    );
+    schema_enum!(
+        WorkSubjectSchema,
+        "WorkSubject",
+        samspill_domain::work::WorkSubject,
+        "What a work item is about: a volunteer, a group or a need."
+    );
+    schema_enum!(
+        NeedStatusSchema,
+        "NeedStatus",
+        samspill_domain::need::NeedStatus,
+        "draft -> open -> filled | closed; filled -> open when a place comes free.",
+        values
+    );
+    schema_enum!(
+        OpenToSchema,
+        "OpenTo",
+        samspill_domain::need::OpenTo,
+        "Who a need asks for.",
+        values
+    );
+    schema_enum!(
+        MatchReasonSchema,
+        "MatchReason",
+        samspill_domain::need::MatchReason,
+        "Why a candidate is listed for a need.",
+        values
     );
     schema_enum!(
         GroupKindSchema,

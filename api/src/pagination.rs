@@ -47,6 +47,14 @@ pub enum CursorList {
     MyPlacements,
     /// `GET /me/visits`, ordered by start time.
     MyVisits,
+    /// `GET /needs`.
+    Needs,
+    /// `GET /needs/{id}/interests`.
+    NeedInterests,
+    /// `GET /needs/{id}/candidates`, ordered by rank.
+    NeedCandidates,
+    /// `GET /public/municipalities/{code}/needs`.
+    NeedBoard,
 }
 
 impl CursorList {
@@ -69,6 +77,10 @@ impl CursorList {
         CursorList::Visits,
         CursorList::MyPlacements,
         CursorList::MyVisits,
+        CursorList::Needs,
+        CursorList::NeedInterests,
+        CursorList::NeedCandidates,
+        CursorList::NeedBoard,
     ];
 
     /// The tag its cursors start with; no `:` inside. The feed and the work list keep the tags
@@ -91,6 +103,10 @@ impl CursorList {
             CursorList::Visits => b"visits",
             CursorList::MyPlacements => b"my_placements",
             CursorList::MyVisits => b"my_visits",
+            CursorList::Needs => b"needs",
+            CursorList::NeedInterests => b"need_interests",
+            CursorList::NeedCandidates => b"need_candidates",
+            CursorList::NeedBoard => b"need_board",
         }
     }
 }

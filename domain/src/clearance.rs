@@ -948,19 +948,16 @@ fn requirement_state(
     }
 }
 
-/// Answers `question` for the volunteer described by `facts` under `rules`.
-///
-/// Rules that apply are merged by requirement: strict if any of them is strict, with the
-/// shortest maximum age any of them sets. The answer is cleared when every strict
-/// requirement is `met` or `expiring_soon`.
-pub fn evaluate(
+/// A requirement as the rules that apply to a question set it: strict if any of them is
+/// strict, the shortest maximum age any of them sets, and where they come from.
+type MergedRule = (bool, Option<u16>, Vec<RuleSource>);
+
+/// The rules that apply to `question`, merged by requirement.
+fn merged_rules(
     rules: &[Rule],
     question: &ClearanceQuestion,
-    facts: &ClearanceFacts,
-    policy: ClearancePolicy,
-) -> Clearance {
-    let mut merged: BTreeMap<RequirementKind, (bool, Option<u16>, Vec<RuleSource>)> =
-        BTreeMap::new();
+) -> BTreeMap<RequirementKind, MergedRule> {
+    let mut merged: BTreeMap<RequirementKind, MergedRule> = BTreeMap::new();
     for rule in rules.iter().filter(|r| r.scope.applies(question)) {
         let entry = merged
             .entry(rule.requirement)
@@ -974,6 +971,32 @@ pub fn evaluate(
             entry.2.push(rule.source);
         }
     }
+    merged
+}
+
+/// What anyone must meet to be cleared for `question`, whoever they are: the strict
+/// requirements of the rules that apply, in declaration order. The public needs board tells
+/// strangers this before they offer to help.
+pub fn strict_requirements(rules: &[Rule], question: &ClearanceQuestion) -> Vec<RequirementKind> {
+    merged_rules(rules, question)
+        .into_iter()
+        .filter(|(_, (strict, _, _))| *strict)
+        .map(|(requirement, _)| requirement)
+        .collect()
+}
+
+/// Answers `question` for the volunteer described by `facts` under `rules`.
+///
+/// Rules that apply are merged by requirement: strict if any of them is strict, with the
+/// shortest maximum age any of them sets. The answer is cleared when every strict
+/// requirement is `met` or `expiring_soon`.
+pub fn evaluate(
+    rules: &[Rule],
+    question: &ClearanceQuestion,
+    facts: &ClearanceFacts,
+    policy: ClearancePolicy,
+) -> Clearance {
+    let merged = merged_rules(rules, question);
     let mut changes_on = None;
     let requirements: Vec<RequirementResult> = merged
         .into_iter()

@@ -69,6 +69,8 @@ typed_id!(
     ScheduleId,
     /// Identifies a visit.
     VisitId,
+    /// Identifies a need (behov) a unit asks volunteers for.
+    NeedId,
 );
 
 #[cfg(test)]

@@ -16,6 +16,7 @@ pub mod group_clearance;
 pub mod ids;
 pub mod login_throttle;
 pub mod municipality;
+pub mod need;
 pub mod phone;
 pub mod placement;
 pub mod recipient;

@@ -171,6 +171,12 @@ settings! {
     dog_max_age_months: 0, 0..=240;
     /// Weeks ahead for which a placement's schedules are turned into planned visits.
     visit_horizon_weeks: 12, 1..=52;
+    /// Days an open need may go without anyone interested or placed before it shows in the
+    /// work list.
+    need_unanswered_days: 14, 1..=365;
+    /// Days before an open need's first day from which it shows in the work list while places
+    /// are free.
+    need_start_look_ahead_days: 7, 0..=90;
 }
 
 #[cfg(test)]

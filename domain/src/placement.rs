@@ -5,8 +5,8 @@ use crate::{
     ParseError,
     clearance::{Setting, TargetGroup},
     ids::{
-        ContactPersonId, DogId, GroupId, MunicipalityId, PlacementId, RecipientId, StaffUserId,
-        UnitId, VolunteerId,
+        ContactPersonId, DogId, GroupId, MunicipalityId, NeedId, PlacementId, RecipientId,
+        StaffUserId, UnitId, VolunteerId,
     },
     string_enum::string_enum,
 };
@@ -87,6 +87,8 @@ pub struct Placement {
     pub ends_on: Option<NaiveDate>,
     /// What the placement is about, for people.
     pub description: Option<String>,
+    /// The need it was made from, if any.
+    pub need_id: Option<NeedId>,
     /// Where it stands.
     pub status: PlacementStatus,
     /// When clearance was last checked.
@@ -315,6 +317,7 @@ mod tests {
             starts_on: day(10),
             ends_on: None,
             description: None,
+            need_id: None,
             status: S::Proposed,
             clearance_checked_at: DateTime::default(),
             version: 1,

@@ -35,6 +35,32 @@ string_enum! {
         FirstVisitUnaccompanied => "first_visit_unaccompanied",
         /// A visit was not marked completed or not attended three days after it was due.
         VisitNotMarked => "visit_not_marked",
+        /// An open need has had nobody interested and nobody placed for longer than the
+        /// municipality allows.
+        NeedUnanswered => "need_unanswered",
+        /// An open need's first day is near and places are still free.
+        NeedStartingSoon => "need_starting_soon",
+    }
+}
+
+string_enum! {
+    /// What a work item is about.
+    pub enum WorkSubject {
+        /// A volunteer.
+        Volunteer => "volunteer",
+        /// A group.
+        Group => "group",
+        /// A need of a unit.
+        Need => "need",
+    }
+}
+
+impl From<SubjectKind> for WorkSubject {
+    fn from(kind: SubjectKind) -> Self {
+        match kind {
+            SubjectKind::Volunteer => WorkSubject::Volunteer,
+            SubjectKind::Group => WorkSubject::Group,
+        }
     }
 }
 
@@ -61,9 +87,9 @@ pub fn visit_unmarked(visit_on: NaiveDate, today: NaiveDate) -> Option<NaiveDate
 pub struct WorkItem {
     /// What.
     pub kind: WorkItemKind,
-    /// A volunteer's or a group's.
-    pub subject: SubjectKind,
-    /// The volunteer's or group's id.
+    /// A volunteer's, a group's or a need's.
+    pub subject: WorkSubject,
+    /// The volunteer's, group's or need's id.
     pub subject_id: uuid::Uuid,
     /// By when (for expiries: the last valid day; for waits: the day the wait became too long).
     pub due_on: NaiveDate,

@@ -32,6 +32,8 @@ pub const WANTED_BY_VOLUNTEERS: &str = "activity_kinds_wanted_by_volunteers";
 pub const NAMED_BY_RULES: &str = "activity_kinds_named_by_rules";
 /// Named in the `Reference` error when a placement that has not ended is for the kind.
 pub const USED_BY_PLACEMENTS: &str = "activity_kinds_used_by_placements";
+/// Named in the `Reference` error when a need that is not closed asks for the kind.
+pub const USED_BY_NEEDS: &str = "activity_kinds_used_by_needs";
 /// Named in the `Reference` error when the kind to be deleted is one of the defaults.
 pub const DEFAULT_KIND: &str = "activity_kinds_default";
 
@@ -158,7 +160,8 @@ pub fn insert(
 /// Deletes one of the municipality's own kinds. A default is refused (`Reference` on
 /// [`DEFAULT_KIND`]), as is a kind any non-erased volunteer of the municipality wants
 /// ([`WANTED_BY_VOLUNTEERS`]), a requirement rule names ([`NAMED_BY_RULES`]) or a placement
-/// that has not ended is for ([`USED_BY_PLACEMENTS`]).
+/// that has not ended is for ([`USED_BY_PLACEMENTS`]), or a need that is not closed asks for
+/// ([`USED_BY_NEEDS`]).
 pub fn delete(
     conn: &mut PgConnection,
     scope: TenantScope,
@@ -211,6 +214,11 @@ pub fn delete(
         if placed {
             return Err(RepoError::Reference {
                 constraint: USED_BY_PLACEMENTS.to_owned(),
+            });
+        }
+        if crate::needs::kind_in_use(conn, municipality, code)? {
+            return Err(RepoError::Reference {
+                constraint: USED_BY_NEEDS.to_owned(),
             });
         }
         diesel::delete(k::activity_kinds.filter(k::id.eq(id))).execute(conn)?;

@@ -150,6 +150,22 @@ pub fn find(
         .try_into()
 }
 
+/// The contact person linked to the staff account `account`, if the scope sees one.
+pub fn of_account(
+    conn: &mut PgConnection,
+    scope: TenantScope,
+    account: StaffUserId,
+) -> Result<Option<ContactPerson>, RepoError> {
+    c::contact_persons
+        .filter(visible(scope))
+        .filter(c::staff_user_id.eq(account.into_uuid()))
+        .select(ContactPersonRow::as_select())
+        .first(conn)
+        .optional()?
+        .map(ContactPerson::try_from)
+        .transpose()
+}
+
 /// A page of the contact persons the scope sees, in id order.
 pub fn list(
     conn: &mut PgConnection,

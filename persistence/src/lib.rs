@@ -15,6 +15,7 @@ pub mod idempotency;
 pub mod locks;
 pub mod login_throttles;
 pub mod municipalities;
+pub mod needs;
 pub mod page;
 pub mod placement_work;
 pub mod placements;

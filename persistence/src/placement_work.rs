@@ -8,11 +8,10 @@ use diesel::{
     sql_types::{Bool, Date, Nullable, Text, Timestamptz, Uuid as SqlUuid},
 };
 use samspill_domain::{
-    clearance::SubjectKind,
     ids::MunicipalityId,
     work::{
         FIRST_VISIT_LOOK_AHEAD_DAYS, UNMARKED_VISIT_GRACE_DAYS, WorkItem, WorkItemKind,
-        first_visit_needs_companion, visit_unmarked,
+        WorkSubject, first_visit_needs_companion, visit_unmarked,
     },
 };
 use uuid::Uuid;
@@ -70,9 +69,9 @@ fn item(
         item: WorkItem {
             kind,
             subject: if is_group {
-                SubjectKind::Group
+                WorkSubject::Group
             } else {
-                SubjectKind::Volunteer
+                WorkSubject::Volunteer
             },
             subject_id,
             due_on,

@@ -25,8 +25,8 @@ use samspill_domain::{
     auth::{Audience, TenantScope},
     clearance::TargetGroup,
     ids::{
-        ContactPersonId, DogId, GroupId, MunicipalityId, PlacementId, RecipientId, ScheduleId,
-        StaffUserId, UnitId, VolunteerId,
+        ContactPersonId, DogId, GroupId, MunicipalityId, NeedId, PlacementId, RecipientId,
+        ScheduleId, StaffUserId, UnitId, VolunteerId,
     },
     placement::{Place, Placed, Placement, PlacementStatus},
     schedule::{Recurrence, RecurrenceEnd, Schedule},
@@ -55,6 +55,7 @@ struct PlacementRow {
     description: Option<String>,
     status: String,
     clearance: serde_json::Value,
+    need_id: Option<Uuid>,
     clearance_checked_at: DateTime<Utc>,
     version: i32,
     created_at: DateTime<Utc>,
@@ -101,6 +102,7 @@ impl TryFrom<PlacementRow> for PlacementRecord {
                 starts_on: row.starts_on,
                 ends_on: row.ends_on,
                 description: row.description,
+                need_id: row.need_id.map(Into::into),
                 status: row
                     .status
                     .parse()
@@ -140,6 +142,8 @@ pub struct NewPlacement {
     pub ends_on: Option<NaiveDate>,
     /// What it is about.
     pub description: Option<String>,
+    /// The need it is made from.
+    pub need_id: Option<NeedId>,
     /// The clearance answer that allowed it.
     pub clearance: serde_json::Value,
     /// The day clearance was asked on.
@@ -296,6 +300,7 @@ pub fn insert(
                 p::starts_on.eq(new.starts_on),
                 p::ends_on.eq(new.ends_on),
                 p::description.eq(new.description.as_deref()),
+                p::need_id.eq(new.need_id.map(NeedId::into_uuid)),
                 p::clearance.eq(&new.clearance),
                 p::clearance_checked_on.eq(new.checked_on),
                 p::clearance_changes_on.eq(new.changes_on),
@@ -698,11 +703,28 @@ struct ScheduleRow {
 
 /// The weekdays as stored: 1 for Monday to 7 for Sunday.
 fn weekday_numbers(recurrence: &Recurrence) -> Vec<i16> {
-    recurrence
-        .weekdays()
-        .iter()
+    day_numbers(recurrence.weekdays())
+}
+
+/// Weekdays as stored: 1 for Monday to 7 for Sunday.
+pub(crate) fn day_numbers(days: &[Weekday]) -> Vec<i16> {
+    days.iter()
         .filter_map(|day| Weekday::ALL.iter().position(|d| d == day))
         .filter_map(|i| i16::try_from(i + 1).ok())
+        .collect()
+}
+
+/// Weekdays from their stored numbers.
+pub(crate) fn days_of(numbers: &[Option<i16>]) -> Vec<Weekday> {
+    numbers
+        .iter()
+        .flatten()
+        .filter_map(|n| {
+            usize::try_from(*n - 1)
+                .ok()
+                .and_then(|i| Weekday::ALL.get(i))
+        })
+        .copied()
         .collect()
 }
 
@@ -710,17 +732,7 @@ impl TryFrom<ScheduleRow> for Schedule {
     type Error = RepoError;
 
     fn try_from(row: ScheduleRow) -> Result<Self, RepoError> {
-        let days: Vec<Weekday> = row
-            .weekdays
-            .iter()
-            .flatten()
-            .filter_map(|n| {
-                usize::try_from(*n - 1)
-                    .ok()
-                    .and_then(|i| Weekday::ALL.get(i))
-            })
-            .copied()
-            .collect();
+        let days = days_of(&row.weekdays);
         let end = match (row.until, row.count) {
             (Some(until), _) => RecurrenceEnd::Until(until),
             (None, Some(count)) => {

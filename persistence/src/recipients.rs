@@ -284,6 +284,7 @@ pub fn erase(
             actor,
             (ERASED, ERASURE_REASON),
         )?;
+        crate::needs::close_for_recipient_erasure(conn, current.municipality_id, id)?;
         diesel::update(
             r::recipients
                 .filter(r::municipality_id.eq(current.municipality_id.into_uuid()))

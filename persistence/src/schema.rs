@@ -206,6 +206,48 @@ diesel::table! {
 }
 
 diesel::table! {
+    need_interests (municipality_id, id) {
+        municipality_id -> Uuid,
+        id -> Uuid,
+        need_id -> Uuid,
+        volunteer_id -> Nullable<Uuid>,
+        group_id -> Nullable<Uuid>,
+        source -> Text,
+        recorded_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    needs (municipality_id, id) {
+        municipality_id -> Uuid,
+        id -> Uuid,
+        unit_id -> Uuid,
+        recipient_id -> Nullable<Uuid>,
+        activity_kind -> Text,
+        target_group -> Text,
+        starts_on -> Date,
+        weekdays -> Array<Nullable<Int2>>,
+        interval_weeks -> Int2,
+        until -> Nullable<Date>,
+        start_time -> Time,
+        duration_minutes -> Int4,
+        places -> Int4,
+        open_to -> Text,
+        languages -> Array<Nullable<Text>>,
+        description -> Text,
+        published -> Bool,
+        status -> Text,
+        contact_person_id -> Nullable<Uuid>,
+        created_by -> Uuid,
+        opened_at -> Nullable<Timestamptz>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     placement_schedules (municipality_id, id) {
         municipality_id -> Uuid,
         id -> Uuid,
@@ -263,6 +305,7 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        need_id -> Nullable<Uuid>,
     }
 }
 
@@ -500,6 +543,9 @@ diesel::joinable!(group_status_changes -> staff_users (changed_by));
 diesel::joinable!(groups -> municipalities (municipality_id));
 diesel::joinable!(municipality_documents -> municipalities (municipality_id));
 diesel::joinable!(municipality_documents -> staff_users (published_by));
+diesel::joinable!(need_interests -> staff_users (recorded_by));
+diesel::joinable!(needs -> municipalities (municipality_id));
+diesel::joinable!(needs -> staff_users (created_by));
 diesel::joinable!(placement_status_changes -> staff_users (changed_by));
 diesel::joinable!(placements -> municipalities (municipality_id));
 diesel::joinable!(placements -> staff_users (coordinator_id));
@@ -538,6 +584,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     login_throttles,
     municipalities,
     municipality_documents,
+    need_interests,
+    needs,
     placement_schedules,
     placement_status_changes,
     placements,

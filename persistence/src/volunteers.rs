@@ -338,6 +338,27 @@ pub fn find(
     find_in(conn, visible(scope, audience), id)
 }
 
+/// The volunteers of `ids` that the scope and audience see (erased ones left out), in no
+/// particular order.
+pub fn many(
+    conn: &mut PgConnection,
+    scope: TenantScope,
+    audience: Audience,
+    ids: &[VolunteerId],
+) -> Result<Vec<Volunteer>, RepoError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    v::volunteers
+        .filter(visible(scope, audience))
+        .filter(v::id.eq_any(ids.iter().map(|id| id.into_uuid())))
+        .select(VolunteerRow::as_select())
+        .load::<VolunteerRow>(conn)?
+        .into_iter()
+        .map(Volunteer::try_from)
+        .collect()
+}
+
 /// A volunteer whose kept records (status history, audit log) `scope` and `audience` may
 /// read: as [`find`], and for coordinators and administrators also after erasure.
 pub fn find_kept(
@@ -587,6 +608,16 @@ pub fn erase(
         let erased = erasure::ERASED;
         let empty: Vec<Option<String>> = Vec::new();
         let final_status = erasure::status_after_erasure(current.status);
+        // What needs they were interested in says what they wished for: it goes.
+        {
+            use crate::schema::need_interests::dsl as ni;
+            diesel::delete(
+                ni::need_interests
+                    .filter(ni::municipality_id.eq(current.municipality_id.into_uuid()))
+                    .filter(ni::volunteer_id.eq(id.into_uuid())),
+            )
+            .execute(conn)?;
+        }
         // The history stays (statuses, dates, who), but the reasons are free text written about
         // the person and go with the rest.
         diesel::update(h::volunteer_status_changes.filter(h::volunteer_id.eq(id.into_uuid())))

@@ -13,12 +13,13 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use samspill_domain::{
     certificate::CertificateOutcome,
-    clearance::{ClearancePolicy, SubjectKind, certificate_last_day},
+    clearance::{ClearancePolicy, certificate_last_day},
     ids::MunicipalityId,
     municipality::MunicipalitySettings,
+    need::{starts_soon, unanswered_since},
     vetting::{DeclarationKind, declaration_is_current},
     volunteer::VolunteerStatus,
-    work::{WorkItem, WorkItemKind, expiry, screening_overdue},
+    work::{WorkItem, WorkItemKind, WorkSubject, expiry, screening_overdue},
 };
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -46,7 +47,7 @@ pub fn work_items(
         items.push(NamedWorkItem {
             item: WorkItem {
                 kind,
-                subject: SubjectKind::Volunteer,
+                subject: WorkSubject::Volunteer,
                 subject_id: volunteer,
                 due_on,
                 related_id,
@@ -209,6 +210,60 @@ pub fn work_items(
         municipality,
         today,
     )?);
+    items.extend(need_items(conn, municipality, settings, today)?);
+    Ok(items)
+}
+
+/// The needs' part of the work list: open needs nobody answered for too long, and open needs
+/// with free places whose first day is near.
+fn need_items(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+    settings: &MunicipalitySettings,
+    today: NaiveDate,
+) -> Result<Vec<NamedWorkItem>, RepoError> {
+    let mut items = Vec::new();
+    for need in crate::needs::open_needs(conn, municipality)? {
+        let name = format!("{} at {}", need.activity_kind, need.unit_name);
+        let mut push = |kind, due_on, detail: String| {
+            items.push(NamedWorkItem {
+                item: WorkItem {
+                    kind,
+                    subject: WorkSubject::Need,
+                    subject_id: need.id.into_uuid(),
+                    due_on,
+                    related_id: None,
+                    detail,
+                },
+                name: name.clone(),
+            });
+        };
+        if !need.answered
+            && let Some(due) =
+                unanswered_since(need.opened_on, settings.need_unanswered_days, today)
+        {
+            push(
+                WorkItemKind::NeedUnanswered,
+                due,
+                format!(
+                    "open since {} with nobody interested or placed",
+                    need.opened_on
+                ),
+            );
+        }
+        if need.filled < i64::from(need.places)
+            && starts_soon(need.starts_on, settings.need_start_look_ahead_days, today)
+        {
+            push(
+                WorkItemKind::NeedStartingSoon,
+                need.starts_on,
+                format!(
+                    "starts on {} with {} of {} places taken",
+                    need.starts_on, need.filled, need.places
+                ),
+            );
+        }
+    }
     Ok(items)
 }
 
@@ -231,7 +286,7 @@ fn group_items(
         items.push(NamedWorkItem {
             item: WorkItem {
                 kind,
-                subject: SubjectKind::Group,
+                subject: WorkSubject::Group,
                 subject_id: group,
                 due_on,
                 related_id,

@@ -7,18 +7,20 @@ use chrono::{DateTime, NaiveDate, Utc};
 use samspill_domain::{
     auth::{Audience, TenantScope},
     clearance::{
-        Clearance, ClearancePolicy, ClearanceQuestion, ClearedFor, DogFacts, Rule, SubjectKind,
-        cleared_for, cleared_for_by, default_rules, evaluate,
+        Clearance, ClearancePolicy, ClearanceQuestion, ClearedFor, DogFacts, RequirementKind, Rule,
+        SubjectKind, cleared_for, cleared_for_by, default_rules, evaluate, strict_requirements,
     },
     group_clearance::{GroupClearance, evaluate_group},
     ids::{GroupId, MunicipalityId, PlacementId, VolunteerId},
     municipality::Municipality,
-    volunteer::VolunteerStatus,
+    volunteer::{Volunteer, VolunteerStatus},
 };
 use samspill_persistence::{
-    PgConnection, RepoError, activity_kinds, clearance, feed, group_vetting, groups,
-    municipalities, placements, rules, volunteers,
+    PgConnection, RepoError, activity_kinds,
+    clearance::{self, FactSubject},
+    feed, group_vetting, groups, municipalities, placements, rules, volunteers,
 };
+use std::collections::HashMap;
 use uuid::Uuid;
 
 /// Every rule that applies in `municipality`: the defaults for its country, then its own.
@@ -85,6 +87,40 @@ pub fn ask_volunteer(
         &facts,
         ClearancePolicy::from(&municipality.settings),
     ))
+}
+
+/// The answers about several volunteers of `municipality` to one question without a dog,
+/// their facts read together (as the status feed reads them).
+pub fn ask_volunteers(
+    conn: &mut PgConnection,
+    municipality: &Municipality,
+    volunteers: &[Volunteer],
+    question: &ClearanceQuestion,
+) -> Result<HashMap<VolunteerId, Clearance>, ApiError> {
+    debug_assert!(question.dog.is_none());
+    checked_question(conn, municipality, question)?;
+    let subjects: Vec<FactSubject> = volunteers.iter().map(FactSubject::from).collect();
+    let facts = clearance::facts_for(conn, municipality.id, &subjects, needs_breaks(municipality))?;
+    let rules = rules_of(conn, municipality)?;
+    let policy = ClearancePolicy::from(&municipality.settings);
+    Ok(facts
+        .into_iter()
+        .map(|(id, facts)| (id, evaluate(&rules, question, &facts, policy)))
+        .collect())
+}
+
+/// What anyone must meet to be cleared for each of `questions` in `municipality`: the strict
+/// requirements of the rules that apply (the defaults for its country and its own).
+pub fn requirements(
+    conn: &mut PgConnection,
+    municipality: &Municipality,
+    questions: &[ClearanceQuestion],
+) -> Result<Vec<Vec<RequirementKind>>, ApiError> {
+    let rules = rules_of(conn, municipality)?;
+    Ok(questions
+        .iter()
+        .map(|question| strict_requirements(&rules, question))
+        .collect())
 }
 
 /// The answer about a group of `scope` (404 otherwise): the group as a whole through its

@@ -5,6 +5,7 @@
 pub mod calendars;
 pub mod clearance;
 pub mod lifecycle;
+pub mod needs;
 pub mod placements;
 pub mod recipients;
 pub mod vetting;

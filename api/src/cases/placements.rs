@@ -21,7 +21,10 @@ use samspill_domain::{
         default_dog_category,
     },
     group_clearance::GroupClearance,
-    ids::{ContactPersonId, DogId, GroupId, MunicipalityId, PlacementId, StaffUserId, VolunteerId},
+    ids::{
+        ContactPersonId, DogId, GroupId, MunicipalityId, NeedId, PlacementId, StaffUserId,
+        VolunteerId,
+    },
     placement::{
         Place, Placed, Placement, PlacementStatus, PlacementStepError, StepNeeds, check_dates,
         check_step, suspends_when_not_cleared,
@@ -101,7 +104,7 @@ impl Answer {
 pub type Render = fn(&Answer) -> serde_json::Value;
 
 /// The question a placement asks on `on`.
-fn question(
+pub fn question(
     activity_kind: &str,
     place: Place,
     target_group: TargetGroup,
@@ -197,6 +200,8 @@ pub struct PlacementDraft {
     pub ends_on: Option<NaiveDate>,
     /// What it is about.
     pub description: Option<String>,
+    /// The need it is made from.
+    pub need_id: Option<NeedId>,
 }
 
 /// Checks that the place exists in the municipality (422 on its field otherwise) and, for a
@@ -321,6 +326,7 @@ pub fn create(
                 starts_on: draft.starts_on,
                 ends_on: draft.ends_on,
                 description: draft.description,
+                need_id: draft.need_id,
                 clearance: shown,
                 checked_on: today,
                 changes_on: answer.changes_on(),

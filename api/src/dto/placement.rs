@@ -58,6 +58,8 @@ pub struct PlacementView {
     pub ends_on: Option<NaiveDate>,
     /// What it is about.
     pub description: Option<String>,
+    /// The need it was made from, if any.
+    pub need_id: Option<Uuid>,
     /// Where it stands.
     #[schema(value_type = PlacementStatusSchema)]
     pub status: PlacementStatus,
@@ -118,6 +120,7 @@ impl From<PlacementRecord> for PlacementView {
             starts_on: p.starts_on,
             ends_on: p.ends_on,
             description: p.description,
+            need_id: p.need_id.map(|n| n.into_uuid()),
             status: p.status,
             clearance: record.clearance,
             clearance_checked_at: p.clearance_checked_at,

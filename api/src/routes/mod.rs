@@ -15,6 +15,7 @@ pub mod health;
 pub mod jobs;
 pub mod me;
 pub mod municipalities;
+pub mod needs;
 pub mod placements;
 pub mod recipients;
 pub mod registrations;
@@ -50,6 +51,11 @@ pub fn configure(rate_limit: &RateLimit) -> impl FnOnce(&mut ServiceConfig) + '_
                         scope::scope("/registrations")
                             .wrap(Governor::new(rate_limit))
                             .service(registrations::create_registration),
+                    )
+                    .service(
+                        scope::scope("/public")
+                            .wrap(Governor::new(rate_limit))
+                            .service(needs::list_public_needs),
                     )
                     .service(me::get_me)
                     .service(me::change_my_password)
@@ -155,6 +161,18 @@ pub fn configure(rate_limit: &RateLimit) -> impl FnOnce(&mut ServiceConfig) + '_
                     .service(visits::transition_visit)
                     .service(calendars::get_volunteer_calendar)
                     .service(calendars::get_unit_calendar)
+                    .service(needs::create_need)
+                    .service(needs::list_needs)
+                    .service(needs::get_need)
+                    .service(needs::update_need)
+                    .service(needs::transition_need)
+                    .service(needs::list_need_interests)
+                    .service(needs::record_need_interest)
+                    .service(needs::delete_need_interest)
+                    .service(needs::list_need_candidates)
+                    .service(needs::create_need_placement)
+                    .service(needs::offer_interest)
+                    .service(needs::withdraw_interest)
                     .service(jobs::run_job),
             );
     }

@@ -243,6 +243,7 @@ pub async fn create_placement(
         starts_on,
         ends_on,
         description,
+        need_id: None,
     };
     let today = state.clock.today();
     let created = state

@@ -9,6 +9,8 @@ use crate::{
     state::AppState,
 };
 use actix_web::{HttpResponse, post, web};
+use diesel::Connection;
+use samspill_domain::ids::NeedId;
 use samspill_domain::{
     municipality::MunicipalityCode, text::Name, volunteer::Commitment,
     volunteer_draft::VolunteerEdit,
@@ -16,6 +18,10 @@ use samspill_domain::{
 use samspill_persistence::{RepoError, municipalities};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// How many needs a registration may name.
+const MAX_NEEDS: usize = 10;
 
 /// A person offering to volunteer.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -63,6 +69,10 @@ pub struct RegistrationBody {
     /// The version of the privacy notice the person was shown.
     #[schema(min_length = 1, max_length = 50, example = "2026-1")]
     pub privacy_notice_version: String,
+    /// Needs of the municipality's public board the person is interested in (their `id`s).
+    #[serde(default)]
+    #[schema(max_items = 10)]
+    pub needs: Vec<Uuid>,
 }
 
 /// The answer to every accepted registration, whether or not the person was known before.
@@ -108,6 +118,13 @@ pub async fn create_registration(
             "must be the municipality's 3- or 4-digit code",
         ));
     }
+    if body.needs.len() > MAX_NEEDS {
+        errors.push(FieldError::new(
+            "needs",
+            "too_many",
+            format!("at most {MAX_NEEDS} needs"),
+        ));
+    }
     let (Some(notice), true) = (notice, errors.is_empty()) else {
         return Err(ApiError::Validation(errors));
     };
@@ -124,6 +141,7 @@ pub async fn create_registration(
         commitment: body.commitment,
         ..VolunteerEdit::default()
     };
+    let wanted: Vec<NeedId> = body.needs.iter().map(|id| NeedId::from(*id)).collect();
     state
         .db(move |conn| {
             let municipality = match municipalities::find_by_code(conn, &codes) {
@@ -137,14 +155,16 @@ pub async fn create_registration(
                 }
                 Err(other) => return Err(other.into()),
             };
-            cases::volunteers::create(
-                conn,
-                &municipality,
-                change,
-                Source::SelfRegistration,
-                Some(notice.as_str()),
-            )?;
-            Ok(())
+            conn.transaction(|conn| {
+                let volunteer = cases::volunteers::create(
+                    conn,
+                    &municipality,
+                    change,
+                    Source::SelfRegistration,
+                    Some(notice.as_str()),
+                )?;
+                cases::needs::register_interests(conn, municipality.id, volunteer.id, &wanted)
+            })
         })
         .await?;
     Ok(HttpResponse::Accepted().json(RegistrationReceipt { status: "received" }))

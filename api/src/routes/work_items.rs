@@ -8,16 +8,13 @@ use crate::{
     auth::StaffCaller,
     error::ApiError,
     extract::Query,
-    openapi::schemas::{SubjectKindSchema, WorkItemKindSchema},
+    openapi::schemas::{WorkItemKindSchema, WorkSubjectSchema},
     pagination::{CursorList, checked_limit, decode_key, encode_key},
     state::AppState,
 };
 use actix_web::{HttpResponse, get, web};
 use chrono::NaiveDate;
-use samspill_domain::{
-    clearance::SubjectKind,
-    work::{WorkItem, WorkItemKind, sort},
-};
+use samspill_domain::work::{WorkItem, WorkItemKind, WorkSubject, sort};
 use samspill_persistence::{municipalities, work};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -47,8 +44,8 @@ pub struct WorkItemView {
     #[schema(value_type = WorkItemKindSchema)]
     pub kind: WorkItemKind,
     /// A volunteer's or a group's.
-    #[schema(value_type = SubjectKindSchema)]
-    pub subject: SubjectKind,
+    #[schema(value_type = WorkSubjectSchema)]
+    pub subject: WorkSubject,
     /// The volunteer's or group's id.
     pub subject_id: Uuid,
     /// The volunteer's or group's name.
