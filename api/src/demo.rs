@@ -1,13 +1,15 @@
 //! What a newcomer finds in the demo municipality besides its accounts: a contact person, three
 //! volunteers (two vetted and approved, one just registered), a person visited at home, a
-//! placement at the nursing home with a weekly schedule and its planned visits, and a
-//! private-home placement waiting for its accompanied first visit. Everything is made through
+//! placement at the nursing home with a weekly schedule and its planned visits, a
+//! private-home placement waiting for its accompanied first visit, and two open needs of the
+//! nursing home on the public board (one with the registered volunteer interested). Everything is made through
 //! the same use cases the API calls, so the demo obeys every rule a client meets.
 
 use crate::{
     auth::StaffCaller,
     cases::{
         self,
+        needs::NeedDraft,
         placements::PlacementDraft,
         vetting::{Interview, Outcome, Signature},
         visits::OneVisit,
@@ -23,6 +25,7 @@ use samspill_domain::{
     contact::{ContactPersonKind, ContactPersonName},
     ids::{ContactPersonId, StaffUserId, UnitId, VolunteerId},
     municipality::Municipality,
+    need::{NeedStatus, NeedWhen, OpenTo},
     placement::{Place, Placed, PlacementStatus},
     recipient::{Consent, ConsentGiver},
     schedule::{Recurrence, RecurrenceEnd},
@@ -33,7 +36,7 @@ use samspill_domain::{
     volunteer_draft::VolunteerEdit,
 };
 use samspill_persistence::{
-    PgConnection, contact_persons, placements::ScheduleParts, recipients, units,
+    PgConnection, contact_persons, needs::Interested, placements::ScheduleParts, recipients, units,
 };
 
 /// The version label the demo's declarations are signed in (nothing is published, so any label
@@ -120,11 +123,14 @@ pub fn fill(
         },
     ];
     let mut approved = Vec::new();
+    let mut registered = Vec::new();
     for person in people {
         let id = volunteer(conn, municipality, &person, nursing_home, contact)?;
         if person.approve {
             approve(conn, &caller, id)?;
             approved.push(id);
+        } else {
+            registered.push(id);
         }
     }
     let [fie, per] = approved[..] else {
@@ -234,6 +240,85 @@ pub fn fill(
             accompanied_by: Some(Companion::ContactPerson(contact)),
         },
     )?;
+    needs(conn, &caller, municipality, nursing_home, &registered)
+}
+
+/// Two open needs of the nursing home on the public board: reading aloud on Thursday
+/// afternoons (for which the approved volunteers are candidates) and a Christmas concert on
+/// one date, which the registered volunteer said she is interested in.
+fn needs(
+    conn: &mut PgConnection,
+    caller: &StaffCaller,
+    municipality: &Municipality,
+    nursing_home: UnitId,
+    registered: &[VolunteerId],
+) -> Result<(), ApiError> {
+    let now = Utc::now();
+    let today = now.date_naive();
+    let internal = |e: Vec<(&'static str, samspill_domain::ParseError)>| {
+        ApiError::Internal(format!("the demo's need times: {e:?}"))
+    };
+    let ask =
+        |when: NeedWhen, kind: &str, places: i32, open_to: OpenTo, description: &str| NeedDraft {
+            municipality_id: municipality.id,
+            unit_id: Some(nursing_home),
+            recipient_id: None,
+            activity_kind: kind.to_owned(),
+            target_group: TargetGroup::General,
+            when,
+            places,
+            open_to,
+            languages: vec!["no".to_owned()],
+            description: description.to_owned(),
+            published: true,
+            contact_person_id: None,
+            status: NeedStatus::Open,
+        };
+    let reading = NeedWhen::new(
+        today + Days::new(7),
+        &[Weekday::Thursday],
+        1,
+        None,
+        NaiveTime::from_hms_opt(14, 0, 0).unwrap_or_default(),
+        90,
+    )
+    .map_err(internal)?;
+    cases::needs::create(
+        conn,
+        caller,
+        ask(
+            reading,
+            "companionship",
+            2,
+            OpenTo::Volunteers,
+            "Reading aloud for residents on Thursday afternoons.",
+        ),
+        now,
+    )?;
+    let concert = NeedWhen::new(
+        today + Days::new(14),
+        &[],
+        1,
+        None,
+        NaiveTime::from_hms_opt(17, 30, 0).unwrap_or_default(),
+        120,
+    )
+    .map_err(internal)?;
+    let concert = cases::needs::create(
+        conn,
+        caller,
+        ask(
+            concert,
+            "cultural_event",
+            3,
+            OpenTo::Both,
+            "Singers and helpers for the Christmas concert in the common room.",
+        ),
+        now,
+    )?;
+    for id in registered {
+        cases::needs::record_interest(conn, caller, concert.need.id, Interested::Volunteer(*id))?;
+    }
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! The service's own Prometheus counters, beside the per-route request metrics: what the
 //! request guards refused, what idempotency keys did, how often logins were made to wait, and
-//! what the periodic jobs did (placements suspended, visits planned).
+//! what the periodic jobs did (placements suspended, visits planned), and what happened to
+//! needs (interest said, places given, needs filled).
 
 use prometheus::{IntCounterVec, Opts, Registry};
 use std::sync::OnceLock;
@@ -11,6 +12,7 @@ struct Counters {
     login_throttled: IntCounterVec,
     job_rows: IntCounterVec,
     job_failures: IntCounterVec,
+    needs: IntCounterVec,
 }
 
 fn counters() -> Option<&'static Counters> {
@@ -46,6 +48,11 @@ fn counters() -> Option<&'static Counters> {
                     "Runs of the periodic jobs that failed, by job.",
                     "job",
                 )?,
+                needs: vec(
+                    "samspill_need_events_total",
+                    "What happened to needs: interest said (by volunteer, registration or coordinator), places given, needs filled.",
+                    "event",
+                )?,
             })
         })
         .as_ref()
@@ -60,6 +67,7 @@ pub fn register(registry: &Registry) {
             &c.login_throttled,
             &c.job_rows,
             &c.job_failures,
+            &c.needs,
         ] {
             if let Err(error) = registry.register(Box::new(collector.clone())) {
                 tracing::warn!(%error, "a metric could not be registered");
@@ -99,5 +107,15 @@ pub fn job_run(job: &str, rows: Option<usize>) {
                 .inc_by(u64::try_from(rows).unwrap_or(u64::MAX)),
             None => c.job_failures.with_label_values(&[job]).inc(),
         }
+    }
+}
+
+/// Something that happened to a need: `interest_volunteer`, `interest_registration`,
+/// `interest_coordinator`, `placed`, `filled`.
+pub fn need_event(event: &str, count: usize) {
+    if let Some(c) = counters() {
+        c.needs
+            .with_label_values(&[event])
+            .inc_by(u64::try_from(count).unwrap_or(u64::MAX));
     }
 }

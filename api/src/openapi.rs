@@ -20,6 +20,7 @@ pub const PUBLIC_OPERATIONS: &[&str] = &[
     "issue_token",
     "revoke_token",
     "create_registration",
+    "list_public_needs",
     "get_live",
     "get_ready",
     "get_metrics",

@@ -243,7 +243,7 @@ mod tests {
     #[test]
     fn every_default_lies_in_its_range() {
         assert!(MunicipalitySettings::default().problems().is_empty());
-        assert_eq!(SETTINGS.len(), 10);
+        assert_eq!(SETTINGS.len(), 12);
         assert!(
             SETTINGS
                 .iter()

@@ -618,6 +618,22 @@ mod tests {
     }
 
     #[test]
+    fn open_needs_enter_the_work_list_when_unanswered_or_near() {
+        let today = date(2027, 3, 15);
+        assert_eq!(
+            unanswered_since(date(2027, 3, 1), 14, today),
+            Some(date(2027, 3, 15))
+        );
+        assert_eq!(unanswered_since(date(2027, 3, 2), 14, today), None);
+        assert!(starts_soon(date(2027, 3, 22), 7, today));
+        assert!(
+            starts_soon(date(2027, 3, 10), 7, today),
+            "one already begun is listed too"
+        );
+        assert!(!starts_soon(date(2027, 3, 23), 7, today));
+    }
+
+    #[test]
     fn parts_of_the_day_split_at_noon_and_five() {
         assert_eq!(part_of_day(time(11)), PartOfDay::Morning);
         assert_eq!(part_of_day(time(12)), PartOfDay::Afternoon);

@@ -57,9 +57,9 @@ CREATE INDEX needs_board_idx ON needs (municipality_id, id) WHERE status = 'open
 CREATE TRIGGER needs_touch BEFORE UPDATE ON needs
     FOR EACH ROW EXECUTE FUNCTION samspill_touch_updated_at();
 
--- A volunteer or a group (through its contact person) interested in a need; said by the
--- volunteer, at self-registration, by a coordinator on their behalf, or by the group's
--- contact person.
+-- A volunteer or a group interested in a need; said by the volunteer (logged in or at
+-- self-registration), or recorded by a coordinator on their behalf (for a group, as its
+-- contact person said).
 CREATE TABLE need_interests (
     municipality_id  uuid NOT NULL,
     id               uuid NOT NULL,
@@ -67,7 +67,7 @@ CREATE TABLE need_interests (
     volunteer_id     uuid,
     group_id         uuid,
     source           text NOT NULL CONSTRAINT need_interests_source_check
-                     CHECK (source IN ('volunteer', 'registration', 'coordinator', 'group_contact')),
+                     CHECK (source IN ('volunteer', 'registration', 'coordinator')),
     recorded_by      uuid REFERENCES staff_users (id),
     created_at       timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (municipality_id, id),

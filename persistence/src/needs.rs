@@ -458,10 +458,8 @@ pub enum InterestSource {
     Volunteer,
     /// At self-registration.
     Registration,
-    /// By a coordinator on their behalf.
+    /// By a coordinator on their behalf (for a group: as its contact person said).
     Coordinator,
-    /// By a group's contact person.
-    GroupContact,
 }
 
 impl InterestSource {
@@ -471,7 +469,6 @@ impl InterestSource {
             InterestSource::Volunteer => "volunteer",
             InterestSource::Registration => "registration",
             InterestSource::Coordinator => "coordinator",
-            InterestSource::GroupContact => "group_contact",
         }
     }
 
@@ -480,7 +477,6 @@ impl InterestSource {
             "volunteer" => Ok(Self::Volunteer),
             "registration" => Ok(Self::Registration),
             "coordinator" => Ok(Self::Coordinator),
-            "group_contact" => Ok(Self::GroupContact),
             other => Err(corrupt("interest source", other)),
         }
     }
@@ -653,14 +649,14 @@ pub fn interests(
     Page::from_rows(rows, page.limit, |r| r.0).try_map(interest)
 }
 
+/// The volunteers and the groups a need could place, each as the ranking reads them.
+pub type Candidates = (Vec<Profile<Uuid>>, Vec<Profile<Uuid>>);
+
 /// The volunteers and groups a need could place, as the ranking reads them: whoever said they
 /// are interested (registered, in screening or approved), and approved volunteers who want the
 /// need's activity kind. Whoever a placement from the need
 /// that has not ended already places is left out.
-pub fn candidates(
-    conn: &mut PgConnection,
-    need: &Need,
-) -> Result<(Vec<Profile<Uuid>>, Vec<Profile<Uuid>>), RepoError> {
+pub fn candidates(conn: &mut PgConnection, need: &Need) -> Result<Candidates, RepoError> {
     let municipality = need.municipality_id.into_uuid();
     let interested_volunteers = ni::need_interests
         .filter(ni::municipality_id.eq(municipality))
@@ -793,7 +789,6 @@ pub fn board(
     municipality: MunicipalityId,
     page: PageRequest,
 ) -> Result<Page<BoardEntry>, RepoError> {
-    use crate::schema::activity_kinds::dsl as k;
     let mut query = n::needs
         .into_boxed()
         .filter(n::municipality_id.eq(municipality.into_uuid()))
@@ -819,12 +814,11 @@ pub fn board(
         .into_iter()
         .map(|(id, name, area)| (id, (name, area)))
         .collect();
-    let kinds: HashMap<String, String> = k::activity_kinds
-        .filter(k::municipality_id.eq(municipality.into_uuid()))
-        .select((k::code, k::name))
-        .load::<(String, String)>(conn)?
-        .into_iter()
-        .collect();
+    let kinds: HashMap<String, String> =
+        crate::activity_kinds::list(conn, TenantScope::Municipality(municipality), municipality)?
+            .into_iter()
+            .map(|kind| (kind.code, kind.name))
+            .collect();
     let ids: Vec<NeedId> = page.items.iter().map(|n| n.id).collect();
     let tallies = tallies(conn, municipality, &ids)?;
     Ok(Page {
@@ -905,20 +899,23 @@ pub struct OpenNeed {
     pub unit_name: String,
 }
 
+/// An open need's id, opened, created, first day, places, activity kind and unit name.
+type OpenNeedRow = (
+    Uuid,
+    Option<DateTime<Utc>>,
+    DateTime<Utc>,
+    NaiveDate,
+    i32,
+    String,
+    String,
+);
+
 /// The open needs of a municipality, for the work list.
 pub fn open_needs(
     conn: &mut PgConnection,
     municipality: MunicipalityId,
 ) -> Result<Vec<OpenNeed>, RepoError> {
-    let rows: Vec<(
-        Uuid,
-        Option<DateTime<Utc>>,
-        DateTime<Utc>,
-        NaiveDate,
-        i32,
-        String,
-        String,
-    )> = n::needs
+    let rows: Vec<OpenNeedRow> = n::needs
         .inner_join(
             u::units.on(u::municipality_id
                 .eq(n::municipality_id)

@@ -14,6 +14,7 @@ mod groups;
 mod idempotency;
 mod login_throttle;
 mod municipalities;
+mod needs;
 mod openapi;
 mod operations;
 mod phones;

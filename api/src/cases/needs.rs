@@ -526,92 +526,56 @@ fn interest(
     Ok(needs::add_interest(conn, need, who, source, by)?)
 }
 
-/// Who a logged-in volunteer or group contact person speaks for.
-pub enum Speaker {
-    /// The volunteer's own record.
-    Volunteer,
-    /// A group whose contact person is linked to the account.
-    Group(GroupId),
-}
-
-/// Resolves who the caller speaks for: a volunteer account for themselves, a contact-person
-/// account for a group it is the contact person of.
-fn speaker(
-    conn: &mut PgConnection,
-    caller: &StaffCaller,
-    speaker: Speaker,
-) -> Result<Interested, ApiError> {
-    match (caller.role, speaker) {
-        (Role::Volunteer, Speaker::Volunteer) => {
-            let own = volunteers::find_own(conn, caller.scope(), Audience::Own(caller.id))?;
-            check_may_offer(own.status, "volunteer")?;
-            Ok(Interested::Volunteer(own.id))
-        }
-        (Role::ContactPerson, Speaker::Group(id)) => {
-            let group = groups::find(conn, caller.scope(), id).map_err(|e| match e {
-                RepoError::NotFound => ApiError::invalid("group_id", "not_found", "no such group"),
-                other => other.into(),
-            })?;
-            let own = own_contact(conn, caller)?;
-            if group.contact_person_id != own {
-                return Err(ApiError::forbidden(
-                    "Only the group's contact person speaks for it.",
-                ));
-            }
-            check_may_offer(group.status, "group_id")?;
-            Ok(Interested::Group(group.id))
-        }
-        (Role::ContactPerson, Speaker::Volunteer) => Err(ApiError::invalid(
-            "group_id",
-            "required",
-            "a group's contact person names the group",
-        )),
-        (Role::Volunteer, Speaker::Group(_)) => Err(ApiError::invalid(
-            "group_id",
-            "not_allowed",
-            "volunteers speak for themselves",
-        )),
-        _ => Err(ApiError::forbidden(
-            "Volunteers and groups' contact persons say they are interested here; coordinators \
-             record it at /api/v1/needs/{id}/interests.",
-        )),
+/// The volunteer record of a volunteer account (403 for other roles).
+fn own_volunteer(conn: &mut PgConnection, caller: &StaffCaller) -> Result<Volunteer, ApiError> {
+    if caller.role != Role::Volunteer {
+        return Err(ApiError::forbidden(
+            "Volunteers say they are interested here; coordinators record it for a volunteer or \
+             a group (as its contact person says) at /api/v1/needs/{id}/interests.",
+        ));
     }
+    Ok(volunteers::find_own(
+        conn,
+        caller.scope(),
+        Audience::Own(caller.id),
+    )?)
 }
 
-/// The caller (a volunteer, or a group's contact person naming the group) says they are
-/// interested in an open need of their municipality. Said again, the first one stands.
+/// A volunteer account says it is interested in an open need of its municipality. Said again,
+/// the first one stands.
 pub fn offer(
     conn: &mut PgConnection,
     caller: &StaffCaller,
     id: NeedId,
-    who: Speaker,
 ) -> Result<(Interest, bool), ApiError> {
     conn.transaction(|conn| {
-        let who = speaker(conn, caller, who)?;
+        let own = own_volunteer(conn, caller)?;
+        check_may_offer(own.status, "volunteer")?;
         let need = needs::locked(conn, caller.scope(), Audience::Everyone, id)?;
-        let source = match who {
-            Interested::Volunteer(_) => InterestSource::Volunteer,
-            Interested::Group(_) => InterestSource::GroupContact,
-        };
-        interest(conn, &need, who, source, Some(caller.id))
+        interest(
+            conn,
+            &need,
+            Interested::Volunteer(own.id),
+            InterestSource::Volunteer,
+            Some(caller.id),
+        )
     })
 }
 
-/// The caller withdraws an interest; whether there was one.
+/// A volunteer account withdraws its interest; whether there was one.
 pub fn withdraw(
     conn: &mut PgConnection,
     caller: &StaffCaller,
     id: NeedId,
-    who: Speaker,
 ) -> Result<bool, ApiError> {
     conn.transaction(|conn| {
-        let who = match speaker(conn, caller, who) {
-            // Withdrawing is allowed whatever the status now is.
-            Err(ApiError::Conflict { .. }) => return Ok(false),
-            other => other?,
-        };
+        let own = own_volunteer(conn, caller)?;
         let need = needs::find(conn, caller.scope(), Audience::Everyone, id)?;
-        Ok(needs::remove_interest(conn, &need, who)?)
+        Ok(needs::remove_interest(
+            conn,
+            &need,
+            Interested::Volunteer(own.id),
+        )?)
     })
 }
 
@@ -728,9 +692,9 @@ pub fn register_interests(
 #[derive(Debug, Clone)]
 pub enum Who {
     /// A volunteer.
-    Volunteer(Volunteer),
+    Volunteer(Box<Volunteer>),
     /// A group.
-    Group(samspill_domain::group::Group),
+    Group(Box<samspill_domain::group::Group>),
 }
 
 /// A ranked candidate with their clearance answer for the need on its first day.
@@ -760,6 +724,15 @@ pub fn rank_bytes(key: RankKey) -> Vec<u8> {
     bytes
 }
 
+/// A page of ranked candidates, each with its rank key.
+#[derive(Debug, Clone)]
+pub struct CandidatePage {
+    /// The candidates, best first.
+    pub listed: Vec<(RankKey, Candidate)>,
+    /// Whether more follow.
+    pub more: bool,
+}
+
 /// A page of the candidates for a need: ranked by the domain, each with the reasons and the
 /// clearance answer for the need's first day (or `today`). After `after` (a rank key's
 /// bytes), at most `limit`; and whether more follow.
@@ -770,7 +743,7 @@ pub fn candidates(
     today: NaiveDate,
     after: Option<Vec<u8>>,
     limit: usize,
-) -> Result<(Need, Vec<(RankKey, Candidate)>, bool), ApiError> {
+) -> Result<CandidatePage, ApiError> {
     caller.require_manager()?;
     let need = needs::find(conn, caller.scope(), Audience::Everyone, id)?;
     let (volunteers_found, groups_found) = needs::candidates(conn, &need)?;
@@ -828,7 +801,7 @@ pub fn candidates(
             let group = groups::find(conn, scope, id)?;
             let answer = ask_group(conn, scope, id, &asked)?;
             Candidate {
-                who: Who::Group(group),
+                who: Who::Group(Box::new(group)),
                 reasons: ranked.reasons,
                 score: ranked.score,
                 answer: Answer::Group(id, asked.clone(), answer),
@@ -840,7 +813,7 @@ pub fn candidates(
                 continue;
             };
             Candidate {
-                who: Who::Volunteer(person.clone()),
+                who: Who::Volunteer(Box::new(person.clone())),
                 reasons: ranked.reasons,
                 score: ranked.score,
                 answer: Answer::Volunteer(id, asked.clone(), answer),
@@ -848,7 +821,7 @@ pub fn candidates(
         };
         listed.push((key, candidate));
     }
-    Ok((need, listed, more))
+    Ok(CandidatePage { listed, more })
 }
 
 /// The clearance question a need asks of someone placed from it on `today`.

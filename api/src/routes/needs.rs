@@ -11,7 +11,7 @@ use crate::{
     auth::StaffCaller,
     cases::{
         self,
-        needs::{Candidate, NeedDraft, NeedEdit, NeedRecord, Pick, Speaker, WhenEdit, Who},
+        needs::{Candidate, NeedDraft, NeedEdit, NeedRecord, Pick, WhenEdit, Who},
     },
     dto::{clearance::render, placement::PlacementView},
     error::{ApiError, FieldError},
@@ -606,7 +606,7 @@ pub struct InterestView {
     pub volunteer_id: Option<Uuid>,
     /// The group (or `null` for a volunteer).
     pub group_id: Option<Uuid>,
-    /// How it was said: `volunteer`, `registration`, `coordinator` or `group_contact`.
+    /// How it was said: `volunteer` (logged in), `registration` or `coordinator`.
     #[schema(example = "volunteer")]
     pub source: String,
     /// The account that said it; `null` at self-registration.
@@ -630,7 +630,6 @@ impl From<Interest> for InterestView {
                 InterestSource::Volunteer => "volunteer",
                 InterestSource::Registration => "registration",
                 InterestSource::Coordinator => "coordinator",
-                InterestSource::GroupContact => "group_contact",
             }
             .to_owned(),
             recorded_by: i.recorded_by.map(|b| b.into_uuid()),
@@ -667,6 +666,7 @@ fn interested(volunteer: Option<Uuid>, group: Option<Uuid>) -> Result<Interested
 fn interest_answer(interest: Interest, new: bool) -> HttpResponse {
     let view = InterestView::from(interest);
     if new {
+        crate::metrics::need_event(&format!("interest_{}", view.source), 1);
         HttpResponse::Created().json(view)
     } else {
         HttpResponse::Ok().json(view)
@@ -769,31 +769,15 @@ pub async fn delete_need_interest(
     Ok(HttpResponse::NoContent().finish())
 }
 
-/// Who speaks: a group's contact person names the group.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-#[serde(deny_unknown_fields)]
-pub struct SpeakerQuery {
-    /// The group the calling contact person speaks for; volunteers leave it out.
-    pub group_id: Option<Uuid>,
-}
-
-fn speaker(query: &SpeakerQuery) -> Speaker {
-    match query.group_id {
-        Some(group) => Speaker::Group(group.into()),
-        None => Speaker::Volunteer,
-    }
-}
-
 /// Say I am interested in a need.
 ///
-/// A volunteer account (registered, in screening or approved) for itself, or a group's contact
-/// person for the group (`group_id`), in an open need of their municipality. Said again, the
-/// first one stands (200 instead of 201). The coordinator sees it among the need's interests,
-/// and the volunteer or group comes first among its candidates.
+/// A volunteer account (registered, in screening or approved), in an open need of its
+/// municipality that takes volunteers. Said again, the first one stands (200 instead of 201).
+/// The coordinator sees it among the need's interests, and the volunteer comes first among its
+/// candidates. A group's interest is recorded by the coordinator, as its contact person says.
 #[utoipa::path(
     tag = "me",
-    params(("id" = Uuid, Path, description = "The need id."), SpeakerQuery),
+    params(("id" = Uuid, Path, description = "The need id.")),
     responses(
         (status = 201, description = "Recorded.", body = InterestView),
         (status = 200, description = "Recorded before.", body = InterestView),
@@ -804,23 +788,20 @@ pub async fn offer_interest(
     state: web::Data<AppState>,
     caller: StaffCaller,
     id: web::Path<Uuid>,
-    Query(query): Query<SpeakerQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = NeedId::from(id.into_inner());
-    let who = speaker(&query);
     let (interest, new) = state
-        .db(move |conn| cases::needs::offer(conn, &caller, id, who))
+        .db(move |conn| cases::needs::offer(conn, &caller, id))
         .await?;
     Ok(interest_answer(interest, new))
 }
 
 /// Withdraw my interest in a need.
 ///
-/// A volunteer for itself, a group's contact person for the group (`group_id`). Answers 204
-/// whether or not there was one.
+/// A volunteer account for itself. Answers 204 whether or not there was one.
 #[utoipa::path(
     tag = "me",
-    params(("id" = Uuid, Path, description = "The need id."), SpeakerQuery),
+    params(("id" = Uuid, Path, description = "The need id.")),
     responses((status = 204, description = "Withdrawn."))
 )]
 #[delete("/me/needs/{id}/interest")]
@@ -828,12 +809,10 @@ pub async fn withdraw_interest(
     state: web::Data<AppState>,
     caller: StaffCaller,
     id: web::Path<Uuid>,
-    Query(query): Query<SpeakerQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let id = NeedId::from(id.into_inner());
-    let who = speaker(&query);
     state
-        .db(move |conn| cases::needs::withdraw(conn, &caller, id, who))
+        .db(move |conn| cases::needs::withdraw(conn, &caller, id))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
@@ -877,7 +856,12 @@ impl From<Candidate> for CandidateView {
                 format!("{} {}", v.given_name, v.family_name),
                 v.status,
             ),
-            Who::Group(g) => (SubjectKind::Group, g.id.into_uuid(), g.name, g.status),
+            Who::Group(g) => (
+                SubjectKind::Group,
+                g.id.into_uuid(),
+                g.name.clone(),
+                g.status,
+            ),
         };
         Self {
             kind,
@@ -935,7 +919,7 @@ pub async fn list_need_candidates(
         .map(|c| decode_key(CursorList::NeedCandidates, c))
         .transpose()?;
     let today = state.clock.today();
-    let (_, listed, more) = state
+    let cases::needs::CandidatePage { listed, more } = state
         .db(move |conn| cases::needs::candidates(conn, &caller, id, today, after, limit))
         .await?;
     let next_cursor = if more {
@@ -1055,6 +1039,10 @@ pub async fn create_need_placement(
     let (placement, need) = state
         .db(move |conn| cases::needs::place(conn, &caller, id, pick, now, render))
         .await?;
+    crate::metrics::need_event("placed", 1);
+    if need.need.status == NeedStatus::Filled {
+        crate::metrics::need_event("filled", 1);
+    }
     Ok(HttpResponse::Created()
         .insert_header((
             header::LOCATION,
@@ -1209,7 +1197,7 @@ pub async fn list_public_needs(
                         .into_iter()
                         .map(|r| PublicRequirement {
                             requirement: r,
-                            description: r.description(),
+                            description: r.description().trim(),
                         })
                         .collect(),
                 }

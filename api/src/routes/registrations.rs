@@ -84,7 +84,9 @@ pub struct RegistrationReceipt {
 
 /// Registers a person who offers to volunteer. No login is needed; the endpoint is rate-limited
 /// per address. The answer is the same whether or not the person is already known (a possible
-/// duplicate is flagged for the coordinator instead).
+/// duplicate is flagged for the coordinator instead). `needs` names needs of the municipality's
+/// public board the person is interested in: they come first among those needs' candidates; an
+/// id that is not an open, published need of the municipality is 422.
 #[utoipa::path(
     tag = "registrations",
     request_body = RegistrationBody,
@@ -142,6 +144,7 @@ pub async fn create_registration(
         ..VolunteerEdit::default()
     };
     let wanted: Vec<NeedId> = body.needs.iter().map(|id| NeedId::from(*id)).collect();
+    let named = wanted.len();
     state
         .db(move |conn| {
             let municipality = match municipalities::find_by_code(conn, &codes) {
@@ -167,5 +170,6 @@ pub async fn create_registration(
             })
         })
         .await?;
+    crate::metrics::need_event("interest_registration", named);
     Ok(HttpResponse::Accepted().json(RegistrationReceipt { status: "received" }))
 }
