@@ -242,11 +242,13 @@ impl NeedWhen {
             .collect()
     }
 
-    /// The recurrence of the visits of a placement made from the need on or after `from`: the
-    /// need's own rule, or the one date as a rule with one occurrence.
+    /// The recurrence of the visits of a placement made from the need from `from` until `last`
+    /// (the placement's last day, if it has one): the need's own rule within those days, or
+    /// the one date as a rule with one occurrence.
     pub fn recurrence(
         &self,
         from: NaiveDate,
+        last: Option<NaiveDate>,
     ) -> Result<Recurrence, Vec<(&'static str, ParseError)>> {
         if self.is_one_date() {
             Recurrence::new(
@@ -257,14 +259,15 @@ impl NeedWhen {
                 &[],
             )
         } else {
-            let end = self
-                .until
-                .map_or(RecurrenceEnd::Never, RecurrenceEnd::Until);
+            let until = match (self.until, last) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
             Recurrence::new(
                 self.starts_on.max(from),
                 &self.weekdays,
                 self.interval_weeks,
-                end,
+                until.map_or(RecurrenceEnd::Never, RecurrenceEnd::Until),
                 &[],
             )
         }
@@ -564,7 +567,7 @@ mod tests {
             when.slots(),
             vec![slot(Weekday::Thursday, PartOfDay::Afternoon)]
         );
-        let rule = when.recurrence(date(2027, 1, 1)).unwrap();
+        let rule = when.recurrence(date(2027, 1, 1), None).unwrap();
         assert_eq!(
             rule.dates_between(date(2027, 1, 1), date(2027, 12, 31)),
             vec![date(2027, 1, 7)]
@@ -601,8 +604,15 @@ mod tests {
                 slot(Weekday::Thursday, PartOfDay::Evening)
             ]
         );
-        let later = when.recurrence(date(2027, 2, 20)).unwrap();
+        let later = when
+            .recurrence(date(2027, 2, 20), Some(date(2027, 2, 25)))
+            .unwrap();
         assert_eq!(later.starts_on(), date(2027, 2, 20));
+        assert_eq!(
+            later.dates_between(date(2027, 1, 1), date(2027, 12, 31)),
+            vec![date(2027, 2, 22), date(2027, 2, 25)],
+            "within the placement's days"
+        );
         assert!(
             NeedWhen::new(
                 date(2027, 1, 4),

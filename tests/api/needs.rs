@@ -769,3 +769,89 @@ async fn open_needs_nobody_answers_and_needs_starting_soon_enter_the_work_list()
         vec![soon["id"].clone()]
     );
 }
+
+#[tokio::test]
+async fn erasing_a_person_visited_closes_their_needs_and_a_kind_asked_for_stays() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app, "3308").await;
+    let kinds = format!("/api/v1/municipalities/{}/activity-kinds", s.municipality);
+    expect_status(
+        app.post(
+            &kinds,
+            &s.coordinator,
+            &json!({"code": "chess", "name": "Chess"}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let chess = create_need(
+        &app,
+        &s.coordinator,
+        &need_body(&s, json!({"activity_kind": "chess"})),
+    )
+    .await;
+    expect_problem(
+        app.delete(&format!("{kinds}/chess"), &s.coordinator).await,
+        409,
+    )
+    .await;
+
+    let recipient = expect_status(
+        app.post(
+            "/api/v1/recipients",
+            &s.coordinator,
+            &json!({"display_name": "Ingrid Hagen", "address": "Storgata 12, 0155 Oslo",
+                    "responsible_unit_id": s.unit, "consent_given_by": "recipient",
+                    "consent_given_on": days_ago(3)}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let at_home = create_need(
+        &app,
+        &s.coordinator,
+        &json!({"recipient_id": recipient["id"], "activity_kind": "companionship",
+                "starts_on": days_ahead(10), "start_time": "11:00", "duration_minutes": 60,
+                "description": "A walk and coffee.", "published": true, "status": "open"}),
+    )
+    .await;
+    // A placement from it that ends before it starts is refused.
+    let ola = app.approved_volunteer(&s, "Ola").create().await;
+    let backwards = expect_problem(
+        app.post(
+            &format!("/api/v1/needs/{}/placements", id_of(&at_home)),
+            &s.coordinator,
+            &json!({"volunteer_id": ola, "ends_on": days_ahead(2)}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(error_fields(&backwards), ["ends_on"]);
+    expect_status(
+        app.delete(
+            &format!("/api/v1/recipients/{}", id_of(&recipient)),
+            &s.coordinator,
+        )
+        .await,
+        204,
+    )
+    .await;
+    let closed = expect_status(
+        app.get(
+            &format!("/api/v1/needs/{}", id_of(&at_home)),
+            &s.coordinator,
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(closed["status"], "closed");
+    let board = expect_status(board(&app, "3308").await, 200).await;
+    assert_eq!(
+        ids(board["items"].as_array().map_or(&[], |v| v)),
+        vec![id_of(&chess)]
+    );
+}

@@ -892,6 +892,8 @@ pub fn place(
             ));
         }
         let ends_on = pick.ends_on.or(need.when.last_day());
+        samspill_domain::placement::check_dates(starts_on, ends_on)
+            .map_err(|e| ApiError::Validation(vec![FieldError::parse("ends_on", &e)]))?;
         if let Some(last) = need.when.last_day()
             && starts_on > last
         {
@@ -921,14 +923,17 @@ pub fn place(
             today,
             render,
         )?;
-        let recurrence = need.when.recurrence(starts_on).map_err(|problems| {
-            ApiError::Validation(
-                problems
-                    .into_iter()
-                    .map(|(f, e)| FieldError::parse(f, &e))
-                    .collect(),
-            )
-        })?;
+        let recurrence = need
+            .when
+            .recurrence(starts_on, ends_on)
+            .map_err(|problems| {
+                ApiError::Validation(
+                    problems
+                        .into_iter()
+                        .map(|(f, e)| FieldError::parse(f, &e))
+                        .collect(),
+                )
+            })?;
         if !recurrence
             .dates_between(
                 starts_on,
