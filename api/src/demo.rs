@@ -36,7 +36,10 @@ use samspill_domain::{
     volunteer_draft::VolunteerEdit,
 };
 use samspill_persistence::{
-    PgConnection, contact_persons, needs::Interested, placements::ScheduleParts, recipients, units,
+    PgConnection, contact_persons,
+    needs::{Interested, NeedTerms},
+    placements::ScheduleParts,
+    recipients, units,
 };
 
 /// The version label the demo's declarations are signed in (nothing is published, so any label
@@ -263,14 +266,16 @@ fn needs(
             municipality_id: municipality.id,
             unit_id: Some(nursing_home),
             recipient_id: None,
-            activity_kind: kind.to_owned(),
-            target_group: TargetGroup::General,
-            when,
-            places,
-            open_to,
-            languages: vec!["no".to_owned()],
-            description: description.to_owned(),
-            published: true,
+            terms: NeedTerms {
+                activity_kind: kind.to_owned(),
+                target_group: TargetGroup::General,
+                when,
+                places,
+                open_to,
+                languages: vec!["no".to_owned()],
+                description: description.to_owned(),
+                published: true,
+            },
             contact_person_id: None,
             status: NeedStatus::Open,
         };

@@ -110,13 +110,10 @@ impl TryFrom<NeedRow> for Need {
     }
 }
 
-/// What a need says, as written (values checked by the caller; references here).
-#[derive(Debug, Clone)]
-pub struct NeedFields {
-    /// The unit that asks (for a person visited at home: the unit that answers for them).
-    pub unit_id: UnitId,
-    /// The person visited at home, if any.
-    pub recipient_id: Option<RecipientId>,
+/// What a need asks for: the activity, with whom, when, how many, from whom, in which
+/// languages, how it is told, and whether strangers see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NeedTerms {
     /// The activity kind.
     pub activity_kind: String,
     /// Who the activity is with.
@@ -133,6 +130,17 @@ pub struct NeedFields {
     pub description: String,
     /// Whether it shows on the public board while open.
     pub published: bool,
+}
+
+/// What a need says, as written (values checked by the caller; references here).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NeedFields {
+    /// The unit that asks (for a person visited at home: the unit that answers for them).
+    pub unit_id: UnitId,
+    /// The person visited at home, if any.
+    pub recipient_id: Option<RecipientId>,
+    /// What it asks for.
+    pub terms: NeedTerms,
     /// The unit's contact person.
     pub contact_person_id: Option<ContactPersonId>,
 }
@@ -145,15 +153,59 @@ impl From<&Need> for NeedFields {
                 Place::Recipient(id) => Some(id),
                 Place::Unit(_) => None,
             },
-            activity_kind: need.activity_kind.clone(),
-            target_group: need.target_group,
-            when: need.when.clone(),
-            places: need.places,
-            open_to: need.open_to,
-            languages: need.languages.clone(),
-            description: need.description.clone(),
-            published: need.published,
+            terms: NeedTerms {
+                activity_kind: need.activity_kind.clone(),
+                target_group: need.target_group,
+                when: need.when.clone(),
+                places: need.places,
+                open_to: need.open_to,
+                languages: need.languages.clone(),
+                description: need.description.clone(),
+                published: need.published,
+            },
             contact_person_id: need.contact_person_id,
+        }
+    }
+}
+
+/// The columns a need's terms and contact person are written to, when made and when changed.
+#[derive(Insertable, AsChangeset)]
+#[diesel(table_name = needs, treat_none_as_null = true)]
+struct TermColumns<'a> {
+    activity_kind: &'a str,
+    target_group: &'a str,
+    starts_on: NaiveDate,
+    weekdays: Vec<i16>,
+    interval_weeks: i16,
+    until: Option<NaiveDate>,
+    start_time: NaiveTime,
+    duration_minutes: i32,
+    places: i32,
+    open_to: &'a str,
+    languages: &'a [String],
+    description: &'a str,
+    published: bool,
+    contact_person_id: Option<Uuid>,
+}
+
+impl<'a> From<&'a NeedFields> for TermColumns<'a> {
+    fn from(fields: &'a NeedFields) -> Self {
+        let terms = &fields.terms;
+        Self {
+            activity_kind: &terms.activity_kind,
+            target_group: terms.target_group.as_str(),
+            starts_on: terms.when.starts_on(),
+            weekdays: day_numbers(terms.when.weekdays()),
+            interval_weeks: i16::from(terms.when.interval_weeks()),
+            until: terms.when.until(),
+            start_time: terms.when.start_time(),
+            duration_minutes: terms.when.duration_minutes(),
+            places: terms.places,
+            open_to: terms.open_to.as_str(),
+            languages: &terms.languages,
+            description: &terms.description,
+            published: terms.published,
+            contact_person_id: fields.contact_person_id.map(ContactPersonId::into_uuid),
         }
     }
 }
@@ -224,21 +276,8 @@ pub fn insert(
             n::id.eq(NeedId::generate().into_uuid()),
             n::unit_id.eq(fields.unit_id.into_uuid()),
             n::recipient_id.eq(fields.recipient_id.map(RecipientId::into_uuid)),
-            n::activity_kind.eq(&fields.activity_kind),
-            n::target_group.eq(fields.target_group.as_str()),
-            n::starts_on.eq(fields.when.starts_on()),
-            n::weekdays.eq(day_numbers(fields.when.weekdays())),
-            n::interval_weeks.eq(i16::from(fields.when.interval_weeks())),
-            n::until.eq(fields.when.until()),
-            n::start_time.eq(fields.when.start_time()),
-            n::duration_minutes.eq(fields.when.duration_minutes()),
-            n::places.eq(fields.places),
-            n::open_to.eq(fields.open_to.as_str()),
-            n::languages.eq(&fields.languages),
-            n::description.eq(&fields.description),
-            n::published.eq(fields.published),
+            TermColumns::from(fields),
             n::status.eq(status.as_str()),
-            n::contact_person_id.eq(fields.contact_person_id.map(ContactPersonId::into_uuid)),
             n::created_by.eq(by.into_uuid()),
             n::opened_at.eq(opened_at),
         ))
@@ -347,21 +386,8 @@ pub fn rewrite(
         .filter(n::id.eq(current.id.into_uuid()));
     diesel::update(target)
         .set((
-            n::activity_kind.eq(&fields.activity_kind),
-            n::target_group.eq(fields.target_group.as_str()),
-            n::starts_on.eq(fields.when.starts_on()),
-            n::weekdays.eq(day_numbers(fields.when.weekdays())),
-            n::interval_weeks.eq(i16::from(fields.when.interval_weeks())),
-            n::until.eq(fields.when.until()),
-            n::start_time.eq(fields.when.start_time()),
-            n::duration_minutes.eq(fields.when.duration_minutes()),
-            n::places.eq(fields.places),
-            n::open_to.eq(fields.open_to.as_str()),
-            n::languages.eq(&fields.languages),
-            n::description.eq(&fields.description),
-            n::published.eq(fields.published),
+            TermColumns::from(fields),
             n::status.eq(status.as_str()),
-            n::contact_person_id.eq(fields.contact_person_id.map(ContactPersonId::into_uuid)),
             n::opened_at.eq(if opened { Some(now) } else { current.opened_at }),
             n::version.eq(n::version + 1),
         ))
@@ -369,22 +395,6 @@ pub fn rewrite(
         .get_result(conn)
         .map_err(reference_fields)?
         .try_into()
-}
-
-impl PartialEq for NeedFields {
-    fn eq(&self, other: &Self) -> bool {
-        self.unit_id == other.unit_id
-            && self.recipient_id == other.recipient_id
-            && self.activity_kind == other.activity_kind
-            && self.target_group == other.target_group
-            && self.when == other.when
-            && self.places == other.places
-            && self.open_to == other.open_to
-            && self.languages == other.languages
-            && self.description == other.description
-            && self.published == other.published
-            && self.contact_person_id == other.contact_person_id
-    }
 }
 
 /// How many places of each need are taken (by placements that have not ended) and how many

@@ -31,7 +31,7 @@ use samspill_domain::{
 };
 use samspill_persistence::{
     Page, PgConnection, RepoError, activity_kinds, contact_persons, groups, municipalities,
-    needs::{self, BoardEntry, Interest, InterestSource, Interested, NeedFields},
+    needs::{self, BoardEntry, Interest, InterestSource, Interested, NeedFields, NeedTerms},
     page::PageRequest,
     placements::{PlacementRecord, ScheduleParts},
     recipients, units,
@@ -130,22 +130,8 @@ pub struct NeedDraft {
     pub unit_id: Option<UnitId>,
     /// The person visited at home, if any.
     pub recipient_id: Option<RecipientId>,
-    /// The activity kind.
-    pub activity_kind: String,
-    /// Who the activity is with.
-    pub target_group: TargetGroup,
-    /// When.
-    pub when: NeedWhen,
-    /// How many places.
-    pub places: i32,
-    /// Who may take a place.
-    pub open_to: OpenTo,
-    /// Languages wished.
-    pub languages: Vec<String>,
-    /// The public description.
-    pub description: String,
-    /// Whether it shows on the public board while open.
-    pub published: bool,
+    /// What it asks for.
+    pub terms: NeedTerms,
     /// The unit's contact person.
     pub contact_person_id: Option<ContactPersonId>,
     /// `draft` or `open`.
@@ -269,21 +255,14 @@ pub fn create(
         };
         let (unit_id, place) =
             where_need(conn, municipality.id, draft.unit_id, draft.recipient_id)?;
-        check_kind(conn, municipality.id, &draft.activity_kind)?;
+        check_kind(conn, municipality.id, &draft.terms.activity_kind)?;
         let fields = NeedFields {
             unit_id,
             recipient_id: match place {
                 Place::Recipient(id) => Some(id),
                 Place::Unit(_) => None,
             },
-            activity_kind: draft.activity_kind,
-            target_group: draft.target_group,
-            when: draft.when,
-            places: draft.places,
-            open_to: draft.open_to,
-            languages: draft.languages,
-            description: draft.description,
-            published: draft.published,
+            terms: draft.terms,
             contact_person_id: contact,
         };
         let need = needs::insert(conn, municipality.id, &fields, draft.status, caller.id, now)?;
@@ -384,13 +363,13 @@ pub fn update(
         let mut fields = NeedFields::from(&current);
         if let Some(kind) = edit.activity_kind {
             check_kind(conn, current.municipality_id, &kind)?;
-            fields.activity_kind = kind;
+            fields.terms.activity_kind = kind;
         }
         if let Some(group) = edit.target_group {
-            fields.target_group = group;
+            fields.terms.target_group = group;
         }
-        let placed_for_changes = fields.activity_kind != current.activity_kind
-            || fields.target_group != current.target_group;
+        let placed_for_changes = fields.terms.activity_kind != current.activity_kind
+            || fields.terms.target_group != current.target_group;
         if placed_for_changes && filled > 0 {
             return Err(ApiError::Conflict {
                 detail: "Volunteers are placed from this need: what it is for no longer changes. \
@@ -412,13 +391,18 @@ pub fn update(
             }
             fields.contact_person_id = contact;
         }
-        fields.when = edit.when.apply(&fields.when)?;
-        fields.places = edit.places.unwrap_or(fields.places);
-        fields.open_to = edit.open_to.unwrap_or(fields.open_to);
-        fields.languages = edit.languages.unwrap_or(fields.languages);
-        fields.description = edit.description.unwrap_or(fields.description);
-        fields.published = edit.published.unwrap_or(fields.published);
-        let full = filled >= i64::from(fields.places);
+        let terms = &mut fields.terms;
+        terms.when = edit.when.apply(&terms.when)?;
+        terms.places = edit.places.unwrap_or(terms.places);
+        terms.open_to = edit.open_to.unwrap_or(terms.open_to);
+        terms.languages = edit
+            .languages
+            .unwrap_or(std::mem::take(&mut terms.languages));
+        terms.description = edit
+            .description
+            .unwrap_or(std::mem::take(&mut terms.description));
+        terms.published = edit.published.unwrap_or(terms.published);
+        let full = filled >= i64::from(terms.places);
         let status = match current.status {
             NeedStatus::Filled if !full => NeedStatus::Open,
             NeedStatus::Open if full => NeedStatus::Filled,

@@ -39,7 +39,7 @@ use samspill_domain::{
     schedule::parse_start_time,
     volunteer::{VolunteerStatus, Weekday, parse_activity_kind, parse_language},
 };
-use samspill_persistence::needs::{Interest, InterestSource, Interested, NeedFilter};
+use samspill_persistence::needs::{Interest, InterestSource, Interested, NeedFilter, NeedTerms};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -386,14 +386,16 @@ pub async fn create_need(
         municipality_id,
         unit_id: body.unit_id.map(Into::into),
         recipient_id: body.recipient_id.map(Into::into),
-        activity_kind,
-        target_group: body.target_group.unwrap_or(TargetGroup::General),
-        when,
-        places,
-        open_to: body.open_to.unwrap_or(OpenTo::Volunteers),
-        languages: wished,
-        description,
-        published: body.published.unwrap_or(false),
+        terms: NeedTerms {
+            activity_kind,
+            target_group: body.target_group.unwrap_or(TargetGroup::General),
+            when,
+            places,
+            open_to: body.open_to.unwrap_or(OpenTo::Volunteers),
+            languages: wished,
+            description,
+            published: body.published.unwrap_or(false),
+        },
         contact_person_id: body.contact_person_id.map(Into::into),
         status,
     };
