@@ -322,7 +322,13 @@ fn needs(
         now,
     )?;
     for id in registered {
-        cases::needs::record_interest(conn, caller, concert.need.id, Interested::Volunteer(*id))?;
+        cases::needs::record_interest(
+            conn,
+            caller,
+            concert.need.id,
+            Interested::Volunteer(*id),
+            today,
+        )?;
     }
     Ok(())
 }

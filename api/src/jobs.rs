@@ -3,7 +3,7 @@
 //! many rows claim them with `SKIP LOCKED`), so several instances share the work.
 
 use crate::{cases, dto::clearance::render, scheduler::Job};
-use samspill_persistence::{idempotency, login_throttles};
+use samspill_persistence::{idempotency, login_throttles, needs};
 use std::time::Duration;
 
 /// How many placements or schedules one run of a job handles; the next run goes on.
@@ -21,6 +21,11 @@ pub fn all() -> Vec<Job> {
             name: "plan_visits",
             every: Duration::from_secs(600),
             run: |conn, now| cases::placements::generate_visits(conn, now, BATCH),
+        },
+        Job {
+            name: "close_needs",
+            every: Duration::from_secs(600),
+            run: |conn, now| Ok(needs::close_past(conn, now.date_naive())?),
         },
         Job {
             name: "purge_idempotency_keys",

@@ -80,6 +80,25 @@ pub fn check_need_step(from: NeedStatus, to: NeedStatus) -> Result<(), NeedStepE
     }
 }
 
+/// Checks that a need may show on the public board: a home visit for a particular target group
+/// would tell strangers something about the health of the person visited, so a need in a
+/// private home is published only for the general target group.
+pub fn check_publishable(
+    place: Place,
+    target_group: TargetGroup,
+    published: bool,
+) -> Result<(), ParseError> {
+    let home = matches!(place, Place::Recipient(_));
+    if published && home && target_group != TargetGroup::General {
+        Err(ParseError::new(
+            "reveals_health",
+            "a need in a private home is published only for the general target group: the target group would tell strangers about the person visited",
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 /// The most places one need asks for.
 pub const MAX_PLACES: i32 = 100;
 
@@ -243,34 +262,37 @@ impl NeedWhen {
     }
 
     /// The recurrence of the visits of a placement made from the need from `from` until `last`
-    /// (the placement's last day, if it has one): the need's own rule within those days, or
-    /// the one date as a rule with one occurrence.
-    pub fn recurrence(
-        &self,
-        from: NaiveDate,
-        last: Option<NaiveDate>,
-    ) -> Result<Recurrence, Vec<(&'static str, ParseError)>> {
+    /// (the placement's last day, if it has one): the need's own dates within those days, in
+    /// the need's rhythm (an every-other-week need keeps its weeks), or the one date as a rule
+    /// with one occurrence. `None` when none of the need's dates fall within them.
+    pub fn recurrence(&self, from: NaiveDate, last: Option<NaiveDate>) -> Option<Recurrence> {
         if self.is_one_date() {
-            Recurrence::new(
-                self.starts_on,
-                &[weekday_of(self.starts_on)],
-                1,
-                RecurrenceEnd::Count(1),
-                &[],
-            )
-        } else {
-            let until = match (self.until, last) {
-                (Some(a), Some(b)) => Some(a.min(b)),
-                (a, b) => a.or(b),
-            };
-            Recurrence::new(
-                self.starts_on.max(from),
-                &self.weekdays,
-                self.interval_weeks,
-                until.map_or(RecurrenceEnd::Never, RecurrenceEnd::Until),
-                &[],
-            )
+            let on = self.starts_on;
+            let within = on >= from && last.is_none_or(|l| on <= l);
+            return within
+                .then(|| {
+                    Recurrence::new(on, &[weekday_of(on)], 1, RecurrenceEnd::Count(1), &[]).ok()
+                })
+                .flatten();
         }
+        let until = match (self.until, last) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        let end = until.map_or(RecurrenceEnd::Never, RecurrenceEnd::Until);
+        let own = Recurrence::new(
+            self.starts_on,
+            &self.weekdays,
+            self.interval_weeks,
+            end,
+            &[],
+        )
+        .ok()?;
+        // The first of the need's own dates on or after `from`: the rhythm is counted from its
+        // week, which is one of the need's weeks.
+        let horizon = from + chrono::Days::new(7 * u64::from(self.interval_weeks) + 7);
+        let first = *own.dates_between(from, horizon).first()?;
+        Recurrence::new(first, &self.weekdays, self.interval_weeks, end, &[]).ok()
     }
 }
 
@@ -324,16 +346,23 @@ impl Need {
         self.when.starts_on().max(today)
     }
 
+    /// Whether its last day has passed by `today` (a need on one date, or a weekly need with an
+    /// end).
+    pub fn is_over(&self, today: NaiveDate) -> bool {
+        self.when.last_day().is_some_and(|last| last < today)
+    }
+
     /// Whether a need with `filled` places taken is full.
     pub fn is_full(&self, filled: i64) -> bool {
         filled >= i64::from(self.places)
     }
 }
 
-/// Whether the need's first day is within `days` of `today` while places are still free (one
-/// already past is reported too, as long as it is open).
+/// Whether an open need's first day is near: within `days` after `today`, or begun at most
+/// `days` ago (places still free when it has begun are worth a look too).
 pub fn starts_soon(starts_on: NaiveDate, days: u16, today: NaiveDate) -> bool {
-    starts_on <= today + chrono::Days::new(u64::from(days))
+    let window = chrono::Days::new(u64::from(days));
+    today - window <= starts_on && starts_on <= today + window
 }
 
 /// The day an open need that nobody answered since `opened_on` belongs on the work list, if
@@ -568,6 +597,10 @@ mod tests {
             vec![slot(Weekday::Thursday, PartOfDay::Afternoon)]
         );
         let rule = when.recurrence(date(2027, 1, 1), None).unwrap();
+        assert!(
+            when.recurrence(date(2027, 1, 8), None).is_none(),
+            "over by then"
+        );
         assert_eq!(
             rule.dates_between(date(2027, 1, 1), date(2027, 12, 31)),
             vec![date(2027, 1, 7)]
@@ -607,7 +640,7 @@ mod tests {
         let later = when
             .recurrence(date(2027, 2, 20), Some(date(2027, 2, 25)))
             .unwrap();
-        assert_eq!(later.starts_on(), date(2027, 2, 20));
+        assert_eq!(later.starts_on(), date(2027, 2, 22));
         assert_eq!(
             later.dates_between(date(2027, 1, 1), date(2027, 12, 31)),
             vec![date(2027, 2, 22), date(2027, 2, 25)],
@@ -641,6 +674,41 @@ mod tests {
             "one already begun is listed too"
         );
         assert!(!starts_soon(date(2027, 3, 23), 7, today));
+    }
+
+    #[test]
+    fn a_placement_from_an_every_other_week_need_keeps_the_needs_weeks() {
+        // Mondays every other week from 4 January 2027: the 4th, the 18th, 1 and 15 February.
+        let when = NeedWhen::new(
+            date(2027, 1, 4),
+            &[Weekday::Monday],
+            2,
+            Some(date(2027, 2, 28)),
+            time(10),
+            60,
+        )
+        .unwrap();
+        let from_midweek = when.recurrence(date(2027, 1, 13), None).unwrap();
+        assert_eq!(
+            from_midweek.dates_between(date(2027, 1, 1), date(2027, 3, 31)),
+            vec![date(2027, 1, 18), date(2027, 2, 1), date(2027, 2, 15)]
+        );
+        let from_an_off_week = when.recurrence(date(2027, 1, 25), None).unwrap();
+        assert_eq!(
+            from_an_off_week.dates_between(date(2027, 1, 1), date(2027, 3, 31)),
+            vec![date(2027, 2, 1), date(2027, 2, 15)]
+        );
+        assert!(when.recurrence(date(2027, 2, 16), None).is_none());
+    }
+
+    #[test]
+    fn home_visits_for_a_particular_target_group_stay_off_the_board() {
+        let home = Place::Recipient(crate::ids::RecipientId::from(uuid::Uuid::from_u128(2)));
+        let unit = Place::Unit(unit());
+        assert!(check_publishable(home, TargetGroup::Dementia, true).is_err());
+        assert!(check_publishable(home, TargetGroup::Dementia, false).is_ok());
+        assert!(check_publishable(home, TargetGroup::General, true).is_ok());
+        assert!(check_publishable(unit, TargetGroup::Dementia, true).is_ok());
     }
 
     #[test]

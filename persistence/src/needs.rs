@@ -260,6 +260,33 @@ fn visible(
     }
 }
 
+/// Whether a need's last day has passed by `today`: a need on one date after its date, a weekly
+/// need after its `until` (as `Need::is_over` says).
+fn over(
+    today: NaiveDate,
+) -> diesel::expression::SqlLiteral<Bool, impl diesel::query_builder::QueryFragment<Pg> + Send> {
+    diesel::dsl::sql::<Bool>("((cardinality(needs.weekdays) = 0 AND needs.starts_on < ")
+        .bind::<diesel::sql_types::Date, _>(today)
+        .sql(") OR coalesce(needs.until < ")
+        .bind::<diesel::sql_types::Date, _>(today)
+        .sql(", false))")
+}
+
+/// Closes the needs whose last day has passed by `today`; returns how many.
+pub fn close_past(conn: &mut PgConnection, today: NaiveDate) -> Result<usize, RepoError> {
+    Ok(diesel::update(
+        n::needs
+            .filter(n::status.ne(NeedStatus::Closed.as_str()))
+            .filter(over(today)),
+    )
+    .set((
+        n::status.eq(NeedStatus::Closed.as_str()),
+        n::published.eq(false),
+        n::version.eq(n::version + 1),
+    ))
+    .execute(conn)?)
+}
+
 /// Stores a new need in `status` (`draft` or `open`).
 pub fn insert(
     conn: &mut PgConnection,
@@ -686,6 +713,7 @@ pub fn candidates(conn: &mut PgConnection, need: &Need) -> Result<Candidates, Re
             .into_iter()
             .flatten()
             .collect();
+        let is_interested: std::collections::HashSet<Uuid> = interested.iter().copied().collect();
         let rows: Vec<Row> = v::volunteers
             .filter(v::municipality_id.eq(municipality))
             .filter(v::erased_at.is_null())
@@ -718,7 +746,7 @@ pub fn candidates(conn: &mut PgConnection, need: &Need) -> Result<Candidates, Re
             .into_iter()
             .map(|(id, kinds, availability, languages, home)| Profile {
                 key: id,
-                interested: interested.contains(&id),
+                interested: is_interested.contains(&id),
                 activity_kinds: kinds.into_iter().flatten().collect(),
                 availability: availability
                     .into_iter()
@@ -792,18 +820,20 @@ pub struct BoardEntry {
     pub filled: i64,
 }
 
-/// A page of a municipality's open, published needs in id order, with the names a stranger may
-/// read.
+/// A page of a municipality's open, published needs that are not over by `today`, in id order,
+/// with the names a stranger may read.
 pub fn board(
     conn: &mut PgConnection,
     municipality: MunicipalityId,
+    today: NaiveDate,
     page: PageRequest,
 ) -> Result<Page<BoardEntry>, RepoError> {
     let mut query = n::needs
         .into_boxed()
         .filter(n::municipality_id.eq(municipality.into_uuid()))
         .filter(n::status.eq(NeedStatus::Open.as_str()))
-        .filter(n::published.eq(true));
+        .filter(n::published.eq(true))
+        .filter(diesel::dsl::not(over(today)));
     if let Some(after) = page.after {
         query = query.filter(n::id.gt(after));
     }
@@ -853,7 +883,8 @@ pub fn board(
     })
 }
 
-/// Closes the needs of a person visited at home whose data is being erased.
+/// Closes the needs of a person visited at home whose data is being erased, and forgets what
+/// they said about them.
 pub fn close_for_recipient_erasure(
     conn: &mut PgConnection,
     municipality: MunicipalityId,
@@ -862,11 +893,12 @@ pub fn close_for_recipient_erasure(
     Ok(diesel::update(
         n::needs
             .filter(n::municipality_id.eq(municipality.into_uuid()))
-            .filter(n::recipient_id.eq(recipient.into_uuid()))
-            .filter(n::status.ne(NeedStatus::Closed.as_str())),
+            .filter(n::recipient_id.eq(recipient.into_uuid())),
     )
     .set((
         n::status.eq(NeedStatus::Closed.as_str()),
+        n::description.eq(samspill_domain::erasure::ERASED),
+        n::published.eq(false),
         n::version.eq(n::version + 1),
     ))
     .execute(conn)?)
@@ -920,10 +952,11 @@ type OpenNeedRow = (
     String,
 );
 
-/// The open needs of a municipality, for the work list.
+/// The open needs of a municipality that are not over by `today`, for the work list.
 pub fn open_needs(
     conn: &mut PgConnection,
     municipality: MunicipalityId,
+    today: NaiveDate,
 ) -> Result<Vec<OpenNeed>, RepoError> {
     let rows: Vec<OpenNeedRow> = n::needs
         .inner_join(
@@ -933,6 +966,7 @@ pub fn open_needs(
         )
         .filter(n::municipality_id.eq(municipality.into_uuid()))
         .filter(n::status.eq(NeedStatus::Open.as_str()))
+        .filter(diesel::dsl::not(over(today)))
         .select((
             n::id,
             n::opened_at,

@@ -223,7 +223,7 @@ fn need_items(
     today: NaiveDate,
 ) -> Result<Vec<NamedWorkItem>, RepoError> {
     let mut items = Vec::new();
-    for need in crate::needs::open_needs(conn, municipality)? {
+    for need in crate::needs::open_needs(conn, municipality, today)? {
         let name = format!("{} at {}", need.activity_kind, need.unit_name);
         let mut push = |kind, due_on, detail: String| {
             items.push(NamedWorkItem {

@@ -96,7 +96,7 @@ async fn a_published_need_shows_on_the_public_board_without_anything_personal() 
         &app,
         &s.coordinator,
         &json!({"recipient_id": recipient["id"], "activity_kind": "companionship",
-                "target_group": "intellectual_disability", "starts_on": days_ahead(10), "start_time": "11:00",
+                "starts_on": days_ahead(10), "start_time": "11:00",
                 "duration_minutes": 60, "description": "A walk and coffee with an older woman who misses company.",
                 "published": true, "status": "open"}),
     )
@@ -108,6 +108,26 @@ async fn a_published_need_shows_on_the_public_board_without_anything_personal() 
         "the responsible unit asks"
     );
     assert_eq!(at_home["weekdays"], json!([]), "one date");
+    // A home visit for a particular target group would tell strangers about the person.
+    let revealing = expect_problem(
+        app.post(
+            "/api/v1/needs",
+            &s.coordinator,
+            &json!({"recipient_id": recipient["id"], "activity_kind": "companionship",
+                    "target_group": "dementia", "starts_on": days_ahead(10), "start_time": "11:00",
+                    "duration_minutes": 60, "description": "Company.", "published": true}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(error_fields(&revealing), ["published"]);
+    let group_home = create_need(
+        &app,
+        &s.coordinator,
+        &need_body(&s, json!({"target_group": "intellectual_disability"})),
+    )
+    .await;
     let draft = create_need(
         &app,
         &s.coordinator,
@@ -151,7 +171,7 @@ async fn a_published_need_shows_on_the_public_board_without_anything_personal() 
     let listed = ids(&items);
     assert_eq!(
         listed.len(),
-        2,
+        3,
         "neither the draft nor the unpublished need: {page}"
     );
     assert!(listed.contains(&id_of(&home)) && listed.contains(&id_of(&at_home)));
@@ -175,13 +195,19 @@ async fn a_published_need_shows_on_the_public_board_without_anything_personal() 
         .cloned()
         .unwrap_or_default();
     assert_eq!(shown_visit["setting"], "private_home");
-    let required: Vec<&Value> = shown_visit["requires"]
+    assert_eq!(shown_visit["target_group"], "general");
+    let shown_group_home = items
+        .iter()
+        .find(|i| i["id"] == group_home["id"])
+        .cloned()
+        .unwrap_or_default();
+    let required: Vec<&Value> = shown_group_home["requires"]
         .as_array()
         .map(|r| r.iter().map(|x| &x["requirement"]).collect())
         .unwrap_or_default();
     assert!(
         required.contains(&&json!("politiattest")),
-        "visits to people with intellectual disabilities ask for a police certificate: {shown_visit}"
+        "people with intellectual disabilities ask for a police certificate: {shown_group_home}"
     );
     for forbidden in [
         "recipient_id",
@@ -493,15 +519,34 @@ async fn volunteers_and_coordinators_say_who_is_interested_and_contact_persons_m
         .representative("Guri")
         .build()
         .await;
-    // The unit's contact person asks, as themselves.
+    // The unit's contact person asks, as themselves, in a draft the coordinator opens.
+    expect_problem(
+        app.post("/api/v1/needs", &s.contact_token, &need_body(&s, json!({})))
+            .await,
+        403,
+    )
+    .await;
     let need = create_need(
         &app,
         &s.contact_token,
-        &need_body(&s, json!({"open_to": "both"})),
+        &need_body(&s, json!({"open_to": "both", "status": "draft"})),
     )
     .await;
     assert_eq!(need["contact_person_id"], s.contact.as_str());
     let need_id = id_of(&need);
+    let open = format!("/api/v1/needs/{need_id}/transitions");
+    expect_problem(
+        app.post(&open, &s.contact_token, &json!({"to": "open"}))
+            .await,
+        403,
+    )
+    .await;
+    expect_status(
+        app.post(&open, &s.coordinator, &json!({"to": "open"}))
+            .await,
+        200,
+    )
+    .await;
     let mine = expect_status(app.get("/api/v1/needs", &s.contact_token).await, 200).await;
     assert_eq!(mine["items"].as_array().map_or(0, Vec::len), 1);
     let other = create_need(&app, &s.coordinator, &need_body(&s, json!({}))).await;
@@ -854,4 +899,119 @@ async fn erasing_a_person_visited_closes_their_needs_and_a_kind_asked_for_stays(
         ids(board["items"].as_array().map_or(&[], |v| v)),
         vec![id_of(&chess)]
     );
+}
+
+#[tokio::test]
+async fn another_municipality_reaches_no_need_and_needs_close_after_their_last_day() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app, "3309").await;
+    let other = setup(&app, "3310").await;
+    let one_day = create_need(
+        &app,
+        &s.coordinator,
+        &need_body(&s, json!({"weekdays": [], "starts_on": days_ahead(3)})),
+    )
+    .await;
+    let id = id_of(&one_day);
+    let stranger = app.approved_volunteer(&other, "Eva").create().await;
+    for response in [
+        app.get(&format!("/api/v1/needs/{id}"), &other.coordinator)
+            .await,
+        app.patch(
+            &format!("/api/v1/needs/{id}"),
+            &other.coordinator,
+            &json!({"places": 5}),
+        )
+        .await,
+        app.post(
+            &format!("/api/v1/needs/{id}/transitions"),
+            &other.coordinator,
+            &json!({"to": "closed"}),
+        )
+        .await,
+        app.get(
+            &format!("/api/v1/needs/{id}/candidates"),
+            &other.coordinator,
+        )
+        .await,
+        app.get(&format!("/api/v1/needs/{id}/interests"), &other.coordinator)
+            .await,
+        app.post(
+            &format!("/api/v1/needs/{id}/interests"),
+            &other.coordinator,
+            &json!({"volunteer_id": stranger}),
+        )
+        .await,
+        app.post(
+            &format!("/api/v1/needs/{id}/placements"),
+            &other.coordinator,
+            &json!({"volunteer_id": stranger}),
+        )
+        .await,
+    ] {
+        expect_problem(response, 404).await;
+    }
+    let theirs = expect_status(app.get("/api/v1/needs", &other.coordinator).await, 200).await;
+    assert_eq!(theirs["items"], json!([]));
+
+    // Filled another way, the need stays filled when its text changes.
+    let filled = expect_status(
+        app.post(
+            &format!("/api/v1/needs/{id}/transitions"),
+            &s.coordinator,
+            &json!({"to": "filled"}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(filled["places_filled"], 0);
+    let edited = expect_status(
+        app.patch(
+            &format!("/api/v1/needs/{id}"),
+            &s.coordinator,
+            &json!({"description": "Christmas tree decorating."}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(edited["status"], "filled");
+
+    // A registration naming a need that filled meanwhile still goes through.
+    let registered = send(
+        app.request(Method::POST, "/api/v1/registrations", None)
+            .json(
+                &json!({"municipality_code": "3309", "given_name": "Siri", "family_name": "Lie",
+                          "email": "siri@example.no", "privacy_notice_accepted": true,
+                          "privacy_notice_version": "2026-1", "needs": [id]}),
+            ),
+    )
+    .await;
+    expect_status(registered, 202).await;
+    let interests = expect_status(
+        app.get(&format!("/api/v1/needs/{id}/interests"), &s.coordinator)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(interests["items"], json!([]), "passed over, not recorded");
+
+    // After its one date the service closes it.
+    let admin = app.admin_token().await;
+    app.clock.advance(TimeDelta::days(4));
+    let run = expect_status(
+        app.post("/api/v1/jobs/close_needs/runs", &admin, &json!({}))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(run["rows"], 1, "{run}");
+    let closed = expect_status(
+        app.get(&format!("/api/v1/needs/{id}"), &s.coordinator)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(closed["status"], "closed");
 }

@@ -23,7 +23,8 @@ use samspill_domain::{
     },
     municipality::Municipality,
     need::{
-        MatchReason, Need, NeedStatus, NeedWhen, OpenTo, Profile, Wishes, check_need_step, rank,
+        MatchReason, Need, NeedStatus, NeedWhen, OpenTo, Profile, Wishes, check_need_step,
+        check_publishable, rank,
     },
     placement::{Place, Placed},
     user::Role,
@@ -219,6 +220,16 @@ fn check_kind(
     }
 }
 
+/// What a contact person is told when opening a need.
+const COORDINATORS_OPEN_NEEDS: &str =
+    "Coordinators open needs: a unit's contact person writes them as drafts.";
+
+/// The board's rule for a need's terms at `place`, as a 422 on `published`.
+fn publishable(place: Place, terms: &NeedTerms) -> Result<(), ApiError> {
+    check_publishable(place, terms.target_group, terms.published)
+        .map_err(|e| ApiError::Validation(vec![FieldError::parse("published", &e)]))
+}
+
 /// Writes a need. Coordinators and administrators ask for any unit or person visited at home;
 /// a contact person for a unit, as its contact person.
 pub fn create(
@@ -231,6 +242,9 @@ pub fn create(
     conn.transaction(|conn| {
         let municipality = named_municipality(conn, caller.scope(), draft.municipality_id)?;
         let contact = if caller.role == Role::ContactPerson {
+            if draft.status == NeedStatus::Open {
+                return Err(ApiError::forbidden(COORDINATORS_OPEN_NEEDS));
+            }
             if draft.recipient_id.is_some() {
                 return Err(ApiError::invalid(
                     "recipient_id",
@@ -256,6 +270,7 @@ pub fn create(
         let (unit_id, place) =
             where_need(conn, municipality.id, draft.unit_id, draft.recipient_id)?;
         check_kind(conn, municipality.id, &draft.terms.activity_kind)?;
+        publishable(place, &draft.terms)?;
         let fields = NeedFields {
             unit_id,
             recipient_id: match place {
@@ -403,10 +418,12 @@ pub fn update(
             .unwrap_or(std::mem::take(&mut terms.description));
         terms.published = edit.published.unwrap_or(terms.published);
         let full = filled >= i64::from(terms.places);
-        let status = match current.status {
-            NeedStatus::Filled if !full => NeedStatus::Open,
-            NeedStatus::Open if full => NeedStatus::Filled,
-            other => other,
+        publishable(current.place, terms)?;
+        // Only a change of places moves it: a need filled another way stays filled.
+        let status = match (current.status, edit.places.is_some()) {
+            (NeedStatus::Filled, true) if !full => NeedStatus::Open,
+            (NeedStatus::Open, true) if full => NeedStatus::Filled,
+            (other, _) => other,
         };
         let need = needs::rewrite(conn, &current, &fields, status, now)?;
         record(conn, need)
@@ -427,6 +444,9 @@ pub fn transition(
     conn.transaction(|conn| {
         let current = needs::locked(conn, caller.scope(), audience, id)?;
         check_version(current.version, expected_version)?;
+        if to == NeedStatus::Open && caller.role == Role::ContactPerson {
+            return Err(ApiError::forbidden(COORDINATORS_OPEN_NEEDS));
+        }
         check_need_step(current.status, to).map_err(|e| ApiError::Conflict {
             detail: format!("{e}."),
             errors: vec![FieldError::new("to", "not_allowed", e.to_string())],
@@ -453,6 +473,22 @@ fn not_open(need: &Need) -> ApiError {
             "status",
             "not_open",
             "the need is not open",
+        )],
+    }
+}
+
+fn over(need: &Need) -> ApiError {
+    ApiError::Conflict {
+        detail: format!(
+            "The need is over: its last day was {}.",
+            need.when
+                .last_day()
+                .map_or_else(String::new, |d| d.to_string())
+        ),
+        errors: vec![FieldError::new(
+            "status",
+            "over",
+            "the need's last day has passed",
         )],
     }
 }
@@ -500,11 +536,14 @@ fn interest(
     conn: &mut PgConnection,
     need: &Need,
     who: Interested,
-    source: InterestSource,
-    by: Option<StaffUserId>,
+    (source, by): (InterestSource, Option<StaffUserId>),
+    today: NaiveDate,
 ) -> Result<(Interest, bool), ApiError> {
     if need.status != NeedStatus::Open {
         return Err(not_open(need));
+    }
+    if need.is_over(today) {
+        return Err(over(need));
     }
     check_open_to(need, who)?;
     Ok(needs::add_interest(conn, need, who, source, by)?)
@@ -531,17 +570,22 @@ pub fn offer(
     conn: &mut PgConnection,
     caller: &StaffCaller,
     id: NeedId,
+    today: NaiveDate,
 ) -> Result<(Interest, bool), ApiError> {
     conn.transaction(|conn| {
         let own = own_volunteer(conn, caller)?;
         check_may_offer(own.status, "volunteer")?;
         let need = needs::locked(conn, caller.scope(), Audience::Everyone, id)?;
+        if !need.published {
+            // Volunteers answer what the board shows; the rest goes through the coordinator.
+            return Err(ApiError::NotFound);
+        }
         interest(
             conn,
             &need,
             Interested::Volunteer(own.id),
-            InterestSource::Volunteer,
-            Some(caller.id),
+            (InterestSource::Volunteer, Some(caller.id)),
+            today,
         )
     })
 }
@@ -569,6 +613,7 @@ pub fn record_interest(
     caller: &StaffCaller,
     id: NeedId,
     who: Interested,
+    today: NaiveDate,
 ) -> Result<(Interest, bool), ApiError> {
     caller.require_manager()?;
     conn.transaction(|conn| {
@@ -603,8 +648,8 @@ pub fn record_interest(
             conn,
             &need,
             who,
-            InterestSource::Coordinator,
-            Some(caller.id),
+            (InterestSource::Coordinator, Some(caller.id)),
+            today,
         )
     })
 }
@@ -636,38 +681,42 @@ pub fn interests(
     Ok(needs::interests(conn, &need, page)?)
 }
 
-/// At self-registration: the person is interested in these needs, each an open, published
-/// need of the municipality (422 naming the first that is not).
+/// At self-registration: the person is interested in these needs of the municipality. An id
+/// that is no need of the municipality is 422 (naming it); a need that is no longer open,
+/// published and running (the board may be a minute old) is passed over.
 pub fn register_interests(
     conn: &mut PgConnection,
     municipality: MunicipalityId,
     volunteer: VolunteerId,
     ids: &[NeedId],
+    today: NaiveDate,
 ) -> Result<(), ApiError> {
     let scope = TenantScope::Municipality(municipality);
     for (i, id) in ids.iter().enumerate() {
-        let refuse = || {
-            ApiError::invalid(
-                format!("needs[{i}]"),
-                "not_open",
-                "no open need with this id on the municipality's board",
-            )
-        };
-        let need = match needs::find(conn, scope, Audience::Everyone, *id) {
-            Ok(found) if found.status == NeedStatus::Open && found.published => found,
-            Ok(_) | Err(RepoError::NotFound) => return Err(refuse()),
+        let need = match needs::locked(conn, scope, Audience::Everyone, *id) {
+            Ok(found) => found,
+            Err(RepoError::NotFound) => {
+                return Err(ApiError::invalid(
+                    format!("needs[{i}]"),
+                    "not_found",
+                    "no need with this id on the municipality's board",
+                ));
+            }
             Err(other) => return Err(other.into()),
         };
-        if !need.open_to.volunteers() {
-            return Err(refuse());
+        let answerable = need.status == NeedStatus::Open
+            && need.published
+            && need.open_to.volunteers()
+            && !need.is_over(today);
+        if answerable {
+            needs::add_interest(
+                conn,
+                &need,
+                Interested::Volunteer(volunteer),
+                InterestSource::Registration,
+                None,
+            )?;
         }
-        needs::add_interest(
-            conn,
-            &need,
-            Interested::Volunteer(volunteer),
-            InterestSource::Registration,
-            None,
-        )?;
     }
     Ok(())
 }
@@ -715,6 +764,9 @@ pub struct CandidatePage {
     pub listed: Vec<(RankKey, Candidate)>,
     /// Whether more follow.
     pub more: bool,
+    /// The rank key of the page's last candidate (the next page goes on after it, even when
+    /// that candidate went missing between the reads).
+    pub last: Option<RankKey>,
 }
 
 /// A page of the candidates for a need: ranked by the domain, each with the reasons and the
@@ -730,6 +782,14 @@ pub fn candidates(
 ) -> Result<CandidatePage, ApiError> {
     caller.require_manager()?;
     let need = needs::find(conn, caller.scope(), Audience::Everyone, id)?;
+    if need.status == NeedStatus::Closed {
+        // Nobody is placed from a closed need (its activity kind may even be gone).
+        return Ok(CandidatePage {
+            listed: Vec::new(),
+            more: false,
+            last: None,
+        });
+    }
     let (volunteers_found, groups_found) = needs::candidates(conn, &need)?;
     let profiles: Vec<Profile<(bool, Uuid)>> = volunteers_found
         .into_iter()
@@ -762,6 +822,7 @@ pub fn candidates(
         .collect();
     let more = page.len() > limit;
     page.truncate(limit);
+    let last = page.last().map(|(key, _)| *key);
 
     let municipality = municipalities::find(conn, TenantScope::All, need.municipality_id)?;
     let asked = question_for(&need, None, today);
@@ -805,7 +866,7 @@ pub fn candidates(
         };
         listed.push((key, candidate));
     }
-    Ok(CandidatePage { listed, more })
+    Ok(CandidatePage { listed, more, last })
 }
 
 /// The clearance question a need asks of someone placed from it on `today`.
@@ -860,6 +921,9 @@ pub fn place(
             Placed::Group(g, _) => Interested::Group(g),
         };
         check_open_to(&need, who)?;
+        if need.is_over(today) {
+            return Err(over(&need));
+        }
         let filled = needs::filled(conn, &need)?;
         if need.is_full(filled) {
             return Err(ApiError::Conflict {
@@ -887,6 +951,13 @@ pub fn place(
                 format!("the need's last day is {last}"),
             ));
         }
+        if ends_on.is_some_and(|last| last < starts_on.max(today)) {
+            return Err(ApiError::invalid(
+                "ends_on",
+                "in_the_past",
+                "the placement would be over before it starts",
+            ));
+        }
         let placement = placing::create(
             conn,
             caller,
@@ -907,24 +978,7 @@ pub fn place(
             today,
             render,
         )?;
-        let recurrence = need
-            .when
-            .recurrence(starts_on, ends_on)
-            .map_err(|problems| {
-                ApiError::Validation(
-                    problems
-                        .into_iter()
-                        .map(|(f, e)| FieldError::parse(f, &e))
-                        .collect(),
-                )
-            })?;
-        if !recurrence
-            .dates_between(
-                starts_on,
-                ends_on.unwrap_or(starts_on + chrono::Days::new(366)),
-            )
-            .is_empty()
-        {
+        if let Some(recurrence) = need.when.recurrence(starts_on, ends_on) {
             add_schedule(
                 conn,
                 caller,
@@ -973,7 +1027,7 @@ pub fn board(
     page: PageRequest,
 ) -> Result<(Municipality, Page<BoardNeed>), ApiError> {
     let municipality = municipalities::find_by_code(conn, codes)?;
-    let found = needs::board(conn, municipality.id, page)?;
+    let found = needs::board(conn, municipality.id, today, page)?;
     let questions: Vec<ClearanceQuestion> = found
         .items
         .iter()

@@ -740,8 +740,9 @@ pub async fn record_need_interest(
 ) -> Result<HttpResponse, ApiError> {
     let id = NeedId::from(id.into_inner());
     let who = interested(body.volunteer_id, body.group_id)?;
+    let today = state.clock.today();
     let (interest, new) = state
-        .db(move |conn| cases::needs::record_interest(conn, &caller, id, who))
+        .db(move |conn| cases::needs::record_interest(conn, &caller, id, who, today))
         .await?;
     Ok(interest_answer(interest, new))
 }
@@ -792,8 +793,9 @@ pub async fn offer_interest(
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
     let id = NeedId::from(id.into_inner());
+    let today = state.clock.today();
     let (interest, new) = state
-        .db(move |conn| cases::needs::offer(conn, &caller, id))
+        .db(move |conn| cases::needs::offer(conn, &caller, id, today))
         .await?;
     Ok(interest_answer(interest, new))
 }
@@ -921,16 +923,12 @@ pub async fn list_need_candidates(
         .map(|c| decode_key(CursorList::NeedCandidates, c))
         .transpose()?;
     let today = state.clock.today();
-    let cases::needs::CandidatePage { listed, more } = state
+    let cases::needs::CandidatePage { listed, more, last } = state
         .db(move |conn| cases::needs::candidates(conn, &caller, id, today, after, limit))
         .await?;
-    let next_cursor = if more {
-        listed
-            .last()
-            .map(|(key, _)| encode_key(CursorList::NeedCandidates, &cases::needs::rank_bytes(*key)))
-    } else {
-        None
-    };
+    let next_cursor = last
+        .filter(|_| more)
+        .map(|key| encode_key(CursorList::NeedCandidates, &cases::needs::rank_bytes(key)));
     Ok(HttpResponse::Ok().json(CandidatePage {
         items: listed
             .into_iter()

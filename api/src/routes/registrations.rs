@@ -85,8 +85,9 @@ pub struct RegistrationReceipt {
 /// Registers a person who offers to volunteer. No login is needed; the endpoint is rate-limited
 /// per address. The answer is the same whether or not the person is already known (a possible
 /// duplicate is flagged for the coordinator instead). `needs` names needs of the municipality's
-/// public board the person is interested in: they come first among those needs' candidates; an
-/// id that is not an open, published need of the municipality is 422.
+/// public board the person is interested in: they come first among those needs' candidates. An
+/// id that is no need of the municipality is 422; one that has since filled or closed is passed
+/// over.
 #[utoipa::path(
     tag = "registrations",
     request_body = RegistrationBody,
@@ -145,6 +146,7 @@ pub async fn create_registration(
     };
     let wanted: Vec<NeedId> = body.needs.iter().map(|id| NeedId::from(*id)).collect();
     let named = wanted.len();
+    let today = state.clock.today();
     state
         .db(move |conn| {
             let municipality = match municipalities::find_by_code(conn, &codes) {
@@ -166,7 +168,13 @@ pub async fn create_registration(
                     Source::SelfRegistration,
                     Some(notice.as_str()),
                 )?;
-                cases::needs::register_interests(conn, municipality.id, volunteer.id, &wanted)
+                cases::needs::register_interests(
+                    conn,
+                    municipality.id,
+                    volunteer.id,
+                    &wanted,
+                    today,
+                )
             })
         })
         .await?;
