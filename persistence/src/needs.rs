@@ -653,14 +653,14 @@ pub fn interests(
     Page::from_rows(rows, page.limit, |r| r.0).try_map(interest)
 }
 
+/// Volunteers or groups as the ranking reads them, keyed by id.
+pub type Profiles = Vec<Profile<Uuid>>;
+
 /// The volunteers and groups a need could place, as the ranking reads them: whoever said they
 /// are interested (registered, in screening or approved), and approved volunteers who want the
 /// need's activity kind. Whoever a placement from the need
 /// that has not ended already places is left out.
-pub fn candidates(
-    conn: &mut PgConnection,
-    need: &Need,
-) -> Result<(Vec<Profile<Uuid>>, Vec<Profile<Uuid>>), RepoError> {
+pub fn candidates(conn: &mut PgConnection, need: &Need) -> Result<(Profiles, Profiles), RepoError> {
     let municipality = need.municipality_id.into_uuid();
     let interested_volunteers = ni::need_interests
         .filter(ni::municipality_id.eq(municipality))
@@ -910,7 +910,8 @@ pub fn open_needs(
     conn: &mut PgConnection,
     municipality: MunicipalityId,
 ) -> Result<Vec<OpenNeed>, RepoError> {
-    let rows: Vec<(
+    /// Id, opened, created, first day, places, activity kind, unit name.
+    type Row = (
         Uuid,
         Option<DateTime<Utc>>,
         DateTime<Utc>,
@@ -918,7 +919,8 @@ pub fn open_needs(
         i32,
         String,
         String,
-    )> = n::needs
+    );
+    let rows: Vec<Row> = n::needs
         .inner_join(
             u::units.on(u::municipality_id
                 .eq(n::municipality_id)

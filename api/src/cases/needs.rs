@@ -728,9 +728,9 @@ pub fn register_interests(
 #[derive(Debug, Clone)]
 pub enum Who {
     /// A volunteer.
-    Volunteer(Volunteer),
+    Volunteer(Box<Volunteer>),
     /// A group.
-    Group(samspill_domain::group::Group),
+    Group(Box<samspill_domain::group::Group>),
 }
 
 /// A ranked candidate with their clearance answer for the need on its first day.
@@ -749,6 +749,9 @@ pub struct Candidate {
 /// The order key of a ranked candidate, for the cursor: interested first, higher score
 /// first, then groups after volunteers, then id.
 pub type RankKey = (bool, u32, bool, Uuid);
+
+/// The need, a page of its ranked candidates with their rank keys, and whether more follow.
+pub type RankedPage = (Need, Vec<(RankKey, Candidate)>, bool);
 
 /// Turns a rank key into bytes that sort the way the list does.
 pub fn rank_bytes(key: RankKey) -> Vec<u8> {
@@ -770,7 +773,7 @@ pub fn candidates(
     today: NaiveDate,
     after: Option<Vec<u8>>,
     limit: usize,
-) -> Result<(Need, Vec<(RankKey, Candidate)>, bool), ApiError> {
+) -> Result<RankedPage, ApiError> {
     caller.require_manager()?;
     let need = needs::find(conn, caller.scope(), Audience::Everyone, id)?;
     let (volunteers_found, groups_found) = needs::candidates(conn, &need)?;
@@ -828,7 +831,7 @@ pub fn candidates(
             let group = groups::find(conn, scope, id)?;
             let answer = ask_group(conn, scope, id, &asked)?;
             Candidate {
-                who: Who::Group(group),
+                who: Who::Group(Box::new(group)),
                 reasons: ranked.reasons,
                 score: ranked.score,
                 answer: Answer::Group(id, asked.clone(), answer),
@@ -840,7 +843,7 @@ pub fn candidates(
                 continue;
             };
             Candidate {
-                who: Who::Volunteer(person.clone()),
+                who: Who::Volunteer(Box::new(person.clone())),
                 reasons: ranked.reasons,
                 score: ranked.score,
                 answer: Answer::Volunteer(id, asked.clone(), answer),
