@@ -211,6 +211,21 @@ read -r busy_unit week_visits <<<"$(psql -X -A -t -F ' ' "${BENCH_PG}/${database
 [[ -n "${busy_unit:-}" ]] || fail "no nursing home of ${municipality} has visits between ${monday} and ${sunday}"
 say "Visits: nursing home ${busy_unit}, ${week_visits} visits from ${monday} to ${sunday}"
 
+# Needs to rank candidates for: the municipality's open companionship needs that volunteers may
+# take (the kind the seeder gives a quarter of the volunteers; its first need at every unit).
+psql -X -A -t "${BENCH_PG}/${database}" -c "
+  SELECT id FROM needs WHERE municipality_id = '${municipality}' AND status = 'open'
+     AND activity_kind = 'companionship' AND open_to <> 'groups'
+  ORDER BY id" >"${out}/needs.txt"
+[[ -s "${out}/needs.txt" ]] || fail "${municipality} has no open companionship need"
+read -r want_kind interested <<<"$(psql -X -A -t -F ' ' "${BENCH_PG}/${database}" -c "
+  SELECT (SELECT count(*) FROM volunteers WHERE municipality_id = '${municipality}' AND erased_at IS NULL
+             AND status = 'approved' AND activity_kinds @> ARRAY['companionship']),
+         (SELECT count(*) FROM need_interests WHERE municipality_id = '${municipality}'
+             AND need_id IN (SELECT id FROM needs WHERE municipality_id = '${municipality}'
+                                AND status = 'open' AND activity_kind = 'companionship'))")"
+say "Needs: $(wc -l <"${out}/needs.txt") open companionship needs, ${want_kind} approved volunteers want companionship, ${interested} interests in those needs"
+
 # Candidates to place: approved volunteers of the municipality; the clearance engine picks
 # those cleared for companionship at an institution (below, once the server runs).
 psql -X -A -t "${BENCH_PG}/${database}" -c "
@@ -237,6 +252,9 @@ request GET "/api/v1/volunteer-status?limit=50" "" "$token"
 measure status_feed
 request GET "/api/v1/visits?unit_id=${busy_unit}&from=${monday}&to=${sunday}&limit=200" "" "$token"
 measure visits_week
+# The first page (50) of a need's ranked candidates, each with its clearance answer.
+request GET "/api/v1/needs/{id}/candidates" "${out}/needs.txt" "$token"
+measure need_candidates
 request POST "/api/v1/auth/token" "" "" "grant_type=password&username=${email}&password=${DEMO_PASSWORD}"
 measure token
 # Creates, plain and with an Idempotency-Key each (claimed, kept and committed with the record).

@@ -264,7 +264,7 @@ pub fn seed(conn: &mut PgConnection, plan: &SeedPlan) -> Result<SeedReport, Repo
         "ANALYZE municipalities, units, staff_users, contact_persons, municipality_documents, \
          activity_kinds, requirement_rules, volunteers, volunteer_status_changes, screenings, \
          declarations, reference_checks, police_certificates, dogs, dog_approvals, recipients, \
-         placements, placement_status_changes, placement_schedules, visits",
+         placements, placement_status_changes, placement_schedules, visits, needs, need_interests",
     )
     .execute(conn)?;
     report.steps.push(("analyze", started.elapsed()));
@@ -652,7 +652,8 @@ fn seed_municipality(
     })?;
 
     seed_groups(conn, m, report)?;
-    seed_placements(conn, m, coordinator, report)
+    seed_placements(conn, m, coordinator, report)?;
+    seed_needs(conn, m, coordinator, report)
 }
 
 /// One group per `group_representative` contact person: kindergartens, school classes,
@@ -970,6 +971,162 @@ fn seed_placements(
         } else {
             "Europe/Oslo"
         })
+        .execute(conn)
+    })?;
+    Ok(())
+}
+
+/// How many needs each unit (other than the care district) asks: two.
+pub const NEEDS_PER_UNIT: i32 = 2;
+
+/// [`NEEDS_PER_UNIT`] needs at each of the municipality's units (not the care district). The
+/// first of each unit is for companionship, for one to three places, and open; the second is for
+/// one place and any activity kind (companionship for one in two), open for eight in ten and a
+/// draft or closed for the others, with people with dementia for three in ten, open to groups
+/// too for two in ten; at a home-care unit it is for one of the people the unit answers for (the
+/// first, when it has one). Half of those not drafts are published (never one for a person
+/// visited at home); a quarter wish for the country's language. Weekly (a quarter every other
+/// week) on one weekday from Monday to Friday or two for three in ten, starting at a full or half
+/// hour from 13:00 to 16:30 local time (the afternoon), from two weeks after it was made, three
+/// in ten with a last day half a year on; made by the coordinator up to two months ago and
+/// opened a day later. Then who said they are interested in each need not a draft: one to five
+/// draws from the volunteers (registered, in screening or approved) who want its activity kind,
+/// three in four said by themselves and the others recorded by the coordinator, and for a need
+/// open to groups one approved group, recorded by the coordinator as its contact person said.
+fn seed_needs(
+    conn: &mut PgConnection,
+    m: &SeededMunicipality,
+    coordinator: Uuid,
+    report: &mut SeedReport,
+) -> Result<(), RepoError> {
+    let denmark = m.country == "DK";
+    let descriptions: &[&str] = if denmark {
+        &[
+            "Besøgsven: samtaler, gåture og en kop kaffe",
+            "Aktivitet i fællesstuen: sang, spil eller håndarbejde",
+            "Følge til læge, frisør eller butik",
+            "Følge til koncert, biograf eller teater",
+            "Hjælp til sommerfest eller julefrokost",
+        ]
+    } else {
+        &[
+            "Besøksvenn: samtaler, turer og en kopp kaffe",
+            "Aktivitet i fellesstua: sang, spill eller håndarbeid",
+            "Følge til lege, frisør eller butikk",
+            "Følge på konsert, kino eller teater",
+            "Hjelp til sommerfest eller julebord",
+        ]
+    };
+    step(conn, report, "needs", |conn| {
+        sql_query(
+            "WITH kinds AS (
+                SELECT ARRAY['companionship', 'activity', 'escort', 'cultural_event',
+                             'party_or_arrangement'] AS codes
+            ), ctx AS (
+                SELECT (SELECT array_agg(id ORDER BY id) FROM contact_persons
+                         WHERE municipality_id = $1 AND kind = 'staff') AS contacts
+            ), r AS (
+                SELECT DISTINCT ON (responsible_unit_id) responsible_unit_id, id
+                FROM recipients WHERE municipality_id = $1 AND active
+                ORDER BY responsible_unit_id, id
+            ), made AS (
+                SELECT u.id AS unit_id, s,
+                       CASE WHEN s = 2 AND u.kind = 'home_care' THEN r.id END AS recipient_id,
+                       now() - make_interval(days => 2 + floor(random() * 60)::int) AS at,
+                       random() AS roll, 1 + floor(random() * 5)::int AS d1,
+                       floor(random() * 4)::int AS shift, random() < 0.3 AS two
+                FROM units u
+                CROSS JOIN generate_series(1, $2) s
+                LEFT JOIN r ON r.responsible_unit_id = u.id
+                WHERE u.municipality_id = $1 AND u.kind <> 'care_district'
+            ), n AS (
+                SELECT made.*, 1 + (made.d1 + made.shift) % 5 AS e,
+                       CASE WHEN s = 1 OR roll < 0.8 THEN 'open'
+                            WHEN roll < 0.9 THEN 'draft' ELSE 'closed' END AS status,
+                       CASE WHEN s = 1 OR recipient_id IS NOT NULL OR random() < 0.5 THEN 1
+                            ELSE 2 + floor(random() * 4)::int END AS kind
+                FROM made
+            )
+            INSERT INTO needs (municipality_id, id, unit_id, recipient_id, activity_kind,
+                               target_group, starts_on, weekdays, interval_weeks, until,
+                               start_time, duration_minutes, places, open_to, languages,
+                               description, published, status, contact_person_id, created_by,
+                               opened_at, created_at, updated_at)
+            SELECT $1, pg_temp.seed_uuid7(n.at), n.unit_id, n.recipient_id, kinds.codes[n.kind],
+                   CASE WHEN n.s = 2 AND random() < 0.3 THEN 'dementia' ELSE 'general' END,
+                   (n.at + interval '14 days')::date,
+                   CASE WHEN n.two THEN ARRAY[least(n.d1, n.e), greatest(n.d1, n.e)]
+                        ELSE ARRAY[n.d1] END::smallint[],
+                   CASE WHEN random() < 0.25 THEN 2 ELSE 1 END,
+                   CASE WHEN n.status = 'closed' OR random() < 0.3
+                        THEN (n.at + interval '14 days')::date + 182 END,
+                   make_time(13 + floor(random() * 4)::int, 30 * floor(random() * 2)::int, 0),
+                   (ARRAY[60, 60, 90, 120])[1 + floor(random() * 4)::int],
+                   CASE WHEN n.s = 1 THEN 1 + floor(random() * 3)::int ELSE 1 END,
+                   CASE WHEN n.s = 2 AND n.recipient_id IS NULL AND random() < 0.2 THEN 'both'
+                        ELSE 'volunteers' END,
+                   CASE WHEN random() < 0.25 THEN ARRAY[$4] ELSE '{}' END::text[],
+                   $5[n.kind],
+                   n.recipient_id IS NULL AND n.status <> 'draft' AND random() < 0.5,
+                   n.status,
+                   CASE WHEN n.recipient_id IS NULL AND random() < 0.5
+                        THEN ctx.contacts[1 + floor(random() * cardinality(ctx.contacts))::int] END,
+                   $3,
+                   CASE WHEN n.status <> 'draft' THEN n.at + interval '1 day' END,
+                   n.at,
+                   CASE WHEN n.status = 'closed' THEN now() - interval '1 day'
+                        WHEN n.status = 'open' THEN n.at + interval '1 day' ELSE n.at END
+            FROM n, kinds, ctx",
+        )
+        .bind::<SqlUuid, _>(m.id)
+        .bind::<Integer, _>(NEEDS_PER_UNIT)
+        .bind::<SqlUuid, _>(coordinator)
+        .bind::<Text, _>(if denmark { "da" } else { "no" })
+        .bind::<Array<Text>, _>(descriptions)
+        .execute(conn)
+    })?;
+
+    // Volunteers are drawn from those who want the need's kind; a draw that repeats one already
+    // drawn for the same need is dropped.
+    step(conn, report, "need_interests", |conn| {
+        sql_query(
+            "WITH pool AS (
+                SELECT k.code, array_agg(v.id ORDER BY v.id) AS ids
+                FROM volunteers v CROSS JOIN LATERAL unnest(v.activity_kinds) k(code)
+                WHERE v.municipality_id = $1 AND v.erased_at IS NULL
+                  AND v.status IN ('registered', 'in_screening', 'approved')
+                GROUP BY k.code
+            ), groups_ready AS (
+                SELECT array_agg(id ORDER BY id) AS ids FROM groups
+                WHERE municipality_id = $1 AND status = 'approved'
+            ), n AS (
+                SELECT id, activity_kind, open_to, opened_at,
+                       1 + get_byte(uuid_send(id), 15) % 5 AS how_many
+                FROM needs WHERE municipality_id = $1 AND status <> 'draft'
+            )
+            INSERT INTO need_interests (municipality_id, id, need_id, volunteer_id, group_id,
+                                        source, recorded_by, created_at)
+            SELECT $1, pg_temp.seed_uuid7(x.at), x.need_id, x.volunteer_id, x.group_id, x.source,
+                   CASE WHEN x.source = 'coordinator' THEN $2::uuid END, x.at
+            FROM (
+                SELECT n.id AS need_id,
+                       pool.ids[1 + floor(random() * cardinality(pool.ids))::int] AS volunteer_id,
+                       NULL::uuid AS group_id,
+                       CASE WHEN random() < 0.75 THEN 'volunteer' ELSE 'coordinator' END AS source,
+                       least(now(), n.opened_at + random() * interval '10 days') AS at
+                FROM n JOIN pool ON pool.code = n.activity_kind
+                CROSS JOIN generate_series(1, 5) i
+                WHERE i <= n.how_many
+                UNION ALL
+                SELECT n.id, NULL, g.ids[1 + floor(random() * cardinality(g.ids))::int],
+                       'coordinator', least(now(), n.opened_at + random() * interval '10 days')
+                FROM n, groups_ready g
+                WHERE n.open_to <> 'volunteers' AND g.ids IS NOT NULL
+            ) x
+            ON CONFLICT DO NOTHING",
+        )
+        .bind::<SqlUuid, _>(m.id)
+        .bind::<SqlUuid, _>(coordinator)
         .execute(conn)
     })?;
     Ok(())
