@@ -22,6 +22,7 @@ ENDPOINTS = [
     ("status_feed", "GET /volunteer-status", None, True, None),
     ("visits_week", "GET /visits (one unit, one week)", None, True, None),
     ("need_candidates", "GET /needs/{id}/candidates", None, False, 100.0),
+    ("need_candidates_alone", "  the same, 1 connection", None, False, 100.0),
     ("token", "POST /auth/token (argon2id)", None, False, None),
     ("create", "POST /volunteers", None, False, None),
     ("create_keyed", "POST /volunteers + Idempotency-Key", None, False, None),

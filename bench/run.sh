@@ -255,6 +255,8 @@ measure visits_week
 # The first page (50) of a need's ranked candidates, each with its clearance answer.
 request GET "/api/v1/needs/{id}/candidates" "${out}/needs.txt" "$token"
 measure need_candidates
+# The same, one request at a time: how long one answer takes when it need not wait for a core.
+connections=1 threads=1 measure need_candidates_alone
 request POST "/api/v1/auth/token" "" "" "grant_type=password&username=${email}&password=${DEMO_PASSWORD}"
 measure token
 # Creates, plain and with an Idempotency-Key each (claimed, kept and committed with the record).
