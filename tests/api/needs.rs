@@ -500,8 +500,7 @@ async fn placing_two_volunteers_fills_a_need_for_two() {
     .await;
     assert_eq!(third["need"]["status"], "filled");
     let placements = expect_status(
-        app.get(&format!("/api/v1/placements?limit=10"), &s.coordinator)
-            .await,
+        app.get("/api/v1/placements?limit=10", &s.coordinator).await,
         200,
     )
     .await;
@@ -644,7 +643,7 @@ async fn volunteers_and_coordinators_say_who_is_interested_and_contact_persons_m
     assert!(
         !listed[1]["reasons"]
             .as_array()
-            .map_or(true, |r| r.contains(&json!("interested")))
+            .is_none_or(|r| r.contains(&json!("interested")))
     );
 
     // Closing is for good: no more interest, no changes.
@@ -703,46 +702,46 @@ async fn bad_needs_are_refused_field_by_field() {
     );
     assert_eq!(
         refused(need_body(
-            &s,
+            s,
             json!({"weekdays": [], "until": days_ahead(40)})
         ))
         .await,
         ["until"]
     );
     assert_eq!(
-        refused(need_body(&s, json!({"until": days_ago(40)}))).await,
+        refused(need_body(s, json!({"until": days_ago(40)}))).await,
         ["until"]
     );
     assert_eq!(
-        refused(need_body(&s, json!({"places": 0}))).await,
+        refused(need_body(s, json!({"places": 0}))).await,
         ["places"]
     );
     assert_eq!(
-        refused(need_body(&s, json!({"description": " "}))).await,
+        refused(need_body(s, json!({"description": " "}))).await,
         ["description"]
     );
     assert_eq!(
-        refused(need_body(&s, json!({"languages": ["norsk!"]}))).await,
+        refused(need_body(s, json!({"languages": ["norsk!"]}))).await,
         ["languages[0]"]
     );
     assert_eq!(
-        refused(need_body(&s, json!({"status": "filled"}))).await,
+        refused(need_body(s, json!({"status": "filled"}))).await,
         ["status"]
     );
     assert_eq!(
         refused(need_body(
-            &s,
+            s,
             json!({"unit_id": "0193a0c2-5b1e-7000-8000-00000000dead"})
         ))
         .await,
         ["unit_id"]
     );
     assert_eq!(
-        refused(need_body(&s, json!({"start_time": "25:00"}))).await,
+        refused(need_body(s, json!({"start_time": "25:00"}))).await,
         ["start_time"]
     );
     assert_eq!(
-        refused(need_body(&s, json!({"diagnosis": "dementia"}))).await,
+        refused(need_body(s, json!({"diagnosis": "dementia"}))).await,
         ["diagnosis"]
     );
     let none = expect_status(app.get("/api/v1/needs", &s.coordinator).await, 200).await;
