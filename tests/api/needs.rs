@@ -1014,3 +1014,95 @@ async fn another_municipality_reaches_no_need_and_needs_close_after_their_last_d
     .await;
     assert_eq!(closed["status"], "closed");
 }
+
+#[tokio::test]
+async fn two_coordinators_placing_the_last_place_at_once_fill_it_once() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app, "3311").await;
+    let (_, colleague) = app.user(Some(&s.municipality), "coordinator").await;
+    let need = create_need(&app, &s.coordinator, &need_body(&s, json!({"places": 1}))).await;
+    let path = format!("/api/v1/needs/{}/placements", id_of(&need));
+    let ola = app.approved_volunteer(&s, "Ola").create().await;
+    let kari = app.approved_volunteer(&s, "Kari").create().await;
+    let (for_ola, for_kari) = (json!({"volunteer_id": ola}), json!({"volunteer_id": kari}));
+    let (first, second) = tokio::join!(
+        app.post(&path, &s.coordinator, &for_ola),
+        app.post(&path, &colleague, &for_kari),
+    );
+    let mut statuses = [first.status().as_u16(), second.status().as_u16()];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [201, 409]);
+    let read = expect_status(
+        app.get(&format!("/api/v1/needs/{}", id_of(&need)), &s.coordinator)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(read["places_filled"], 1);
+    assert_eq!(read["status"], "filled");
+    let placements = expect_status(app.get("/api/v1/placements", &s.coordinator).await, 200).await;
+    assert_eq!(placements["items"].as_array().map_or(0, Vec::len), 1);
+}
+
+#[tokio::test]
+async fn a_placement_from_an_every_other_week_need_visits_on_the_needs_weeks() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app, "3312").await;
+    // Every other Monday from the Monday of the week four weeks ahead, placed from 9 days later.
+    let today = samspill_tests::today();
+    let monday = today + chrono::Days::new(28)
+        - chrono::Days::new(u64::from(
+            chrono::Datelike::weekday(&today).num_days_from_monday(),
+        ));
+    let need = create_need(
+        &app,
+        &s.coordinator,
+        &need_body(
+            &s,
+            json!({"starts_on": monday.to_string(), "weekdays": ["monday"], "interval_weeks": 2}),
+        ),
+    )
+    .await;
+    let ola = app.approved_volunteer(&s, "Ola").create().await;
+    let from = monday + chrono::Days::new(9);
+    let placed = expect_status(
+        app.post(
+            &format!("/api/v1/needs/{}/placements", id_of(&need)),
+            &s.coordinator,
+            &json!({"volunteer_id": ola, "starts_on": from.to_string()}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let placement = placed["placement"]["id"].as_str().unwrap_or_default();
+    let visits = expect_status(
+        app.get(
+            &format!(
+                "/api/v1/visits?placement_id={placement}&from={from}&to={}",
+                from + chrono::Days::new(40)
+            ),
+            &s.coordinator,
+        )
+        .await,
+        200,
+    )
+    .await;
+    let dates: Vec<String> = visits["items"]
+        .as_array()
+        .map(|v| {
+            v.iter()
+                .map(|x| x["date"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let expected: Vec<String> = [14u64, 28, 42]
+        .iter()
+        .map(|d| (monday + chrono::Days::new(*d)).to_string())
+        .filter(|d| *d <= (from + chrono::Days::new(40)).to_string())
+        .collect();
+    assert_eq!(
+        dates, expected,
+        "the need's Mondays, not the weeks of the placement's start"
+    );
+}
