@@ -692,8 +692,13 @@ pub fn register_interests(
     today: NaiveDate,
 ) -> Result<(), ApiError> {
     let scope = TenantScope::Municipality(municipality);
-    for (i, id) in ids.iter().enumerate() {
-        let need = match needs::locked(conn, scope, Audience::Everyone, *id) {
+    // Locked in id order, each once, so that two registrations naming the same needs never
+    // wait for each other in a circle.
+    let mut order: Vec<(usize, NeedId)> = ids.iter().copied().enumerate().collect();
+    order.sort_by_key(|(_, id)| id.into_uuid());
+    order.dedup_by_key(|(_, id)| id.into_uuid());
+    for (i, id) in order {
+        let need = match needs::locked(conn, scope, Audience::Everyone, id) {
             Ok(found) => found,
             Err(RepoError::NotFound) => {
                 return Err(ApiError::invalid(
