@@ -6,7 +6,7 @@ use crate::{cases, dto::clearance::render, scheduler::Job};
 use samspill_persistence::{idempotency, login_throttles, needs};
 use std::time::Duration;
 
-/// How many placements or schedules one run of a job handles; the next run goes on.
+/// How many placements, schedules or needs one run of a job handles; the next run goes on.
 const BATCH: i32 = 500;
 
 /// The jobs, in the order they run each round.
@@ -25,7 +25,7 @@ pub fn all() -> Vec<Job> {
         Job {
             name: "close_needs",
             every: Duration::from_secs(600),
-            run: |conn, now| Ok(needs::close_past(conn, now.date_naive())?),
+            run: |conn, now| Ok(needs::close_past(conn, now.date_naive(), i64::from(BATCH))?),
         },
         Job {
             name: "purge_idempotency_keys",

@@ -272,19 +272,39 @@ fn over(
         .sql(", false))")
 }
 
-/// Closes the needs whose last day has passed by `today`; returns how many.
-pub fn close_past(conn: &mut PgConnection, today: NaiveDate) -> Result<usize, RepoError> {
-    Ok(diesel::update(
-        n::needs
-            .filter(n::status.ne(NeedStatus::Closed.as_str()))
-            .filter(over(today)),
-    )
-    .set((
-        n::status.eq(NeedStatus::Closed.as_str()),
-        n::published.eq(false),
-        n::version.eq(n::version + 1),
-    ))
-    .execute(conn)?)
+/// Closes the open and filled needs whose last day has passed by `today`, at most `batch` of
+/// them, in id order, skipping any a coordinator is changing right now (the next run takes
+/// them); returns how many. Drafts stay: nobody sees them but their writers, who may move their
+/// dates.
+pub fn close_past(
+    conn: &mut PgConnection,
+    today: NaiveDate,
+    batch: i64,
+) -> Result<usize, RepoError> {
+    let due: Vec<(Uuid, Uuid)> = n::needs
+        .filter(n::status.eq_any([NeedStatus::Open.as_str(), NeedStatus::Filled.as_str()]))
+        .filter(over(today))
+        .order((n::municipality_id, n::id))
+        .limit(batch)
+        .select((n::municipality_id, n::id))
+        .for_update()
+        .skip_locked()
+        .load(conn)?;
+    let mut closed = 0;
+    for (municipality, id) in due {
+        closed += diesel::update(
+            n::needs
+                .filter(n::municipality_id.eq(municipality))
+                .filter(n::id.eq(id)),
+        )
+        .set((
+            n::status.eq(NeedStatus::Closed.as_str()),
+            n::published.eq(false),
+            n::version.eq(n::version + 1),
+        ))
+        .execute(conn)?;
+    }
+    Ok(closed)
 }
 
 /// Stores a new need in `status` (`draft` or `open`).
@@ -341,6 +361,18 @@ pub fn locked(
         .filter(n::id.eq(id.into_uuid()))
         .select(NeedRow::as_select())
         .for_update()
+        .first::<NeedRow>(conn)?
+        .try_into()
+}
+
+/// One need of the scope, held against changes (but not against other readers) until the
+/// transaction ends.
+pub fn held(conn: &mut PgConnection, scope: TenantScope, id: NeedId) -> Result<Need, RepoError> {
+    n::needs
+        .filter(visible(scope, Audience::Everyone))
+        .filter(n::id.eq(id.into_uuid()))
+        .select(NeedRow::as_select())
+        .for_share()
         .first::<NeedRow>(conn)?
         .try_into()
 }
@@ -881,6 +913,27 @@ pub fn board(
             })
             .collect(),
     })
+}
+
+/// Closes and unpublishes the needs of a person visited at home who no longer accepts visits;
+/// returns how many changed.
+pub fn close_for_recipient(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+    recipient: RecipientId,
+) -> Result<usize, RepoError> {
+    Ok(diesel::update(
+        n::needs
+            .filter(n::municipality_id.eq(municipality.into_uuid()))
+            .filter(n::recipient_id.eq(recipient.into_uuid()))
+            .filter(n::status.ne(NeedStatus::Closed.as_str())),
+    )
+    .set((
+        n::status.eq(NeedStatus::Closed.as_str()),
+        n::published.eq(false),
+        n::version.eq(n::version + 1),
+    ))
+    .execute(conn)?)
 }
 
 /// Closes the needs of a person visited at home whose data is being erased, and forgets what

@@ -874,6 +874,61 @@ async fn erasing_a_person_visited_closes_their_needs_and_a_kind_asked_for_stays(
     )
     .await;
     assert_eq!(error_fields(&backwards), ["ends_on"]);
+    // Weekly on the weekday eight days ahead, for one week from seven days ahead.
+    let eighth = samspill_tests::today() + chrono::Days::new(8);
+    let weekday = [
+        "monday",
+        "tuesday",
+        "wednesday",
+        "thursday",
+        "friday",
+        "saturday",
+        "sunday",
+    ][chrono::Datelike::weekday(&eighth).num_days_from_monday() as usize];
+    let weekly = create_need(
+        &app,
+        &s.coordinator,
+        &need_body(
+            &s,
+            json!({"weekdays": [weekday], "starts_on": days_ahead(7), "until": days_ahead(13),
+                    "published": false}),
+        ),
+    )
+    .await;
+    let path = format!("/api/v1/needs/{}/placements", id_of(&weekly));
+    let after = expect_problem(
+        app.post(
+            &path,
+            &s.coordinator,
+            &json!({"volunteer_id": ola, "starts_on": days_ahead(14)}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(
+        error_fields(&after),
+        ["starts_on"],
+        "after the need's last day"
+    );
+    let unvisited = expect_problem(
+        app.post(
+            &path,
+            &s.coordinator,
+            &json!({"volunteer_id": ola, "starts_on": days_ahead(7), "ends_on": days_ahead(7)}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(unvisited["errors"][0]["code"], "no_visits");
+    let unchanged = expect_status(
+        app.get(&format!("/api/v1/needs/{}", id_of(&weekly)), &s.coordinator)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(unchanged["places_filled"], 0, "nothing was placed");
     expect_status(
         app.delete(
             &format!("/api/v1/recipients/{}", id_of(&recipient)),
@@ -969,7 +1024,7 @@ async fn another_municipality_reaches_no_need_and_needs_close_after_their_last_d
         app.patch(
             &format!("/api/v1/needs/{id}"),
             &s.coordinator,
-            &json!({"description": "Christmas tree decorating."}),
+            &json!({"description": "Christmas tree decorating.", "places": 2}),
         )
         .await,
         200,
@@ -996,6 +1051,29 @@ async fn another_municipality_reaches_no_need_and_needs_close_after_their_last_d
     .await;
     assert_eq!(interests["items"], json!([]), "passed over, not recorded");
 
+    // An open need has days to come; a draft's date may lie behind it, and the service leaves
+    // drafts to their writers.
+    let past = expect_problem(
+        app.post(
+            "/api/v1/needs",
+            &s.coordinator,
+            &need_body(&s, json!({"weekdays": [], "starts_on": days_ago(1)})),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(error_fields(&past), ["starts_on"]);
+    let draft = create_need(
+        &app,
+        &s.coordinator,
+        &need_body(
+            &s,
+            json!({"weekdays": [], "starts_on": days_ahead(2), "status": "draft"}),
+        ),
+    )
+    .await;
+
     // After its one date the service closes it.
     let admin = app.admin_token().await;
     app.clock.advance(TimeDelta::days(4));
@@ -1013,6 +1091,24 @@ async fn another_municipality_reaches_no_need_and_needs_close_after_their_last_d
     )
     .await;
     assert_eq!(closed["status"], "closed");
+    let kept = expect_status(
+        app.get(&format!("/api/v1/needs/{}", id_of(&draft)), &s.coordinator)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(kept["status"], "draft", "drafts stay with their writers");
+    let reopened = expect_problem(
+        app.post(
+            &format!("/api/v1/needs/{}/transitions", id_of(&draft)),
+            &s.coordinator,
+            &json!({"to": "open"}),
+        )
+        .await,
+        409,
+    )
+    .await;
+    assert_eq!(error_fields(&reopened), ["status"], "it is over");
 }
 
 #[tokio::test]

@@ -271,6 +271,14 @@ pub fn create(
             where_need(conn, municipality.id, draft.unit_id, draft.recipient_id)?;
         check_kind(conn, municipality.id, &draft.terms.activity_kind)?;
         publishable(place, &draft.terms)?;
+        let ends = draft.terms.when.last_day();
+        if draft.status == NeedStatus::Open && ends.is_some_and(|last| last < now.date_naive()) {
+            return Err(ApiError::invalid(
+                "starts_on",
+                "in_the_past",
+                "an open need has days still to come",
+            ));
+        }
         let fields = NeedFields {
             unit_id,
             recipient_id: match place {
@@ -419,11 +427,20 @@ pub fn update(
         terms.published = edit.published.unwrap_or(terms.published);
         let full = filled >= i64::from(terms.places);
         publishable(current.place, terms)?;
-        // Only a change of places moves it: a need filled another way stays filled.
-        let status = match (current.status, edit.places.is_some()) {
-            (NeedStatus::Filled, true) if !full => NeedStatus::Open,
-            (NeedStatus::Open, true) if full => NeedStatus::Filled,
-            (other, _) => other,
+        // Only a change of places moves it: a need filled another way stays filled. More places
+        // than are taken reopen it (coordinators only: they open needs), unless it is over.
+        let more = terms.places > current.places;
+        let status = match current.status {
+            NeedStatus::Filled
+                if more
+                    && !full
+                    && caller.role != Role::ContactPerson
+                    && !current.is_over(now.date_naive()) =>
+            {
+                NeedStatus::Open
+            }
+            NeedStatus::Open if terms.places != current.places && full => NeedStatus::Filled,
+            other => other,
         };
         let need = needs::rewrite(conn, &current, &fields, status, now)?;
         record(conn, need)
@@ -451,6 +468,9 @@ pub fn transition(
             detail: format!("{e}."),
             errors: vec![FieldError::new("to", "not_allowed", e.to_string())],
         })?;
+        if to == NeedStatus::Open && current.is_over(now.date_naive()) {
+            return Err(over(&current));
+        }
         if to == NeedStatus::Open && current.is_full(needs::filled(conn, &current)?) {
             return Err(ApiError::Conflict {
                 detail: "Every place of the need is taken: raise `places` to open it again."
@@ -576,7 +596,7 @@ pub fn offer(
         let own = own_volunteer(conn, caller)?;
         check_may_offer(own.status, "volunteer")?;
         let need = needs::locked(conn, caller.scope(), Audience::Everyone, id)?;
-        if !need.published {
+        if !need.published || need.status == NeedStatus::Draft {
             // Volunteers answer what the board shows; the rest goes through the coordinator.
             return Err(ApiError::NotFound);
         }
@@ -683,22 +703,24 @@ pub fn interests(
 
 /// At self-registration: the person is interested in these needs of the municipality. An id
 /// that is no need of the municipality is 422 (naming it); a need that is no longer open,
-/// published and running (the board may be a minute old) is passed over.
+/// published and running (the board may be a minute old) is passed over. Returns how many
+/// interests were recorded.
 pub fn register_interests(
     conn: &mut PgConnection,
     municipality: MunicipalityId,
     volunteer: VolunteerId,
     ids: &[NeedId],
     today: NaiveDate,
-) -> Result<(), ApiError> {
+) -> Result<usize, ApiError> {
     let scope = TenantScope::Municipality(municipality);
-    // Locked in id order, each once, so that two registrations naming the same needs never
-    // wait for each other in a circle.
+    let mut recorded = 0;
+    // Held against changes in id order, each once: registrations only read them, and a
+    // coordinator changing one waits for at most the registration's few statements.
     let mut order: Vec<(usize, NeedId)> = ids.iter().copied().enumerate().collect();
     order.sort_by_key(|(_, id)| id.into_uuid());
     order.dedup_by_key(|(_, id)| id.into_uuid());
     for (i, id) in order {
-        let need = match needs::locked(conn, scope, Audience::Everyone, id) {
+        let need = match needs::held(conn, scope, id) {
             Ok(found) => found,
             Err(RepoError::NotFound) => {
                 return Err(ApiError::invalid(
@@ -714,16 +736,17 @@ pub fn register_interests(
             && need.open_to.volunteers()
             && !need.is_over(today);
         if answerable {
-            needs::add_interest(
+            let (_, new) = needs::add_interest(
                 conn,
                 &need,
                 Interested::Volunteer(volunteer),
                 InterestSource::Registration,
                 None,
             )?;
+            recorded += usize::from(new);
         }
     }
-    Ok(())
+    Ok(recorded)
 }
 
 /// Who a candidate is.
@@ -944,9 +967,6 @@ pub fn place(
                 format!("the need starts on {}", need.when.starts_on()),
             ));
         }
-        let ends_on = pick.ends_on.or(need.when.last_day());
-        samspill_domain::placement::check_dates(starts_on, ends_on)
-            .map_err(|e| ApiError::Validation(vec![FieldError::parse("ends_on", &e)]))?;
         if let Some(last) = need.when.last_day()
             && starts_on > last
         {
@@ -956,6 +976,9 @@ pub fn place(
                 format!("the need's last day is {last}"),
             ));
         }
+        let ends_on = pick.ends_on.or(need.when.last_day());
+        samspill_domain::placement::check_dates(starts_on, ends_on)
+            .map_err(|e| ApiError::Validation(vec![FieldError::parse("ends_on", &e)]))?;
         if ends_on.is_some_and(|last| last < starts_on.max(today)) {
             return Err(ApiError::invalid(
                 "ends_on",
@@ -963,6 +986,13 @@ pub fn place(
                 "the placement would be over before it starts",
             ));
         }
+        let Some(recurrence) = need.when.recurrence(starts_on, ends_on) else {
+            return Err(ApiError::invalid(
+                "starts_on",
+                "no_visits",
+                "none of the need's dates falls between the placement's first and last day",
+            ));
+        };
         let placement = placing::create(
             conn,
             caller,
@@ -983,19 +1013,17 @@ pub fn place(
             today,
             render,
         )?;
-        if let Some(recurrence) = need.when.recurrence(starts_on, ends_on) {
-            add_schedule(
-                conn,
-                caller,
-                placement.placement.id,
-                ScheduleParts {
-                    recurrence,
-                    start_time: need.when.start_time(),
-                    duration_minutes: need.when.duration_minutes(),
-                },
-                now,
-            )?;
-        }
+        add_schedule(
+            conn,
+            caller,
+            placement.placement.id,
+            ScheduleParts {
+                recurrence,
+                start_time: need.when.start_time(),
+                duration_minutes: need.when.duration_minutes(),
+            },
+            now,
+        )?;
         let need = if need.is_full(filled + 1) {
             needs::set_status(conn, &need, NeedStatus::Filled, now)?
         } else {

@@ -8,7 +8,7 @@ use samspill_domain::{
     ids::RecipientId, placement::PlacementStatus, recipient::Recipient, visit::VisitFlag,
 };
 use samspill_persistence::{
-    PgConnection, placements,
+    PgConnection, needs, placements,
     recipients::{self, RecipientChanges},
     visits,
 };
@@ -17,8 +17,8 @@ use samspill_persistence::{
 pub const WITHDRAWN: &str = "the person visited no longer accepts visits";
 
 /// Changes a person visited at home. Made inactive, their placements that have not ended are
-/// suspended (resuming one asks that they accept visits again) and the visits planned from
-/// `now` on are flagged.
+/// suspended (resuming one asks that they accept visits again), the visits planned from `now`
+/// on are flagged, and the needs asked for them are closed and leave the board.
 pub fn update(
     conn: &mut PgConnection,
     caller: &StaffCaller,
@@ -42,6 +42,7 @@ pub fn update(
                 )?;
                 visits::flag_planned(conn, &placement, now, Some(VisitFlag::PlacementSuspended))?;
             }
+            needs::close_for_recipient(conn, updated.municipality_id, id)?;
         }
         Ok(updated)
     })

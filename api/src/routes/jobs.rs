@@ -24,8 +24,9 @@ pub struct JobRunView {
 /// The jobs run by themselves inside the service; this runs one at once (administrators):
 /// `recheck_placements` (every minute: ends placements past their last day, suspends those
 /// whose volunteer or group is no longer cleared), `plan_visits` (every ten minutes: plans
-/// visits ahead from schedules), `purge_idempotency_keys`, `purge_login_throttles`. A run
-/// handles at most 500 placements or schedules; run it again to go on.
+/// visits ahead from schedules), `close_needs` (every ten minutes: closes open and filled needs
+/// after their last day), `purge_idempotency_keys`, `purge_login_throttles`. A run handles at
+/// most 500 placements, schedules or needs; run it again to go on.
 #[utoipa::path(
     tag = "operations",
     params(("name" = String, Path, description = "The job's name.", example = "recheck_placements")),

@@ -145,9 +145,8 @@ pub async fn create_registration(
         ..VolunteerEdit::default()
     };
     let wanted: Vec<NeedId> = body.needs.iter().map(|id| NeedId::from(*id)).collect();
-    let named = wanted.len();
     let today = state.clock.today();
-    state
+    let recorded = state
         .db(move |conn| {
             let municipality = match municipalities::find_by_code(conn, &codes) {
                 Ok(m) => m,
@@ -178,6 +177,6 @@ pub async fn create_registration(
             })
         })
         .await?;
-    crate::metrics::need_event("interest_registration", named);
+    crate::metrics::need_event("interest_registration", recorded);
     Ok(HttpResponse::Accepted().json(RegistrationReceipt { status: "received" }))
 }
