@@ -6,6 +6,7 @@ use crate::error::FieldError;
 use chrono::{DateTime, NaiveDate, Utc};
 use samspill_domain::{
     ParseError, dates,
+    placement::{Placed, check_head_count},
     volunteer::{Notes, parse_reason},
 };
 
@@ -94,6 +95,37 @@ pub(crate) fn notes(raw: Option<String>) -> Result<Option<String>, FieldError> {
 /// The reason of a status change ([`parse_reason`]).
 pub(crate) fn reason(raw: &str) -> Result<String, FieldError> {
     parse_reason(raw).map_err(|e| FieldError::parse("reason", &e))
+}
+
+/// Who a request places: exactly one of `volunteer_id` and `group_id`, a group with its
+/// `head_count` (and only a group).
+pub(crate) fn placed(
+    volunteer: Option<uuid::Uuid>,
+    group: Option<uuid::Uuid>,
+    head_count: Option<i32>,
+) -> Result<Placed, FieldError> {
+    match (volunteer, group, head_count) {
+        (Some(volunteer), None, None) => Ok(Placed::Volunteer(volunteer.into())),
+        (Some(_), None, Some(_)) => Err(FieldError::new(
+            "head_count",
+            "not_allowed",
+            "a head count is given for groups only",
+        )),
+        (None, Some(group), Some(count)) => Ok(Placed::Group(
+            group.into(),
+            check_head_count(count).map_err(|e| FieldError::parse("head_count", &e))?,
+        )),
+        (None, Some(_), None) => Err(FieldError::new(
+            "head_count",
+            "required",
+            "say how many of the group's people take part",
+        )),
+        _ => Err(FieldError::new(
+            "volunteer_id",
+            "one_of",
+            "name exactly one of volunteer_id and group_id",
+        )),
+    }
 }
 
 #[cfg(test)]

@@ -55,6 +55,18 @@ impl OpenTo {
     }
 }
 
+string_enum! {
+    /// How an interest in a need was said.
+    pub enum InterestSource {
+        /// By the volunteer, logged in.
+        Volunteer => "volunteer",
+        /// At self-registration.
+        Registration => "registration",
+        /// By a coordinator on their behalf (for a group: as its contact person said).
+        Coordinator => "coordinator",
+    }
+}
+
 /// A need's status step that is not allowed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 #[error("a need does not go from {from} to {to}")]

@@ -30,7 +30,7 @@ use samspill_domain::{
         ContactPersonId, GroupId, MunicipalityId, NeedId, RecipientId, StaffUserId, UnitId,
         VolunteerId,
     },
-    need::{Need, NeedStatus, NeedWhen, OpenTo, Profile},
+    need::{InterestSource, Need, NeedStatus, NeedWhen, OpenTo, Profile},
     placement::Place,
     volunteer::{AvailabilitySlot, VolunteerStatus},
 };
@@ -520,37 +520,6 @@ pub enum Interested {
     Group(GroupId),
 }
 
-/// How an interest was said.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InterestSource {
-    /// By the volunteer, logged in.
-    Volunteer,
-    /// At self-registration.
-    Registration,
-    /// By a coordinator on their behalf (for a group: as its contact person said).
-    Coordinator,
-}
-
-impl InterestSource {
-    /// As stored.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            InterestSource::Volunteer => "volunteer",
-            InterestSource::Registration => "registration",
-            InterestSource::Coordinator => "coordinator",
-        }
-    }
-
-    fn parse(raw: &str) -> Result<Self, RepoError> {
-        match raw {
-            "volunteer" => Ok(Self::Volunteer),
-            "registration" => Ok(Self::Registration),
-            "coordinator" => Ok(Self::Coordinator),
-            other => Err(corrupt("interest source", other)),
-        }
-    }
-}
-
 /// An interest as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Interest {
@@ -589,7 +558,7 @@ fn interest(row: InterestRow) -> Result<Interest, RepoError> {
         id,
         need_id: need.into(),
         who,
-        source: InterestSource::parse(&source)?,
+        source: source.parse().map_err(|e| corrupt("interest source", e))?,
         recorded_by: by.map(Into::into),
         created_at: at,
     })

@@ -23,8 +23,8 @@ use samspill_domain::{
     },
     municipality::Municipality,
     need::{
-        MatchReason, Need, NeedStatus, NeedWhen, OpenTo, Profile, Wishes, check_need_step,
-        check_publishable, rank,
+        InterestSource, MatchReason, Need, NeedStatus, NeedWhen, OpenTo, Profile, Wishes,
+        check_need_step, check_publishable, rank,
     },
     placement::{Place, Placed},
     user::Role,
@@ -32,7 +32,7 @@ use samspill_domain::{
 };
 use samspill_persistence::{
     Page, PgConnection, RepoError, activity_kinds, contact_persons, groups, municipalities,
-    needs::{self, BoardEntry, Interest, InterestSource, Interested, NeedFields, NeedTerms},
+    needs::{self, BoardEntry, Interest, Interested, NeedFields, NeedTerms},
     page::PageRequest,
     placements::{PlacementRecord, ScheduleParts},
     recipients, units,
@@ -1029,12 +1029,6 @@ pub fn place(
         } else {
             need
         };
-        let placement = samspill_persistence::placements::find(
-            conn,
-            caller.scope(),
-            Audience::Everyone,
-            placement.placement.id,
-        )?;
         Ok((placement, record(conn, need)?))
     })
 }

@@ -17,7 +17,7 @@ use crate::{
     error::{ApiError, FieldError},
     etag::{cacheable_json, json_with_etag},
     extract::{IfMatch, Json, Query},
-    input::{double_option, field, plausible, validate},
+    input::{double_option, field, placed, plausible, validate},
     openapi::schemas::{
         MatchReasonSchema, NeedStatusSchema, OpenToSchema, RequirementKindSchema, SettingSchema,
         SubjectKindSchema, TargetGroupSchema, VolunteerStatusSchema, WeekdaySchema,
@@ -35,11 +35,10 @@ use samspill_domain::{
     ids::NeedId,
     municipality::MunicipalityCode,
     need::{MatchReason, NeedStatus, NeedWhen, OpenTo, check_places, parse_public_description},
-    placement::{Placed, check_head_count},
     schedule::parse_start_time,
     volunteer::{VolunteerStatus, Weekday, parse_activity_kind, parse_language},
 };
-use samspill_persistence::needs::{Interest, InterestSource, Interested, NeedFilter, NeedTerms};
+use samspill_persistence::needs::{Interest, Interested, NeedFilter, NeedTerms};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -628,12 +627,7 @@ impl From<Interest> for InterestView {
             need_id: i.need_id.into_uuid(),
             volunteer_id,
             group_id,
-            source: match i.source {
-                InterestSource::Volunteer => "volunteer",
-                InterestSource::Registration => "registration",
-                InterestSource::Coordinator => "coordinator",
-            }
-            .to_owned(),
+            source: i.source.as_str().to_owned(),
             recorded_by: i.recorded_by.map(|b| b.into_uuid()),
             created_at: i.created_at,
         }
@@ -972,31 +966,6 @@ pub struct NeedPlacementAnswer {
     pub need: NeedView,
 }
 
-fn picked(body: &NeedPlacementBody) -> Result<Placed, FieldError> {
-    match (body.volunteer_id, body.group_id, body.head_count) {
-        (Some(v), None, None) => Ok(Placed::Volunteer(v.into())),
-        (Some(_), None, Some(_)) => Err(FieldError::new(
-            "head_count",
-            "not_allowed",
-            "a head count is given for groups only",
-        )),
-        (None, Some(g), Some(count)) => Ok(Placed::Group(
-            g.into(),
-            check_head_count(count).map_err(|e| FieldError::parse("head_count", &e))?,
-        )),
-        (None, Some(_), None) => Err(FieldError::new(
-            "head_count",
-            "required",
-            "say how many of the group's people take part",
-        )),
-        _ => Err(FieldError::new(
-            "volunteer_id",
-            "one_of",
-            "name exactly one of volunteer_id and group_id",
-        )),
-    }
-}
-
 /// Place a candidate from a need.
 ///
 /// The placement is made through the same checks as `POST /placements`: the clearance engine
@@ -1023,7 +992,7 @@ pub async fn create_need_placement(
     caller.require_manager()?;
     let id = NeedId::from(id.into_inner());
     validate! {
-        placed = picked(&body);
+        placed = placed(body.volunteer_id, body.group_id, body.head_count);
         starts_on = body.starts_on.map(|d| plausible("starts_on", d)).transpose();
         ends_on = body.ends_on.map(|d| plausible("ends_on", d)).transpose();
     }

@@ -17,7 +17,7 @@ use crate::{
     error::{ApiError, FieldError},
     etag::json_with_etag,
     extract::{IfMatch, Json, Query},
-    input::{double_option, field, optional, optional_text, plausible, reason, validate},
+    input::{double_option, field, optional, optional_text, placed, plausible, reason, validate},
     openapi::schemas::{PlacementStatusSchema, TargetGroupSchema, WeekdaySchema},
     pagination::{CursorList, page_of, page_request},
     state::AppState,
@@ -28,7 +28,7 @@ use samspill_domain::{
     ParseError,
     clearance::TargetGroup,
     ids::{PlacementId, ScheduleId},
-    placement::{Place, Placed, PlacementStatus, check_head_count},
+    placement::{Place, PlacementStatus},
     schedule::{Recurrence, RecurrenceEnd, check_duration, parse_start_time},
     text::Text,
     volunteer::{Weekday, parse_activity_kind},
@@ -155,35 +155,6 @@ fn one_of<T>(
     }
 }
 
-fn placed(body: &NewPlacement) -> Result<Placed, FieldError> {
-    match one_of(
-        body.volunteer_id,
-        body.group_id,
-        ("volunteer_id", "group_id"),
-    )? {
-        (Some(volunteer), _) if body.head_count.is_none() => {
-            Ok(Placed::Volunteer(volunteer.into()))
-        }
-        (Some(_), _) => Err(FieldError::new(
-            "head_count",
-            "not_allowed",
-            "a head count is given for groups only",
-        )),
-        (None, Some(group)) => match body.head_count {
-            Some(count) => Ok(Placed::Group(
-                group.into(),
-                check_head_count(count).map_err(|e| FieldError::parse("head_count", &e))?,
-            )),
-            None => Err(FieldError::new(
-                "head_count",
-                "required",
-                "say how many of the group's people take part",
-            )),
-        },
-        (None, None) => Err(FieldError::new("volunteer_id", "one_of", "name one")),
-    }
-}
-
 fn place(body: &NewPlacement) -> Result<Place, FieldError> {
     match one_of(body.unit_id, body.recipient_id, ("unit_id", "recipient_id"))? {
         (Some(unit), _) => Ok(Place::Unit(unit.into())),
@@ -224,7 +195,7 @@ pub async fn create_placement(
     caller.require_manager()?;
     validate! {
         municipality_id = target_municipality(&caller, body.municipality_id);
-        placed = placed(&body);
+        placed = placed(body.volunteer_id, body.group_id, body.head_count);
         place = place(&body);
         activity_kind = field("activity_kind", parse_activity_kind(&body.activity_kind));
         starts_on = plausible("starts_on", body.starts_on);
