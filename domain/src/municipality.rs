@@ -149,7 +149,8 @@ pub struct SettingSpec {
 }
 
 settings! {
-    /// Days between regular follow-ups of a volunteer.
+    /// Days between periodic follow-ups of each approved volunteer (the first counted from
+    /// the intro follow-up).
     follow_up_interval_days: 90, 7..=730;
     /// How far ahead of the date asked about an expiry is reported as `expiring_soon`.
     expiring_soon_days: 30, 0..=365;
@@ -177,6 +178,17 @@ settings! {
     /// Days before an open need's first day from which it shows in the work list while places
     /// are free.
     need_start_look_ahead_days: 7, 0..=90;
+    /// Days after a volunteer's approval by which the intro follow-up (the first call) is due.
+    intro_follow_up_days: 14, 1..=90;
+    /// Days after the first visit of a new placement by which its review is due.
+    first_visit_review_days: 7, 1..=60;
+    /// Days between periodic follow-ups of each unit that has active placements.
+    unit_follow_up_interval_days: 90, 7..=730;
+    /// Days without a logged contact after which an approved volunteer shows in the work list.
+    no_contact_days: 60, 7..=730;
+    /// Whether hours a volunteer logs themselves wait for a coordinator's approval (1) or
+    /// count at once (0).
+    own_time_entries_need_approval: 1, 0..=1;
 }
 
 #[cfg(test)]
@@ -243,7 +255,7 @@ mod tests {
     #[test]
     fn every_default_lies_in_its_range() {
         assert!(MunicipalitySettings::default().problems().is_empty());
-        assert_eq!(SETTINGS.len(), 12);
+        assert_eq!(SETTINGS.len(), 17);
         assert!(
             SETTINGS
                 .iter()
