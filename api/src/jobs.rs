@@ -3,7 +3,7 @@
 //! many rows claim them with `SKIP LOCKED`), so several instances share the work.
 
 use crate::{cases, dto::clearance::render, scheduler::Job};
-use samspill_persistence::{idempotency, login_throttles, needs};
+use samspill_persistence::{follow_ups, idempotency, login_throttles, needs};
 use std::time::Duration;
 
 /// How many placements, schedules or needs one run of a job handles; the next run goes on.
@@ -26,6 +26,15 @@ pub fn all() -> Vec<Job> {
             name: "close_needs",
             every: Duration::from_secs(600),
             run: |conn, now| Ok(needs::close_past(conn, now.date_naive(), i64::from(BATCH))?),
+        },
+        Job {
+            name: "plan_follow_ups",
+            every: Duration::from_secs(600),
+            run: |conn, now| {
+                let made = follow_ups::plan(conn, now.date_naive(), i64::from(BATCH))?;
+                crate::metrics::follow_up_event("planned", made);
+                Ok(made)
+            },
         },
         Job {
             name: "purge_idempotency_keys",

@@ -1,7 +1,7 @@
 //! The service's own Prometheus counters, beside the per-route request metrics: what the
 //! request guards refused, what idempotency keys did, how often logins were made to wait, and
 //! what the periodic jobs did (placements suspended, visits planned), and what happened to
-//! needs (interest said, places given, needs filled).
+//! needs (interest said, places given, needs filled), and what happened to follow-ups.
 
 use prometheus::{IntCounterVec, Opts, Registry};
 use std::sync::OnceLock;
@@ -13,6 +13,7 @@ struct Counters {
     job_rows: IntCounterVec,
     job_failures: IntCounterVec,
     needs: IntCounterVec,
+    follow_ups: IntCounterVec,
 }
 
 fn counters() -> Option<&'static Counters> {
@@ -53,6 +54,11 @@ fn counters() -> Option<&'static Counters> {
                     "What happened to needs: interest said (by volunteer, registration or coordinator), places given, needs filled.",
                     "event",
                 )?,
+                follow_ups: vec(
+                    "samspill_follow_up_events_total",
+                    "What happened to follow-ups: planned by the service, added by hand, done, missed, cancelled, concerns opened, contacts logged (reached or not).",
+                    "event",
+                )?,
             })
         })
         .as_ref()
@@ -68,6 +74,7 @@ pub fn register(registry: &Registry) {
             &c.job_rows,
             &c.job_failures,
             &c.needs,
+            &c.follow_ups,
         ] {
             if let Err(error) = registry.register(Box::new(collector.clone())) {
                 tracing::warn!(%error, "a metric could not be registered");
@@ -115,6 +122,16 @@ pub fn job_run(job: &str, rows: Option<usize>) {
 pub fn need_event(event: &str, count: usize) {
     if let Some(c) = counters() {
         c.needs
+            .with_label_values(&[event])
+            .inc_by(u64::try_from(count).unwrap_or(u64::MAX));
+    }
+}
+
+/// Something that happened to follow-ups: `planned`, `added`, `done`, `missed`, `cancelled`,
+/// `concern_opened`, `contact_reached`, `contact_not_reached`.
+pub fn follow_up_event(event: &str, count: usize) {
+    if let Some(c) = counters() {
+        c.follow_ups
             .with_label_values(&[event])
             .inc_by(u64::try_from(count).unwrap_or(u64::MAX));
     }

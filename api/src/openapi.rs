@@ -58,6 +58,7 @@ pub const PUBLIC_OPERATIONS: &[&str] = &[
         (name = "recipients", description = "People visited in their own homes (mottakere), data-minimised: a name, an address, a phone number, the responsible unit and their consent. Never health data or identity numbers."),
         (name = "placements", description = "Placements (oppdrag): a cleared volunteer or group placed at a unit or with a recipient, their lifecycle, schedules and the accompanied first home visit."),
         (name = "needs", description = "Needs (behov): what units ask volunteers for, who is interested, the ranked candidates, and placing from a need. The public board is under registrations."),
+        (name = "follow-ups", description = "Follow-ups (oppfølging) of volunteers, groups, units, people visited at home and placements, planned by the municipality's follow-up settings or added by hand, and the contact log of calls and meetings made or tried."),
         (name = "visits", description = "Visits of placements: planned ahead from schedules, added one at a time, accompanied, completed, missed or cancelled; calendars."),
         (name = "operations", description = "Health checks, metrics and the service's periodic jobs."),
     ),
@@ -562,7 +563,7 @@ pub mod schemas {
         WorkSubjectSchema,
         "WorkSubject",
         samspill_domain::work::WorkSubject,
-        "What a work item is about: a volunteer, a group or a need."
+        "What a work item is about: a volunteer, a group, a need, a unit, a recipient or a placement."
     );
     schema_enum!(
         NeedStatusSchema,
@@ -617,6 +618,48 @@ pub mod schemas {
         "VisitFlag",
         samspill_domain::visit::VisitFlag,
         "Why a planned visit may not take place as planned.",
+        values
+    );
+    schema_enum!(
+        FollowUpSubjectKindSchema,
+        "FollowUpSubjectKind",
+        samspill_domain::follow_up::FollowUpSubjectKind,
+        "Who or what a follow-up or a contact is about.",
+        values
+    );
+    schema_enum!(
+        FollowUpPurposeSchema,
+        "FollowUpPurpose",
+        samspill_domain::follow_up::FollowUpPurpose,
+        "Why a follow-up is held.",
+        values
+    );
+    schema_enum!(
+        ContactChannelSchema,
+        "ContactChannel",
+        samspill_domain::follow_up::ContactChannel,
+        "How a follow-up or a contact is held.",
+        values
+    );
+    schema_enum!(
+        FollowUpStatusSchema,
+        "FollowUpStatus",
+        samspill_domain::follow_up::FollowUpStatus,
+        "scheduled -> done (with an outcome), missed or cancelled; overdue is derived.",
+        values
+    );
+    schema_enum!(
+        FollowUpOutcomeSchema,
+        "FollowUpOutcome",
+        samspill_domain::follow_up::FollowUpOutcome,
+        "What came of a follow-up that was held.",
+        values
+    );
+    schema_enum!(
+        FollowUpSourceSchema,
+        "FollowUpSource",
+        samspill_domain::follow_up::FollowUpSource,
+        "Who made a follow-up.",
         values
     );
     schema_enum!(

@@ -71,6 +71,10 @@ typed_id!(
     VisitId,
     /// Identifies a need (behov) a unit asks volunteers for.
     NeedId,
+    /// Identifies a follow-up (oppfølging).
+    FollowUpId,
+    /// Identifies an entry of the contact log.
+    ContactId,
 );
 
 #[cfg(test)]

@@ -40,6 +40,11 @@ string_enum! {
         NeedUnanswered => "need_unanswered",
         /// An open need's first day is near and places are still free.
         NeedStartingSoon => "need_starting_soon",
+        /// A follow-up is still scheduled after its due date (`related_id` the follow-up;
+        /// `assignee_id` whose list it is on).
+        FollowUpOverdue => "follow_up_overdue",
+        /// Nobody has reached an approved volunteer for longer than the municipality allows.
+        NoRecentContact => "no_recent_contact",
     }
 }
 
@@ -52,6 +57,25 @@ string_enum! {
         Group => "group",
         /// A need of a unit.
         Need => "need",
+        /// A receiving unit.
+        Unit => "unit",
+        /// A person visited at home.
+        Recipient => "recipient",
+        /// A placement.
+        Placement => "placement",
+    }
+}
+
+impl From<crate::follow_up::FollowUpSubjectKind> for WorkSubject {
+    fn from(kind: crate::follow_up::FollowUpSubjectKind) -> Self {
+        use crate::follow_up::FollowUpSubjectKind as K;
+        match kind {
+            K::Volunteer => WorkSubject::Volunteer,
+            K::Group => WorkSubject::Group,
+            K::Unit => WorkSubject::Unit,
+            K::Recipient => WorkSubject::Recipient,
+            K::Placement => WorkSubject::Placement,
+        }
     }
 }
 

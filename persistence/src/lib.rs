@@ -9,6 +9,7 @@ pub mod database;
 pub mod dogs;
 pub mod error;
 pub mod feed;
+pub mod follow_ups;
 pub mod group_vetting;
 pub mod groups;
 pub mod idempotency;

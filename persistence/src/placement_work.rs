@@ -79,6 +79,7 @@ fn item(
             detail,
         },
         name,
+        assignee_id: None,
     }
 }
 

@@ -285,6 +285,11 @@ pub fn erase(
             (ERASED, ERASURE_REASON),
         )?;
         crate::needs::close_for_recipient_erasure(conn, current.municipality_id, id)?;
+        crate::follow_ups::erase_for(
+            conn,
+            current.municipality_id,
+            samspill_domain::follow_up::FollowUpSubject::Recipient(id),
+        )?;
         diesel::update(
             r::recipients
                 .filter(r::municipality_id.eq(current.municipality_id.into_uuid()))

@@ -27,6 +27,27 @@ diesel::table! {
 }
 
 diesel::table! {
+    contact_log (municipality_id, id) {
+        municipality_id -> Uuid,
+        id -> Uuid,
+        follow_up_id -> Nullable<Uuid>,
+        volunteer_id -> Nullable<Uuid>,
+        group_id -> Nullable<Uuid>,
+        unit_id -> Nullable<Uuid>,
+        recipient_id -> Nullable<Uuid>,
+        placement_id -> Nullable<Uuid>,
+        occurred_at -> Timestamptz,
+        counterpart -> Text,
+        channel -> Text,
+        reached -> Bool,
+        duration_minutes -> Nullable<Int4>,
+        note -> Nullable<Text>,
+        logged_by -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     contact_persons (id) {
         id -> Uuid,
         municipality_id -> Uuid,
@@ -81,6 +102,33 @@ diesel::table! {
         name -> Text,
         breed -> Text,
         birth_date -> Date,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    follow_ups (municipality_id, id) {
+        municipality_id -> Uuid,
+        id -> Uuid,
+        volunteer_id -> Nullable<Uuid>,
+        group_id -> Nullable<Uuid>,
+        unit_id -> Nullable<Uuid>,
+        recipient_id -> Nullable<Uuid>,
+        placement_id -> Nullable<Uuid>,
+        purpose -> Text,
+        channel -> Text,
+        due_on -> Date,
+        assignee_id -> Nullable<Uuid>,
+        status -> Text,
+        outcome -> Nullable<Text>,
+        note -> Nullable<Text>,
+        source -> Text,
+        raised_by_id -> Nullable<Uuid>,
+        created_by -> Nullable<Uuid>,
+        closed_at -> Nullable<Timestamptz>,
+        closed_by -> Nullable<Uuid>,
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
@@ -524,6 +572,8 @@ diesel::joinable!(activity_kinds -> municipalities (municipality_id));
 diesel::joinable!(activity_kinds -> staff_users (created_by));
 diesel::joinable!(audit_log -> municipalities (municipality_id));
 diesel::joinable!(audit_log -> volunteers (volunteer_id));
+diesel::joinable!(contact_log -> municipalities (municipality_id));
+diesel::joinable!(contact_log -> staff_users (logged_by));
 diesel::joinable!(contact_persons -> municipalities (municipality_id));
 diesel::joinable!(contact_persons -> staff_users (staff_user_id));
 diesel::joinable!(declarations -> staff_users (recorded_by));
@@ -532,6 +582,7 @@ diesel::joinable!(dog_approvals -> dogs (dog_id));
 diesel::joinable!(dog_approvals -> staff_users (recorded_by));
 diesel::joinable!(dog_approvals -> volunteers (handler_id));
 diesel::joinable!(dogs -> municipalities (municipality_id));
+diesel::joinable!(follow_ups -> municipalities (municipality_id));
 diesel::joinable!(group_declarations -> contact_persons (signed_by));
 diesel::joinable!(group_declarations -> groups (group_id));
 diesel::joinable!(group_declarations -> staff_users (recorded_by));
@@ -571,10 +622,12 @@ diesel::joinable!(volunteers -> staff_users (staff_user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     activity_kinds,
     audit_log,
+    contact_log,
     contact_persons,
     declarations,
     dog_approvals,
     dogs,
+    follow_ups,
     group_declarations,
     group_members,
     group_screenings,

@@ -618,6 +618,12 @@ pub fn erase(
             )
             .execute(conn)?;
         }
+        // Follow-ups and contacts with them go; notes about their placements too.
+        crate::follow_ups::erase_for(
+            conn,
+            current.municipality_id,
+            samspill_domain::follow_up::FollowUpSubject::Volunteer(id),
+        )?;
         // The history stays (statuses, dates, who), but the reasons are free text written about
         // the person and go with the rest.
         diesel::update(h::volunteer_status_changes.filter(h::volunteer_id.eq(id.into_uuid())))

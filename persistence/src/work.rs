@@ -14,6 +14,7 @@ use diesel::prelude::*;
 use samspill_domain::{
     certificate::CertificateOutcome,
     clearance::{ClearancePolicy, certificate_last_day},
+    follow_up::no_contact_since,
     ids::MunicipalityId,
     municipality::MunicipalitySettings,
     need::{starts_soon, unanswered_since},
@@ -31,6 +32,9 @@ pub struct NamedWorkItem {
     pub item: WorkItem,
     /// The volunteer's or group's name.
     pub name: String,
+    /// Whose list the item is on, when it is someone's (a follow-up's assignee, a volunteer's
+    /// contact person).
+    pub assignee_id: Option<Uuid>,
 }
 
 /// Everything on the work list of `municipality` on `today`, unsorted.
@@ -54,6 +58,7 @@ pub fn work_items(
                 detail,
             },
             name: name.to_owned(),
+            assignee_id: None,
         });
     };
 
@@ -211,6 +216,57 @@ pub fn work_items(
         today,
     )?);
     items.extend(need_items(conn, municipality, settings, today)?);
+    items.extend(follow_up_items(conn, municipality, settings, today)?);
+    Ok(items)
+}
+
+/// The follow-ups' part of the work list: follow-ups past their due date, on their assignee's
+/// list, and approved volunteers nobody has reached for longer than `no_contact_days`.
+fn follow_up_items(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+    settings: &MunicipalitySettings,
+    today: NaiveDate,
+) -> Result<Vec<NamedWorkItem>, RepoError> {
+    let overdue = crate::follow_ups::overdue(conn, municipality, today)?;
+    let subjects: Vec<_> = overdue.iter().map(|f| f.subject).collect();
+    let names = crate::follow_ups::subject_names(conn, municipality, &subjects)?;
+    let mut items: Vec<NamedWorkItem> = overdue
+        .into_iter()
+        .map(|f| NamedWorkItem {
+            item: WorkItem {
+                kind: WorkItemKind::FollowUpOverdue,
+                subject: f.subject.kind().into(),
+                subject_id: f.subject.id(),
+                due_on: f.due_on,
+                related_id: Some(f.id.into_uuid()),
+                detail: format!(
+                    "{} follow-up by {} was due {}",
+                    f.purpose.as_str().replace('_', " "),
+                    f.channel.as_str().replace('_', " "),
+                    f.due_on
+                ),
+            },
+            name: names.get(&f.subject.id()).cloned().unwrap_or_default(),
+            assignee_id: f.assignee_id.map(|a| a.into_uuid()),
+        })
+        .collect();
+    for last in crate::follow_ups::last_contacts(conn, municipality)? {
+        if let Some(due) = no_contact_since(last.since, settings.no_contact_days, today) {
+            items.push(NamedWorkItem {
+                item: WorkItem {
+                    kind: WorkItemKind::NoRecentContact,
+                    subject: WorkSubject::Volunteer,
+                    subject_id: last.id,
+                    due_on: due,
+                    related_id: None,
+                    detail: format!("nobody has reached them since {}", last.since),
+                },
+                name: last.name,
+                assignee_id: last.assignee_id,
+            });
+        }
+    }
     Ok(items)
 }
 
@@ -236,6 +292,7 @@ fn need_items(
                     detail,
                 },
                 name: name.clone(),
+                assignee_id: None,
             });
         };
         if !need.answered
@@ -293,6 +350,7 @@ fn group_items(
                 detail,
             },
             name: name.to_owned(),
+            assignee_id: None,
         });
     };
     let waiting: Vec<(Uuid, String, DateTime<Utc>)> = g::groups

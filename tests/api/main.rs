@@ -9,6 +9,7 @@ mod clearance;
 mod contact_persons;
 mod conventions;
 mod dogs;
+mod follow_ups;
 mod group_vetting;
 mod groups;
 mod idempotency;

@@ -25,7 +25,8 @@ pub struct JobRunView {
 /// `recheck_placements` (every minute: ends placements past their last day, suspends those
 /// whose volunteer or group is no longer cleared), `plan_visits` (every ten minutes: plans
 /// visits ahead from schedules), `close_needs` (every ten minutes: closes open and filled needs
-/// after their last day), `purge_idempotency_keys`, `purge_login_throttles`. A run handles at
+/// after their last day), `plan_follow_ups` (every ten minutes: makes the follow-ups the
+/// municipalities' follow-up settings call for), `purge_idempotency_keys`, `purge_login_throttles`. A run handles at
 /// most 500 placements, schedules or needs; run it again to go on.
 #[utoipa::path(
     tag = "operations",

@@ -9,6 +9,7 @@ pub mod certificates;
 pub mod clearance;
 pub mod contact_persons;
 pub mod dogs;
+pub mod follow_ups;
 pub mod group_vetting;
 pub mod groups;
 pub mod health;
@@ -173,6 +174,12 @@ pub fn configure(rate_limit: &RateLimit) -> impl FnOnce(&mut ServiceConfig) + '_
                     .service(needs::create_need_placement)
                     .service(needs::offer_interest)
                     .service(needs::withdraw_interest)
+                    .service(follow_ups::create_follow_up)
+                    .service(follow_ups::list_follow_ups)
+                    .service(follow_ups::get_follow_up)
+                    .service(follow_ups::update_follow_up)
+                    .service(follow_ups::log_contact)
+                    .service(follow_ups::list_contacts)
                     .service(jobs::run_job),
             );
     }

@@ -1,7 +1,8 @@
 //! The coordinators' work list: registrations waiting too long for a screening call,
 //! certificates, dog approvals and declarations running out for approved volunteers, approved
 //! volunteers without a contact person, suspended placements, first home visits with nobody
-//! named to come along, and visits left unmarked.
+//! named to come along, visits left unmarked, overdue follow-ups and volunteers nobody has
+//! reached for too long.
 
 use crate::{
     access::managed_municipality,
@@ -29,6 +30,10 @@ pub struct WorkItemQuery {
     /// Only this kind of item.
     #[param(value_type = Option<WorkItemKindSchema>)]
     pub kind: Option<WorkItemKind>,
+    /// Only on this list: `me`, `none` (nobody's) or an account id. Overdue follow-ups are on
+    /// their assignee's list; "no recent contact" on the volunteer's contact person's.
+    #[param(example = "me")]
+    pub assignee: Option<String>,
     /// Page length, 1-200 (default 50).
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
@@ -56,6 +61,9 @@ pub struct WorkItemView {
     pub related_id: Option<Uuid>,
     /// A short explanation.
     pub detail: String,
+    /// Whose list it is on, when it is someone's: a follow-up's assignee, an approved
+    /// volunteer's contact person.
+    pub assignee_id: Option<Uuid>,
 }
 
 /// A page of the work list, most urgent first.
@@ -83,7 +91,10 @@ fn key(item: &WorkItem) -> Vec<u8> {
 /// how long a registration may wait for its screening call is `screening_wait_days`.
 /// Placements add their items: a suspended placement (`related_id` the placement), a first
 /// home visit within the week with nobody named to come along, and a visit not marked three
-/// days after its date (`related_id` the visit).
+/// days after its date (`related_id` the visit). Follow-ups add theirs: a follow-up still
+/// scheduled after its due date (`related_id` the follow-up, on its assignee's list), and an
+/// approved volunteer nobody has reached for `no_contact_days`. `assignee=me` gives the
+/// caller's own list.
 #[utoipa::path(
     tag = "clearance",
     params(WorkItemQuery),
@@ -96,6 +107,21 @@ pub async fn list_work_items(
     Query(query): Query<WorkItemQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let municipality_id = managed_municipality(&caller, query.municipality_id)?;
+    let assignee: Option<Option<Uuid>> = match query.assignee.as_deref() {
+        None => None,
+        Some("me") => Some(Some(caller.id.into_uuid())),
+        Some("none") => Some(None),
+        Some(other) => Some(Some(other.parse::<Uuid>().map_err(|_| {
+            ApiError::BadRequest {
+                detail: "A query parameter is not valid.".to_owned(),
+                errors: vec![crate::error::FieldError::new(
+                    "assignee",
+                    "invalid",
+                    "must be me, none or an account id",
+                )],
+            }
+        })?)),
+    };
     let limit = usize::try_from(checked_limit(query.limit)?).unwrap_or(usize::MAX);
     let after = query
         .cursor
@@ -114,9 +140,21 @@ pub async fn list_work_items(
             )?)
         })
         .await?;
-    items.retain(|named| query.kind.is_none_or(|kind| named.item.kind == kind));
+    items.retain(|named| {
+        query.kind.is_none_or(|kind| named.item.kind == kind)
+            && assignee.is_none_or(|assignee| named.assignee_id == assignee)
+    });
     let mut bare: Vec<WorkItem> = items.iter().map(|n| n.item.clone()).collect();
     sort(&mut bare);
+    let assignees: std::collections::HashMap<_, _> = items
+        .iter()
+        .map(|n| {
+            (
+                (n.item.kind, n.item.subject_id, n.item.related_id),
+                n.assignee_id,
+            )
+        })
+        .collect();
     let names: std::collections::HashMap<_, _> = items
         .into_iter()
         .map(|n| (n.item.subject_id, n.name))
@@ -138,6 +176,10 @@ pub async fn list_work_items(
             .into_iter()
             .map(|item| WorkItemView {
                 name: names.get(&item.subject_id).cloned().unwrap_or_default(),
+                assignee_id: assignees
+                    .get(&(item.kind, item.subject_id, item.related_id))
+                    .copied()
+                    .flatten(),
                 kind: item.kind,
                 subject: item.subject,
                 subject_id: item.subject_id,

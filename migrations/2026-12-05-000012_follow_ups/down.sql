@@ -1,0 +1,2 @@
+DROP TABLE contact_log;
+DROP TABLE follow_ups;
