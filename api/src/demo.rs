@@ -2,13 +2,15 @@
 //! volunteers (two vetted and approved, one just registered), a person visited at home, a
 //! placement at the nursing home with a weekly schedule and its planned visits, a
 //! private-home placement waiting for its accompanied first visit, and two open needs of the
-//! nursing home on the public board (one with the registered volunteer interested). Everything is made through
+//! nursing home on the public board (one with the registered volunteer interested), the
+//! follow-ups the plan makes and an overdue call after an unanswered try. Everything is made through
 //! the same use cases the API calls, so the demo obeys every rule a client meets.
 
 use crate::{
     auth::StaffCaller,
     cases::{
         self,
+        follow_ups::{ContactDraft, FollowUpDraft},
         needs::NeedDraft,
         placements::PlacementDraft,
         vetting::{Interview, Outcome, Signature},
@@ -23,6 +25,7 @@ use samspill_domain::{
     auth::TenantScope,
     clearance::TargetGroup,
     contact::{ContactPersonKind, ContactPersonName},
+    follow_up::{ContactChannel, FollowUpPurpose, FollowUpSubject},
     ids::{ContactPersonId, StaffUserId, UnitId, VolunteerId},
     municipality::Municipality,
     need::{NeedStatus, NeedWhen, OpenTo},
@@ -243,7 +246,52 @@ pub fn fill(
             accompanied_by: Some(Companion::ContactPerson(contact)),
         },
     )?;
-    needs(conn, &caller, municipality, nursing_home, &registered)
+    needs(conn, &caller, municipality, nursing_home, &registered)?;
+    follow_ups(conn, &caller, municipality, per, contact_login)
+}
+
+/// The follow-ups the plan makes for the approved volunteers (their intro calls) and the
+/// nursing home (its periodic follow-up), and a call to Per that is overdue after an
+/// unanswered try, on the contact person's list.
+fn follow_ups(
+    conn: &mut PgConnection,
+    caller: &StaffCaller,
+    municipality: &Municipality,
+    per: VolunteerId,
+    contact_login: StaffUserId,
+) -> Result<(), ApiError> {
+    let now = Utc::now();
+    let today = now.date_naive();
+    samspill_persistence::follow_ups::plan(conn, today, 500)?;
+    let call = cases::follow_ups::create(
+        conn,
+        caller,
+        FollowUpDraft {
+            municipality_id: municipality.id,
+            subject: FollowUpSubject::Volunteer(per),
+            purpose: FollowUpPurpose::Concern,
+            channel: ContactChannel::Phone,
+            due_on: today - Days::new(2),
+            assignee_id: Some(contact_login),
+            note: Some("Per asked for a word about the first visit to Ingrid.".into()),
+        },
+    )?;
+    cases::follow_ups::log_contact(
+        conn,
+        caller,
+        ContactDraft {
+            municipality_id: Some(municipality.id),
+            follow_up_id: Some(call.follow_up.id),
+            subject: None,
+            occurred_at: now - TimeDelta::days(2),
+            counterpart: "Per".into(),
+            channel: ContactChannel::Phone,
+            reached: false,
+            duration_minutes: None,
+            note: Some("No answer; left a message.".into()),
+        },
+    )?;
+    Ok(())
 }
 
 /// Two open needs of the nursing home on the public board: reading aloud on Thursday

@@ -417,6 +417,9 @@ fn reference_message(constraint: &str) -> String {
         activity_kinds::DEFAULT_KIND => "The default activity kinds belong to every municipality \
             and cannot be deleted."
             .to_owned(),
+        "follow_ups_unit_fkey" | "contact_log_unit_fkey" => "Follow-ups or logged contacts \
+            are about this unit; it stays for their history."
+            .to_owned(),
         _ => format!("Other records still refer to this one ({constraint})."),
     }
 }
