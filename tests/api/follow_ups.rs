@@ -586,3 +586,96 @@ async fn a_placements_first_visit_is_reviewed_its_unit_followed_up_and_a_volunte
     .await;
     assert!(no_contact(work_items(&app, &s.coordinator, "").await).is_empty());
 }
+
+#[tokio::test]
+async fn erasing_a_volunteer_forgets_their_follow_ups_contacts_and_the_notes_about_their_placements()
+ {
+    let app = TestApp::spawn().await;
+    let s = setup(&app, "4606").await;
+    let volunteer = app.approved_volunteer(&s, "Ola").create().await;
+    let placement = id_of(
+        &expect_status(
+            app.post(
+                "/api/v1/placements",
+                &s.coordinator,
+                &json!({"volunteer_id": volunteer, "unit_id": s.unit, "activity_kind": "activity",
+                        "starts_on": today().to_string()}),
+            )
+            .await,
+            201,
+        )
+        .await,
+    );
+    let about_placement = expect_status(
+        app.post(
+            "/api/v1/follow-ups",
+            &s.coordinator,
+            &json!({"subject": "placement", "subject_id": placement, "purpose": "exit",
+                    "due_on": today().to_string(), "note": "Ola finds the ward too noisy."}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    expect_status(
+        app.post(
+            "/api/v1/contact-log",
+            &s.coordinator,
+            &json!({"subject": "volunteer", "subject_id": volunteer, "occurred_at": app.clock.now(),
+                    "counterpart": "Ola", "channel": "phone", "reached": true,
+                    "note": "Talked about his health."}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    plan(&app).await;
+    assert!(
+        !follow_ups(
+            &app,
+            &s.coordinator,
+            &format!("subject=volunteer&subject_id={volunteer}")
+        )
+        .await
+        .is_empty()
+    );
+
+    let erased = app
+        .delete(&format!("/api/v1/volunteers/{volunteer}"), &s.coordinator)
+        .await;
+    assert_eq!(erased.status(), 204);
+    assert!(
+        follow_ups(
+            &app,
+            &s.coordinator,
+            &format!("subject=volunteer&subject_id={volunteer}")
+        )
+        .await
+        .is_empty()
+    );
+    let log = expect_status(
+        app.get(
+            &format!("/api/v1/contact-log?subject=volunteer&subject_id={volunteer}"),
+            &s.coordinator,
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(log["items"], json!([]));
+    let kept = expect_status(
+        app.get(
+            &format!("/api/v1/follow-ups/{}", id_of(&about_placement)),
+            &s.coordinator,
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        kept["note"],
+        Value::Null,
+        "the note about the person is gone"
+    );
+    assert_eq!(kept["purpose"], "exit", "the follow-up itself stays");
+}
