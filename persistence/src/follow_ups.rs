@@ -756,13 +756,13 @@ const APPROVAL: &str = "JOIN LATERAL (SELECT h.changed_at, h.changed_by FROM vol
      ORDER BY h.changed_at DESC LIMIT 1) a ON true";
 
 /// The last day anyone reached the subject `alias.id` in `column`: a contact reached, or a
-/// follow-up done.
+/// follow-up done. Days are UTC days, as the service's clock counts them.
 fn last_contact(column: &str, alias: &str) -> String {
     format!(
         "greatest(\
-           (SELECT max(x.occurred_at)::date FROM contact_log x \
+           (SELECT (max(x.occurred_at) AT TIME ZONE 'UTC')::date FROM contact_log x \
              WHERE x.municipality_id = {alias}.municipality_id AND x.{column} = {alias}.id AND x.reached), \
-           (SELECT max(y.closed_at)::date FROM follow_ups y \
+           (SELECT (max(y.closed_at) AT TIME ZONE 'UTC')::date FROM follow_ups y \
              WHERE y.municipality_id = {alias}.municipality_id AND y.{column} = {alias}.id AND y.status = 'done'))"
     )
 }
@@ -816,10 +816,10 @@ pub fn plan(conn: &mut PgConnection, today: NaiveDate, batch: i64) -> Result<usi
 fn plan_intros(conn: &mut PgConnection, today: NaiveDate, batch: i64) -> Result<usize, RepoError> {
     let new_since = today - Days::new(NEW_VOLUNTEER_DAYS);
     let rows: Vec<Planned> = diesel::sql_query(format!(
-        "SELECT v.municipality_id, v.id AS subject_id, m.settings, a.changed_at::date AS since, \
+        "SELECT v.municipality_id, v.id AS subject_id, m.settings, (a.changed_at AT TIME ZONE 'UTC')::date AS since, \
            coalesce({CONTACT_LOGIN}, (SELECT su.id FROM staff_users su WHERE su.id = a.changed_by AND su.active)) AS assignee_id \
          FROM volunteers v JOIN municipalities m ON m.id = v.municipality_id {APPROVAL} \
-         WHERE v.status = 'approved' AND v.erased_at IS NULL AND a.changed_at::date >= $1 \
+         WHERE v.status = 'approved' AND v.erased_at IS NULL AND (a.changed_at AT TIME ZONE 'UTC')::date >= $1 \
            AND NOT EXISTS (SELECT 1 FROM follow_ups f WHERE f.municipality_id = v.municipality_id \
              AND f.volunteer_id = v.id AND f.source = 'plan' AND f.purpose = 'intro') \
          ORDER BY v.municipality_id, v.id LIMIT $2"
@@ -885,20 +885,26 @@ fn plan_volunteers(
     today: NaiveDate,
     batch: i64,
 ) -> Result<usize, RepoError> {
-    let _ = today;
+    // A new volunteer's first follow-up is the intro: the periodic ones wait for it, also
+    // when more were approved than one run's batch of intros.
+    let new_since = today - Days::new(NEW_VOLUNTEER_DAYS);
     let rows: Vec<Planned> = diesel::sql_query(format!(
         "SELECT v.municipality_id, v.id AS subject_id, m.settings, \
-           greatest(coalesce(a.changed_at, v.created_at)::date, {last}) AS since, \
+           greatest((coalesce(a.changed_at, v.created_at) AT TIME ZONE 'UTC')::date, {last}) AS since, \
            {CONTACT_LOGIN} AS assignee_id \
          FROM volunteers v JOIN municipalities m ON m.id = v.municipality_id \
          LEFT {APPROVAL} \
          WHERE v.status = 'approved' AND v.erased_at IS NULL \
            AND NOT EXISTS (SELECT 1 FROM follow_ups f WHERE f.municipality_id = v.municipality_id \
              AND f.volunteer_id = v.id AND f.status = 'scheduled') \
+           AND (a.changed_at IS NULL OR (a.changed_at AT TIME ZONE 'UTC')::date < $2 \
+             OR EXISTS (SELECT 1 FROM follow_ups f WHERE f.municipality_id = v.municipality_id \
+               AND f.volunteer_id = v.id AND f.source = 'plan' AND f.purpose = 'intro')) \
          ORDER BY v.municipality_id, v.id LIMIT $1",
         last = last_contact("volunteer_id", "v"),
     ))
     .bind::<diesel::sql_types::BigInt, _>(batch)
+    .bind::<Date, _>(new_since)
     .load(conn)?;
     let mut planned = Vec::new();
     for row in rows {
@@ -987,7 +993,7 @@ pub fn last_contacts(
 ) -> Result<Vec<LastContact>, RepoError> {
     Ok(diesel::sql_query(format!(
         "SELECT v.id, v.given_name || ' ' || v.family_name AS name, {CONTACT_LOGIN} AS assignee_id, \
-           greatest(coalesce(a.changed_at, v.created_at)::date, {last}) AS since \
+           greatest((coalesce(a.changed_at, v.created_at) AT TIME ZONE 'UTC')::date, {last}) AS since \
          FROM volunteers v LEFT {APPROVAL} \
          WHERE v.municipality_id = $1 AND v.status = 'approved' AND v.erased_at IS NULL",
         last = last_contact("volunteer_id", "v"),
