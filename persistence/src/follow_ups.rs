@@ -767,22 +767,24 @@ fn last_contact(column: &str, alias: &str) -> String {
     )
 }
 
+/// Stores a follow-up for `purpose` for each row the domain's `due` dates, skipping any a
+/// unique index says exists already; returns how many were made.
 fn store_planned(
     conn: &mut PgConnection,
-    planned: Vec<(
-        MunicipalityId,
-        FollowUpSubject,
-        FollowUpPurpose,
-        NaiveDate,
-        Option<Uuid>,
-    )>,
+    rows: Vec<Planned>,
+    purpose: FollowUpPurpose,
+    subject: fn(Uuid) -> FollowUpSubject,
+    due: impl Fn(&Planned, &MunicipalitySettings) -> Option<NaiveDate>,
 ) -> Result<usize, RepoError> {
     let mut made = 0;
-    for (municipality, subject, purpose, due_on, assignee) in planned {
-        let (volunteer, group, unit, recipient, placement) = columns_of(subject);
+    for row in rows {
+        let Some(due_on) = due(&row, &row.settings()?) else {
+            continue;
+        };
+        let (volunteer, group, unit, recipient, placement) = columns_of(subject(row.subject_id));
         made += diesel::insert_into(follow_ups::table)
             .values((
-                f::municipality_id.eq(municipality.into_uuid()),
+                f::municipality_id.eq(row.municipality_id),
                 f::id.eq(FollowUpId::generate().into_uuid()),
                 f::volunteer_id.eq(volunteer),
                 f::group_id.eq(group),
@@ -792,7 +794,7 @@ fn store_planned(
                 f::purpose.eq(purpose.as_str()),
                 f::channel.eq(ContactChannel::Phone.as_str()),
                 f::due_on.eq(due_on),
-                f::assignee_id.eq(assignee),
+                f::assignee_id.eq(row.assignee_id),
                 f::source.eq(FollowUpSource::Plan.as_str()),
             ))
             .on_conflict_do_nothing()
@@ -810,7 +812,7 @@ pub fn plan(conn: &mut PgConnection, today: NaiveDate, batch: i64) -> Result<usi
     Ok(plan_intros(conn, today, batch)?
         + plan_reviews(conn, today, batch)?
         + plan_volunteers(conn, today, batch)?
-        + plan_units(conn, today, batch)?)
+        + plan_units(conn, batch)?)
 }
 
 fn plan_intros(conn: &mut PgConnection, today: NaiveDate, batch: i64) -> Result<usize, RepoError> {
@@ -827,20 +829,13 @@ fn plan_intros(conn: &mut PgConnection, today: NaiveDate, batch: i64) -> Result<
     .bind::<Date, _>(new_since)
     .bind::<diesel::sql_types::BigInt, _>(batch)
     .load(conn)?;
-    let mut planned = Vec::new();
-    for row in rows {
-        let settings = row.settings()?;
-        if let Some(due) = intro_due(row.since, settings.intro_follow_up_days, today) {
-            planned.push((
-                row.municipality_id.into(),
-                FollowUpSubject::Volunteer(row.subject_id.into()),
-                FollowUpPurpose::Intro,
-                due,
-                row.assignee_id,
-            ));
-        }
-    }
-    store_planned(conn, planned)
+    store_planned(
+        conn,
+        rows,
+        FollowUpPurpose::Intro,
+        |id| FollowUpSubject::Volunteer(id.into()),
+        |row, settings| intro_due(row.since, settings.intro_follow_up_days, today),
+    )
 }
 
 fn plan_reviews(conn: &mut PgConnection, today: NaiveDate, batch: i64) -> Result<usize, RepoError> {
@@ -862,22 +857,13 @@ fn plan_reviews(conn: &mut PgConnection, today: NaiveDate, batch: i64) -> Result
     .bind::<Date, _>(today)
     .bind::<diesel::sql_types::BigInt, _>(batch)
     .load(conn)?;
-    let mut planned = Vec::new();
-    for row in rows {
-        let settings = row.settings()?;
-        if let Some(due) =
-            first_visit_review_due(row.since, settings.first_visit_review_days, today)
-        {
-            planned.push((
-                row.municipality_id.into(),
-                FollowUpSubject::Placement(row.subject_id.into()),
-                FollowUpPurpose::FirstVisitReview,
-                due,
-                row.assignee_id,
-            ));
-        }
-    }
-    store_planned(conn, planned)
+    store_planned(
+        conn,
+        rows,
+        FollowUpPurpose::FirstVisitReview,
+        |id| FollowUpSubject::Placement(id.into()),
+        |row, settings| first_visit_review_due(row.since, settings.first_visit_review_days, today),
+    )
 }
 
 fn plan_volunteers(
@@ -906,22 +892,16 @@ fn plan_volunteers(
     .bind::<diesel::sql_types::BigInt, _>(batch)
     .bind::<Date, _>(new_since)
     .load(conn)?;
-    let mut planned = Vec::new();
-    for row in rows {
-        let settings = row.settings()?;
-        planned.push((
-            row.municipality_id.into(),
-            FollowUpSubject::Volunteer(row.subject_id.into()),
-            FollowUpPurpose::Periodic,
-            periodic_due(row.since, settings.follow_up_interval_days),
-            row.assignee_id,
-        ));
-    }
-    store_planned(conn, planned)
+    store_planned(
+        conn,
+        rows,
+        FollowUpPurpose::Periodic,
+        |id| FollowUpSubject::Volunteer(id.into()),
+        |row, settings| Some(periodic_due(row.since, settings.follow_up_interval_days)),
+    )
 }
 
-fn plan_units(conn: &mut PgConnection, today: NaiveDate, batch: i64) -> Result<usize, RepoError> {
-    let _ = today;
+fn plan_units(conn: &mut PgConnection, batch: i64) -> Result<usize, RepoError> {
     let rows: Vec<Planned> = diesel::sql_query(format!(
         "SELECT u.municipality_id, u.id AS subject_id, m.settings, \
            greatest(fp.first_on, {last}) AS since, NULL::uuid AS assignee_id \
@@ -936,18 +916,18 @@ fn plan_units(conn: &mut PgConnection, today: NaiveDate, batch: i64) -> Result<u
     ))
     .bind::<diesel::sql_types::BigInt, _>(batch)
     .load(conn)?;
-    let mut planned = Vec::new();
-    for row in rows {
-        let settings = row.settings()?;
-        planned.push((
-            row.municipality_id.into(),
-            FollowUpSubject::Unit(row.subject_id.into()),
-            FollowUpPurpose::Periodic,
-            periodic_due(row.since, settings.unit_follow_up_interval_days),
-            row.assignee_id,
-        ));
-    }
-    store_planned(conn, planned)
+    store_planned(
+        conn,
+        rows,
+        FollowUpPurpose::Periodic,
+        |id| FollowUpSubject::Unit(id.into()),
+        |row, settings| {
+            Some(periodic_due(
+                row.since,
+                settings.unit_follow_up_interval_days,
+            ))
+        },
+    )
 }
 
 // --- The work list --------------------------------------------------------------------------
