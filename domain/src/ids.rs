@@ -71,6 +71,8 @@ typed_id!(
     VisitId,
     /// Identifies a need (behov) a unit asks volunteers for.
     NeedId,
+    /// Identifies an entry of the hours log.
+    TimeEntryId,
 );
 
 #[cfg(test)]
