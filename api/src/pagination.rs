@@ -55,6 +55,10 @@ pub enum CursorList {
     NeedCandidates,
     /// `GET /public/municipalities/{code}/needs`.
     NeedBoard,
+    /// `GET /time-entries`.
+    TimeEntries,
+    /// `GET /me/time-entries`.
+    MyTimeEntries,
 }
 
 impl CursorList {
@@ -81,6 +85,8 @@ impl CursorList {
         CursorList::NeedInterests,
         CursorList::NeedCandidates,
         CursorList::NeedBoard,
+        CursorList::TimeEntries,
+        CursorList::MyTimeEntries,
     ];
 
     /// The tag its cursors start with; no `:` inside. The feed and the work list keep the tags
@@ -107,6 +113,8 @@ impl CursorList {
             CursorList::NeedInterests => b"need_interests",
             CursorList::NeedCandidates => b"need_candidates",
             CursorList::NeedBoard => b"need_board",
+            CursorList::TimeEntries => b"time_entries",
+            CursorList::MyTimeEntries => b"my_time_entries",
         }
     }
 }
