@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Benchmarks the release build against pgbench on the same PostgreSQL. See docs/PERFORMANCE.md.
 #
-#   bench/run.sh            the full run: 100 000 volunteers, 64 connections, 20 s per endpoint
-#   bench/run.sh --small    seconds long (CI): 2 000 volunteers, 8 connections, 2 s per endpoint
+#   bench/run.sh            the full run: 100 000 volunteers, 1 000 000 time entries, 64
+#                           connections, 20 s per endpoint
+#   bench/run.sh --small    seconds long (CI): 2 000 volunteers, 20 000 time entries, 8
+#                           connections, 2 s per endpoint
 #   bench/run.sh scale      the list page's p99 at 10 000 and at 1 000 000 volunteers
 #
-# Settings (environment): BENCH_VOLUNTEERS, BENCH_MUNICIPALITIES, BENCH_CONNECTIONS,
+# Settings (environment): BENCH_VOLUNTEERS, BENCH_TIME_ENTRIES, BENCH_MUNICIPALITIES, BENCH_CONNECTIONS,
 # BENCH_THREADS, BENCH_DURATION (seconds), BENCH_PGBENCH_SCALE, BENCH_SCALE_SIZES,
 # BENCH_DATABASE, BENCH_OUT (where outputs go), BENCH_PG (server URL without database),
 # SAMSPILL_DB_POOL_SIZE and SAMSPILL_WORKERS (passed to the server), BENCH_KEEP=1 keeps the
@@ -29,11 +31,13 @@ if [[ "$small" == 1 && "$mode" == full ]]; then mode=small; fi
 
 if [[ "$mode" == small ]]; then
   volunteers="${BENCH_VOLUNTEERS:-2000}"
+  time_entries="${BENCH_TIME_ENTRIES:-20000}"
   connections="${BENCH_CONNECTIONS:-8}"
   duration="${BENCH_DURATION:-2}"
   pgbench_scale="${BENCH_PGBENCH_SCALE:-1}"
 else
   volunteers="${BENCH_VOLUNTEERS:-100000}"
+  time_entries="${BENCH_TIME_ENTRIES:-1000000}"
   connections="${BENCH_CONNECTIONS:-64}"
   duration="${BENCH_DURATION:-20}"
   pgbench_scale="${BENCH_PGBENCH_SCALE:-10}"
@@ -80,7 +84,8 @@ seed_database() {
   local url="${BENCH_PG}/${database}"
   DATABASE_URL="$url" SAMSPILL_LOG=warn \
   SAMSPILL_ADMIN_EMAIL=bench-admin@samspill.invalid SAMSPILL_ADMIN_PASSWORD="$DEMO_PASSWORD" \
-    "$binary" seed-demo --volunteers "$count" --municipalities "$municipalities" >"${out}/seed-${count}.txt"
+    "$binary" seed-demo --volunteers "$count" --municipalities "$municipalities" \
+      ${seed_time_entries:+--time-entries "$seed_time_entries"} >"${out}/seed-${count}.txt"
   sed -n '/^Seeded/,$p' "${out}/seed-${count}.txt"
 }
 
@@ -181,7 +186,8 @@ if [[ "$mode" == scale ]]; then
   exit $?
 fi
 
-say "Seeding ${volunteers} volunteers in ${municipalities} municipalities (database ${database})"
+say "Seeding ${volunteers} volunteers and ${time_entries} time entries in ${municipalities} municipalities (database ${database})"
+seed_time_entries="$time_entries"
 seed_database "$volunteers"
 read -r email municipality count <<<"$(largest_municipality)"
 say "Measuring as ${email} (municipality ${municipality}, ${count} volunteers)"
@@ -233,6 +239,17 @@ psql -X -A -t "${BENCH_PG}/${database}" -c "
      AND status = 'approved'
   ORDER BY random() LIMIT $([[ "$mode" == small ]] && echo 200 || echo 1000)" >"${out}/candidates.txt"
 
+# Hours: the report over the last 365 days of the municipality with the most time entries (the
+# largest one), and the plans PostgreSQL runs for it.
+read -r hours_entries hours_year <<<"$(psql -X -A -t -F ' ' "${BENCH_PG}/${database}" -c "
+  SELECT count(*), count(*) FILTER (WHERE status = 'approved' AND occurred_on > current_date - 366)
+  FROM time_entries WHERE municipality_id = '${municipality}'")"
+say "Hours: $(psql -X -A -t "${BENCH_PG}/${database}" -c 'SELECT count(*) FROM time_entries') time entries, ${hours_entries} in ${municipality}, ${hours_year} of them approved in the last 365 days"
+psql -X -q -f bench/explain-hours.sql "${BENCH_PG}/${database}" >"${out}/explain-hours.txt" 2>&1 \
+  || { cat "${out}/explain-hours.txt" >&2; fail "bench/explain-hours.sql failed"; }
+say "  EXPLAIN ANALYZE execution times (ms; the last 365 days by unit, activity kind, volunteer, month; five years by unit, volunteer; generic plan): $(grep -o 'Execution Time: [0-9.]*' "${out}/explain-hours.txt" | awk '{print $3}' | paste -sd' ')"
+hours_window="from=$(date -u -d '365 days ago' +%F)&to=$(date -u +%F)"
+
 start_server
 read -r rss _ <<<"$(rss_of "$server_pid")"
 echo "$rss" >"${out}/rss_idle.txt"
@@ -257,6 +274,13 @@ request GET "/api/v1/needs/{id}/candidates" "${out}/needs.txt" "$token"
 measure need_candidates
 # The same, one request at a time: how long one answer takes when it need not wait for a core.
 connections=1 threads=1 measure need_candidates_alone
+for grouping in unit activity_kind volunteer month; do
+  request GET "/api/v1/reports/hours?group_by=${grouping}&${hours_window}" "" "$token"
+  measure "hours_${grouping}"
+done
+# The heaviest grouping (a line per person), one request at a time.
+request GET "/api/v1/reports/hours?group_by=volunteer&${hours_window}" "" "$token"
+connections=1 threads=1 measure hours_volunteer_alone
 request POST "/api/v1/auth/token" "" "" "grant_type=password&username=${email}&password=${DEMO_PASSWORD}"
 measure token
 # Creates, plain and with an Idempotency-Key each (claimed, kept and committed with the record).

@@ -211,6 +211,7 @@ pub fn seed_volunteers(
     volunteers: u32,
     municipalities: u32,
     fire_triggers: bool,
+    time_entries: Option<u64>,
 ) -> anyhow::Result<seed::SeedReport> {
     let started = Instant::now();
     let plan = seed::SeedPlan {
@@ -219,6 +220,7 @@ pub fn seed_volunteers(
         coordinator_password_hash: password::hash_blocking(DEMO_PASSWORD)
             .map_err(|e| anyhow!("{e:?}"))?,
         fire_triggers,
+        time_entries,
     };
     let report = seed::seed(conn, &plan).map_err(repo)?;
     let took = started.elapsed();

@@ -3,7 +3,8 @@
 //! placement at the nursing home with a weekly schedule and its planned visits, a
 //! private-home placement waiting for its accompanied first visit, and two open needs of the
 //! nursing home on the public board (one with the registered volunteer interested), the
-//! follow-ups the plan makes and an overdue call after an unanswered try. Everything is made through
+//! follow-ups the plan makes and an overdue call after an unanswered try, and hours on the two
+//! placements (one entry waiting for approval). Everything is made through
 //! the same use cases the API calls, so the demo obeys every rule a client meets.
 
 use crate::{
@@ -13,6 +14,7 @@ use crate::{
         follow_ups::{ContactDraft, FollowUpDraft},
         needs::NeedDraft,
         placements::PlacementDraft,
+        time_entries::TimeDraft,
         vetting::{Interview, Outcome, Signature},
         visits::OneVisit,
         volunteers::Source,
@@ -26,7 +28,7 @@ use samspill_domain::{
     clearance::TargetGroup,
     contact::{ContactPersonKind, ContactPersonName},
     follow_up::{ContactChannel, FollowUpPurpose, FollowUpSubject},
-    ids::{ContactPersonId, StaffUserId, UnitId, VolunteerId},
+    ids::{ContactPersonId, PlacementId, StaffUserId, UnitId, VolunteerId},
     municipality::Municipality,
     need::{NeedStatus, NeedWhen, OpenTo},
     placement::{Place, Placed, PlacementStatus},
@@ -247,7 +249,74 @@ pub fn fill(
         },
     )?;
     needs(conn, &caller, municipality, nursing_home, &registered)?;
-    follow_ups(conn, &caller, municipality, per, contact_login)
+    follow_ups(conn, &caller, municipality, per, contact_login)?;
+    hours(
+        conn,
+        &caller,
+        volunteer_login,
+        (fie, at_home.placement.id),
+        (per, visiting.placement.id),
+    )
+}
+
+/// Hours on the demo placements today: the coordinator's for each (approved at once) and one
+/// the first volunteer logged herself, waiting for approval.
+fn hours(
+    conn: &mut PgConnection,
+    caller: &StaffCaller,
+    volunteer_login: StaffUserId,
+    (fie, reading): (VolunteerId, PlacementId),
+    (per, visiting): (VolunteerId, PlacementId),
+) -> Result<(), ApiError> {
+    let now = Utc::now();
+    let draft = |minutes: i32, placement: Option<PlacementId>, note: &str| TimeDraft {
+        occurred_on: Some(now.date_naive()),
+        minutes: Some(minutes),
+        placement_id: placement,
+        visit_id: None,
+        unit_id: None,
+        activity_kind: None,
+        note: Some(note.to_owned()),
+    };
+    let municipality = caller
+        .municipality
+        .ok_or_else(|| ApiError::Internal("the demo coordinator has a municipality".into()))?;
+    cases::time_entries::log(
+        conn,
+        caller,
+        municipality,
+        Placed::Volunteer(fie),
+        draft(
+            90,
+            Some(reading),
+            "Read the newspaper aloud on the second floor.",
+        ),
+        now,
+    )?;
+    cases::time_entries::log(
+        conn,
+        caller,
+        municipality,
+        Placed::Volunteer(per),
+        draft(
+            45,
+            Some(visiting),
+            "Met Ingrid with the contact person to agree on the first visit.",
+        ),
+        now,
+    )?;
+    let volunteer = StaffCaller {
+        id: volunteer_login,
+        role: Role::Volunteer,
+        municipality: Some(municipality),
+    };
+    cases::time_entries::log_own(
+        conn,
+        &volunteer,
+        draft(30, None, "Chose the articles for Thursday's reading."),
+        now,
+    )?;
+    Ok(())
 }
 
 /// The follow-ups the plan makes for the approved volunteers (their intro calls) and the

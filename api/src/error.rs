@@ -460,6 +460,7 @@ fn duplicate_message(constraint: &str) -> (&'static str, &'static str) {
         "placements_need_group_key" => {
             ("group_id", "this group already has a place from this need")
         }
+        "time_entries_visit_key" => ("visit_id", "the visit already has a time entry"),
         _ => ("", "conflicts with an existing record"),
     }
 }

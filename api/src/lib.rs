@@ -8,6 +8,7 @@ pub mod bootstrap;
 pub mod cases;
 pub mod clock;
 pub mod config;
+pub mod csv;
 pub mod demo;
 pub mod dto;
 pub mod error;

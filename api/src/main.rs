@@ -52,6 +52,9 @@ enum Command {
         /// Let the feed-clock triggers fire for every fact row (slower; as the API's writes do).
         #[arg(long)]
         with_triggers: bool,
+        /// Time entries in all (at least one per completed visit), shared like the volunteers.
+        #[arg(long)]
+        time_entries: Option<u64>,
     },
 }
 
@@ -87,12 +90,19 @@ fn main() -> anyhow::Result<()> {
             volunteers,
             municipalities,
             with_triggers,
+            time_entries,
         } => {
             bootstrap::prepare_database(&config)?;
             print_demo_logins(&config)?;
             if let Some(volunteers) = volunteers {
                 let mut conn = bootstrap::connect(&config)?;
-                bootstrap::seed_volunteers(&mut conn, volunteers, municipalities, with_triggers)?;
+                bootstrap::seed_volunteers(
+                    &mut conn,
+                    volunteers,
+                    municipalities,
+                    with_triggers,
+                    time_entries,
+                )?;
             }
             Ok(())
         }

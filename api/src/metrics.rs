@@ -1,7 +1,8 @@
 //! The service's own Prometheus counters, beside the per-route request metrics: what the
 //! request guards refused, what idempotency keys did, how often logins were made to wait, and
 //! what the periodic jobs did (placements suspended, visits planned), and what happened to
-//! needs (interest said, places given, needs filled), and what happened to follow-ups.
+//! needs (interest said, places given, needs filled), to follow-ups, and to hours (logged,
+//! approved, declined, revoked).
 
 use prometheus::{IntCounterVec, Opts, Registry};
 use std::sync::OnceLock;
@@ -14,6 +15,7 @@ struct Counters {
     job_failures: IntCounterVec,
     needs: IntCounterVec,
     follow_ups: IntCounterVec,
+    time_entries: IntCounterVec,
 }
 
 fn counters() -> Option<&'static Counters> {
@@ -59,6 +61,11 @@ fn counters() -> Option<&'static Counters> {
                     "What happened to follow-ups: planned by the service, added by hand, done, missed, cancelled, concerns opened, contacts logged (reached or not).",
                     "event",
                 )?,
+                time_entries: vec(
+                    "samspill_time_entry_events_total",
+                    "What happened to time entries (hours): logged (by anyone, or from a completed visit), approved, declined, revoked.",
+                    "event",
+                )?,
             })
         })
         .as_ref()
@@ -75,6 +82,7 @@ pub fn register(registry: &Registry) {
             &c.job_failures,
             &c.needs,
             &c.follow_ups,
+            &c.time_entries,
         ] {
             if let Err(error) = registry.register(Box::new(collector.clone())) {
                 tracing::warn!(%error, "a metric could not be registered");
@@ -134,5 +142,12 @@ pub fn follow_up_event(event: &str, count: usize) {
         c.follow_ups
             .with_label_values(&[event])
             .inc_by(u64::try_from(count).unwrap_or(u64::MAX));
+    }
+}
+
+/// Something that happened to a time entry: `logged`, `approved`, `declined`, `revoked`.
+pub fn time_entry_event(event: &str) {
+    if let Some(c) = counters() {
+        c.time_entries.with_label_values(&[event]).inc();
     }
 }

@@ -60,6 +60,7 @@ pub const PUBLIC_OPERATIONS: &[&str] = &[
         (name = "needs", description = "Needs (behov): what units ask volunteers for, who is interested, the ranked candidates, and placing from a need. The public board is under registrations."),
         (name = "follow-ups", description = "Follow-ups (oppfølging) of volunteers, groups, units, people visited at home and placements, planned by the municipality's follow-up settings or added by hand, and the contact log of calls and meetings made or tried."),
         (name = "visits", description = "Visits of placements: planned ahead from schedules, added one at a time, accompanied, completed, missed or cancelled; calendars."),
+        (name = "hours", description = "The hours log (timer): time volunteers and groups gave, logged by coordinators, by volunteers for themselves, or made when a visit is completed; approved, declined or revoked with a history; and the hours report of approved time."),
         (name = "operations", description = "Health checks, metrics and the service's periodic jobs."),
     ),
     components(schemas(Problem, FieldError)),
@@ -660,6 +661,34 @@ pub mod schemas {
         "FollowUpSource",
         samspill_domain::follow_up::FollowUpSource,
         "Who made a follow-up.",
+        values
+    );
+    schema_enum!(
+        TimeEntryStatusSchema,
+        "TimeEntryStatus",
+        samspill_domain::time_entry::TimeEntryStatus,
+        "pending -> approved | declined; approved -> pending when revoked.",
+        values
+    );
+    schema_enum!(
+        TimeEntrySourceSchema,
+        "TimeEntrySource",
+        samspill_domain::time_entry::TimeEntrySource,
+        "Who logged a time entry.",
+        values
+    );
+    schema_enum!(
+        TimeEntryDecisionSchema,
+        "TimeEntryDecision",
+        samspill_domain::time_entry::TimeEntryDecision,
+        "What a coordinator decides about a time entry.",
+        values
+    );
+    schema_enum!(
+        HoursGroupingSchema,
+        "HoursGrouping",
+        samspill_domain::time_entry::HoursGrouping,
+        "What the hours report adds up by.",
         values
     );
     schema_enum!(

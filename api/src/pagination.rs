@@ -59,6 +59,10 @@ pub enum CursorList {
     FollowUps,
     /// `GET /contact-log`, newest first.
     ContactLog,
+    /// `GET /time-entries`.
+    TimeEntries,
+    /// `GET /me/time-entries`.
+    MyTimeEntries,
 }
 
 impl CursorList {
@@ -87,6 +91,8 @@ impl CursorList {
         CursorList::NeedBoard,
         CursorList::FollowUps,
         CursorList::ContactLog,
+        CursorList::TimeEntries,
+        CursorList::MyTimeEntries,
     ];
 
     /// The tag its cursors start with; no `:` inside. The feed and the work list keep the tags
@@ -115,6 +121,8 @@ impl CursorList {
             CursorList::NeedBoard => b"need_board",
             CursorList::FollowUps => b"follow_ups",
             CursorList::ContactLog => b"contact_log",
+            CursorList::TimeEntries => b"time_entries",
+            CursorList::MyTimeEntries => b"my_time_entries",
         }
     }
 }

@@ -14,6 +14,7 @@
 //!   certificate dates), the reasons in their history and on their visits. The placements
 //!   themselves end (and any placement that brings one of the volunteer's dogs), and their
 //!   planned visits are cancelled.
+//! - on the volunteer's hours (time entries): their notes and the reasons in their history.
 //!
 //! Stays, naming nobody:
 //! - on the record: its id, municipality, status (see [`status_after_erasure`]), dates, wanted
@@ -23,7 +24,8 @@
 //!   copy when the status feed says `erased`;
 //! - the status history (from, to, who, when), the dates and versions of signed declarations,
 //!   screening dates, channels and assessments, reference outcomes, the audit log of who read
-//!   or changed the certificates, and the placements with their dates, statuses and visits.
+//!   or changed the certificates, the placements with their dates, statuses and visits, and
+//!   the hours with their dates, minutes and statuses (reports keep counting them).
 
 use crate::volunteer::VolunteerStatus;
 

@@ -75,6 +75,8 @@ typed_id!(
     FollowUpId,
     /// Identifies an entry of the contact log.
     ContactId,
+    /// Identifies an entry of the hours log.
+    TimeEntryId,
 );
 
 #[cfg(test)]

@@ -24,6 +24,7 @@ pub mod recipient;
 pub mod schedule;
 mod string_enum;
 pub mod text;
+pub mod time_entry;
 pub mod unit;
 pub mod user;
 pub mod vetting;

@@ -12,6 +12,8 @@ use diesel::{
 pub const IDEMPOTENCY_KEY: i32 = 0x6964; // "id"
 /// One run of a scheduled job.
 pub const SCHEDULED_JOB: i32 = 0x6a6f; // "jo"
+/// One volunteer's or group's day of the hours log (the 24-hour rule).
+pub const TIME_ENTRY_DAY: i32 = 0x7465; // "te"
 
 #[derive(QueryableByName)]
 struct Locked {
@@ -28,4 +30,14 @@ pub fn try_lock(conn: &mut PgConnection, class: i32, name: &str) -> Result<bool,
             .bind::<Text, _>(name)
             .get_result(conn)?;
     Ok(lock.locked)
+}
+
+/// Takes the lock (`class`, `name`) for the current transaction, waiting while someone else
+/// holds it. Call it inside a transaction: outside one the lock ends at once.
+pub fn lock(conn: &mut PgConnection, class: i32, name: &str) -> Result<(), RepoError> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock($1, hashtext($2))")
+        .bind::<Integer, _>(class)
+        .bind::<Text, _>(name)
+        .execute(conn)?;
+    Ok(())
 }

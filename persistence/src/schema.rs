@@ -487,6 +487,44 @@ diesel::table! {
 }
 
 diesel::table! {
+    time_entries (municipality_id, id) {
+        municipality_id -> Uuid,
+        id -> Uuid,
+        volunteer_id -> Nullable<Uuid>,
+        group_id -> Nullable<Uuid>,
+        head_count -> Nullable<Int4>,
+        occurred_on -> Date,
+        minutes -> Int4,
+        placement_id -> Nullable<Uuid>,
+        visit_id -> Nullable<Uuid>,
+        unit_id -> Nullable<Uuid>,
+        activity_kind -> Nullable<Text>,
+        note -> Nullable<Text>,
+        source -> Text,
+        status -> Text,
+        decided_by -> Nullable<Uuid>,
+        decided_at -> Nullable<Timestamptz>,
+        created_by -> Nullable<Uuid>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    time_entry_changes (municipality_id, id) {
+        municipality_id -> Uuid,
+        id -> Uuid,
+        time_entry_id -> Uuid,
+        from_status -> Nullable<Text>,
+        to_status -> Text,
+        reason -> Nullable<Text>,
+        changed_by -> Nullable<Uuid>,
+        changed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     units (id) {
         id -> Uuid,
         municipality_id -> Uuid,
@@ -613,6 +651,8 @@ diesel::joinable!(screenings -> volunteers (volunteer_id));
 diesel::joinable!(service_accounts -> municipalities (municipality_id));
 diesel::joinable!(service_accounts -> staff_users (created_by));
 diesel::joinable!(staff_users -> municipalities (municipality_id));
+diesel::joinable!(time_entries -> municipalities (municipality_id));
+diesel::joinable!(time_entry_changes -> staff_users (changed_by));
 diesel::joinable!(units -> municipalities (municipality_id));
 diesel::joinable!(volunteer_status_changes -> staff_users (changed_by));
 diesel::joinable!(volunteer_status_changes -> volunteers (volunteer_id));
@@ -650,6 +690,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     screenings,
     service_accounts,
     staff_users,
+    time_entries,
+    time_entry_changes,
     units,
     visits,
     volunteer_status_changes,

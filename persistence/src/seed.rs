@@ -3,7 +3,8 @@
 //! and volunteers in a realistic mix of statuses with the vetting facts, police certificates,
 //! status history and visiting dogs that go with each status; groups; and about a third of the
 //! approved volunteers placed (most at nursing homes, a few with people visited at home), each
-//! placement with its history, a weekly schedule and visits twelve weeks back and ahead.
+//! placement with its history, a weekly schedule and visits twelve weeks back and ahead; and
+//! hours: an entry per completed visit and, when asked, more up to a number in all.
 //!
 //! Rows are made by PostgreSQL itself (`INSERT ... SELECT` over `generate_series`), one
 //! transaction per municipality, so a hundred thousand volunteers take seconds, not one round
@@ -15,6 +16,8 @@
 //! disabled within each municipality's transaction (which holds a lock on those tables until it
 //! commits) and `status_changed_at` is set on insert to about when the volunteer's last fact
 //! was recorded.
+
+mod hours;
 
 use crate::error::RepoError;
 use diesel::{
@@ -42,6 +45,10 @@ pub struct SeedPlan {
     /// each municipality's transaction and the clock is set when the volunteer is inserted,
     /// which is several times faster and leaves no dead row versions behind.
     pub fire_triggers: bool,
+    /// Time entries in all, shared by the municipalities as their volunteers are (the first
+    /// gets the most). Each municipality gets one per completed visit, and entries not linked
+    /// to a placement up to its share. `None`: one per completed visit only.
+    pub time_entries: Option<u64>,
 }
 
 /// One municipality the seeder made.
@@ -252,6 +259,11 @@ pub fn seed(conn: &mut PgConnection, plan: &SeedPlan) -> Result<SeedReport, Repo
                 &plan.coordinator_password_hash,
                 &mut report,
             )?;
+            let share = plan.time_entries.map_or(0, |all| {
+                let total = u64::from(plan.volunteers.max(1));
+                all.saturating_mul(u64::from(volunteers)) / total
+            });
+            hours::seed_time_entries(conn, &municipality, share, &mut report)?;
             if !plan.fire_triggers {
                 set_fact_triggers(conn, "ENABLE")?;
             }
@@ -264,9 +276,13 @@ pub fn seed(conn: &mut PgConnection, plan: &SeedPlan) -> Result<SeedReport, Repo
         "ANALYZE municipalities, units, staff_users, contact_persons, municipality_documents, \
          activity_kinds, requirement_rules, volunteers, volunteer_status_changes, screenings, \
          declarations, reference_checks, police_certificates, dogs, dog_approvals, recipients, \
-         placements, placement_status_changes, placement_schedules, visits, needs, need_interests",
+         placements, placement_status_changes, placement_schedules, visits, needs, need_interests, \
+         time_entry_changes",
     )
     .execute(conn)?;
+    // The hours report reads the index alone once the visibility map says its pages are all
+    // visible, which a vacuum records (autovacuum does it in time after inserts).
+    sql_query("VACUUM (ANALYZE) time_entries").execute(conn)?;
     report.steps.push(("analyze", started.elapsed()));
     Ok(report)
 }

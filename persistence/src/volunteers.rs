@@ -679,6 +679,8 @@ pub fn erase(
             actor,
             (erased, erasure::ERASURE_REASON),
         )?;
+        // Their hours stay (minutes, dates, statuses); what was written about them goes.
+        crate::time_entries::forget_texts(conn, current.municipality_id, id, erased)?;
         // Approvals made with the volunteer as handler, also of dogs someone else handles now;
         // the approvals of the volunteer's own dogs go with the dogs.
         diesel::delete(da::dog_approvals.filter(da::handler_id.eq(id.into_uuid())))

@@ -23,6 +23,7 @@ mod placements;
 mod request_guards;
 mod service_accounts;
 mod tenancy;
+mod time_entries;
 mod units;
 mod users;
 mod volunteers;

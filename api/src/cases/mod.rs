@@ -9,6 +9,7 @@ pub mod lifecycle;
 pub mod needs;
 pub mod placements;
 pub mod recipients;
+pub mod time_entries;
 pub mod vetting;
 pub mod visits;
 pub mod volunteers;

@@ -386,7 +386,8 @@ fn visit_refused(error: VisitStepError) -> ApiError {
 }
 
 /// Marks a planned visit as completed, not attended or cancelled. The first visit of a
-/// private-home placement is completed only with a staff representative named.
+/// private-home placement is completed only with a staff representative named. A completed
+/// visit gets its pending time entry in the same transaction.
 pub fn mark_visit(
     conn: &mut PgConnection,
     caller: &StaffCaller,
@@ -419,13 +420,12 @@ pub fn mark_visit(
             return Err(error.into());
         }
         checked.map_err(visit_refused)?;
-        Ok(visits::set_status(
-            conn,
-            &visit,
-            to,
-            reason.as_deref(),
-            caller.id,
-        )?)
+        let marked = visits::set_status(conn, &visit, to, reason.as_deref(), caller.id)?;
+        if to == VisitStatus::Completed {
+            // The hours of the visit, pending a coordinator's approval (at most one per visit).
+            crate::cases::time_entries::log_visit(conn, &placement, &marked, caller.id, now)?;
+        }
+        Ok(marked)
     })
 }
 

@@ -20,8 +20,10 @@ pub mod needs;
 pub mod placements;
 pub mod recipients;
 pub mod registrations;
+pub mod reports;
 pub mod rules;
 pub mod service_accounts;
+pub mod time_entries;
 pub mod units;
 pub mod users;
 pub mod vetting;
@@ -180,6 +182,14 @@ pub fn configure(rate_limit: &RateLimit) -> impl FnOnce(&mut ServiceConfig) + '_
                     .service(follow_ups::update_follow_up)
                     .service(follow_ups::log_contact)
                     .service(follow_ups::list_contacts)
+                    .service(time_entries::create_time_entry)
+                    .service(time_entries::list_time_entries)
+                    .service(time_entries::get_time_entry)
+                    .service(time_entries::decide_time_entry)
+                    .service(time_entries::create_my_time_entry)
+                    .service(time_entries::list_my_time_entries)
+                    .service(time_entries::get_my_time_entry)
+                    .service(reports::get_hours_report)
                     .service(jobs::run_job),
             );
     }

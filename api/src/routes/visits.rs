@@ -289,7 +289,8 @@ pub struct VisitTransition {
 /// `completed` or `no_show` once the visit has begun, `cancelled` with a reason. The first
 /// visit of a private-home placement is completed only with a staff representative named (409
 /// naming `accompanied_by`), and a flagged visit (its placement suspended or paused) is not
-/// completed. Coordinators and administrators.
+/// completed. A completed visit gets a pending time entry of its date and length (one per
+/// visit; see `/time-entries`). Coordinators and administrators.
 #[utoipa::path(
     tag = "visits",
     params(

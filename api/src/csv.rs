@@ -1,0 +1,145 @@
+//! Bulk data as CSV (`Accept: text/csv`): choosing it over JSON from the `Accept` header, and
+//! writing it as Nordic spreadsheets read it — a UTF-8 byte order mark, `;` between fields,
+//! CRLF line ends (RFC 4180), quoted where a field needs it. A text cell that a spreadsheet would
+//! read as a formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage return) gets a `'`
+//! in front, so that a name typed by someone cannot run in the reader's spreadsheet (CSV
+//! injection).
+
+use actix_web::{HttpRequest, HttpResponse, http::header};
+
+/// The media type of CSV answers.
+pub const TEXT_CSV: &str = "text/csv; charset=utf-8";
+
+/// The quality an `Accept` header gives `media` (`type/subtype`): the most specific range that
+/// matches wins; 0 when none does.
+fn quality(accept: &str, media: &str) -> f32 {
+    let (kind, _) = media.split_once('/').unwrap_or((media, ""));
+    let mut best: Option<(u8, f32)> = None;
+    for range in accept.split(',') {
+        let mut parts = range.split(';');
+        let name = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+        let q = parts
+            .filter_map(|p| p.trim().strip_prefix("q="))
+            .find_map(|q| q.trim().parse::<f32>().ok())
+            .unwrap_or(1.0);
+        let specificity = if name == media {
+            3
+        } else if name == format!("{kind}/*") {
+            2
+        } else if name == "*/*" {
+            1
+        } else {
+            continue;
+        };
+        if best.is_none_or(|(s, _)| specificity > s) {
+            best = Some((specificity, q));
+        }
+    }
+    best.map_or(0.0, |(_, q)| q)
+}
+
+/// Whether the request prefers CSV to JSON: `Accept` ranks `text/csv` above
+/// `application/json`. Without an `Accept` header, or on a tie, the answer is JSON.
+pub fn wants_csv(request: &HttpRequest) -> bool {
+    let accept = request
+        .headers()
+        .get_all(header::ACCEPT)
+        .filter_map(|v| v.to_str().ok())
+        .collect::<Vec<_>>()
+        .join(",");
+    if accept.trim().is_empty() {
+        return false;
+    }
+    quality(&accept, "text/csv") > quality(&accept, "application/json")
+}
+
+/// A text cell: guarded against formulas, quoted when it holds `;`, `"` or a line break.
+pub fn text(value: &str) -> String {
+    let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    if guarded.contains([';', '"', '\n', '\r']) {
+        format!("\"{}\"", guarded.replace('"', "\"\""))
+    } else {
+        guarded
+    }
+}
+
+/// A CSV document being written: the byte order mark and the header row first.
+#[derive(Debug)]
+pub struct Csv(String);
+
+impl Csv {
+    /// A document with the header row `columns`.
+    pub fn new(columns: &[&str]) -> Self {
+        let mut csv = Self("\u{feff}".to_owned());
+        csv.row(columns.iter().map(|c| text(c)));
+        csv
+    }
+
+    /// Adds a row of cells already made with [`text`] (or numbers, which need nothing).
+    pub fn row(&mut self, cells: impl IntoIterator<Item = String>) {
+        let cells: Vec<String> = cells.into_iter().collect();
+        self.0.push_str(&cells.join(";"));
+        self.0.push_str("\r\n");
+    }
+
+    /// The answer: `text/csv; charset=utf-8`, offered as a download named `filename`.
+    pub fn response(self, filename: &str) -> HttpResponse {
+        HttpResponse::Ok()
+            .content_type(TEXT_CSV)
+            .insert_header((
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ))
+            .insert_header((header::VARY, "Accept"))
+            .body(self.0)
+    }
+
+    /// The text written so far.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cells_that_look_like_formulas_are_defused_and_quoting_is_doubled() {
+        assert_eq!(text("=SUM(A1:A9)"), "'=SUM(A1:A9)");
+        assert_eq!(text("+47 123"), "'+47 123");
+        assert_eq!(text("-2"), "'-2");
+        assert_eq!(text("@cmd"), "'@cmd");
+        assert_eq!(text("Solsiden; 2. etg"), "\"Solsiden; 2. etg\"");
+        assert_eq!(
+            text("Kari \"Kaja\" Nordmann"),
+            "\"Kari \"\"Kaja\"\" Nordmann\""
+        );
+        assert_eq!(text("=\"x\";y"), "\"'=\"\"x\"\";y\"");
+        assert_eq!(text("Søby plejecenter"), "Søby plejecenter");
+    }
+
+    #[test]
+    fn a_document_starts_with_a_bom_and_its_header_and_ends_rows_with_crlf() {
+        let mut csv = Csv::new(&["key", "label"]);
+        csv.row([text("2027-01"), text("2027-01")]);
+        assert_eq!(csv.as_str(), "\u{feff}key;label\r\n2027-01;2027-01\r\n");
+    }
+
+    #[test]
+    fn csv_is_chosen_only_when_accept_ranks_it_above_json() {
+        assert!(quality("text/csv", "text/csv") > quality("text/csv", "application/json"));
+        let prefers =
+            |accept: &str| quality(accept, "text/csv") > quality(accept, "application/json");
+        assert!(prefers("text/csv"));
+        assert!(prefers("text/csv, application/json;q=0.5"));
+        assert!(prefers("text/*"));
+        assert!(!prefers("application/json, text/csv;q=0.9"));
+        assert!(!prefers("*/*"));
+        assert!(!prefers("application/json"));
+    }
+}
