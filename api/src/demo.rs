@@ -331,7 +331,7 @@ fn follow_ups(
 ) -> Result<(), ApiError> {
     let now = Utc::now();
     let today = now.date_naive();
-    samspill_persistence::follow_ups::plan(conn, today, 500)?;
+    samspill_persistence::follow_ups::plan(conn, now, 500)?;
     let call = cases::follow_ups::create(
         conn,
         caller,

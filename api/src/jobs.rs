@@ -31,7 +31,7 @@ pub fn all() -> Vec<Job> {
             name: "plan_follow_ups",
             every: Duration::from_secs(600),
             run: |conn, now| {
-                let made = follow_ups::plan(conn, now.date_naive(), i64::from(BATCH))?;
+                let made = follow_ups::plan(conn, now, i64::from(BATCH))?;
                 crate::metrics::follow_up_event("planned", made);
                 Ok(made)
             },

@@ -96,7 +96,7 @@ CREATE TABLE contact_log (
     reached          boolean NOT NULL,
     duration_minutes integer CONSTRAINT contact_log_duration_check
                      CHECK (duration_minutes BETWEEN 1 AND 600),
-    -- Read by coordinators, the one who logged it and the follow-up's assignee only.
+    -- Read by coordinators and the one who logged it only.
     note             text,
     logged_by        uuid NOT NULL REFERENCES staff_users (id),
     created_at       timestamptz NOT NULL DEFAULT now(),

@@ -173,9 +173,69 @@ impl TryFrom<ContactRow> for Contact {
     }
 }
 
+/// The contact persons linked to `account`.
+fn contact_persons_of(
+    account: StaffUserId,
+) -> diesel::dsl::Select<
+    diesel::dsl::Filter<c::contact_persons, diesel::dsl::Eq<c::staff_user_id, Uuid>>,
+    diesel::dsl::Nullable<c::id>,
+> {
+    c::contact_persons
+        .filter(c::staff_user_id.eq(account.into_uuid()))
+        .select(c::id.nullable())
+}
+
+/// The groups whose contact person is linked to `account`.
+fn groups_of(
+    account: StaffUserId,
+) -> diesel::dsl::Select<
+    diesel::dsl::Filter<
+        crate::schema::groups::table,
+        diesel::dsl::EqAny<
+            diesel::dsl::Nullable<crate::schema::groups::contact_person_id>,
+            diesel::dsl::Select<
+                diesel::dsl::Filter<c::contact_persons, diesel::dsl::Eq<c::staff_user_id, Uuid>>,
+                diesel::dsl::Nullable<c::id>,
+            >,
+        >,
+    >,
+    diesel::dsl::Nullable<crate::schema::groups::id>,
+> {
+    use crate::schema::groups::dsl as g;
+    g::groups
+        .filter(
+            g::contact_person_id
+                .nullable()
+                .eq_any(contact_persons_of(account)),
+        )
+        .select(g::id.nullable())
+}
+
+/// The placements whose contact person is linked to `account`.
+fn placements_of(
+    account: StaffUserId,
+) -> diesel::dsl::Select<
+    diesel::dsl::Filter<
+        crate::schema::placements::table,
+        diesel::dsl::EqAny<
+            crate::schema::placements::contact_person_id,
+            diesel::dsl::Select<
+                diesel::dsl::Filter<c::contact_persons, diesel::dsl::Eq<c::staff_user_id, Uuid>>,
+                diesel::dsl::Nullable<c::id>,
+            >,
+        >,
+    >,
+    diesel::dsl::Nullable<crate::schema::placements::id>,
+> {
+    use crate::schema::placements::dsl as p;
+    p::placements
+        .filter(p::contact_person_id.eq_any(contact_persons_of(account)))
+        .select(p::id.nullable())
+}
+
 /// The follow-ups `scope` and `audience` see: coordinators every one of the tenant; a contact
-/// person those assigned to them and those about the volunteers assigned to them; volunteers
-/// none.
+/// person those assigned to them and those about the volunteers, groups and placements they
+/// are the contact person of; volunteers none.
 fn visible(
     scope: TenantScope,
     audience: Audience,
@@ -192,6 +252,10 @@ fn visible(
                 f::assignee_id
                     .eq(account.into_uuid())
                     .assume_not_null()
+                    .or(f::group_id.eq_any(groups_of(account)).assume_not_null())
+                    .or(f::placement_id
+                        .eq_any(placements_of(account))
+                        .assume_not_null())
                     .or(f::volunteer_id
                         .eq_any(
                             v::volunteers
@@ -339,20 +403,6 @@ pub fn save(conn: &mut PgConnection, changed: &FollowUp) -> Result<FollowUp, Rep
     .get_result(conn)
     .map_err(reference_fields)?
     .try_into()
-}
-
-/// The concern a follow-up opened, if it opened one.
-pub fn concern_of(
-    conn: &mut PgConnection,
-    follow_up: &FollowUp,
-) -> Result<Option<FollowUpId>, RepoError> {
-    Ok(f::follow_ups
-        .filter(f::municipality_id.eq(follow_up.municipality_id.into_uuid()))
-        .filter(f::raised_by_id.eq(follow_up.id.into_uuid()))
-        .select(f::id)
-        .first::<Uuid>(conn)
-        .optional()?
-        .map(Into::into))
 }
 
 /// Whose follow-ups a list shows.
@@ -515,8 +565,8 @@ pub struct ContactFilter {
 }
 
 /// The contacts `scope` and `audience` see: coordinators every one of the tenant; a contact
-/// person those they logged, those about the volunteers assigned to them and those made for
-/// the follow-ups assigned to them.
+/// person those they logged, those about the volunteers, groups and placements they are the
+/// contact person of, and those made for the follow-ups assigned to them.
 fn contacts_visible(
     scope: TenantScope,
     audience: Audience,
@@ -538,6 +588,10 @@ fn contacts_visible(
                                 .filter(f::assignee_id.eq(account.into_uuid()))
                                 .select(f::id.nullable()),
                         )
+                        .assume_not_null())
+                    .or(cl::group_id.eq_any(groups_of(account)).assume_not_null())
+                    .or(cl::placement_id
+                        .eq_any(placements_of(account))
                         .assume_not_null())
                     .or(cl::volunteer_id
                         .eq_any(
@@ -645,6 +699,62 @@ pub fn subject_exists(
         .found)
 }
 
+/// Whether the contact person with login `account` answers for `subject`: a volunteer, a group
+/// or a placement they are the contact person of.
+pub fn answers_for(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+    subject: FollowUpSubject,
+    account: StaffUserId,
+) -> Result<bool, RepoError> {
+    let table = match subject {
+        FollowUpSubject::Volunteer(_) => "volunteers",
+        FollowUpSubject::Group(_) => "groups",
+        FollowUpSubject::Placement(_) => "placements",
+        FollowUpSubject::Unit(_) | FollowUpSubject::Recipient(_) => return Ok(false),
+    };
+    #[derive(QueryableByName)]
+    struct Found {
+        #[diesel(sql_type = Bool)]
+        found: bool,
+    }
+    Ok(diesel::sql_query(format!(
+        "SELECT EXISTS (SELECT 1 FROM {table} t JOIN contact_persons cp \
+           ON cp.municipality_id = t.municipality_id AND cp.id = t.contact_person_id \
+         WHERE t.municipality_id = $1 AND t.id = $2 AND cp.staff_user_id = $3) AS found"
+    ))
+    .bind::<SqlUuid, _>(municipality.into_uuid())
+    .bind::<SqlUuid, _>(subject.id())
+    .bind::<SqlUuid, _>(account.into_uuid())
+    .get_result::<Found>(conn)?
+    .found)
+}
+
+/// The concerns `follow_ups` opened, by the follow-up that opened each.
+pub fn concerns_of(
+    conn: &mut PgConnection,
+    follow_ups: &[FollowUp],
+) -> Result<HashMap<FollowUpId, FollowUpId>, RepoError> {
+    let ids: Vec<Uuid> = follow_ups.iter().map(|f| f.id.into_uuid()).collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut municipalities: Vec<Uuid> = follow_ups
+        .iter()
+        .map(|f| f.municipality_id.into_uuid())
+        .collect();
+    municipalities.sort_unstable();
+    municipalities.dedup();
+    Ok(f::follow_ups
+        .filter(f::municipality_id.eq_any(&municipalities))
+        .filter(f::raised_by_id.eq_any(&ids))
+        .select((f::raised_by_id.assume_not_null(), f::id))
+        .load::<(Uuid, Uuid)>(conn)?
+        .into_iter()
+        .map(|(by, id)| (by.into(), id.into()))
+        .collect())
+}
+
 /// What people call each subject: a volunteer's or a group's name, a unit's name, a recipient's
 /// display name, a placement by who is placed.
 pub fn subject_names(
@@ -708,9 +818,10 @@ pub fn erase_for(
              (SELECT id FROM placements WHERE municipality_id = $1 AND {placement_column} = $2)"
         ),
         format!(
-            "UPDATE contact_log SET note = NULL WHERE municipality_id = $1 AND note IS NOT NULL \
-             AND placement_id IN \
-             (SELECT id FROM placements WHERE municipality_id = $1 AND {placement_column} = $2)"
+            "UPDATE contact_log SET note = NULL, counterpart = '{erased}' \
+             WHERE municipality_id = $1 AND placement_id IN \
+             (SELECT id FROM placements WHERE municipality_id = $1 AND {placement_column} = $2)",
+            erased = samspill_domain::erasure::ERASED,
         ),
     ];
     for sql in statements {
@@ -718,6 +829,22 @@ pub fn erase_for(
             .bind::<SqlUuid, _>(m)
             .bind::<SqlUuid, _>(id)
             .execute(conn)?;
+    }
+    // Kept answers to follow-ups and contacts about their placements name them: forgotten too.
+    let placements: Vec<Uuid> = {
+        use crate::schema::placements::dsl as p;
+        let mine = p::placements
+            .filter(p::municipality_id.eq(m))
+            .select(p::id)
+            .into_boxed();
+        match subject {
+            FollowUpSubject::Recipient(_) => mine.filter(p::recipient_id.eq(id)),
+            _ => mine.filter(p::volunteer_id.eq(id)),
+        }
+        .load(conn)?
+    };
+    for placement in placements {
+        crate::idempotency::forget_mentions(conn, &placement.to_string())?;
     }
     Ok(())
 }
@@ -748,7 +875,20 @@ impl Planned {
 /// account are active.
 const CONTACT_LOGIN: &str = "(SELECT su.id FROM contact_persons cp \
      JOIN staff_users su ON su.id = cp.staff_user_id AND su.active \
+       AND su.municipality_id = v.municipality_id \
      WHERE cp.municipality_id = v.municipality_id AND cp.id = v.contact_person_id AND cp.active)";
+
+/// The account that approved a volunteer (`a.changed_by`), if it may hold follow-ups: an active
+/// coordinator or contact person of the volunteer's municipality.
+const APPROVER_LOGIN: &str = "(SELECT su.id FROM staff_users su WHERE su.id = a.changed_by \
+     AND su.active AND su.municipality_id = v.municipality_id \
+     AND su.role IN ('coordinator', 'contact_person'))";
+
+/// When each volunteer was first approved: an intro is for a new volunteer, not one who comes
+/// back from a pause.
+const FIRST_APPROVAL: &str = "JOIN LATERAL (SELECT h.changed_at, h.changed_by FROM volunteer_status_changes h \
+     WHERE h.volunteer_id = v.id AND h.to_status = 'approved' \
+     ORDER BY h.changed_at ASC LIMIT 1) a ON true";
 
 /// When each volunteer was last approved.
 const APPROVAL: &str = "JOIN LATERAL (SELECT h.changed_at, h.changed_by FROM volunteer_status_changes h \
@@ -758,12 +898,34 @@ const APPROVAL: &str = "JOIN LATERAL (SELECT h.changed_at, h.changed_by FROM vol
 /// The last day anyone reached the subject `alias.id` in `column`: a contact reached, or a
 /// follow-up done. Days are UTC days, as the service's clock counts them.
 fn last_contact(column: &str, alias: &str) -> String {
+    // A volunteer is reached through their placements too (a first-visit review).
+    let about = if column == "volunteer_id" {
+        format!(
+            "({{t}}.volunteer_id = {alias}.id OR {{t}}.placement_id IN (SELECT p.id FROM placements p \
+               WHERE p.municipality_id = {alias}.municipality_id AND p.volunteer_id = {alias}.id))"
+        )
+    } else {
+        format!("{{t}}.{column} = {alias}.id")
+    };
     format!(
         "greatest(\
            (SELECT (max(x.occurred_at) AT TIME ZONE 'UTC')::date FROM contact_log x \
-             WHERE x.municipality_id = {alias}.municipality_id AND x.{column} = {alias}.id AND x.reached), \
+             WHERE x.municipality_id = {alias}.municipality_id AND {x} AND x.reached), \
            (SELECT (max(y.closed_at) AT TIME ZONE 'UTC')::date FROM follow_ups y \
-             WHERE y.municipality_id = {alias}.municipality_id AND y.{column} = {alias}.id AND y.status = 'done'))"
+             WHERE y.municipality_id = {alias}.municipality_id AND {y} AND y.status = 'done'))",
+        x = about.replace("{t}", "x"),
+        y = about.replace("{t}", "y"),
+    )
+}
+
+/// The last day a planned periodic follow-up of the subject `alias.id` in `column` was
+/// cancelled: the plan counts its next one from there, so a cancelled one does not come back
+/// at once.
+fn last_cancelled(column: &str, alias: &str) -> String {
+    format!(
+        "(SELECT (max(z.closed_at) AT TIME ZONE 'UTC')::date FROM follow_ups z \
+           WHERE z.municipality_id = {alias}.municipality_id AND z.{column} = {alias}.id \
+             AND z.source = 'plan' AND z.purpose = 'periodic' AND z.status = 'cancelled')"
     )
 }
 
@@ -803,13 +965,46 @@ fn store_planned(
     Ok(made)
 }
 
-/// Makes the follow-ups the municipalities' plans call for on `today`, at most `batch` of each
-/// kind, and returns how many: an intro for each volunteer approved lately who has none, a
+/// Keeps the scheduled follow-ups in step with what they are about: the plan's own are
+/// cancelled once their subject left the plan (a volunteer no longer approved, a placement
+/// ended, a unit without active placements), and a volunteer's follow-ups held by a contact
+/// person who is no longer theirs go to their current contact person (or to nobody).
+fn tidy(conn: &mut PgConnection, now: DateTime<Utc>) -> Result<usize, RepoError> {
+    let cancelled = diesel::sql_query(
+        "UPDATE follow_ups f SET status = 'cancelled', closed_at = $1, version = f.version + 1 \
+         WHERE f.status = 'scheduled' AND f.source = 'plan' AND ( \
+           (f.volunteer_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM volunteers v \
+              WHERE v.municipality_id = f.municipality_id AND v.id = f.volunteer_id \
+                AND v.status = 'approved' AND v.erased_at IS NULL)) \
+           OR (f.placement_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM placements p \
+              WHERE p.municipality_id = f.municipality_id AND p.id = f.placement_id \
+                AND p.status IN ('active', 'paused', 'suspended'))) \
+           OR (f.unit_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM placements p \
+              WHERE p.municipality_id = f.municipality_id AND p.unit_id = f.unit_id \
+                AND p.status = 'active')))",
+    )
+    .bind::<diesel::sql_types::Timestamptz, _>(now)
+    .execute(conn)?;
+    let moved = diesel::sql_query(format!(
+        "UPDATE follow_ups f SET assignee_id = {CONTACT_LOGIN}, version = f.version + 1 \
+         FROM volunteers v, staff_users su \
+         WHERE f.municipality_id = v.municipality_id AND f.volunteer_id = v.id \
+           AND f.status = 'scheduled' AND su.id = f.assignee_id AND su.role = 'contact_person' \
+           AND f.assignee_id IS DISTINCT FROM {CONTACT_LOGIN}"
+    ))
+    .execute(conn)?;
+    Ok(cancelled + moved)
+}
+
+/// Makes the follow-ups the municipalities' plans call for at `now`, at most `batch` of each
+/// kind, and returns how many (with those [`tidy`] cancelled or handed on): an intro for each volunteer approved lately who has none, a
 /// review of each new placement whose first visit has come, and the next periodic follow-up
 /// of each approved volunteer and each unit with active placements that has none scheduled.
 /// Running it again makes nothing twice (unique indexes say so, also across instances).
-pub fn plan(conn: &mut PgConnection, today: NaiveDate, batch: i64) -> Result<usize, RepoError> {
-    Ok(plan_intros(conn, today, batch)?
+pub fn plan(conn: &mut PgConnection, now: DateTime<Utc>, batch: i64) -> Result<usize, RepoError> {
+    let today = now.date_naive();
+    Ok(tidy(conn, now)?
+        + plan_intros(conn, today, batch)?
         + plan_reviews(conn, today, batch)?
         + plan_volunteers(conn, today, batch)?
         + plan_units(conn, batch)?)
@@ -819,8 +1014,8 @@ fn plan_intros(conn: &mut PgConnection, today: NaiveDate, batch: i64) -> Result<
     let new_since = today - Days::new(NEW_VOLUNTEER_DAYS);
     let rows: Vec<Planned> = diesel::sql_query(format!(
         "SELECT v.municipality_id, v.id AS subject_id, m.settings, (a.changed_at AT TIME ZONE 'UTC')::date AS since, \
-           coalesce({CONTACT_LOGIN}, (SELECT su.id FROM staff_users su WHERE su.id = a.changed_by AND su.active)) AS assignee_id \
-         FROM volunteers v JOIN municipalities m ON m.id = v.municipality_id {APPROVAL} \
+           coalesce({CONTACT_LOGIN}, {APPROVER_LOGIN}) AS assignee_id \
+         FROM volunteers v JOIN municipalities m ON m.id = v.municipality_id {FIRST_APPROVAL} \
          WHERE v.status = 'approved' AND v.erased_at IS NULL AND (a.changed_at AT TIME ZONE 'UTC')::date >= $1 \
            AND NOT EXISTS (SELECT 1 FROM follow_ups f WHERE f.municipality_id = v.municipality_id \
              AND f.volunteer_id = v.id AND f.source = 'plan' AND f.purpose = 'intro') \
@@ -876,18 +1071,22 @@ fn plan_volunteers(
     let new_since = today - Days::new(NEW_VOLUNTEER_DAYS);
     let rows: Vec<Planned> = diesel::sql_query(format!(
         "SELECT v.municipality_id, v.id AS subject_id, m.settings, \
-           greatest((coalesce(a.changed_at, v.created_at) AT TIME ZONE 'UTC')::date, {last}) AS since, \
+           greatest((coalesce(a.changed_at, v.created_at) AT TIME ZONE 'UTC')::date, {last}, \
+             {cancelled}) AS since, \
            {CONTACT_LOGIN} AS assignee_id \
          FROM volunteers v JOIN municipalities m ON m.id = v.municipality_id \
          LEFT {APPROVAL} \
+         LEFT JOIN LATERAL (SELECT min(h.changed_at) AS first_at FROM volunteer_status_changes h \
+           WHERE h.volunteer_id = v.id AND h.to_status = 'approved') fa ON true \
          WHERE v.status = 'approved' AND v.erased_at IS NULL \
            AND NOT EXISTS (SELECT 1 FROM follow_ups f WHERE f.municipality_id = v.municipality_id \
              AND f.volunteer_id = v.id AND f.status = 'scheduled') \
-           AND (a.changed_at IS NULL OR (a.changed_at AT TIME ZONE 'UTC')::date < $2 \
+           AND (fa.first_at IS NULL OR (fa.first_at AT TIME ZONE 'UTC')::date < $2 \
              OR EXISTS (SELECT 1 FROM follow_ups f WHERE f.municipality_id = v.municipality_id \
                AND f.volunteer_id = v.id AND f.source = 'plan' AND f.purpose = 'intro')) \
          ORDER BY v.municipality_id, v.id LIMIT $1",
         last = last_contact("volunteer_id", "v"),
+        cancelled = last_cancelled("volunteer_id", "v"),
     ))
     .bind::<diesel::sql_types::BigInt, _>(batch)
     .bind::<Date, _>(new_since)
@@ -904,7 +1103,7 @@ fn plan_volunteers(
 fn plan_units(conn: &mut PgConnection, batch: i64) -> Result<usize, RepoError> {
     let rows: Vec<Planned> = diesel::sql_query(format!(
         "SELECT u.municipality_id, u.id AS subject_id, m.settings, \
-           greatest(fp.first_on, {last}) AS since, NULL::uuid AS assignee_id \
+           greatest(fp.first_on, {last}, {cancelled}) AS since, NULL::uuid AS assignee_id \
          FROM units u JOIN municipalities m ON m.id = u.municipality_id \
          JOIN LATERAL (SELECT min(p.starts_on) AS first_on FROM placements p \
            WHERE p.municipality_id = u.municipality_id AND p.unit_id = u.id \
@@ -913,6 +1112,7 @@ fn plan_units(conn: &mut PgConnection, batch: i64) -> Result<usize, RepoError> {
              AND f.unit_id = u.id AND f.status = 'scheduled') \
          ORDER BY u.municipality_id, u.id LIMIT $1",
         last = last_contact("unit_id", "u"),
+        cancelled = last_cancelled("unit_id", "u"),
     ))
     .bind::<diesel::sql_types::BigInt, _>(batch)
     .load(conn)?;

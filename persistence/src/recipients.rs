@@ -290,6 +290,8 @@ pub fn erase(
             current.municipality_id,
             samspill_domain::follow_up::FollowUpSubject::Recipient(id),
         )?;
+        // Kept answers that name the person (their record, follow-ups about them) go too.
+        crate::idempotency::forget_mentions(conn, &id.to_string())?;
         diesel::update(
             r::recipients
                 .filter(r::municipality_id.eq(current.municipality_id.into_uuid()))

@@ -260,7 +260,7 @@ fn follow_up_items(
                     subject_id: last.id,
                     due_on: due,
                     related_id: None,
-                    detail: format!("nobody has reached them since {}", last.since),
+                    detail: format!("no contact logged since {}", last.since),
                 },
                 name: last.name,
                 assignee_id: last.assignee_id,

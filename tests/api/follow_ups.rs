@@ -679,3 +679,75 @@ async fn erasing_a_volunteer_forgets_their_follow_ups_contacts_and_the_notes_abo
     );
     assert_eq!(kept["purpose"], "exit", "the follow-up itself stays");
 }
+
+#[tokio::test]
+async fn the_plan_hands_follow_ups_on_with_the_contact_person_and_cancels_its_own_when_a_volunteer_pauses()
+ {
+    let app = TestApp::spawn().await;
+    let s = setup(&app, "4607").await;
+    let volunteer = app.approved_volunteer(&s, "Kari").create().await;
+    plan(&app).await;
+    let intro = follow_ups(&app, &s.contact_token, "assignee=me").await;
+    assert_eq!(intro.len(), 1);
+    let intro = id_of(&intro[0]);
+
+    // Kari gets another contact person, who has no login: the intro is nobody's now, and the
+    // former contact person no longer reads it.
+    let siv = id_of(
+        &expect_status(
+            app.post(
+                "/api/v1/contact-persons",
+                &s.coordinator,
+                &json!({"kind": "staff", "name": "Siv"}),
+            )
+            .await,
+            201,
+        )
+        .await,
+    );
+    expect_status(
+        app.patch(
+            &format!("/api/v1/volunteers/{volunteer}"),
+            &s.coordinator,
+            &json!({"contact_person_id": siv}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(plan(&app).await, 1, "handed on");
+    let moved = expect_status(
+        app.get(&format!("/api/v1/follow-ups/{intro}"), &s.coordinator)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(moved["assignee_id"], Value::Null);
+    expect_problem(
+        app.get(&format!("/api/v1/follow-ups/{intro}"), &s.contact_token)
+            .await,
+        404,
+    )
+    .await;
+
+    // Paused: the plan's follow-up of her is cancelled, and nothing new is planned.
+    expect_status(
+        app.post(
+            &format!("/api/v1/volunteers/{volunteer}/transitions"),
+            &s.coordinator,
+            &json!({"to": "paused", "reason": "Away for the winter."}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(plan(&app).await, 1, "cancelled");
+    let cancelled = expect_status(
+        app.get(&format!("/api/v1/follow-ups/{intro}"), &s.coordinator)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(cancelled["status"], "cancelled");
+    assert_eq!(plan(&app).await, 0);
+}

@@ -3,7 +3,8 @@
 //! `action_needed` opens a concern, and every contact made or tried is logged.
 //!
 //! Coordinators and administrators see every follow-up of their scope; a contact person those
-//! assigned to them and those about the volunteers assigned to them. A follow-up's note is read
+//! assigned to them and those about the volunteers, groups and placements they are the contact
+//! person of. A follow-up's note is read
 //! by coordinators and its assignee only; a contact's note by coordinators and whoever logged it.
 
 use crate::{
@@ -89,23 +90,23 @@ fn records(
     found: Vec<FollowUp>,
 ) -> Result<Vec<FollowUpRecord>, ApiError> {
     let names = names(conn, found.iter().map(|f| (f.municipality_id, f.subject)))?;
-    found
+    let concerns = follow_ups::concerns_of(conn, &found)?;
+    Ok(found
         .into_iter()
         .map(|mut follow_up| {
-            let concern_id = follow_ups::concern_of(conn, &follow_up)?;
             if !reads_note(caller, audience, &follow_up) {
                 follow_up.note = None;
             }
-            Ok(FollowUpRecord {
+            FollowUpRecord {
                 subject_name: names
                     .get(&follow_up.subject.id())
                     .cloned()
                     .unwrap_or_default(),
+                concern_id: concerns.get(&follow_up.id).copied(),
                 follow_up,
-                concern_id,
-            })
+            }
         })
-        .collect()
+        .collect())
 }
 
 fn record(
@@ -399,7 +400,8 @@ pub struct ContactDraft {
 }
 
 /// Logs a contact. Coordinators log any; a contact person logs those under the follow-ups
-/// assigned to them and those about the volunteers assigned to them.
+/// assigned to them and those about the volunteers, groups and placements they are the contact
+/// person of.
 pub fn log_contact(
     conn: &mut PgConnection,
     caller: &StaffCaller,
@@ -443,27 +445,15 @@ pub fn log_contact(
                     )
                 })?;
                 named_municipality(conn, caller.scope(), municipality)?;
-                check_subject(conn, municipality, subject)?;
-                if !manager {
-                    let theirs = match subject {
-                        FollowUpSubject::Volunteer(volunteer) => {
-                            samspill_persistence::volunteers::find(
-                                conn,
-                                caller.scope(),
-                                audience,
-                                volunteer,
-                            )
-                            .is_ok()
-                        }
-                        _ => false,
-                    };
-                    if !theirs {
-                        return Err(ApiError::forbidden(
-                            "Contact persons log contacts with the volunteers assigned to them \
-                             and under the follow-ups assigned to them.",
-                        ));
-                    }
+                // Whom a contact person answers for is asked before whether the subject exists,
+                // so that a refusal tells them nothing about records they do not see.
+                if !manager && !follow_ups::answers_for(conn, municipality, subject, caller.id)? {
+                    return Err(ApiError::forbidden(
+                        "Contact persons log contacts with the volunteers, groups and placements \
+                         they are the contact person of, and under the follow-ups assigned to them.",
+                    ));
                 }
+                check_subject(conn, municipality, subject)?;
                 (municipality, subject)
             }
             (None, None) => {

@@ -211,9 +211,11 @@ pub struct FollowUpQuery {
     /// Only on this list: `me`, `none` (nobody's yet) or an account id.
     #[param(example = "me")]
     pub assignee: Option<String>,
-    /// Only due before this day.
+    /// Only due before this day (whatever their status: add `status=scheduled` for those
+    /// still to do).
     pub due_before: Option<NaiveDate>,
-    /// Only overdue ones (`true`): scheduled and due before today.
+    /// `true`: only overdue ones (scheduled and due before today); `false` or absent: no
+    /// such filter.
     pub overdue: Option<bool>,
     /// Page length, 1-200 (default 50).
     #[param(minimum = 1, maximum = 200)]

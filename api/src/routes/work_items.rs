@@ -30,8 +30,9 @@ pub struct WorkItemQuery {
     /// Only this kind of item.
     #[param(value_type = Option<WorkItemKindSchema>)]
     pub kind: Option<WorkItemKind>,
-    /// Only on this list: `me`, `none` (nobody's) or an account id. Overdue follow-ups are on
-    /// their assignee's list; "no recent contact" on the volunteer's contact person's.
+    /// Only on this list: `me`, `none` (items on nobody's list, of every kind) or an account
+    /// id. Overdue follow-ups are on their assignee's list; "no recent contact" on the
+    /// volunteer's contact person's; other items on nobody's.
     #[param(example = "me")]
     pub assignee: Option<String>,
     /// Page length, 1-200 (default 50).
