@@ -173,34 +173,40 @@ impl TryFrom<ContactRow> for Contact {
     }
 }
 
-/// The contact persons linked to `account`.
-fn contact_persons_of(
-    account: StaffUserId,
-) -> diesel::dsl::Select<
+/// The ids of the contact persons linked to an account, as a subquery.
+type ContactPersonsOf = diesel::dsl::Select<
     diesel::dsl::Filter<c::contact_persons, diesel::dsl::Eq<c::staff_user_id, Uuid>>,
     diesel::dsl::Nullable<c::id>,
-> {
+>;
+/// The ids of the groups those contact persons answer for, as a subquery.
+type GroupsOf = diesel::dsl::Select<
+    diesel::dsl::Filter<
+        crate::schema::groups::table,
+        diesel::dsl::EqAny<
+            diesel::dsl::Nullable<crate::schema::groups::contact_person_id>,
+            ContactPersonsOf,
+        >,
+    >,
+    diesel::dsl::Nullable<crate::schema::groups::id>,
+>;
+/// The ids of the placements those contact persons answer for, as a subquery.
+type PlacementsOf = diesel::dsl::Select<
+    diesel::dsl::Filter<
+        crate::schema::placements::table,
+        diesel::dsl::EqAny<crate::schema::placements::contact_person_id, ContactPersonsOf>,
+    >,
+    diesel::dsl::Nullable<crate::schema::placements::id>,
+>;
+
+/// The contact persons linked to `account`.
+fn contact_persons_of(account: StaffUserId) -> ContactPersonsOf {
     c::contact_persons
         .filter(c::staff_user_id.eq(account.into_uuid()))
         .select(c::id.nullable())
 }
 
 /// The groups whose contact person is linked to `account`.
-fn groups_of(
-    account: StaffUserId,
-) -> diesel::dsl::Select<
-    diesel::dsl::Filter<
-        crate::schema::groups::table,
-        diesel::dsl::EqAny<
-            diesel::dsl::Nullable<crate::schema::groups::contact_person_id>,
-            diesel::dsl::Select<
-                diesel::dsl::Filter<c::contact_persons, diesel::dsl::Eq<c::staff_user_id, Uuid>>,
-                diesel::dsl::Nullable<c::id>,
-            >,
-        >,
-    >,
-    diesel::dsl::Nullable<crate::schema::groups::id>,
-> {
+fn groups_of(account: StaffUserId) -> GroupsOf {
     use crate::schema::groups::dsl as g;
     g::groups
         .filter(
@@ -212,21 +218,7 @@ fn groups_of(
 }
 
 /// The placements whose contact person is linked to `account`.
-fn placements_of(
-    account: StaffUserId,
-) -> diesel::dsl::Select<
-    diesel::dsl::Filter<
-        crate::schema::placements::table,
-        diesel::dsl::EqAny<
-            crate::schema::placements::contact_person_id,
-            diesel::dsl::Select<
-                diesel::dsl::Filter<c::contact_persons, diesel::dsl::Eq<c::staff_user_id, Uuid>>,
-                diesel::dsl::Nullable<c::id>,
-            >,
-        >,
-    >,
-    diesel::dsl::Nullable<crate::schema::placements::id>,
-> {
+fn placements_of(account: StaffUserId) -> PlacementsOf {
     use crate::schema::placements::dsl as p;
     p::placements
         .filter(p::contact_person_id.eq_any(contact_persons_of(account)))
