@@ -46,7 +46,8 @@ WITH g AS (SELECT volunteer_id AS k1, group_id AS k2, count(*) AS entries, sum(m
            WHERE municipality_id = $1 AND status = 'approved' AND occurred_on BETWEEN $2 AND $3
            GROUP BY 1, 2)
 SELECT coalesce(g.k1, g.k2)::text AS key,
-       coalesce(v.given_name || ' ' || v.family_name, gr.name) AS label,
+       CASE WHEN v.erased_at IS NOT NULL THEN v.given_name
+            ELSE coalesce(v.given_name || ' ' || v.family_name, gr.name) END AS label,
        g.entries, g.minutes, g.person_minutes
   FROM g LEFT JOIN volunteers v ON v.municipality_id = $1 AND v.id = g.k1
          LEFT JOIN groups gr ON gr.municipality_id = $1 AND gr.id = g.k2

@@ -105,6 +105,9 @@ def endpoints(folder, mode, connections):
             wrk = wrk or {"rps": None, "p50": None, "p99": None, "requests": 0, "non2xx": 0, "errors": 0}
         elif wrk["non2xx"]:
             problems.append(f"{label}: {wrk['non2xx']} of {wrk['requests']} answers were not 2xx")
+        own = read(folder / f"{name}.connections", str(connections))
+        if own not in (str(connections), "1"):
+            label = f"{label} (c{own})"
         ratio = wrk["rps"] / tps if tps and wrk["rps"] is not None else None
         targets, verdicts = [], []
         if ratio_target is not None:

@@ -8,6 +8,7 @@
 #   bench/run.sh scale      the list page's p99 at 10 000 and at 1 000 000 volunteers
 #
 # Settings (environment): BENCH_VOLUNTEERS, BENCH_TIME_ENTRIES, BENCH_MUNICIPALITIES, BENCH_CONNECTIONS,
+# BENCH_HOURS_CONNECTIONS (the hours report's, 8),
 # BENCH_THREADS, BENCH_DURATION (seconds), BENCH_PGBENCH_SCALE, BENCH_SCALE_SIZES,
 # BENCH_DATABASE, BENCH_OUT (where outputs go), BENCH_PG (server URL without database),
 # SAMSPILL_DB_POOL_SIZE and SAMSPILL_WORKERS (passed to the server), BENCH_KEEP=1 keeps the
@@ -139,6 +140,7 @@ measure() {
   [[ -n "${BENCH_BODY:-}" ]] && probe+=(-H "Content-Type: ${BENCH_CONTENT_TYPE}" --data-raw "${BENCH_BODY//\{id\}/$first}")
   curl "${probe[@]}" "$url" >"${out}/${name}.probe" 2>/dev/null || echo "no answer" >"${out}/${name}.probe"
   printf '  %-16s probe %s, wrk -t%s -c%s -d%ss\n' "$name" "$(cat "${out}/${name}.probe")" "$threads" "$connections" "$duration"
+  echo "$connections" >"${out}/${name}.connections"
   (
     peak=0
     while sleep 0.2; do
@@ -274,9 +276,13 @@ request GET "/api/v1/needs/{id}/candidates" "${out}/needs.txt" "$token"
 measure need_candidates
 # The same, one request at a time: how long one answer takes when it need not wait for a core.
 connections=1 threads=1 measure need_candidates_alone
+# A report is asked by a coordinator now and then, not by 64 at once: each takes tens of
+# milliseconds of PostgreSQL's time, so 64 in flight queue for the two cores until the pool's
+# wait for a connection ends in 503 (see docs/PERFORMANCE.md). Measured with
+# BENCH_HOURS_CONNECTIONS (8).
 for grouping in unit activity_kind volunteer month; do
   request GET "/api/v1/reports/hours?group_by=${grouping}&${hours_window}" "" "$token"
-  measure "hours_${grouping}"
+  connections="${BENCH_HOURS_CONNECTIONS:-8}" measure "hours_${grouping}"
 done
 # The heaviest grouping (a line per person), one request at a time.
 request GET "/api/v1/reports/hours?group_by=volunteer&${hours_window}" "" "$token"

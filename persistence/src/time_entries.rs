@@ -614,8 +614,10 @@ fn grouping_sql(grouping: HoursGrouping) -> [&'static str; 4] {
         ],
         HoursGrouping::Volunteer => [
             "volunteer_id AS k1, group_id AS k2",
+            // An erased volunteer's hours still count, under the name erasure leaves.
             "coalesce(g.k1, g.k2)::text AS key, \
-             coalesce(v.given_name || ' ' || v.family_name, gr.name) AS label",
+             CASE WHEN v.erased_at IS NOT NULL THEN v.given_name \
+                  ELSE coalesce(v.given_name || ' ' || v.family_name, gr.name) END AS label",
             "LEFT JOIN volunteers v ON v.municipality_id = $1 AND v.id = g.k1 \
              LEFT JOIN groups gr ON gr.municipality_id = $1 AND gr.id = g.k2",
             "label, key",

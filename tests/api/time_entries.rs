@@ -624,3 +624,65 @@ async fn a_groups_completed_visit_counts_person_hours_by_its_head_count() {
     assert_eq!(line["person_minutes"], 720);
     assert_eq!(line["person_hours"], 12.0);
 }
+
+#[tokio::test]
+async fn erasing_a_volunteer_keeps_their_hours_in_the_report_and_forgets_what_was_written() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app, "1103").await;
+    let kari = app.approved_volunteer(&s, "Kari").create().await;
+    let logged = expect_status(
+        app.post(
+            "/api/v1/time-entries",
+            &s.coordinator,
+            &json!({"volunteer_id": kari, "occurred_on": days_ago(1), "minutes": 60,
+                    "note": "Walked with Ingrid to the pharmacy."}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let revoked = expect_status(
+        decide(
+            &app,
+            &s.coordinator,
+            &logged,
+            json!({"decision": "revoke", "reason": "Kari was ill that day, check the date."}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    expect_status(
+        decide(
+            &app,
+            &s.coordinator,
+            &revoked,
+            json!({"decision": "approve"}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let erased = app
+        .delete(&format!("/api/v1/volunteers/{kari}"), &s.coordinator)
+        .await;
+    assert_eq!(erased.status(), 204);
+
+    let kept = expect_status(
+        app.get(
+            &format!("/api/v1/time-entries/{}", id_of(&logged)),
+            &s.coordinator,
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(kept["status"], "approved");
+    assert_eq!(kept["minutes"], 60);
+    assert_eq!(kept["note"], Value::Null);
+    assert_eq!(kept["history"][1]["reason"], "(erased)");
+    let line = &report(&app, &s.coordinator, "volunteer").await["lines"][0];
+    assert_eq!(line["key"], kari.as_str());
+    assert_eq!(line["label"], "(erased)");
+    assert_eq!(line["minutes"], 60);
+}
