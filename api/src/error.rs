@@ -420,6 +420,9 @@ fn reference_message(constraint: &str) -> String {
         "follow_ups_unit_fkey" | "contact_log_unit_fkey" => "Follow-ups or logged contacts \
             are about this unit; it stays for their history."
             .to_owned(),
+        "time_entries_unit_fkey" => "Hours were given at this unit; it stays so that the hours \
+            report can name it."
+            .to_owned(),
         _ => format!("Other records still refer to this one ({constraint})."),
     }
 }

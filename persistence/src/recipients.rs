@@ -290,6 +290,7 @@ pub fn erase(
             current.municipality_id,
             samspill_domain::follow_up::FollowUpSubject::Recipient(id),
         )?;
+        crate::time_entries::forget_texts_of_recipient(conn, current.municipality_id, id, ERASED)?;
         // Kept answers that name the person (their record, follow-ups about them) go too.
         crate::idempotency::forget_mentions(conn, &id.to_string())?;
         diesel::update(

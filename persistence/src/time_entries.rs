@@ -207,6 +207,7 @@ pub(crate) fn visible(
                         .eq_any(
                             v::volunteers
                                 .filter(v::contact_person_id.eq_any(theirs))
+                                .filter(v::erased_at.is_null())
                                 .select(v::id.nullable()),
                         )
                         .assume_not_null()
@@ -377,6 +378,24 @@ pub fn locked(
         .for_update()
         .first::<TimeEntryRow>(conn)?
         .try_into()
+}
+
+/// The entries logged on a visit that still count or wait (not declined), locked for a change.
+pub fn of_visit_locked(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+    visit: samspill_domain::ids::VisitId,
+) -> Result<Vec<TimeEntry>, RepoError> {
+    t::time_entries
+        .filter(t::municipality_id.eq(municipality.into_uuid()))
+        .filter(t::visit_id.eq(visit.into_uuid()))
+        .filter(t::status.ne(TimeEntryStatus::Declined.as_str()))
+        .select(TimeEntryRow::as_select())
+        .for_update()
+        .load::<TimeEntryRow>(conn)?
+        .into_iter()
+        .map(TryInto::try_into)
+        .collect()
 }
 
 /// A page of entries, filtered, in id order.
@@ -569,6 +588,39 @@ pub fn forget_texts(
         .set(h::reason.eq(erased))
         .execute(conn)?;
     diesel::update(theirs.filter(t::note.is_not_null()))
+        .set((t::note.eq(None::<String>), t::version.eq(t::version + 1)))
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Blanks what was written on the entries of a person visited at home (erasure): the notes and
+/// history reasons of the entries on their placements. The minutes stay, naming nobody.
+pub fn forget_texts_of_recipient(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+    recipient: samspill_domain::ids::RecipientId,
+    erased: &str,
+) -> Result<(), RepoError> {
+    let tenant = municipality.into_uuid();
+    let on_their_placements = || {
+        t::time_entries
+            .filter(t::municipality_id.eq(tenant))
+            .filter(
+                t::placement_id.eq_any(
+                    p::placements
+                        .filter(p::municipality_id.eq(tenant))
+                        .filter(p::recipient_id.eq(recipient.into_uuid()))
+                        .select(p::id.nullable()),
+                ),
+            )
+    };
+    diesel::update(h::time_entry_changes)
+        .filter(h::municipality_id.eq(tenant))
+        .filter(h::time_entry_id.eq_any(on_their_placements().select(t::id)))
+        .filter(h::reason.is_not_null())
+        .set(h::reason.eq(erased))
+        .execute(conn)?;
+    diesel::update(on_their_placements().filter(t::note.is_not_null()))
         .set((t::note.eq(None::<String>), t::version.eq(t::version + 1)))
         .execute(conn)?;
     Ok(())

@@ -234,7 +234,7 @@ async fn a_completed_visit_makes_a_pending_entry_that_counts_in_the_report_once_
         text,
         format!(
             "\u{feff}key;label;entries;minutes;hours;person_minutes;person_hours\r\n\
-             {};Solsiden sykehjem;1;90;1.50;90;1.50\r\n",
+             {};Solsiden sykehjem;1;90;1,50;90;1,50\r\n",
             s.unit
         )
     );
@@ -685,4 +685,97 @@ async fn erasing_a_volunteer_keeps_their_hours_in_the_report_and_forgets_what_wa
     assert_eq!(line["key"], kari.as_str());
     assert_eq!(line["label"], "(erased)");
     assert_eq!(line["minutes"], 60);
+}
+
+#[tokio::test]
+async fn approving_asks_the_24_hour_rule_again_and_a_visit_that_did_not_happen_takes_its_time_back()
+{
+    let app = TestApp::spawn().await;
+    let s = setup(&app, "1109").await;
+    let kari = app.approved_volunteer(&s, "Kari").create().await;
+    let placement = place(&app, &s, json!({"volunteer_id": kari})).await;
+    let visit = visit_tomorrow(&app, &s.coordinator, &placement, 90).await;
+    let tomorrow = (today() + Days::new(1)).to_string();
+    app.clock.advance(TimeDelta::days(2));
+    // The whole day is logged already; the visit's entry is made all the same, but waits.
+    expect_status(
+        app.post(
+            "/api/v1/time-entries",
+            &s.coordinator,
+            &json!({"volunteer_id": kari, "occurred_on": tomorrow, "minutes": 1400}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    expect_status(complete(&app, &s.coordinator, &visit).await, 200).await;
+    let pending = entries(
+        &app,
+        &s.coordinator,
+        &format!("/api/v1/time-entries?placement_id={placement}"),
+    )
+    .await;
+    assert_eq!(pending.len(), 1);
+    let refused = expect_problem(
+        decide(
+            &app,
+            &s.coordinator,
+            &pending[0],
+            json!({"decision": "approve"}),
+        )
+        .await,
+        422,
+    )
+    .await;
+    assert_eq!(error_fields(&refused), ["minutes"]);
+
+    // Time a volunteer logged ahead on a visit that then did not take place is declined.
+    let second = id_of(
+        &expect_status(
+            app.post(
+                &format!("/api/v1/placements/{placement}/visits"),
+                &s.coordinator,
+                &json!({"date": app.clock.today().to_string(), "start_time": "23:00",
+                        "duration_minutes": 60}),
+            )
+            .await,
+            201,
+        )
+        .await,
+    );
+    let own = login_for(&app, &s, &kari).await;
+    let logged = expect_status(
+        app.post(
+            "/api/v1/me/time-entries",
+            &own,
+            &json!({"visit_id": second, "note": "Will read aloud."}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    expect_status(
+        app.post(
+            &format!("/api/v1/visits/{second}/transitions"),
+            &s.coordinator,
+            &json!({"to": "cancelled", "reason": "The ward is closed for visits."}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let after = expect_status(
+        app.get(
+            &format!("/api/v1/time-entries/{}", id_of(&logged)),
+            &s.coordinator,
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(after["status"], "declined", "{after}");
+    assert_eq!(
+        after["history"][1]["reason"], "the visit was marked cancelled",
+        "{after}"
+    );
 }

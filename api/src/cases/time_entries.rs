@@ -18,8 +18,8 @@ use samspill_domain::{
     municipality::Municipality,
     placement::{Place, Placed, Placement},
     time_entry::{
-        DecisionError, TimeEntry, TimeEntryDecision, TimeEntrySource, TimeLink, check_day_total,
-        check_minutes, check_occurred_on, decide as decide_step, initial_status,
+        DecisionError, TimeEntry, TimeEntryDecision, TimeEntrySource, TimeEntryStatus, TimeLink,
+        check_day_total, check_minutes, check_occurred_on, decide as decide_step, initial_status,
     },
     visit::{Visit, VisitStatus},
 };
@@ -288,6 +288,31 @@ pub fn log(
     caller.require_manager()?;
     conn.transaction(|conn| {
         let municipality = named_municipality(conn, caller.scope(), municipality)?;
+        // Someone of the municipality who is still on record (not erased).
+        let tenant = TenantScope::Municipality(municipality.id);
+        let found = match who {
+            Placed::Volunteer(id) => {
+                volunteers::find(conn, tenant, Audience::Everyone, id).map(|_| ())
+            }
+            Placed::Group(id, _) => {
+                samspill_persistence::groups::find(conn, tenant, id).map(|_| ())
+            }
+        };
+        match found {
+            Ok(_) => {}
+            Err(RepoError::NotFound) => {
+                let field = match who {
+                    Placed::Volunteer(_) => "volunteer_id",
+                    Placed::Group(..) => "group_id",
+                };
+                return Err(invalid(
+                    field,
+                    "not_found",
+                    "no such volunteer or group in the municipality",
+                ));
+            }
+            Err(other) => return Err(other.into()),
+        }
         let resolved = resolve(conn, &municipality, Audience::Everyone, who, &draft, now)?;
         store(
             conn,
@@ -357,8 +382,9 @@ pub fn log_own(
 /// The pending entry of a visit just marked completed, in the same transaction as the visit's
 /// step: the visit's date and length, its placement's unit and activity kind, a group's head
 /// count. At most one per visit: when the visit already has an entry (logged by the volunteer
-/// before it was marked, say) nothing is added and `None` is returned. The 24-hour rule is not
-/// asked here: the visit took place, and a coordinator declines an entry that doubles another.
+/// before it was marked, say) nothing is added and `None` is returned. The entry is made under
+/// the day's lock but whatever the day's total: the visit took place; approving it asks the
+/// 24-hour rule, so a coordinator declines an entry that doubles another.
 pub fn log_visit(
     conn: &mut PgConnection,
     placement: &Placement,
@@ -367,6 +393,12 @@ pub fn log_visit(
     now: DateTime<Utc>,
 ) -> Result<Option<TimeEntry>, ApiError> {
     let unit_id = unit_of(conn, placement)?;
+    time_entries::day_total(
+        conn,
+        placement.municipality_id,
+        placement.placed,
+        visit.local_date,
+    )?;
     let made = time_entries::insert_for_visit(
         conn,
         &NewTimeEntry {
@@ -389,6 +421,44 @@ pub fn log_visit(
         crate::metrics::time_entry_event("logged");
     }
     Ok(made)
+}
+
+/// What a visit marked `no_show` or `cancelled` does to the time logged on it: the entries are
+/// declined (an approved one revoked first), each step in its history with the reason, as the
+/// account that marked the visit.
+pub fn visit_did_not_happen(
+    conn: &mut PgConnection,
+    visit: &Visit,
+    by: StaffUserId,
+    now: DateTime<Utc>,
+) -> Result<usize, ApiError> {
+    let reason = format!("the visit was marked {}", visit.status);
+    let logged = time_entries::of_visit_locked(conn, visit.municipality_id, visit.id)?;
+    for entry in &logged {
+        let entry = if entry.status == TimeEntryStatus::Approved {
+            crate::metrics::time_entry_event("revoked");
+            time_entries::set_status(
+                conn,
+                entry,
+                TimeEntryStatus::Pending,
+                Some(&reason),
+                by,
+                now,
+            )?
+        } else {
+            entry.clone()
+        };
+        time_entries::set_status(
+            conn,
+            &entry,
+            TimeEntryStatus::Declined,
+            Some(&reason),
+            by,
+            now,
+        )?;
+        crate::metrics::time_entry_event("declined");
+    }
+    Ok(logged.len())
 }
 
 /// An entry with its history.
@@ -464,6 +534,18 @@ pub fn decide(
         let current = time_entries::locked(conn, caller.scope(), id)?;
         check_version(current.version, expected_version)?;
         let to = decide_step(current.status, decision, reason.is_some()).map_err(refused)?;
+        if to == TimeEntryStatus::Approved {
+            // The day's other entries may have grown since this one was logged (a visit's entry
+            // is made whatever the total): approving asks the 24-hour rule again.
+            let day = time_entries::day_total(
+                conn,
+                current.municipality_id,
+                current.who,
+                current.occurred_on,
+            )?;
+            check_day_total(day - i64::from(current.minutes), current.minutes)
+                .map_err(|e| field("minutes", e))?;
+        }
         let entry =
             time_entries::set_status(conn, &current, to, reason.as_deref(), caller.id, now)?;
         record(conn, entry)

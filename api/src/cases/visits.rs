@@ -425,6 +425,10 @@ pub fn mark_visit(
             // The hours of the visit, pending a coordinator's approval (at most one per visit).
             crate::cases::time_entries::log_visit(conn, &placement, &marked, caller.id, now)?;
         }
+        if matches!(to, VisitStatus::NoShow | VisitStatus::Cancelled) {
+            // Time logged on it ahead was not given after all.
+            crate::cases::time_entries::visit_did_not_happen(conn, &marked, caller.id, now)?;
+        }
         Ok(marked)
     })
 }

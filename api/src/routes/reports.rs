@@ -112,7 +112,13 @@ const COLUMNS: [&str; 7] = [
 
 /// A CSV of the report, as its example shows.
 const CSV_EXAMPLE: &str = "\u{feff}key;label;entries;minutes;hours;person_minutes;person_hours\r\n\
-0193a0c2-5b1e-7000-8000-000000000001;Solsiden sykehjem;12;1110;18.50;2190;36.50\r\n";
+0193a0c2-5b1e-7000-8000-000000000001;Solsiden sykehjem;12;1110;18,50;2190;36,50\r\n";
+
+/// Hours with two decimals and a decimal comma, as Norwegian and Danish spreadsheets read them
+/// (the fields are separated by `;`).
+fn decimal_comma(hours: f64) -> String {
+    format!("{hours:.2}").replace('.', ",")
+}
 
 fn csv_of(report: &HoursReport) -> HttpResponse {
     let mut csv = Csv::new(&COLUMNS);
@@ -122,9 +128,9 @@ fn csv_of(report: &HoursReport) -> HttpResponse {
             text(line.label.as_deref().unwrap_or("")),
             line.entries.to_string(),
             line.minutes.to_string(),
-            format!("{:.2}", line.hours),
+            decimal_comma(line.hours),
             line.person_minutes.to_string(),
-            format!("{:.2}", line.person_hours),
+            decimal_comma(line.person_hours),
         ]);
     }
     csv.response(&format!(
