@@ -19,7 +19,7 @@ use samspill_domain::{
     volunteer::Volunteer,
 };
 use samspill_persistence::{
-    PgConnection, RepoError, contact_persons, groups, municipalities, users, volunteers,
+    PgConnection, RepoError, contact_persons, districts, groups, municipalities, users, volunteers,
 };
 use uuid::Uuid;
 
@@ -33,6 +33,14 @@ pub const VOLUNTEERS_READ_THEIR_OWN_PLACEMENTS: &str = "Volunteers read their ow
 /// Whose volunteers a staff caller sees; volunteer accounts are refused with `refusal`.
 pub fn audience(caller: &StaffCaller, refusal: &str) -> Result<Audience, ApiError> {
     Audience::of_staff(caller.role, caller.id).ok_or_else(|| ApiError::forbidden(refusal))
+}
+
+/// Whose records a coordinator or administrator manages: administrators every one of their
+/// scope, a coordinator those of their care districts (all, when the account has none). Other
+/// roles are refused.
+pub fn managed(caller: &StaffCaller) -> Result<Audience, ApiError> {
+    caller.require_manager()?;
+    audience(caller, "Only coordinators and administrators may do this.")
 }
 
 /// A volunteer account's own record; other roles are refused.
@@ -70,7 +78,7 @@ pub fn manager_or_system(
     refusal: &str,
 ) -> Result<TenantScope, ApiError> {
     match reader(principal, needed, refusal)? {
-        (scope, Audience::Everyone) => Ok(scope),
+        (scope, audience) if audience.manages() => Ok(scope),
         _ => Err(ApiError::forbidden(refusal)),
     }
 }
@@ -167,7 +175,7 @@ pub fn named_municipality(
     }
 }
 
-/// A volunteer the caller manages, or 404.
+/// A volunteer the caller manages (a district coordinator: one of their districts), or 404.
 pub fn managed_volunteer(
     conn: &mut PgConnection,
     caller: &StaffCaller,
@@ -176,18 +184,45 @@ pub fn managed_volunteer(
     Ok(volunteers::find(
         conn,
         caller.scope(),
-        Audience::Everyone,
+        managed(caller)?,
         id,
     )?)
 }
 
-/// A group the caller manages, or 404.
+/// A group the caller manages (a district coordinator: one of their districts), or 404.
 pub fn managed_group(
     conn: &mut PgConnection,
     caller: &StaffCaller,
     id: GroupId,
 ) -> Result<Group, ApiError> {
-    Ok(groups::find(conn, caller.scope(), id)?)
+    Ok(groups::find_seen(
+        conn,
+        caller.scope(),
+        managed(caller)?,
+        id,
+    )?)
+}
+
+/// Checks that a district coordinator's districts hold one of `ids` (volunteers, groups, units,
+/// recipients, placements or needs) before they record something about it: a 422 on `field`,
+/// as for an id that does not exist. Everyone else passes.
+pub fn check_in_districts(
+    conn: &mut PgConnection,
+    caller: &StaffCaller,
+    ids: &[Uuid],
+    field: &str,
+) -> Result<(), ApiError> {
+    let Some(audience) = Audience::of_staff(caller.role, caller.id) else {
+        return Ok(());
+    };
+    match districts::subjects(conn, audience)? {
+        Some(seen) if !ids.iter().any(|id| seen.contains(id)) => Err(ApiError::invalid(
+            field,
+            "not_found",
+            "no such record in your care districts",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Checks that `account` may act for `municipality` (interview, check a certificate): an

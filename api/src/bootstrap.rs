@@ -151,6 +151,16 @@ fn seed_demo_once(conn: &mut PgConnection) -> anyhow::Result<Vec<(Role, String)>
             ] {
                 units::insert(conn, &unit(name, kind, Some(district.id))?).map_err(repo)?;
             }
+            let north = units::insert(
+                conn,
+                &unit("Omsorgsdistrikt Nord", UnitKind::CareDistrict, None)?,
+            )
+            .map_err(repo)?;
+            units::insert(
+                conn,
+                &unit("Nordlys sykehjem", UnitKind::NursingHome, Some(north.id))?,
+            )
+            .map_err(repo)?;
             created
         }
     };
@@ -170,6 +180,11 @@ fn seed_demo_once(conn: &mut PgConnection) -> anyhow::Result<Vec<(Role, String)>
             Role::Volunteer,
             "frivillig@demo.samspill.no",
             "Fie Frivillig",
+        ),
+        (
+            Role::Coordinator,
+            "distrikt.sentrum@demo.samspill.no",
+            "Dina Distrikt",
         ),
     ];
     let password_hash = password::hash_blocking(DEMO_PASSWORD).map_err(|e| anyhow!("{e:?}"))?;
@@ -196,8 +211,14 @@ fn seed_demo_once(conn: &mut PgConnection) -> anyhow::Result<Vec<(Role, String)>
         }
         logins.push((role, email.as_str().to_owned()));
     }
-    if fresh && let [_, coordinator, contact, volunteer] = ids[..] {
-        crate::demo::fill(conn, &municipality, coordinator, contact, volunteer)
+    if fresh && let [_, coordinator, contact, volunteer, district] = ids[..] {
+        let logins = crate::demo::Logins {
+            coordinator,
+            contact,
+            volunteer,
+            district,
+        };
+        crate::demo::fill(conn, &municipality, logins)
             .map_err(|e| anyhow!("the demo's volunteers and placements: {e}"))?;
     }
     Ok(logins)

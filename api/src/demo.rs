@@ -62,15 +62,32 @@ struct Person {
     approve: bool,
 }
 
-/// Fills a newly made demo municipality. `coordinator` acts; the other accounts are linked to
-/// the contact person and the first volunteer.
+/// The demo's accounts.
+pub struct Logins {
+    /// The municipality-wide coordinator, who acts.
+    pub coordinator: StaffUserId,
+    /// Linked to the contact person.
+    pub contact: StaffUserId,
+    /// Linked to the first volunteer.
+    pub volunteer: StaffUserId,
+    /// A coordinator limited to the care district Omsorgsdistrikt Sentrum.
+    pub district: StaffUserId,
+}
+
+/// Fills a newly made demo municipality: the coordinator acts; the contact person's and the
+/// first volunteer's logins are linked; the district coordinator is limited to Omsorgsdistrikt
+/// Sentrum, so Nora Berg (home unit Nordlys sykehjem, in Omsorgsdistrikt Nord) is not theirs.
 pub fn fill(
     conn: &mut PgConnection,
     municipality: &Municipality,
-    coordinator: StaffUserId,
-    contact_login: StaffUserId,
-    volunteer_login: StaffUserId,
+    logins: Logins,
 ) -> Result<(), ApiError> {
+    let Logins {
+        coordinator,
+        contact: contact_login,
+        volunteer: volunteer_login,
+        district,
+    } = logins;
     let caller = StaffCaller {
         id: coordinator,
         role: Role::Coordinator,
@@ -87,6 +104,9 @@ pub fn fill(
     };
     let nursing_home = unit_named(conn, "Solsiden sykehjem")?;
     let home_care = unit_named(conn, "Hjemmetjenesten Sentrum")?;
+    let sentrum = unit_named(conn, "Omsorgsdistrikt Sentrum")?;
+    let north = unit_named(conn, "Nordlys sykehjem")?;
+    samspill_persistence::districts::replace(conn, municipality.id, district, &[sentrum])?;
     let contact = contact_persons::insert(
         conn,
         &contact_persons::NewContactPerson {
@@ -133,7 +153,8 @@ pub fn fill(
     let mut approved = Vec::new();
     let mut registered = Vec::new();
     for person in people {
-        let id = volunteer(conn, municipality, &person, nursing_home, contact)?;
+        let home = if person.approve { nursing_home } else { north };
+        let id = volunteer(conn, municipality, &person, home, contact)?;
         if person.approve {
             approve(conn, &caller, id)?;
             approved.push(id);

@@ -47,8 +47,13 @@ impl TenantScope {
 /// an account may see, within its tenant scope.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Audience {
-    /// Coordinators and administrators: every volunteer in the tenant scope.
+    /// Administrators and municipal systems: every volunteer in the tenant scope.
     Everyone,
+    /// A coordinator: every volunteer of the municipality, unless the account is limited to care
+    /// districts; then those whose home unit lies in one of its districts or below, and the
+    /// placements, visits, follow-ups and hours of those units. Which units an account's
+    /// districts cover is stored, so the rule is applied where the rows are read.
+    Coordinator(StaffUserId),
     /// A contact person: the volunteers whose contact person is linked to this account.
     AssignedTo(StaffUserId),
     /// A volunteer: their own record, linked to this account.
@@ -57,14 +62,22 @@ pub enum Audience {
 
 impl Audience {
     /// Whose volunteer records a staff account with `role` reads among its municipality's:
-    /// coordinators and administrators every one, contact persons those assigned to them.
-    /// Volunteer accounts read none this way (only their own record, [`Audience::own`]).
+    /// administrators every one, coordinators every one of their districts (all when they have
+    /// none), contact persons those assigned to them. Volunteer accounts read none this way
+    /// (only their own record, [`Audience::own`]).
     pub fn of_staff(role: Role, account: StaffUserId) -> Option<Self> {
         match role {
-            Role::Admin | Role::Coordinator => Some(Self::Everyone),
+            Role::Admin => Some(Self::Everyone),
+            Role::Coordinator => Some(Self::Coordinator(account)),
             Role::ContactPerson => Some(Self::AssignedTo(account)),
             Role::Volunteer => None,
         }
+    }
+
+    /// Whether this audience manages what it sees (administrators, coordinators and the
+    /// systems reading for a municipality), rather than following up what is theirs.
+    pub fn manages(self) -> bool {
+        matches!(self, Self::Everyone | Self::Coordinator(_))
     }
 
     /// A volunteer account's own record; other roles have none.
@@ -86,8 +99,10 @@ mod tests {
         );
         assert_eq!(
             Audience::of_staff(Role::Coordinator, account),
-            Some(Audience::Everyone)
+            Some(Audience::Coordinator(account))
         );
+        assert!(Audience::Coordinator(account).manages() && Audience::Everyone.manages());
+        assert!(!Audience::AssignedTo(account).manages() && !Audience::Own(account).manages());
         assert_eq!(
             Audience::of_staff(Role::ContactPerson, account),
             Some(Audience::AssignedTo(account))

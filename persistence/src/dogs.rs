@@ -3,6 +3,7 @@
 //! whose handler is assigned to them.
 
 use crate::{
+    districts,
     error::{RepoError, corrupt},
     page::{Page, PageRequest},
     schema::{
@@ -103,6 +104,7 @@ fn visible(
         };
     match audience {
         Audience::Everyone => tenant,
+        Audience::Coordinator(account) => Box::new(tenant.and(districts::dogs(account))),
         Audience::AssignedTo(account) => Box::new(
             tenant.and(
                 d::handler_id.eq_any(

@@ -2,6 +2,7 @@
 //! municipality's follow-up settings, and read for the work list.
 
 use crate::{
+    districts,
     error::{RepoError, corrupt},
     schema::{
         contact_log::{self, dsl as cl},
@@ -239,6 +240,7 @@ fn visible(
         };
     match audience {
         Audience::Everyone => tenant,
+        Audience::Coordinator(account) => Box::new(tenant.and(districts::follow_ups(account))),
         Audience::AssignedTo(account) => Box::new(
             tenant.and(
                 f::assignee_id
@@ -570,6 +572,7 @@ fn contacts_visible(
         };
     match audience {
         Audience::Everyone => tenant,
+        Audience::Coordinator(account) => Box::new(tenant.and(districts::contacts(account))),
         Audience::AssignedTo(account) => Box::new(
             tenant.and(
                 cl::logged_by

@@ -3,6 +3,7 @@
 //! in the group's status history.
 
 use crate::{
+    districts,
     error::{RepoError, corrupt},
     page::{Page, PageRequest},
     schema::{
@@ -18,7 +19,7 @@ use chrono::{DateTime, Utc};
 use diesel::{pg::Pg, prelude::*, sql_types::Bool};
 use samspill_domain::{
     ParseError,
-    auth::TenantScope,
+    auth::{Audience, TenantScope},
     contact::ContactPersonKind,
     group::{
         Group, GroupKind, GroupName, OrgNumber, after_contact_person_replaced, check_member_list,
@@ -352,6 +353,31 @@ pub fn find(conn: &mut PgConnection, scope: TenantScope, id: GroupId) -> Result<
     with_members(conn, row)
 }
 
+/// The groups `audience` sees among those of its scope: a coordinator limited to care
+/// districts those whose home unit is in them.
+fn seen_by(audience: Audience) -> Box<dyn BoxableExpression<groups::table, Pg, SqlType = Bool>> {
+    match audience {
+        Audience::Coordinator(account) => Box::new(districts::groups(account)),
+        _ => Box::new(true.into_sql::<Bool>()),
+    }
+}
+
+/// One group with its members, if the scope and `audience` see it.
+pub fn find_seen(
+    conn: &mut PgConnection,
+    scope: TenantScope,
+    audience: Audience,
+    id: GroupId,
+) -> Result<Group, RepoError> {
+    let row = g::groups
+        .filter(visible(scope))
+        .filter(seen_by(audience))
+        .filter(g::id.eq(id.into_uuid()))
+        .select(GroupRow::as_select())
+        .first(conn)?;
+    with_members(conn, row)
+}
+
 /// One group with its members, its row locked until the transaction ends.
 pub fn locked(
     conn: &mut PgConnection,
@@ -367,14 +393,18 @@ pub fn locked(
     with_members(conn, row)
 }
 
-/// A page of the groups the scope sees, filtered, in id order, with their members.
+/// A page of the groups the scope and `audience` see, filtered, in id order, with their members.
 pub fn list(
     conn: &mut PgConnection,
     scope: TenantScope,
+    audience: Audience,
     filter: GroupFilter,
     page: PageRequest,
 ) -> Result<Page<Group>, RepoError> {
-    let mut query = g::groups.into_boxed().filter(visible(scope));
+    let mut query = g::groups
+        .into_boxed()
+        .filter(visible(scope))
+        .filter(seen_by(audience));
     if let Some(municipality) = filter.municipality_id {
         query = query.filter(g::municipality_id.eq(municipality.into_uuid()));
     }

@@ -6,6 +6,7 @@ pub mod certificates;
 pub mod clearance;
 pub mod contact_persons;
 pub mod database;
+pub mod districts;
 pub mod dogs;
 pub mod error;
 pub mod feed;

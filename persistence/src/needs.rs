@@ -2,6 +2,7 @@
 //! the public board read.
 
 use crate::{
+    districts,
     error::{RepoError, corrupt},
     page::{Page, PageRequest},
     placements::{day_numbers, days_of},
@@ -245,6 +246,7 @@ fn visible(
         };
     match audience {
         Audience::Everyone => tenant,
+        Audience::Coordinator(account) => Box::new(tenant.and(districts::needs(account))),
         Audience::AssignedTo(account) => Box::new(
             tenant.and(
                 n::contact_person_id

@@ -2,6 +2,7 @@
 //! each placement as the JSON answer clients were shown.
 
 use crate::{
+    districts,
     error::{RepoError, corrupt},
     page::{Page, PageRequest},
     schema::{
@@ -207,6 +208,7 @@ pub(crate) fn visible(
         };
     match audience {
         Audience::Everyone => tenant,
+        Audience::Coordinator(account) => Box::new(tenant.and(districts::placements(account))),
         Audience::Own(account) => Box::new(
             tenant.and(
                 p::volunteer_id

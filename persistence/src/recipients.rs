@@ -1,6 +1,7 @@
 //! People visited in their own homes, data-minimised (see `samspill_domain::recipient`).
 
 use crate::{
+    districts,
     error::{RepoError, corrupt},
     page::{Page, PageRequest},
     schema::recipients::{self, dsl as r},
@@ -10,7 +11,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use diesel::{pg::Pg, prelude::*, sql_types::Bool};
 use samspill_domain::{
     ParseError,
-    auth::TenantScope,
+    auth::{Audience, TenantScope},
     ids::{MunicipalityId, RecipientId, UnitId},
     recipient::{Consent, Recipient},
 };
@@ -165,14 +166,45 @@ pub fn find(
         .try_into()
 }
 
-/// A page of the people the scope sees, filtered, in id order.
+/// The people `audience` sees among those of its scope: a coordinator limited to care districts
+/// those a unit of theirs is responsible for.
+fn seen_by(
+    audience: Audience,
+) -> Box<dyn BoxableExpression<recipients::table, Pg, SqlType = Bool>> {
+    match audience {
+        Audience::Coordinator(account) => Box::new(districts::recipients(account)),
+        _ => Box::new(true.into_sql::<Bool>()),
+    }
+}
+
+/// One person, if the scope and `audience` see them.
+pub fn find_seen(
+    conn: &mut PgConnection,
+    scope: TenantScope,
+    audience: Audience,
+    id: RecipientId,
+) -> Result<Recipient, RepoError> {
+    r::recipients
+        .filter(visible(scope))
+        .filter(seen_by(audience))
+        .filter(r::id.eq(id.into_uuid()))
+        .select(RecipientRow::as_select())
+        .first::<RecipientRow>(conn)?
+        .try_into()
+}
+
+/// A page of the people the scope and `audience` see, filtered, in id order.
 pub fn list(
     conn: &mut PgConnection,
     scope: TenantScope,
+    audience: Audience,
     filter: RecipientFilter,
     page: PageRequest,
 ) -> Result<Page<Recipient>, RepoError> {
-    let mut query = r::recipients.into_boxed().filter(visible(scope));
+    let mut query = r::recipients
+        .into_boxed()
+        .filter(visible(scope))
+        .filter(seen_by(audience));
     if let Some(municipality) = filter.municipality_id {
         query = query.filter(r::municipality_id.eq(municipality.into_uuid()));
     }

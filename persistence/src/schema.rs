@@ -470,6 +470,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    staff_user_districts (municipality_id, staff_user_id, unit_id) {
+        municipality_id -> Uuid,
+        staff_user_id -> Uuid,
+        unit_id -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     staff_users (id) {
         id -> Uuid,
         municipality_id -> Nullable<Uuid>,
@@ -650,6 +659,7 @@ diesel::joinable!(screenings -> staff_users (interviewer_id));
 diesel::joinable!(screenings -> volunteers (volunteer_id));
 diesel::joinable!(service_accounts -> municipalities (municipality_id));
 diesel::joinable!(service_accounts -> staff_users (created_by));
+diesel::joinable!(staff_user_districts -> municipalities (municipality_id));
 diesel::joinable!(staff_users -> municipalities (municipality_id));
 diesel::joinable!(time_entries -> municipalities (municipality_id));
 diesel::joinable!(time_entry_changes -> staff_users (changed_by));
@@ -689,6 +699,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     requirement_rules,
     screenings,
     service_accounts,
+    staff_user_districts,
     staff_users,
     time_entries,
     time_entry_changes,

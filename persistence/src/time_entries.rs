@@ -2,6 +2,7 @@
 //! hours report, added up by PostgreSQL.
 
 use crate::{
+    districts,
     error::{RepoError, corrupt},
     page::{Page, PageRequest},
     placements::visible as placement_visible,
@@ -182,6 +183,7 @@ pub(crate) fn visible(
         };
     match audience {
         Audience::Everyone => tenant,
+        Audience::Coordinator(account) => Box::new(tenant.and(districts::time_entries(account))),
         Audience::Own(account) => Box::new(
             tenant.and(
                 t::volunteer_id
@@ -685,32 +687,48 @@ fn grouping_sql(grouping: HoursGrouping) -> [&'static str; 4] {
 
 /// The statement of the hours report by `grouping`: `$1` the municipality, `$2` and `$3` the
 /// first and last date. (Also what `bench/explain-hours.sql` runs.)
-pub fn report_sql(grouping: HoursGrouping) -> String {
+pub fn report_sql(grouping: HoursGrouping, in_districts: bool) -> String {
     let [grouped, named, joins, order] = grouping_sql(grouping);
+    let districts = if in_districts {
+        format!(
+            " AND {}",
+            districts::time_entries(StaffUserId::from(Uuid::nil())).to_sql("$4")
+        )
+    } else {
+        String::new()
+    };
     format!(
         "WITH g AS (SELECT {grouped}, count(*) AS entries, sum(minutes)::bigint AS minutes, \
          sum(minutes * coalesce(head_count, 1))::bigint AS person_minutes \
          FROM time_entries \
-         WHERE municipality_id = $1 AND status = 'approved' AND occurred_on BETWEEN $2 AND $3 \
-         GROUP BY 1, 2) \
+         WHERE municipality_id = $1 AND status = 'approved' AND occurred_on BETWEEN $2 AND $3\
+         {districts} GROUP BY 1, 2) \
          SELECT {named}, g.entries, g.minutes, g.person_minutes FROM g {joins} ORDER BY {order}"
     )
 }
 
 /// The hours report of `municipality`: its approved entries dated `from` to `to` (both
 /// included), added up by `grouping` in one `GROUP BY` (read from the partial covering index
-/// `time_entries_report_idx`), then named. Entries never leave the database.
+/// `time_entries_report_idx`), then named. Entries never leave the database. A coordinator
+/// limited to care districts counts the entries of their districts only.
 pub fn report(
     conn: &mut PgConnection,
     municipality: MunicipalityId,
+    audience: Audience,
     (from, to): (NaiveDate, NaiveDate),
     grouping: HoursGrouping,
 ) -> Result<Vec<HoursLine>, RepoError> {
-    let mut lines: Vec<HoursLine> = diesel::sql_query(report_sql(grouping))
+    let limited = districts::limiting(conn, audience)?;
+    let query = diesel::sql_query(report_sql(grouping, limited.is_some()))
+        .into_boxed::<Pg>()
         .bind::<SqlUuid, _>(municipality.into_uuid())
         .bind::<Date, _>(from)
-        .bind::<Date, _>(to)
-        .load(conn)?;
+        .bind::<Date, _>(to);
+    let query = match limited {
+        Some(account) => query.bind::<SqlUuid, _>(account.into_uuid()),
+        None => query,
+    };
+    let mut lines: Vec<HoursLine> = query.load(conn)?;
     if grouping == HoursGrouping::ActivityKind {
         for line in &mut lines {
             if line.label.is_none() {

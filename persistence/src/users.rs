@@ -1,6 +1,7 @@
 //! Staff user accounts. Coordinators see the accounts of their municipality; admins see all.
 
 use crate::{
+    districts,
     error::{RepoError, corrupt},
     page::{Page, PageRequest},
     refresh_tokens,
@@ -11,7 +12,7 @@ use chrono::{DateTime, Utc};
 use diesel::{dsl::now, pg::Pg, prelude::*, sql_types::Bool};
 use samspill_domain::{
     auth::TenantScope,
-    ids::{MunicipalityId, StaffUserId},
+    ids::{MunicipalityId, StaffUserId, UnitId},
     user::{DisplayName, Email, Role, StaffUser},
 };
 use uuid::Uuid;
@@ -102,6 +103,10 @@ pub struct StaffUserChanges {
     pub active: Option<bool>,
     /// A new password hash, and whether it must be changed at next opportunity.
     pub password: Option<(String, bool)>,
+    /// The care districts (units of the account's municipality) a coordinator is limited to;
+    /// empty makes them municipality-wide. An account leaving the coordinator role loses its
+    /// districts.
+    pub districts: Option<Vec<UnitId>>,
 }
 
 /// Filters for listing accounts.
@@ -208,6 +213,21 @@ where
             .map_err(E::from)?;
         check_version(current.version, expected_version).map_err(E::from)?;
         let changes = change(&current)?;
+        let leaves_coordinators = changes.role.is_some_and(|role| role != Role::Coordinator)
+            && current.role == Role::Coordinator;
+        let districts = match (changes.districts, leaves_coordinators) {
+            (_, true) => Some(Vec::new()),
+            (wanted, false) => wanted,
+        };
+        let districts_change = match (districts, current.municipality_id) {
+            (Some(mut wanted), Some(municipality)) => {
+                wanted.sort_by_key(|unit| unit.into_uuid());
+                wanted.dedup();
+                (wanted != districts::of(conn, id).map_err(E::from)?)
+                    .then_some((municipality, wanted))
+            }
+            _ => None,
+        };
         let ends_sessions =
             changes.active == Some(false) && current.active || changes.password.is_some();
         let (password_hash, password_change_required) = match changes.password {
@@ -231,8 +251,12 @@ where
             && changeset.role.is_none()
             && changeset.active.is_none()
             && changeset.password_hash.is_none()
+            && districts_change.is_none()
         {
             return Ok(current);
+        }
+        if let Some((municipality, units)) = &districts_change {
+            districts::replace(conn, *municipality, id, units).map_err(E::from)?;
         }
         let updated = diesel::update(s::staff_users.filter(s::id.eq(id.into_uuid())))
             .set((changeset, s::version.eq(s::version + 1)))

@@ -2,6 +2,7 @@
 //! contact persons only the volunteers assigned to them.
 
 use crate::{
+    districts,
     error::{RepoError, corrupt},
     page::{Page, PageRequest},
     schema::{
@@ -208,7 +209,7 @@ fn with_kept_records(
     scope: TenantScope,
     audience: Audience,
 ) -> Box<dyn BoxableExpression<volunteers::table, Pg, SqlType = Bool>> {
-    in_view(scope, audience, audience == Audience::Everyone)
+    in_view(scope, audience, audience.manages())
 }
 
 fn in_view(
@@ -230,6 +231,7 @@ fn in_view(
         };
     match audience {
         Audience::Everyone => tenant,
+        Audience::Coordinator(account) => Box::new(tenant.and(districts::volunteers(account))),
         Audience::Own(account) => {
             Box::new(tenant.and(v::staff_user_id.eq(account.into_uuid()).assume_not_null()))
         }

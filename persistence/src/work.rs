@@ -12,6 +12,7 @@ use crate::{
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
 use samspill_domain::{
+    auth::Audience,
     certificate::CertificateOutcome,
     clearance::{ClearancePolicy, certificate_last_day},
     follow_up::no_contact_since,
@@ -37,10 +38,12 @@ pub struct NamedWorkItem {
     pub assignee_id: Option<Uuid>,
 }
 
-/// Everything on the work list of `municipality` on `today`, unsorted.
+/// Everything on the work list of `municipality` on `today` that `audience` sees (a district
+/// coordinator: about their districts, or assigned to them), unsorted.
 pub fn work_items(
     conn: &mut PgConnection,
     municipality: MunicipalityId,
+    audience: Audience,
     settings: &MunicipalitySettings,
     today: NaiveDate,
 ) -> Result<Vec<NamedWorkItem>, RepoError> {
@@ -217,6 +220,17 @@ pub fn work_items(
     )?);
     items.extend(need_items(conn, municipality, settings, today)?);
     items.extend(follow_up_items(conn, municipality, settings, today)?);
+    // A coordinator limited to care districts: what is about their districts, and what is on
+    // their own list.
+    if let Some(seen) = crate::districts::subjects(conn, audience)? {
+        let own = match audience {
+            Audience::Coordinator(account) => Some(account.into_uuid()),
+            _ => None,
+        };
+        items.retain(|named| {
+            seen.contains(&named.item.subject_id) || (own.is_some() && named.assignee_id == own)
+        });
+    }
     Ok(items)
 }
 

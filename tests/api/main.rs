@@ -8,6 +8,7 @@ mod certificates;
 mod clearance;
 mod contact_persons;
 mod conventions;
+mod districts;
 mod dogs;
 mod follow_ups;
 mod group_vetting;

@@ -296,6 +296,12 @@ impl TestApp {
 }
 
 impl ApprovalBuilder<'_> {
+    /// Gives the volunteer or group `unit` as home unit instead.
+    pub fn home_unit(mut self, unit: &str) -> Self {
+        self.body["home_unit_id"] = Value::from(unit);
+        self
+    }
+
     /// Holds the screening and signs the declarations `days` days ago.
     pub fn vetted_days_ago(mut self, days: u64) -> Self {
         self.screened_days_ago = days;

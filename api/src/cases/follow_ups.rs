@@ -8,7 +8,7 @@
 //! by coordinators and its assignee only; a contact's note by coordinators and whoever logged it.
 
 use crate::{
-    access::{audience as staff_audience, named_municipality},
+    access::{self, audience as staff_audience, check_in_districts, named_municipality},
     auth::StaffCaller,
     error::{ApiError, FieldError},
 };
@@ -62,7 +62,7 @@ fn audience(caller: &StaffCaller) -> Result<Audience, ApiError> {
 
 /// Whether `caller` reads the note of `follow_up`: coordinators and its assignee.
 fn reads_note(caller: &StaffCaller, audience: Audience, follow_up: &FollowUp) -> bool {
-    audience == Audience::Everyone || follow_up.assignee_id == Some(caller.id)
+    audience.manages() || follow_up.assignee_id == Some(caller.id)
 }
 
 fn names(
@@ -190,6 +190,7 @@ pub fn create(
     conn.transaction(|conn| {
         named_municipality(conn, caller.scope(), draft.municipality_id)?;
         check_subject(conn, draft.municipality_id, draft.subject)?;
+        check_in_districts(conn, caller, &[draft.subject.id()], "subject_id")?;
         if let Some(assignee) = draft.assignee_id {
             check_assignee(conn, caller, draft.municipality_id, assignee)?;
         }
@@ -209,7 +210,7 @@ pub fn create(
             },
         )?;
         crate::metrics::follow_up_event("added", 1);
-        record(conn, caller, Audience::Everyone, made)
+        record(conn, caller, access::managed(caller)?, made)
     })
 }
 
@@ -294,7 +295,7 @@ pub fn update(
     now: DateTime<Utc>,
 ) -> Result<FollowUpRecord, ApiError> {
     let audience = audience(caller)?;
-    let manager = audience == Audience::Everyone;
+    let manager = audience.manages();
     let today = now.date_naive();
     conn.transaction(|conn| {
         let current = follow_ups::locked(conn, caller.scope(), audience, id)?;
@@ -408,7 +409,7 @@ pub fn log_contact(
     draft: ContactDraft,
 ) -> Result<ContactRecord, ApiError> {
     let audience = audience(caller)?;
-    let manager = audience == Audience::Everyone;
+    let manager = audience.manages();
     conn.transaction(|conn| {
         let (municipality, subject) = match (draft.follow_up_id, draft.subject) {
             (Some(follow_up), subject) => {
@@ -454,6 +455,7 @@ pub fn log_contact(
                     ));
                 }
                 check_subject(conn, municipality, subject)?;
+                check_in_districts(conn, caller, &[subject.id()], "subject_id")?;
                 (municipality, subject)
             }
             (None, None) => {
@@ -503,7 +505,7 @@ fn contact_records(
     Ok(found
         .into_iter()
         .map(|mut contact| {
-            if audience != Audience::Everyone && contact.logged_by != caller.id {
+            if !audience.manages() && contact.logged_by != caller.id {
                 contact.note = None;
             }
             ContactRecord {

@@ -38,6 +38,7 @@ pub fn move_volunteer(
     expected: Option<i32>,
     transition: &Transition,
 ) -> Result<Volunteer, ApiError> {
+    crate::access::managed_volunteer(conn, caller, id)?;
     volunteers::transition(
         conn,
         caller.scope(),
@@ -61,6 +62,7 @@ pub fn move_group(
     expected: Option<i32>,
     transition: &Transition,
 ) -> Result<Group, ApiError> {
+    crate::access::managed_group(conn, caller, id)?;
     group_vetting::transition(
         conn,
         caller.scope(),

@@ -637,7 +637,7 @@ pub fn record_interest(
 ) -> Result<(Interest, bool), ApiError> {
     caller.require_manager()?;
     conn.transaction(|conn| {
-        let need = needs::locked(conn, caller.scope(), Audience::Everyone, id)?;
+        let need = needs::locked(conn, caller.scope(), crate::access::managed(caller)?, id)?;
         let scope = TenantScope::Municipality(need.municipality_id);
         match who {
             Interested::Volunteer(v) => {
@@ -682,7 +682,7 @@ pub fn remove_interest(
     interest: Uuid,
 ) -> Result<(), ApiError> {
     caller.require_manager()?;
-    let need = needs::find(conn, caller.scope(), Audience::Everyone, id)?;
+    let need = needs::find(conn, caller.scope(), crate::access::managed(caller)?, id)?;
     if needs::remove_interest_by_id(conn, &need, interest)? {
         Ok(())
     } else {
@@ -809,7 +809,7 @@ pub fn candidates(
     limit: usize,
 ) -> Result<CandidatePage, ApiError> {
     caller.require_manager()?;
-    let need = needs::find(conn, caller.scope(), Audience::Everyone, id)?;
+    let need = needs::find(conn, caller.scope(), crate::access::managed(caller)?, id)?;
     if need.status == NeedStatus::Closed {
         // Nobody is placed from a closed need (its activity kind may even be gone).
         return Ok(CandidatePage {
@@ -940,7 +940,7 @@ pub fn place(
     caller.require_manager()?;
     let today = now.date_naive();
     conn.transaction(|conn| {
-        let need = needs::locked(conn, caller.scope(), Audience::Everyone, id)?;
+        let need = needs::locked(conn, caller.scope(), crate::access::managed(caller)?, id)?;
         if need.status != NeedStatus::Open {
             return Err(not_open(&need));
         }

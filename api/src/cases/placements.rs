@@ -6,7 +6,7 @@
 //! the routes' concern, so the use cases take a [`Render`] from them.
 
 use crate::{
-    access::{check_staff_contact, named_municipality},
+    access::{check_in_districts, check_staff_contact, named_municipality},
     auth::StaffCaller,
     cases::clearance::{ask_group, ask_volunteer},
     cases::visits::plan,
@@ -297,6 +297,17 @@ pub fn create(
         let municipality = named_municipality(conn, caller.scope(), draft.municipality_id)?;
         let tenant = TenantScope::Municipality(municipality.id);
         check_place(conn, municipality.id, draft.place)?;
+        // A district coordinator places their districts' volunteers and groups, or anyone at
+        // a unit (or a home) of their districts.
+        let (placed, field) = match draft.placed {
+            Placed::Volunteer(id) => (id.into_uuid(), "volunteer_id"),
+            Placed::Group(id, _) => (id.into_uuid(), "group_id"),
+        };
+        let place = match draft.place {
+            Place::Unit(id) => id.into_uuid(),
+            Place::Recipient(id) => id.into_uuid(),
+        };
+        check_in_districts(conn, caller, &[placed, place], field)?;
         let coordinator_id = coordinator(conn, caller, municipality.id, draft.coordinator_id)?;
         if let Some(contact) = draft.contact_person_id {
             check_staff_contact(conn, municipality.id, contact, "contact_person_id")?;
@@ -350,6 +361,7 @@ pub fn update(
     now: DateTime<Utc>,
 ) -> Result<PlacementRecord, ApiError> {
     conn.transaction(|conn| {
+        placements::find(conn, caller.scope(), crate::access::managed(caller)?, id)?;
         let mut before = None;
         let updated = placements::update(
             conn,
@@ -447,6 +459,7 @@ pub fn transition(
     render: Render,
 ) -> Result<PlacementRecord, ApiError> {
     conn.transaction::<_, ApiError, _>(|conn| {
+        placements::find(conn, caller.scope(), crate::access::managed(caller)?, id)?;
         let current = placements::locked(conn, caller.scope(), id)?.placement;
         check_version(current.version, expected_version)?;
         let mut visit_check_error = None;

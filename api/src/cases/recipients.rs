@@ -28,7 +28,8 @@ pub fn update(
     now: DateTime<Utc>,
 ) -> Result<Recipient, ApiError> {
     conn.transaction(|conn| {
-        let before = recipients::find(conn, caller.scope(), id)?;
+        let before =
+            recipients::find_seen(conn, caller.scope(), crate::access::managed(caller)?, id)?;
         let updated = recipients::update(conn, caller.scope(), id, expected_version, changes)?;
         if before.active && !updated.active {
             for placement in placements::open_with_recipient(conn, updated.municipality_id, id)? {

@@ -4,7 +4,7 @@
 //! and added up in the hours report.
 
 use crate::{
-    access::named_municipality,
+    access::{self, named_municipality},
     auth::StaffCaller,
     cases::visits::zone_of,
     error::{ApiError, FieldError},
@@ -313,7 +313,13 @@ pub fn log(
             }
             Err(other) => return Err(other.into()),
         }
-        let resolved = resolve(conn, &municipality, Audience::Everyone, who, &draft, now)?;
+        let (id, field) = match who {
+            Placed::Volunteer(id) => (id.into_uuid(), "volunteer_id"),
+            Placed::Group(id, _) => (id.into_uuid(), "group_id"),
+        };
+        access::check_in_districts(conn, caller, &[id], field)?;
+        let audience = access::managed(caller)?;
+        let resolved = resolve(conn, &municipality, audience, who, &draft, now)?;
         store(
             conn,
             &NewTimeEntry {
@@ -531,6 +537,7 @@ pub fn decide(
 ) -> Result<TimeEntryRecord, ApiError> {
     caller.require_manager()?;
     conn.transaction(|conn| {
+        time_entries::find(conn, caller.scope(), access::managed(caller)?, id)?;
         let current = time_entries::locked(conn, caller.scope(), id)?;
         check_version(current.version, expected_version)?;
         let to = decide_step(current.status, decision, reason.is_some()).map_err(refused)?;

@@ -3,7 +3,7 @@
 //! staff representative who comes along, and visits marked as they happen.
 
 use crate::{
-    access::{check_staff_contact, check_staff_of},
+    access::{self, check_staff_contact, check_staff_of},
     auth::StaffCaller,
     error::ApiError,
 };
@@ -95,6 +95,7 @@ fn open_placement(
     caller: &StaffCaller,
     id: PlacementId,
 ) -> Result<(Placement, Municipality), ApiError> {
+    placements::find(conn, caller.scope(), access::managed(caller)?, id)?;
     let placement = placements::locked(conn, caller.scope(), id)?.placement;
     if placement.status == PlacementStatus::Ended {
         return Err(ApiError::Conflict {
@@ -356,7 +357,7 @@ fn lock_visit(
     id: VisitId,
     expected_version: Option<i32>,
 ) -> Result<(Placement, Visit), ApiError> {
-    let seen = visits::find(conn, caller.scope(), Audience::Everyone, id)?;
+    let seen = visits::find(conn, caller.scope(), access::managed(caller)?, id)?;
     let placement = placements::locked(
         conn,
         TenantScope::Municipality(seen.municipality_id),

@@ -84,7 +84,7 @@ impl PlacementView {
     /// the answer names certificate dates they may not read.
     pub fn for_audience(record: PlacementRecord, audience: Audience) -> Self {
         let mut view = Self::from(record);
-        if audience != Audience::Everyone {
+        if !audience.manages() {
             let cleared = view.clearance.get("cleared").cloned();
             view.clearance = serde_json::json!({ "cleared": cleared });
         }

@@ -14,7 +14,6 @@ use crate::{
     state::AppState,
 };
 use actix_web::{HttpResponse, get, web};
-use samspill_domain::auth::Audience;
 use uuid::Uuid;
 
 /// A volunteer's planned visits as an iCalendar file.
@@ -86,7 +85,8 @@ pub async fn get_unit_calendar(
     let subject = Subject::Unit(id.into_inner().into());
     let calendar = state
         .db(move |conn| {
-            calendars::calendar(conn, caller.scope(), Audience::Everyone, subject, window)
+            let audience = crate::access::managed(&caller)?;
+            calendars::calendar(conn, caller.scope(), audience, subject, window)
         })
         .await?;
     Ok(response(&calendar, state.clock.now()))

@@ -19,7 +19,6 @@ use actix_web::{HttpResponse, delete, get, http::header, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use samspill_domain::{
     audit::{Actor, ActorKind, AuditAction, AuditEntry, AuditResource},
-    auth::Audience,
     certificate::{
         CertificateKind, CertificateOutcome, CertificatePurpose, PoliceCertificate,
         check_presentation,
@@ -392,7 +391,8 @@ pub async fn list_volunteer_audit_log(
     let found = state
         .db(move |conn| {
             // Found after erasure too: the log holds ids only and stays for the municipality.
-            let volunteer = volunteers::find_kept(conn, caller.scope(), Audience::Everyone, id)?;
+            let volunteer =
+                volunteers::find_kept(conn, caller.scope(), crate::access::managed(&caller)?, id)?;
             Ok(audit::for_volunteer(conn, &volunteer, page)?)
         })
         .await?;

@@ -19,7 +19,7 @@ use crate::{
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use samspill_domain::{
-    auth::{Audience, ServiceScope},
+    auth::ServiceScope,
     clearance::{
         ClearanceQuestion, ClearedFor, Setting, SubjectKind, TargetGroup, default_dog_category,
     },
@@ -253,7 +253,7 @@ pub async fn list_volunteer_status(
 ) -> Result<HttpResponse, ApiError> {
     let (scope, audience) =
         access::reader(&caller, ServiceScope::StatusRead, VOLUNTEERS_MAY_NOT_ASK)?;
-    if audience != Audience::Everyone {
+    if !audience.manages() {
         return Err(ApiError::forbidden(
             "Only coordinators, administrators and municipal systems read the status feed.",
         ));
@@ -270,6 +270,14 @@ pub async fn list_volunteer_status(
     let as_of = state.clock.today();
     let (lines, more) = state
         .db(move |conn| {
+            // The feed is the municipality's whole record, for its systems: a coordinator
+            // limited to care districts lists their volunteers instead.
+            if samspill_persistence::districts::limiting(conn, audience)?.is_some() {
+                return Err(ApiError::forbidden(
+                    "The status feed covers the whole municipality; coordinators limited to \
+                     care districts list their volunteers at /api/v1/volunteers.",
+                ));
+            }
             cases::clearance::status_page(conn, scope, municipality_id, start, limit, as_of)
         })
         .await?;

@@ -15,7 +15,7 @@ use crate::{
 use actix_web::{HttpResponse, delete, get, http::header, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use samspill_domain::{
-    auth::{Audience, TenantScope},
+    auth::TenantScope,
     clearance::ClearancePolicy,
     dog::{Breed, Dog, DogApproval, DogCategory, DogLimit, DogName, DogPolicy, old_enough_from},
     ids::{DogId, MunicipalityId},
@@ -286,7 +286,11 @@ pub async fn create_dog(
         birth_date,
     };
     let created = state
-        .db(move |conn| Ok(dogs::insert(conn, caller.scope(), &new)?))
+        .db(move |conn| {
+            let handler = new.handler_id.into_uuid();
+            access::check_in_districts(conn, &caller, &[handler], "handler_id")?;
+            Ok(dogs::insert(conn, caller.scope(), &new)?)
+        })
         .await?;
     let mut response = HttpResponse::Created();
     response.insert_header((header::LOCATION, format!("/api/v1/dogs/{}", created.id)));
@@ -382,7 +386,13 @@ pub async fn update_dog(
         handler_id: body.handler_id.map(Into::into),
     };
     let updated = state
-        .db(move |conn| Ok(dogs::update(conn, caller.scope(), id, expected, &changes)?))
+        .db(move |conn| {
+            dogs::find(conn, caller.scope(), access::managed(&caller)?, id)?;
+            if let Some(handler) = changes.handler_id {
+                access::check_in_districts(conn, &caller, &[handler.into_uuid()], "handler_id")?;
+            }
+            Ok(dogs::update(conn, caller.scope(), id, expected, &changes)?)
+        })
         .await?;
     Ok(json_with_etag(
         HttpResponse::Ok(),
@@ -467,7 +477,7 @@ pub async fn create_dog_approval(
     };
     let view = state
         .db(move |conn| {
-            let dog = dogs::find(conn, caller.scope(), Audience::Everyone, id)?;
+            let dog = dogs::find(conn, caller.scope(), access::managed(&caller)?, id)?;
             let policy = policy(conn, caller.scope(), dog.municipality_id)?;
             let approval = dogs::add_approval(conn, &dog, &new, caller.id)?;
             Ok(DogApprovalView::of(approval, &dog, policy))

@@ -232,7 +232,7 @@ pub async fn list_groups(
     caller: StaffCaller,
     Query(query): Query<GroupQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_manager()?;
+    let audience = crate::access::managed(&caller)?;
     let page = page_request(CursorList::Groups, query.limit, query.cursor.as_deref())?;
     let filter = groups::GroupFilter {
         municipality_id: query.municipality_id.map(Into::into),
@@ -241,7 +241,7 @@ pub async fn list_groups(
         contact_person_id: query.contact_person_id.map(Into::into),
     };
     let found = state
-        .db(move |conn| Ok(groups::list(conn, caller.scope(), filter, page)?))
+        .db(move |conn| Ok(groups::list(conn, caller.scope(), audience, filter, page)?))
         .await?;
     Ok(HttpResponse::Ok().json(GroupPage::from_page(found)))
 }
@@ -260,10 +260,9 @@ pub async fn get_group(
     caller: StaffCaller,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_manager()?;
     let id = GroupId::from(id.into_inner());
     let found = state
-        .db(move |conn| Ok(groups::find(conn, caller.scope(), id)?))
+        .db(move |conn| crate::access::managed_group(conn, &caller, id))
         .await?;
     Ok(json_with_etag(
         HttpResponse::Ok(),

@@ -301,7 +301,7 @@ pub async fn list_recipients(
     caller: StaffCaller,
     Query(query): Query<RecipientQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_manager()?;
+    let audience = crate::access::managed(&caller)?;
     let page = page_request(CursorList::Recipients, query.limit, query.cursor.as_deref())?;
     let filter = recipients::RecipientFilter {
         municipality_id: query.municipality_id.map(Into::into),
@@ -309,7 +309,15 @@ pub async fn list_recipients(
         active: query.active,
     };
     let found = state
-        .db(move |conn| Ok(recipients::list(conn, caller.scope(), filter, page)?))
+        .db(move |conn| {
+            Ok(recipients::list(
+                conn,
+                caller.scope(),
+                audience,
+                filter,
+                page,
+            )?)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(RecipientPage::from_page(found)))
 }
@@ -329,10 +337,10 @@ pub async fn get_recipient(
     caller: StaffCaller,
     id: web::Path<Uuid>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require_manager()?;
+    let audience = crate::access::managed(&caller)?;
     let id = RecipientId::from(id.into_inner());
     let found = state
-        .db(move |conn| Ok(recipients::find(conn, caller.scope(), id)?))
+        .db(move |conn| Ok(recipients::find_seen(conn, caller.scope(), audience, id)?))
         .await?;
     Ok(json_with_etag(
         HttpResponse::Ok(),

@@ -152,7 +152,7 @@ fn invalid_window((field, error): (&'static str, ParseError)) -> ApiError {
 /// the minutes, the hours (minutes / 60, two decimals) and the person-hours: a group's entry
 /// counts its minutes once in `minutes` and times its head count in `person_minutes`. With
 /// `Accept: text/csv` the same lines come as CSV for a spreadsheet: a UTF-8 byte order mark, a
-/// header row, `;` between fields, decimals with a full stop, and a text cell that would start
+/// header row, `;` between fields, decimals with a comma, and a text cell that would start
 /// a formula (`=`, `+`, `-`, `@`) prefixed with `'`. Coordinators and administrators
 /// (administrators name `municipality_id`).
 #[utoipa::path(
@@ -171,6 +171,7 @@ pub async fn get_hours_report(
     Query(query): Query<HoursQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let municipality = managed_municipality(&caller, query.municipality_id)?;
+    let audience = crate::access::managed(&caller)?;
     let (default_from, default_to) = default_report_window(state.clock.today());
     let window = check_report_window(
         query.from.unwrap_or(default_from),
@@ -181,7 +182,13 @@ pub async fn get_hours_report(
     let lines = state
         .db(move |conn| {
             municipalities::find(conn, caller.scope(), municipality)?;
-            Ok(time_entries::report(conn, municipality, window, grouping)?)
+            Ok(time_entries::report(
+                conn,
+                municipality,
+                audience,
+                window,
+                grouping,
+            )?)
         })
         .await?;
     let sums = lines.iter().fold((0, 0, 0), |(e, m, p), l| {

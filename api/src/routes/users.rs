@@ -17,10 +17,11 @@ use crate::{
 use actix_web::{HttpResponse, get, http::header, patch, post, web};
 use chrono::{DateTime, Utc};
 use samspill_domain::{
-    ids::StaffUserId,
+    auth::Audience,
+    ids::{StaffUserId, UnitId},
     user::{DisplayName, Email, Role, StaffUser, check_password_policy},
 };
-use samspill_persistence::users;
+use samspill_persistence::{districts, users};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
@@ -53,6 +54,10 @@ pub struct UserView {
     pub created_at: DateTime<Utc>,
     /// When it last changed.
     pub updated_at: DateTime<Utc>,
+    /// The care districts (units; each covers the units below it) a coordinator is limited to:
+    /// they see the volunteers whose home unit is there and the placements, visits, follow-ups
+    /// and hours of those units. Empty: the whole municipality.
+    pub districts: Vec<Uuid>,
 }
 
 impl From<StaffUser> for UserView {
@@ -69,9 +74,20 @@ impl From<StaffUser> for UserView {
             version: u.version,
             created_at: u.created_at,
             updated_at: u.updated_at,
+            districts: Vec::new(),
         }
     }
 }
+
+impl UserView {
+    fn with_districts(mut self, units: Vec<UnitId>) -> Self {
+        self.districts = units.into_iter().map(UnitId::into_uuid).collect();
+        self
+    }
+}
+
+/// The most care districts an account is limited to.
+const MAX_DISTRICTS: usize = 50;
 
 page_of!(UserPage, UserView, CursorList::Users);
 
@@ -121,6 +137,11 @@ pub struct UserChange {
     pub role: Option<Role>,
     /// `false` deactivates the account and ends its sessions.
     pub active: Option<bool>,
+    /// The care districts (unit ids of the municipality) a coordinator account is limited to,
+    /// replacing those it has; `[]` makes it municipality-wide again. Set by administrators and
+    /// municipality-wide coordinators, never on one's own account.
+    #[schema(example = json!(["0193a9d1-5a2e-7c3b-9e8f-2a4b6c8d0e1f"]))]
+    pub districts: Option<Vec<Uuid>>,
 }
 
 /// A generated password.
@@ -255,10 +276,21 @@ pub async fn list_users(
         role: query.role,
         active: query.active,
     };
-    let found = state
-        .db(move |conn| Ok(users::list(conn, caller.scope(), filter, page)?))
+    let (found, mut districts) = state
+        .db(move |conn| {
+            let found = users::list(conn, caller.scope(), filter, page)?;
+            let ids: Vec<StaffUserId> = found.items.iter().map(|user| user.id).collect();
+            let districts = districts::of_many(conn, &ids)?;
+            Ok((found, districts))
+        })
         .await?;
-    Ok(HttpResponse::Ok().json(UserPage::from_page(found)))
+    let mut page = UserPage::from_page(found);
+    for user in &mut page.items {
+        if let Some(units) = districts.remove(&StaffUserId::from(user.id)) {
+            user.districts = units.into_iter().map(UnitId::into_uuid).collect();
+        }
+    }
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// Reads one account: managers any in their scope, everyone else only their own.
@@ -278,18 +310,26 @@ pub async fn get_user(
     if !caller.role.is_manager() && caller.id != id {
         return Err(ApiError::NotFound);
     }
-    let found = state
-        .db(move |conn| Ok(users::find(conn, caller.scope(), id)?))
+    let (found, districts) = state
+        .db(move |conn| {
+            let found = users::find(conn, caller.scope(), id)?;
+            let districts = districts::of(conn, found.id)?;
+            Ok((found, districts))
+        })
         .await?;
     Ok(json_with_etag(
         HttpResponse::Ok(),
         found.version,
-        &UserView::from(found),
+        &UserView::from(found).with_districts(districts),
     ))
 }
 
-/// Changes an account's name, role or active flag. Nobody changes their own role or
-/// deactivates themselves; deactivation ends the account's sessions.
+/// Changes an account's name, role, active flag or care districts. Nobody changes their own
+/// role or districts or deactivates themselves; deactivation ends the account's sessions. A
+/// coordinator limited to `districts` (units of the municipality, each with the units below
+/// it) sees and manages only the volunteers whose home unit is there and the placements,
+/// visits, follow-ups, hours and work items of those units; anything else answers 404 as if it
+/// did not exist. `[]` makes the account municipality-wide again.
 #[utoipa::path(
     tag = "users",
     params(
@@ -314,9 +354,27 @@ pub async fn update_user(
         display_name = optional("display_name", body.display_name, |n| DisplayName::parse(&n));
     }
     let (role, active) = (body.role, body.active);
+    let wanted: Option<Vec<UnitId>> = body
+        .districts
+        .map(|units| units.into_iter().map(UnitId::from).collect());
+    if wanted
+        .as_ref()
+        .is_some_and(|units| units.len() > MAX_DISTRICTS)
+    {
+        return Err(ApiError::invalid(
+            "districts",
+            "too_many",
+            format!("at most {MAX_DISTRICTS} care districts"),
+        ));
+    }
     let updated = state
         .db(move |conn| {
-            users::update(conn, caller.scope(), id, expected, |current| {
+            // Only someone who sees the whole municipality draws districts in it.
+            let limited = match wanted {
+                Some(_) => districts::limiting(conn, Audience::of_staff(caller.role, caller.id).unwrap_or(Audience::Everyone))?.is_some(),
+                None => false,
+            };
+            let updated = users::update(conn, caller.scope(), id, expected, |current| {
                 may_manage(&caller, current.role)?;
                 if let Some(role) = role.filter(|role| *role != current.role) {
                     if caller.id == id {
@@ -334,19 +392,43 @@ pub async fn update_user(
                 if active == Some(false) && caller.id == id {
                     return Err(conflict("You cannot deactivate your own account."));
                 }
+                if wanted.is_some() {
+                    if limited {
+                        return Err(ApiError::forbidden(
+                            "Coordinators limited to care districts do not set districts.",
+                        ));
+                    }
+                    if caller.id == id {
+                        return Err(conflict("You cannot change your own care districts."));
+                    }
+                    let role_after = role.unwrap_or(current.role);
+                    if role_after != Role::Coordinator
+                        && wanted.as_ref().is_some_and(|units| !units.is_empty())
+                    {
+                        return Err(ApiError::invalid(
+                            "districts",
+                            "not_allowed",
+                            "only coordinator accounts are limited to care districts",
+                        ));
+                    }
+                }
                 Ok(users::StaffUserChanges {
                     display_name,
                     role,
                     active,
                     password: None,
+                    districts: wanted,
                 })
-            })
+            })?;
+            let districts = districts::of(conn, updated.id)?;
+            Ok((updated, districts))
         })
         .await?;
+    let (updated, districts) = updated;
     Ok(json_with_etag(
         HttpResponse::Ok(),
         updated.version,
-        &UserView::from(updated),
+        &UserView::from(updated).with_districts(districts),
     ))
 }
 

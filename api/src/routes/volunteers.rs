@@ -16,8 +16,7 @@ use crate::{
 };
 use actix_web::{HttpResponse, delete, get, http::header, patch, post, web};
 use samspill_domain::{
-    auth::Audience,
-    ids::VolunteerId,
+    ids::{UnitId, VolunteerId},
     phone,
     volunteer::{Commitment, VolunteerStatus},
     volunteer_draft::{VolunteerDraft, VolunteerEdit},
@@ -271,6 +270,9 @@ pub async fn create_volunteer(
     let created = state
         .db(move |conn| {
             let municipality = named_municipality(conn, caller.scope(), municipality)?;
+            // A district coordinator registers volunteers with a home unit of their districts.
+            let home: Vec<Uuid> = body.home_unit_id.into_iter().collect();
+            access::check_in_districts(conn, &caller, &home, "home_unit_id")?;
             cases::volunteers::create(conn, &municipality, body.into(), Source::Coordinator, None)
         })
         .await?;
@@ -422,7 +424,7 @@ pub async fn update_volunteer(
             volunteers::update(
                 conn,
                 caller.scope(),
-                Audience::Everyone,
+                access::managed(&caller)?,
                 id,
                 expected,
                 |conn, current| {
@@ -445,6 +447,15 @@ pub async fn update_volunteer(
                             current.municipality_id,
                             account,
                         )?;
+                    }
+                    // A district coordinator keeps the volunteer in their districts.
+                    if draft.home_unit_id != current.home_unit_id {
+                        let home: Vec<_> = draft
+                            .home_unit_id
+                            .map(UnitId::into_uuid)
+                            .into_iter()
+                            .collect();
+                        access::check_in_districts(conn, &caller, &home, "home_unit_id")?;
                     }
                     Ok(draft)
                 },
@@ -484,6 +495,7 @@ pub async fn erase_volunteer(
     let id = VolunteerId::from(id.into_inner());
     state
         .db(move |conn| {
+            crate::access::managed_volunteer(conn, &caller, id)?;
             Ok(volunteers::erase(
                 conn,
                 caller.scope(),

@@ -130,12 +130,14 @@ pub async fn list_work_items(
         .map(|c| decode_key(CursorList::WorkItems, c))
         .transpose()?;
     let today = state.clock.today();
+    let audience = crate::access::managed(&caller)?;
     let mut items = state
         .db(move |conn| {
             let municipality = municipalities::find(conn, caller.scope(), municipality_id)?;
             Ok(work::work_items(
                 conn,
                 municipality.id,
+                audience,
                 &municipality.settings,
                 today,
             )?)
