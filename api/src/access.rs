@@ -76,9 +76,9 @@ pub fn manager_or_system(
     principal: &Principal,
     needed: ServiceScope,
     refusal: &str,
-) -> Result<TenantScope, ApiError> {
+) -> Result<(TenantScope, Audience), ApiError> {
     match reader(principal, needed, refusal)? {
-        (scope, audience) if audience.manages() => Ok(scope),
+        (scope, audience) if audience.manages() => Ok((scope, audience)),
         _ => Err(ApiError::forbidden(refusal)),
     }
 }
@@ -205,7 +205,8 @@ pub fn managed_group(
 
 /// Checks that a district coordinator's districts hold one of `ids` (volunteers, groups, units,
 /// recipients, placements or needs) before they record something about it: a 422 on `field`,
-/// as for an id that does not exist. Everyone else passes.
+/// as for an id that does not exist (or, when nothing is named, as a required field). Everyone
+/// else passes.
 pub fn check_in_districts(
     conn: &mut PgConnection,
     caller: &StaffCaller,
@@ -215,13 +216,35 @@ pub fn check_in_districts(
     let Some(audience) = Audience::of_staff(caller.role, caller.id) else {
         return Ok(());
     };
-    match districts::subjects(conn, audience)? {
-        Some(seen) if !ids.iter().any(|id| seen.contains(id)) => Err(ApiError::invalid(
+    if districts::covers(conn, audience, ids)? {
+        return Ok(());
+    }
+    Err(if ids.is_empty() {
+        ApiError::invalid(
             field,
-            "not_found",
-            "no such record in your care districts",
+            "required",
+            "a coordinator limited to care districts names a unit of their districts",
+        )
+    } else {
+        ApiError::invalid(field, "not_found", "no such record in your care districts")
+    })
+}
+
+/// Refuses a coordinator limited to care districts what the whole municipality shares:
+/// accounts, service accounts, units, requirement rules, activity kinds and the settings.
+/// Changing any of them would reach beyond the districts (or lift the limit itself).
+pub fn check_municipality_wide(
+    conn: &mut PgConnection,
+    caller: &StaffCaller,
+) -> Result<(), ApiError> {
+    caller.require_manager()?;
+    match districts::limiting(conn, managed(caller)?)? {
+        Some(_) => Err(ApiError::forbidden(
+            "A coordinator limited to care districts does not change accounts, units, rules or \
+             settings of the whole municipality; a municipality-wide coordinator or an \
+             administrator does.",
         )),
-        _ => Ok(()),
+        None => Ok(()),
     }
 }
 

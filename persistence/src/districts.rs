@@ -61,7 +61,9 @@ impl QueryId for Within {
 
 impl QueryFragment<Pg> for Within {
     fn walk_ast<'b>(&'b self, mut out: AstPass<'_, 'b, Pg>) -> QueryResult<()> {
-        out.unsafe_to_cache_prepared();
+        if self.sql.contains(ACCOUNT) {
+            out.unsafe_to_cache_prepared();
+        }
         let mut parts = self.sql.split(ACCOUNT);
         if let Some(first) = parts.next() {
             out.push_sql(first);
@@ -87,10 +89,14 @@ pub fn limiting(
     conn: &mut PgConnection,
     audience: Audience,
 ) -> Result<Option<StaffUserId>, RepoError> {
-    match audience {
-        Audience::Coordinator(account) if !of(conn, account)?.is_empty() => Ok(Some(account)),
-        _ => Ok(None),
-    }
+    let Audience::Coordinator(account) = audience else {
+        return Ok(None);
+    };
+    let limited: bool = diesel::select(diesel::dsl::exists(
+        sd::staff_user_districts.filter(sd::staff_user_id.eq(account.into_uuid())),
+    ))
+    .get_result(conn)?;
+    Ok(limited.then_some(account))
 }
 
 /// `seen` (SQL naming the rows of the account's districts), or everything when the account has
@@ -146,6 +152,31 @@ fn subject_rule(table: &str) -> String {
         recipients = recipients_seen(),
         placements = placements_seen(),
     )
+}
+
+/// No limit: what a municipality-wide audience sees of a table.
+fn everything() -> Within {
+    Within {
+        sql: "TRUE".to_owned(),
+        account: Uuid::nil(),
+    }
+}
+
+/// The volunteers `audience` sees by the district rule (every one, unless it is a coordinator
+/// limited to districts).
+pub(crate) fn volunteers_of(audience: Audience) -> Within {
+    match audience {
+        Audience::Coordinator(account) => volunteers(account),
+        _ => everything(),
+    }
+}
+
+/// The groups `audience` sees by the district rule.
+pub(crate) fn groups_of(audience: Audience) -> Within {
+    match audience {
+        Audience::Coordinator(account) => groups(account),
+        _ => everything(),
+    }
 }
 
 /// Volunteers whose home unit lies in the districts.
@@ -302,16 +333,10 @@ pub fn replace(
     Ok(())
 }
 
-/// What a work list or report of `audience` keeps: `None` when it sees the whole municipality,
-/// else the ids of the volunteers, groups, units, recipients and placements of its districts.
-pub fn subjects(
-    conn: &mut PgConnection,
-    audience: Audience,
-) -> Result<Option<HashSet<Uuid>>, RepoError> {
-    let Some(account) = limiting(conn, audience)? else {
-        return Ok(None);
-    };
-    let sql = format!(
+/// Every row the account's districts hold (units, volunteers, groups, recipients, placements
+/// and needs), as one `SELECT id`.
+fn seen_sql() -> String {
+    format!(
         "SELECT id FROM units WHERE id IN {COVERED} \
          UNION ALL {volunteers} UNION ALL {groups} UNION ALL {recipients} \
          UNION ALL {placements} UNION ALL SELECT id FROM needs WHERE unit_id IN {COVERED}",
@@ -319,19 +344,60 @@ pub fn subjects(
         groups = groups_seen(),
         recipients = recipients_seen(),
         placements = placements_seen(),
-    );
+    )
+}
+
+/// What a work list or report of `audience` keeps: `None` when it sees the whole municipality,
+/// else the ids of the volunteers, groups, units, recipients, placements and needs of its
+/// districts.
+pub fn subjects(
+    conn: &mut PgConnection,
+    audience: Audience,
+) -> Result<Option<HashSet<Uuid>>, RepoError> {
+    let Some(account) = limiting(conn, audience)? else {
+        return Ok(None);
+    };
     #[derive(QueryableByName)]
     struct Seen {
         #[diesel(sql_type = diesel::sql_types::Uuid)]
         id: Uuid,
     }
-    let mut query = diesel::sql_query(sql.replace(ACCOUNT, "$1")).into_boxed::<Pg>();
-    query = query.bind::<diesel::sql_types::Uuid, _>(account.into_uuid());
     Ok(Some(
-        query
+        diesel::sql_query(seen_sql().replace(ACCOUNT, "$1"))
+            .bind::<diesel::sql_types::Uuid, _>(account.into_uuid())
             .load::<Seen>(conn)?
             .into_iter()
             .map(|seen| seen.id)
             .collect(),
     ))
+}
+
+/// Whether `audience` sees any of `ids` (volunteers, groups, units, recipients, placements or
+/// needs): always for a municipality-wide audience, else when its districts hold one of them.
+/// Asks only about those ids, so it costs a few index lookups, not the districts' whole list.
+pub fn covers(
+    conn: &mut PgConnection,
+    audience: Audience,
+    ids: &[Uuid],
+) -> Result<bool, RepoError> {
+    let Some(account) = limiting(conn, audience)? else {
+        return Ok(true);
+    };
+    if ids.is_empty() {
+        return Ok(false);
+    }
+    #[derive(QueryableByName)]
+    struct Covered {
+        #[diesel(sql_type = Bool)]
+        covered: bool,
+    }
+    let sql = format!(
+        "SELECT EXISTS (SELECT 1 FROM ({}) seen WHERE seen.id = ANY($2)) AS covered",
+        seen_sql().replace(ACCOUNT, "$1")
+    );
+    Ok(diesel::sql_query(sql)
+        .bind::<diesel::sql_types::Uuid, _>(account.into_uuid())
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(ids.to_vec())
+        .get_result::<Covered>(conn)?
+        .covered)
 }

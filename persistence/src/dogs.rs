@@ -246,9 +246,14 @@ pub fn find(
         .into())
 }
 
-fn locked(conn: &mut PgConnection, scope: TenantScope, id: DogId) -> Result<Dog, RepoError> {
+fn locked(
+    conn: &mut PgConnection,
+    scope: TenantScope,
+    audience: Audience,
+    id: DogId,
+) -> Result<Dog, RepoError> {
     Ok(d::dogs
-        .filter(visible(scope, Audience::Everyone))
+        .filter(visible(scope, audience))
         .filter(d::id.eq(id.into_uuid()))
         .select(DogRow::as_select())
         .for_update()
@@ -256,17 +261,18 @@ fn locked(conn: &mut PgConnection, scope: TenantScope, id: DogId) -> Result<Dog,
         .into())
 }
 
-/// Changes a dog under the row lock. A new handler must be a volunteer of the dog's
+/// Changes a dog `audience` manages under the row lock. A new handler must be a volunteer of the dog's
 /// municipality (`Invalid` on `handler_id` otherwise). Nothing is written when nothing changes.
 pub fn update(
     conn: &mut PgConnection,
     scope: TenantScope,
+    audience: Audience,
     id: DogId,
     expected_version: Option<i32>,
     changes: &DogChanges,
 ) -> Result<Dog, RepoError> {
     conn.transaction(|conn| {
-        let current = locked(conn, scope, id)?;
+        let current = locked(conn, scope, audience, id)?;
         check_version(current.version, expected_version)?;
         let name = changes
             .name
@@ -307,16 +313,17 @@ pub fn update(
     })
 }
 
-/// Deletes a dog and its approvals; refused (`Reference` on
+/// Deletes a dog `audience` manages and its approvals; refused (`Reference` on
 /// [`crate::placements::DOG_USED_BY_PLACEMENTS`]) while a placement that has not ended brings it.
 pub fn delete(
     conn: &mut PgConnection,
     scope: TenantScope,
+    audience: Audience,
     id: DogId,
     expected_version: Option<i32>,
 ) -> Result<(), RepoError> {
     conn.transaction(|conn| {
-        let current = locked(conn, scope, id)?;
+        let current = locked(conn, scope, audience, id)?;
         check_version(current.version, expected_version)?;
         if crate::placements::dog_in_use(conn, id, current.municipality_id)? {
             return Err(RepoError::Reference {

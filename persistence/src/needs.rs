@@ -696,7 +696,11 @@ pub type Candidates = (Vec<Profile<Uuid>>, Vec<Profile<Uuid>>);
 /// are interested (registered, in screening or approved), and approved volunteers who want the
 /// need's activity kind. Whoever a placement from the need
 /// that has not ended already places is left out.
-pub fn candidates(conn: &mut PgConnection, need: &Need) -> Result<Candidates, RepoError> {
+pub fn candidates(
+    conn: &mut PgConnection,
+    need: &Need,
+    audience: Audience,
+) -> Result<Candidates, RepoError> {
     let municipality = need.municipality_id.into_uuid();
     let interested_volunteers = ni::need_interests
         .filter(ni::municipality_id.eq(municipality))
@@ -720,6 +724,7 @@ pub fn candidates(conn: &mut PgConnection, need: &Need) -> Result<Candidates, Re
         let rows: Vec<Row> = v::volunteers
             .filter(v::municipality_id.eq(municipality))
             .filter(v::erased_at.is_null())
+            .filter(crate::districts::volunteers_of(audience))
             .filter(
                 v::status
                     .eq(VolunteerStatus::Approved.as_str())
@@ -789,6 +794,7 @@ pub fn candidates(conn: &mut PgConnection, need: &Need) -> Result<Candidates, Re
                 VolunteerStatus::Approved.as_str(),
             ]))
             .filter(diesel::dsl::not(g::id.eq_any(&placed)))
+            .filter(crate::districts::groups_of(audience))
             .select((g::id, g::home_unit_id))
             .load(conn)?;
         // A group records no wishes of its own: it is a candidate when its contact person

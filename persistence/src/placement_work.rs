@@ -62,7 +62,7 @@ fn item(
     kind: WorkItemKind,
     (subject_id, is_group, name): (Uuid, bool, String),
     due_on: NaiveDate,
-    related_id: Uuid,
+    (placement_id, related_id): (Uuid, Uuid),
     detail: String,
 ) -> NamedWorkItem {
     NamedWorkItem {
@@ -80,6 +80,7 @@ fn item(
         },
         name,
         assignee_id: None,
+        placement_id: Some(placement_id),
     }
 }
 
@@ -106,7 +107,7 @@ pub fn placement_items(
             WorkItemKind::PlacementSuspended,
             (row.subject_id, row.is_group, row.name),
             row.since.date_naive(),
-            row.id,
+            (row.id, row.id),
             format!("placement suspended: {}", row.reason),
         ));
     }
@@ -134,7 +135,7 @@ pub fn placement_items(
                 WorkItemKind::FirstVisitUnaccompanied,
                 (row.subject_id, row.is_group, row.name),
                 row.local_date,
-                row.visit_id,
+                (row.placement_id, row.visit_id),
                 format!(
                     "first home visit of placement {} on {}: name the staff representative who comes along",
                     row.placement_id, row.local_date
@@ -158,7 +159,7 @@ pub fn placement_items(
                 WorkItemKind::VisitNotMarked,
                 (row.subject_id, row.is_group, row.name),
                 due,
-                row.visit_id,
+                (row.placement_id, row.visit_id),
                 format!(
                     "visit of {} (placement {}) is not marked completed or not attended",
                     row.local_date, row.placement_id

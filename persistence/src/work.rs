@@ -36,6 +36,8 @@ pub struct NamedWorkItem {
     /// Whose list the item is on, when it is someone's (a follow-up's assignee, a volunteer's
     /// contact person).
     pub assignee_id: Option<Uuid>,
+    /// The placement the item is about, when it is about one (its visit, say).
+    pub placement_id: Option<Uuid>,
 }
 
 /// Everything on the work list of `municipality` on `today` that `audience` sees (a district
@@ -62,6 +64,7 @@ pub fn work_items(
             },
             name: name.to_owned(),
             assignee_id: None,
+            placement_id: None,
         });
     };
 
@@ -220,15 +223,18 @@ pub fn work_items(
     )?);
     items.extend(need_items(conn, municipality, settings, today)?);
     items.extend(follow_up_items(conn, municipality, settings, today)?);
-    // A coordinator limited to care districts: what is about their districts, and what is on
-    // their own list.
+    // A coordinator limited to care districts: what is about their districts (the subject, or
+    // the placement of the item, as a placement at a district's unit may be a volunteer's
+    // from elsewhere), and what is on their own list.
     if let Some(seen) = crate::districts::subjects(conn, audience)? {
         let own = match audience {
             Audience::Coordinator(account) => Some(account.into_uuid()),
             _ => None,
         };
         items.retain(|named| {
-            seen.contains(&named.item.subject_id) || (own.is_some() && named.assignee_id == own)
+            seen.contains(&named.item.subject_id)
+                || named.placement_id.is_some_and(|id| seen.contains(&id))
+                || (own.is_some() && named.assignee_id == own)
         });
     }
     Ok(items)
@@ -263,6 +269,7 @@ fn follow_up_items(
             },
             name: names.get(&f.subject.id()).cloned().unwrap_or_default(),
             assignee_id: f.assignee_id.map(|a| a.into_uuid()),
+            placement_id: None,
         })
         .collect();
     for last in crate::follow_ups::last_contacts(conn, municipality)? {
@@ -278,6 +285,7 @@ fn follow_up_items(
                 },
                 name: last.name,
                 assignee_id: last.assignee_id,
+                placement_id: None,
             });
         }
     }
@@ -307,6 +315,7 @@ fn need_items(
                 },
                 name: name.clone(),
                 assignee_id: None,
+                placement_id: None,
             });
         };
         if !need.answered
@@ -365,6 +374,7 @@ fn group_items(
             },
             name: name.to_owned(),
             assignee_id: None,
+            placement_id: None,
         });
     };
     let waiting: Vec<(Uuid, String, DateTime<Utc>)> = g::groups

@@ -342,3 +342,417 @@ async fn a_district_coordinator_sees_and_manages_only_their_districts_on_every_l
     assert!(everyone.contains(&kari) && everyone.contains(&nils));
     assert_eq!(report_minutes(&app, &dina_token).await, 165);
 }
+
+/// A request's 404 or 422 (with the field) for a district coordinator reaching outside.
+async fn refused(response: reqwest::Response, status: u16, field: Option<&str>) {
+    let problem = expect_problem(response, status).await;
+    if let Some(field) = field {
+        assert_eq!(error_fields(&problem), [field], "{problem}");
+    }
+}
+
+#[tokio::test]
+async fn a_district_coordinator_can_neither_lift_their_limit_nor_reach_outside_their_districts() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app, "4702").await;
+    let north = unit(&app, &s, "Omsorgsdistrikt Nord", "care_district", None).await;
+    let nordlys = unit(&app, &s, "Nordlys sykehjem", "nursing_home", Some(&north)).await;
+    let east = unit(&app, &s, "Omsorgsdistrikt Øst", "care_district", None).await;
+    let kari = app.approved_volunteer(&s, "Kari").create().await;
+    let nils = app
+        .approved_volunteer(&s, "Nils")
+        .home_unit(&nordlys)
+        .create()
+        .await;
+    let (dina, dina_token) = app.user(Some(&s.municipality), "coordinator").await;
+    let (other, _) = app.user(Some(&s.municipality), "coordinator").await;
+    expect_status(
+        set_districts(&app, &s.coordinator, &dina, json!([north, east])).await,
+        200,
+    )
+    .await;
+
+    // What the whole municipality shares is not theirs to change: accounts (which would lift
+    // the limit), service accounts, units, activity kinds and settings.
+    let wide_account = json!({"email": "ny.koordinator@test.samspill.no",
+                              "display_name": "Ny Koordinator", "role": "coordinator"});
+    refused(
+        app.post("/api/v1/users", &dina_token, &wide_account).await,
+        403,
+        None,
+    )
+    .await;
+    refused(
+        app.post(
+            &format!("/api/v1/users/{other}/password-reset"),
+            &dina_token,
+            &json!({}),
+        )
+        .await,
+        403,
+        None,
+    )
+    .await;
+    refused(
+        app.patch(
+            &format!("/api/v1/users/{other}"),
+            &dina_token,
+            &json!({"role": "contact_person"}),
+        )
+        .await,
+        403,
+        None,
+    )
+    .await;
+    refused(
+        set_districts(&app, &dina_token, &other, json!([north])).await,
+        403,
+        None,
+    )
+    .await;
+    refused(
+        app.post(
+            "/api/v1/service-accounts",
+            &dina_token,
+            &json!({"name": "Fagsystem", "scopes": ["clearance:read"]}),
+        )
+        .await,
+        403,
+        None,
+    )
+    .await;
+    // Moving Solsiden under their district would make its volunteers theirs.
+    refused(
+        app.patch(
+            &format!("/api/v1/units/{}", s.unit),
+            &dina_token,
+            &json!({"parent_id": north}),
+        )
+        .await,
+        403,
+        None,
+    )
+    .await;
+    refused(
+        app.post(
+            "/api/v1/units",
+            &dina_token,
+            &json!({"name": "Nytt", "kind": "day_center"}),
+        )
+        .await,
+        403,
+        None,
+    )
+    .await;
+    refused(
+        app.post(
+            &format!("/api/v1/municipalities/{}/activity-kinds", s.municipality),
+            &dina_token,
+            &json!({"code": "music", "name": "Musikk"}),
+        )
+        .await,
+        403,
+        None,
+    )
+    .await;
+    refused(
+        app.patch(
+            &format!("/api/v1/municipalities/{}", s.municipality),
+            &dina_token,
+            &json!({"settings": {"expiring_soon_days": 20}}),
+        )
+        .await,
+        403,
+        None,
+    )
+    .await;
+    // A unit that is someone's district stays until it is taken out of the districts.
+    refused(
+        app.delete(&format!("/api/v1/units/{east}"), &s.coordinator)
+            .await,
+        409,
+        None,
+    )
+    .await;
+    expect_status(
+        set_districts(&app, &s.coordinator, &dina, json!([north])).await,
+        200,
+    )
+    .await;
+    let gone = app
+        .delete(&format!("/api/v1/units/{east}"), &s.coordinator)
+        .await;
+    assert_eq!(gone.status().as_u16(), 204);
+    // Sending the districts back as they are is no change, also on one's own account.
+    let same = expect_status(
+        set_districts(&app, &s.coordinator, &dina, json!([north])).await,
+        200,
+    )
+    .await;
+    assert_eq!(same["districts"], json!([north]));
+    expect_status(
+        set_districts(&app, &s.coordinator, &s.coordinator_id, json!([])).await,
+        200,
+    )
+    .await;
+
+    // Dogs: Kari's dog is not theirs to change or delete.
+    let dog = |handler: String| {
+        let app = &app;
+        let token = s.coordinator.clone();
+        async move {
+            let body = json!({"handler_id": handler, "name": "Luna", "breed": "Golden retriever",
+                              "birth_date": "2021-03-01"});
+            id_of(&expect_status(app.post("/api/v1/dogs", &token, &body).await, 201).await)
+        }
+    };
+    let karis_dog = dog(kari.clone()).await;
+    refused(
+        app.delete(&format!("/api/v1/dogs/{karis_dog}"), &dina_token)
+            .await,
+        404,
+        None,
+    )
+    .await;
+    refused(
+        app.patch(
+            &format!("/api/v1/dogs/{karis_dog}"),
+            &dina_token,
+            &json!({"name": "Bella"}),
+        )
+        .await,
+        404,
+        None,
+    )
+    .await;
+    let nils_dog = dog(nils.clone()).await;
+    let deleted = app
+        .delete(&format!("/api/v1/dogs/{nils_dog}"), &dina_token)
+        .await;
+    assert_eq!(deleted.status().as_u16(), 204);
+
+    // People visited at home: made, changed and erased for the district's units only.
+    let recipient = |unit: String, token: String| {
+        let app = &app;
+        async move {
+            app.post(
+                "/api/v1/recipients",
+                &token,
+                &json!({"display_name": "Ingrid H.", "address": "Storgata 12, 0155 Oslo",
+                        "contact_phone": "22 33 44 55", "responsible_unit_id": unit,
+                        "consent_given_by": "recipient", "consent_given_on": today().to_string()}),
+            )
+            .await
+        }
+    };
+    refused(
+        recipient(s.unit.clone(), dina_token.clone()).await,
+        422,
+        Some("responsible_unit_id"),
+    )
+    .await;
+    let solsiden_home =
+        id_of(&expect_status(recipient(s.unit.clone(), s.coordinator.clone()).await, 201).await);
+    let nordlys_home =
+        id_of(&expect_status(recipient(nordlys.clone(), dina_token.clone()).await, 201).await);
+    refused(
+        app.patch(
+            &format!("/api/v1/recipients/{solsiden_home}"),
+            &dina_token,
+            &json!({"contact_phone": "22 33 44 66"}),
+        )
+        .await,
+        404,
+        None,
+    )
+    .await;
+    refused(
+        app.delete(&format!("/api/v1/recipients/{solsiden_home}"), &dina_token)
+            .await,
+        404,
+        None,
+    )
+    .await;
+    refused(
+        app.patch(
+            &format!("/api/v1/recipients/{nordlys_home}"),
+            &dina_token,
+            &json!({"responsible_unit_id": s.unit}),
+        )
+        .await,
+        422,
+        Some("responsible_unit_id"),
+    )
+    .await;
+
+    // Groups: registered with a home unit of the districts, others are not found.
+    let lead = app.representative(&s.coordinator, "Per Leder").await;
+    let group = |home: Option<String>, token: String| {
+        let app = &app;
+        let lead = lead.clone();
+        async move {
+            app.post(
+                "/api/v1/groups",
+                &token,
+                &json!({"name": "Turlaget", "kind": "association", "contact_person_id": lead,
+                        "head_count": 8, "home_unit_id": home}),
+            )
+            .await
+        }
+    };
+    refused(
+        group(None, dina_token.clone()).await,
+        422,
+        Some("home_unit_id"),
+    )
+    .await;
+    refused(
+        group(Some(s.unit.clone()), dina_token.clone()).await,
+        422,
+        Some("home_unit_id"),
+    )
+    .await;
+    let solsiden_group = id_of(
+        &expect_status(
+            group(Some(s.unit.clone()), s.coordinator.clone()).await,
+            201,
+        )
+        .await,
+    );
+    let nordlys_group =
+        id_of(&expect_status(group(Some(nordlys.clone()), dina_token.clone()).await, 201).await);
+    refused(
+        app.patch(
+            &format!("/api/v1/groups/{solsiden_group}"),
+            &dina_token,
+            &json!({"home_unit_id": nordlys}),
+        )
+        .await,
+        404,
+        None,
+    )
+    .await;
+    refused(
+        app.patch(
+            &format!("/api/v1/groups/{nordlys_group}"),
+            &dina_token,
+            &json!({"home_unit_id": s.unit}),
+        )
+        .await,
+        422,
+        Some("home_unit_id"),
+    )
+    .await;
+    let question = "activity_kind=companionship&setting=institution&target_group=general";
+    refused(
+        app.get(
+            &format!("/api/v1/groups/{solsiden_group}/clearance?{question}"),
+            &dina_token,
+        )
+        .await,
+        404,
+        None,
+    )
+    .await;
+    expect_status(
+        app.get(
+            &format!("/api/v1/groups/{nordlys_group}/clearance?{question}"),
+            &dina_token,
+        )
+        .await,
+        200,
+    )
+    .await;
+
+    // Needs: asked for the district's units, with the district's candidates.
+    let need = |unit: &str| {
+        json!({"unit_id": unit, "activity_kind": "companionship", "starts_on": days_ahead(14),
+               "weekdays": ["thursday"], "start_time": "14:00", "duration_minutes": 90,
+               "places": 2, "description": "Reading aloud.", "published": true, "status": "open"})
+    };
+    refused(
+        app.post("/api/v1/needs", &dina_token, &need(&s.unit)).await,
+        422,
+        Some("unit_id"),
+    )
+    .await;
+    let nordlys_need = id_of(
+        &expect_status(
+            app.post("/api/v1/needs", &dina_token, &need(&nordlys))
+                .await,
+            201,
+        )
+        .await,
+    );
+    let candidates = |token: String| {
+        let app = &app;
+        let path = format!("/api/v1/needs/{nordlys_need}/candidates");
+        async move { ids(&items(app, &token, &path).await, "id") }
+    };
+    let for_wide = candidates(s.coordinator.clone()).await;
+    assert!(
+        for_wide.contains(&kari) && for_wide.contains(&nils),
+        "{for_wide:?}"
+    );
+    assert_eq!(candidates(dina_token.clone()).await, vec![nils.clone()]);
+
+    // Hours: Kari (from elsewhere) visits Nordlys; her time there is logged by the district's
+    // coordinator and seen by them, while her time elsewhere is not.
+    let kari_at_nordlys = place(&app, &s.coordinator, &kari, &nordlys).await;
+    let logged = expect_status(
+        app.post(
+            "/api/v1/time-entries",
+            &dina_token,
+            &json!({"volunteer_id": kari, "occurred_on": today().to_string(), "minutes": 50,
+                    "placement_id": kari_at_nordlys}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    expect_status(
+        app.get(
+            &format!("/api/v1/time-entries/{}", id_of(&logged)),
+            &dina_token,
+        )
+        .await,
+        200,
+    )
+    .await;
+    refused(
+        app.post(
+            "/api/v1/time-entries",
+            &dina_token,
+            &json!({"volunteer_id": kari, "occurred_on": days_ago(1), "minutes": 30,
+                    "unit_id": s.unit, "activity_kind": "companionship"}),
+        )
+        .await,
+        422,
+        Some("volunteer_id"),
+    )
+    .await;
+    // A visit of the placement at Nordlys left unmarked is on their work list, though Kari
+    // herself is not theirs.
+    let visit = json!({"date": (today() + Days::new(1)).to_string(), "start_time": "10:00",
+                       "duration_minutes": 60});
+    let unmarked = id_of(
+        &expect_status(
+            app.post(
+                &format!("/api/v1/placements/{kari_at_nordlys}/visits"),
+                &s.coordinator,
+                &visit,
+            )
+            .await,
+            201,
+        )
+        .await,
+    );
+    app.clock.advance(TimeDelta::days(10));
+    let work = items(&app, &dina_token, "/api/v1/work-items?limit=200").await;
+    assert!(
+        work.iter()
+            .any(|item| item["kind"] == "visit_not_marked"
+                && item["related_id"] == unmarked.as_str()),
+        "Kari's visit at Nordlys: {work:?}"
+    );
+}

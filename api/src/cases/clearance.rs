@@ -123,16 +123,17 @@ pub fn requirements(
         .collect())
 }
 
-/// The answer about a group of `scope` (404 otherwise): the group as a whole through its
-/// contact person, per-person requirements for its named members (with the dog, if one is
-/// asked about).
+/// The answer about a group of `scope` that `audience` sees (404 otherwise): the group as a
+/// whole through its contact person, per-person requirements for its named members (with the
+/// dog, if one is asked about).
 pub fn ask_group(
     conn: &mut PgConnection,
     scope: TenantScope,
+    audience: Audience,
     id: GroupId,
     question: &ClearanceQuestion,
 ) -> Result<GroupClearance, ApiError> {
-    let group = groups::find(conn, scope, id)?;
+    let group = groups::find_seen(conn, scope, audience, id)?;
     let municipality = municipalities::find(conn, TenantScope::All, group.municipality_id)?;
     let dog = checked_question(conn, &municipality, question)?;
     let (facts, mut members) =

@@ -269,6 +269,17 @@ pub fn create(
         };
         let (unit_id, place) =
             where_need(conn, municipality.id, draft.unit_id, draft.recipient_id)?;
+        // A district coordinator asks for units of their districts.
+        crate::access::check_in_districts(
+            conn,
+            caller,
+            &[unit_id.into_uuid()],
+            if draft.recipient_id.is_some() {
+                "recipient_id"
+            } else {
+                "unit_id"
+            },
+        )?;
         check_kind(conn, municipality.id, &draft.terms.activity_kind)?;
         publishable(place, &draft.terms)?;
         let ends = draft.terms.when.last_day();
@@ -797,7 +808,8 @@ pub struct CandidatePage {
     pub last: Option<RankKey>,
 }
 
-/// A page of the candidates for a need: ranked by the domain, each with the reasons and the
+/// A page of the candidates for a need (for a district coordinator, those of their districts):
+/// ranked by the domain, each with the reasons and the
 /// clearance answer for the need's first day (or `today`). After `after` (a rank key's
 /// bytes), at most `limit`; and whether more follow.
 pub fn candidates(
@@ -809,7 +821,8 @@ pub fn candidates(
     limit: usize,
 ) -> Result<CandidatePage, ApiError> {
     caller.require_manager()?;
-    let need = needs::find(conn, caller.scope(), crate::access::managed(caller)?, id)?;
+    let audience = crate::access::managed(caller)?;
+    let need = needs::find(conn, caller.scope(), audience, id)?;
     if need.status == NeedStatus::Closed {
         // Nobody is placed from a closed need (its activity kind may even be gone).
         return Ok(CandidatePage {
@@ -818,7 +831,7 @@ pub fn candidates(
             last: None,
         });
     }
-    let (volunteers_found, groups_found) = needs::candidates(conn, &need)?;
+    let (volunteers_found, groups_found) = needs::candidates(conn, &need, audience)?;
     let profiles: Vec<Profile<(bool, Uuid)>> = volunteers_found
         .into_iter()
         .map(|p| Profile {
@@ -872,7 +885,7 @@ pub fn candidates(
         let candidate = if key.2 {
             let id = GroupId::from(key.3);
             let group = groups::find(conn, scope, id)?;
-            let answer = ask_group(conn, scope, id, &asked)?;
+            let answer = ask_group(conn, scope, Audience::Everyone, id, &asked)?;
             Candidate {
                 who: Who::Group(Box::new(group)),
                 reasons: ranked.reasons,

@@ -135,7 +135,7 @@ fn ask(
             Ok(Answer::Volunteer(id, question, answer))
         }
         Placed::Group(id, _) => {
-            let answer = ask_group(conn, scope, id, &question)?;
+            let answer = ask_group(conn, scope, Audience::Everyone, id, &question)?;
             Ok(Answer::Group(id, question, answer))
         }
     }

@@ -30,6 +30,18 @@ pub fn update(
     conn.transaction(|conn| {
         let before =
             recipients::find_seen(conn, caller.scope(), crate::access::managed(caller)?, id)?;
+        // A district coordinator keeps the person with a unit of their districts.
+        if let Some(unit) = changes
+            .responsible_unit_id
+            .filter(|unit| *unit != before.responsible_unit_id)
+        {
+            crate::access::check_in_districts(
+                conn,
+                caller,
+                &[unit.into_uuid()],
+                "responsible_unit_id",
+            )?;
+        }
         let updated = recipients::update(conn, caller.scope(), id, expected_version, changes)?;
         if before.active && !updated.active {
             for placement in placements::open_with_recipient(conn, updated.municipality_id, id)? {
@@ -46,5 +58,24 @@ pub fn update(
             needs::close_for_recipient(conn, updated.municipality_id, id)?;
         }
         Ok(updated)
+    })
+}
+
+/// Erases a person visited at home whom the caller manages (see `recipients::erase`).
+pub fn erase(
+    conn: &mut PgConnection,
+    caller: &StaffCaller,
+    id: RecipientId,
+    expected_version: Option<i32>,
+) -> Result<(), ApiError> {
+    conn.transaction(|conn| {
+        recipients::find_seen(conn, caller.scope(), crate::access::managed(caller)?, id)?;
+        Ok(recipients::erase(
+            conn,
+            caller.scope(),
+            id,
+            expected_version,
+            caller.id,
+        )?)
     })
 }

@@ -317,9 +317,16 @@ pub fn log(
             Placed::Volunteer(id) => (id.into_uuid(), "volunteer_id"),
             Placed::Group(id, _) => (id.into_uuid(), "group_id"),
         };
-        access::check_in_districts(conn, caller, &[id], field)?;
         let audience = access::managed(caller)?;
         let resolved = resolve(conn, &municipality, audience, who, &draft, now)?;
+        // A district coordinator logs what they will see: time of someone of their districts,
+        // or at a unit or on a placement of them (as for a visiting volunteer from elsewhere).
+        let mut about = vec![id];
+        about.extend(resolved.unit_id.map(UnitId::into_uuid));
+        if let TimeLink::Placement(placement) | TimeLink::Visit(placement, _) = resolved.link {
+            about.push(placement.into_uuid());
+        }
+        access::check_in_districts(conn, caller, &about, field)?;
         store(
             conn,
             &NewTimeEntry {

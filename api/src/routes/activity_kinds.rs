@@ -174,7 +174,10 @@ pub async fn create_activity_kind(
         created_by: Some(caller.id),
     };
     let created = state
-        .db(move |conn| Ok(activity_kinds::insert(conn, caller.scope(), &new)?))
+        .db(move |conn| {
+            crate::access::check_municipality_wide(conn, &caller)?;
+            Ok(activity_kinds::insert(conn, caller.scope(), &new)?)
+        })
         .await?;
     Ok(HttpResponse::Created().json(ActivityKindView::from(created)))
 }
@@ -200,6 +203,7 @@ pub async fn delete_activity_kind(
     let municipality = MunicipalityId::from(id);
     state
         .db(move |conn| {
+            crate::access::check_municipality_wide(conn, &caller)?;
             Ok(activity_kinds::delete(
                 conn,
                 caller.scope(),

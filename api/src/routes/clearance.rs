@@ -314,12 +314,13 @@ pub async fn get_group_clearance(
     id: web::Path<Uuid>,
     Query(query): Query<ClearanceQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let scope = access::manager_or_system(&caller, ServiceScope::ClearanceRead, GROUPS_ASKED_BY)?;
+    let (scope, audience) =
+        access::manager_or_system(&caller, ServiceScope::ClearanceRead, GROUPS_ASKED_BY)?;
     let id = GroupId::from(id.into_inner());
     let question = question_of(query, state.clock.today())?;
     let (question, answer) = state
         .db(move |conn| {
-            let answer = cases::clearance::ask_group(conn, scope, id, &question)?;
+            let answer = cases::clearance::ask_group(conn, scope, audience, id, &question)?;
             Ok((question, answer))
         })
         .await?;

@@ -387,11 +387,18 @@ pub async fn update_dog(
     };
     let updated = state
         .db(move |conn| {
-            dogs::find(conn, caller.scope(), access::managed(&caller)?, id)?;
+            let audience = access::managed(&caller)?;
             if let Some(handler) = changes.handler_id {
                 access::check_in_districts(conn, &caller, &[handler.into_uuid()], "handler_id")?;
             }
-            Ok(dogs::update(conn, caller.scope(), id, expected, &changes)?)
+            Ok(dogs::update(
+                conn,
+                caller.scope(),
+                audience,
+                id,
+                expected,
+                &changes,
+            )?)
         })
         .await?;
     Ok(json_with_etag(
@@ -420,7 +427,15 @@ pub async fn delete_dog(
     caller.require_manager()?;
     let id = DogId::from(id.into_inner());
     state
-        .db(move |conn| Ok(dogs::delete(conn, caller.scope(), id, expected)?))
+        .db(move |conn| {
+            Ok(dogs::delete(
+                conn,
+                caller.scope(),
+                access::managed(&caller)?,
+                id,
+                expected,
+            )?)
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -19,7 +19,7 @@ use actix_web::{HttpResponse, get, http::header, patch, post, web};
 use samspill_domain::{
     ParseError,
     group::{GroupKind, GroupName, OrgNumber, check_head_count},
-    ids::{GroupId, VolunteerId},
+    ids::{GroupId, UnitId, VolunteerId},
     municipality::Country,
     text::{Name, Text},
     volunteer::VolunteerStatus,
@@ -193,6 +193,9 @@ pub async fn create_group(
         .db(move |conn| {
             let country = named_municipality(conn, caller.scope(), municipality_id)?.country;
             let org_number = org_number(raw_org_number, kind, country)?;
+            // A district coordinator registers groups with a home unit of their districts.
+            let home: Vec<Uuid> = home_unit_id.map(UnitId::into_uuid).into_iter().collect();
+            crate::access::check_in_districts(conn, &caller, &home, "home_unit_id")?;
             Ok(groups::insert(
                 conn,
                 &groups::NewGroup {
@@ -310,6 +313,7 @@ pub async fn update_group(
     );
     let updated = state
         .db(move |conn| {
+            crate::access::managed_group(conn, &caller, id)?;
             groups::update(
                 conn,
                 caller.scope(),
@@ -317,6 +321,14 @@ pub async fn update_group(
                 expected,
                 caller.id,
                 |conn, current| {
+                    // A district coordinator keeps the group in their districts.
+                    if let Some(home) = home_unit_id
+                        .map(|unit| unit.map(UnitId::from))
+                        .filter(|home| *home != current.home_unit_id)
+                    {
+                        let home: Vec<Uuid> = home.map(UnitId::into_uuid).into_iter().collect();
+                        crate::access::check_in_districts(conn, &caller, &home, "home_unit_id")?;
+                    }
                     let new_kind = kind.unwrap_or(current.kind);
                     let org_number = match raw_org_number {
                         Some(raw) => {

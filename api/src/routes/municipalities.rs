@@ -328,6 +328,7 @@ pub async fn update_municipality(
     }
     let updated = state
         .db(move |conn| {
+            crate::access::check_municipality_wide(conn, &caller)?;
             municipalities::update(conn, caller.scope(), id, expected, |current| {
                 let settings = patch
                     .map(|patch| current.settings.apply(&patch).map_err(settings_errors))

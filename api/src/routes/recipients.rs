@@ -261,6 +261,13 @@ pub async fn create_recipient(
         .db(move |conn| {
             let country = named_municipality(conn, caller.scope(), municipality_id)?.country;
             let contact_phone = phone(raw_phone, country)?;
+            // A district coordinator makes a unit of their districts responsible.
+            crate::access::check_in_districts(
+                conn,
+                &caller,
+                &[unit.into_uuid()],
+                "responsible_unit_id",
+            )?;
             Ok(recipients::insert(
                 conn,
                 &recipients::NewRecipient {
@@ -408,7 +415,12 @@ pub async fn update_recipient(
         .db(move |conn| {
             let contact_phone = match raw_phone {
                 Some(raw) => {
-                    let current = recipients::find(conn, caller.scope(), id)?;
+                    let current = recipients::find_seen(
+                        conn,
+                        caller.scope(),
+                        crate::access::managed(&caller)?,
+                        id,
+                    )?;
                     let country =
                         named_municipality(conn, caller.scope(), current.municipality_id)?.country;
                     Some(phone(raw, country)?)
@@ -464,15 +476,7 @@ pub async fn erase_recipient(
     caller.require_manager()?;
     let id = RecipientId::from(id.into_inner());
     state
-        .db(move |conn| {
-            Ok(recipients::erase(
-                conn,
-                caller.scope(),
-                id,
-                expected,
-                caller.id,
-            )?)
-        })
+        .db(move |conn| cases::recipients::erase(conn, &caller, id, expected))
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

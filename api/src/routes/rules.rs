@@ -317,6 +317,7 @@ pub async fn create_requirement_rule(
     };
     let created = state
         .db(move |conn| {
+            crate::access::check_municipality_wide(conn, &caller)?;
             let municipality = visible_municipality(conn, &caller, id)?;
             check_draft(conn, &municipality, &draft)?;
             Ok(rules::insert(conn, municipality.id, &draft, caller.id)?)
@@ -384,6 +385,7 @@ pub async fn update_requirement_rule(
     }
     let updated = state
         .db(move |conn| {
+            crate::access::check_municipality_wide(conn, &caller)?;
             rules::update(conn, caller.scope(), id, expected, |conn, current| {
                 let mut draft = RuleDraft::of(current);
                 if let Some(name) = name {
@@ -444,7 +446,10 @@ pub async fn delete_requirement_rule(
     caller.require_manager()?;
     let id = RuleId::from(id.into_inner());
     state
-        .db(move |conn| Ok(rules::delete(conn, caller.scope(), id, expected)?))
+        .db(move |conn| {
+            crate::access::check_municipality_wide(conn, &caller)?;
+            Ok(rules::delete(conn, caller.scope(), id, expected)?)
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

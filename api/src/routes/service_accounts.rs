@@ -196,6 +196,7 @@ pub async fn create_service_account(
     };
     let created = state
         .db(move |conn| {
+            crate::access::check_municipality_wide(conn, &caller)?;
             named_municipality(conn, caller.scope(), new.municipality_id)?;
             Ok(service_accounts::insert(conn, &new)?)
         })
@@ -301,6 +302,7 @@ pub async fn update_service_account(
     };
     let updated = state
         .db(move |conn| {
+            crate::access::check_municipality_wide(conn, &caller)?;
             Ok(service_accounts::update(
                 conn,
                 caller.scope(),
@@ -342,6 +344,7 @@ pub async fn rotate_service_account_secret(
     };
     let updated = state
         .db(move |conn| {
+            crate::access::check_municipality_wide(conn, &caller)?;
             Ok(service_accounts::update(
                 conn,
                 caller.scope(),
@@ -374,6 +377,7 @@ pub async fn delete_service_account(
     let id = ServiceAccountId::from(id.into_inner());
     state
         .db(move |conn| {
+            crate::access::check_municipality_wide(conn, &caller)?;
             Ok(service_accounts::delete(
                 conn,
                 caller.scope(),

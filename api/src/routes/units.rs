@@ -143,6 +143,7 @@ pub async fn create_unit(
     };
     let created = state
         .db(move |conn| {
+            crate::access::check_municipality_wide(conn, &caller)?;
             named_municipality(conn, caller.scope(), new.municipality_id)?;
             Ok(units::insert(conn, &new)?)
         })
@@ -235,7 +236,10 @@ pub async fn update_unit(
         parent_id: body.parent_id.map(|parent| parent.map(UnitId::from)),
     };
     let updated = state
-        .db(move |conn| Ok(units::update(conn, caller.scope(), id, expected, changes)?))
+        .db(move |conn| {
+            crate::access::check_municipality_wide(conn, &caller)?;
+            Ok(units::update(conn, caller.scope(), id, expected, changes)?)
+        })
         .await?;
     Ok(json_with_etag(
         HttpResponse::Ok(),
@@ -263,16 +267,18 @@ pub async fn delete_unit(
     caller.require_manager()?;
     let id = UnitId::from(id.into_inner());
     state
-        .db(
-            move |conn| match units::delete(conn, caller.scope(), id, expected) {
+        .db(move |conn| {
+            crate::access::check_municipality_wide(conn, &caller)?;
+            match units::delete(conn, caller.scope(), id, expected) {
                 Err(RepoError::Reference { .. }) => Err(ApiError::Conflict {
-                    detail: "The unit is still in use: move or delete its sub-units first."
+                    detail: "The unit is still in use: move or delete its sub-units first, and \
+                             take it out of the care districts of coordinators."
                         .to_owned(),
                     errors: Vec::new(),
                 }),
                 other => Ok(other?),
-            },
-        )
+            }
+        })
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,5 +1,6 @@
-//! Staff user accounts. Administrators manage every account; coordinators manage the non-admin
-//! accounts of their own municipality. Everyone reads their own account through `/me`.
+//! Staff user accounts. Administrators manage every account; municipality-wide coordinators
+//! manage the non-admin accounts of their own municipality (a coordinator limited to care
+//! districts reads them but changes none). Everyone reads their own account through `/me`.
 
 use crate::{
     access::{named_municipality, target_municipality},
@@ -17,12 +18,12 @@ use crate::{
 use actix_web::{HttpResponse, get, http::header, patch, post, web};
 use chrono::{DateTime, Utc};
 use samspill_domain::{
-    auth::Audience,
     ids::{StaffUserId, UnitId},
     user::{DisplayName, Email, Role, StaffUser, check_password_policy},
 };
 use samspill_persistence::{districts, users};
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
@@ -227,6 +228,7 @@ pub async fn create_user(
     };
     let created = state
         .db(move |conn| {
+            crate::access::check_municipality_wide(conn, &caller)?;
             if let Some(municipality) = new.municipality_id {
                 named_municipality(conn, caller.scope(), municipality)?;
             }
@@ -369,10 +371,15 @@ pub async fn update_user(
     }
     let updated = state
         .db(move |conn| {
-            // Only someone who sees the whole municipality draws districts in it.
-            let limited = match wanted {
-                Some(_) => districts::limiting(conn, Audience::of_staff(caller.role, caller.id).unwrap_or(Audience::Everyone))?.is_some(),
-                None => false,
+            crate::access::check_municipality_wide(conn, &caller)?;
+            // Districts as they are already are no change (a form may send them back).
+            let wanted = match wanted {
+                Some(units) => {
+                    let now: HashSet<UnitId> = districts::of(conn, id)?.into_iter().collect();
+                    let asked: HashSet<UnitId> = units.iter().copied().collect();
+                    (asked != now).then_some(units)
+                }
+                None => None,
             };
             let updated = users::update(conn, caller.scope(), id, expected, |current| {
                 may_manage(&caller, current.role)?;
@@ -393,11 +400,6 @@ pub async fn update_user(
                     return Err(conflict("You cannot deactivate your own account."));
                 }
                 if wanted.is_some() {
-                    if limited {
-                        return Err(ApiError::forbidden(
-                            "Coordinators limited to care districts do not set districts.",
-                        ));
-                    }
                     if caller.id == id {
                         return Err(conflict("You cannot change your own care districts."));
                     }
@@ -459,6 +461,7 @@ pub async fn reset_user_password(
     let hash = password::hash(secret).await?;
     state
         .db(move |conn| {
+            crate::access::check_municipality_wide(conn, &caller)?;
             users::update(conn, caller.scope(), id, None, |current| {
                 may_manage(&caller, current.role)?;
                 Ok::<_, ApiError>(users::StaffUserChanges {
