@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Reads the wrk and pgbench outputs that bench/run.sh left in a folder and prints one table.
 
-    report.py endpoints DIR --mode full|small --connections N
+    report.py endpoints DIR --mode full|small|hours --connections N [--only PREFIX]
     report.py scale DIR SIZE...
 
 Exit status 1 when an endpoint did not answer 2xx or printed no figures (in every mode), or,
@@ -89,12 +89,14 @@ def fmt(value, digits=1):
     return "-" if value is None else f"{value:,.{digits}f}"
 
 
-def endpoints(folder, mode, connections):
+def endpoints(folder, mode, connections, only=""):
     pg = parse_pgbench(folder / "pgbench.txt") or {"tps": None, "avg_ms": None}
     tps = pg["tps"]
     problems = []
     rows = []
     for name, label, ratio_target, p99_held, p50_target in ENDPOINTS:
+        if not name.startswith(only):
+            continue
         wrk = parse_wrk(folder / f"{name}.wrk")
         probe = read(folder / f"{name}.probe", "none")
         rss = read(folder / f"{name}.rss", "-")
@@ -121,7 +123,7 @@ def endpoints(folder, mode, connections):
             verdicts.append(wrk["p50"] is not None and wrk["p50"] < p50_target)
         if not targets:
             verdict = "report"
-        elif mode != "full":
+        elif mode not in ("full", "hours"):
             verdict = "(small)"
         else:
             verdict = "PASS" if all(verdicts) else "MISS"
@@ -181,7 +183,8 @@ def main(argv):
     if len(argv) >= 2 and argv[0] == "endpoints":
         mode = argv[argv.index("--mode") + 1] if "--mode" in argv else "full"
         connections = argv[argv.index("--connections") + 1] if "--connections" in argv else "?"
-        return endpoints(Path(argv[1]), mode, connections)
+        only = argv[argv.index("--only") + 1] if "--only" in argv else ""
+        return endpoints(Path(argv[1]), mode, connections, only)
     if len(argv) >= 3 and argv[0] == "scale":
         return scale(Path(argv[1]), argv[2:])
     print(__doc__, file=sys.stderr)

@@ -6,6 +6,8 @@
 #   bench/run.sh --small    seconds long (CI): 2 000 volunteers, 20 000 time entries, 8
 #                           connections, 2 s per endpoint
 #   bench/run.sh scale      the list page's p99 at 10 000 and at 1 000 000 volunteers
+#   bench/run.sh hours      the full seed, but only the hours report (EXPLAIN ANALYZE and wrk
+#                           at BENCH_HOURS_CONNECTIONS, with pgbench -S at the same count)
 #
 # Settings (environment): BENCH_VOLUNTEERS, BENCH_TIME_ENTRIES, BENCH_MUNICIPALITIES, BENCH_CONNECTIONS,
 # BENCH_HOURS_CONNECTIONS (the hours report's, 8),
@@ -24,7 +26,8 @@ for arg in "$@"; do
   case "$arg" in
     --small) small=1 ;;
     scale) mode=scale ;;
-    -h | --help) sed -n '2,13p' "$0"; exit 0 ;;
+    hours) mode=hours ;;
+    -h | --help) sed -n '2,15p' "$0"; exit 0 ;;
     *) fail "unknown argument ${arg} (see --help)" ;;
   esac
 done
@@ -43,6 +46,8 @@ else
   duration="${BENCH_DURATION:-20}"
   pgbench_scale="${BENCH_PGBENCH_SCALE:-10}"
 fi
+# The hours report is asked now and then by a coordinator, not by 64 at once (see below).
+if [[ "$mode" == hours ]]; then connections="${BENCH_HOURS_CONNECTIONS:-8}"; fi
 threads="${BENCH_THREADS:-2}"
 municipalities="${BENCH_MUNICIPALITIES:-6}"
 database="${BENCH_DATABASE:-samspill_bench}"
@@ -201,45 +206,48 @@ pgbench -S -n -c "$connections" -j "$threads" -T "$duration" "${BENCH_PG}/${data
   || { cat "${out}/pgbench.txt" >&2; fail "pgbench failed"; }
 grep -E '^(tps|latency average)' "${out}/pgbench.txt" | sed 's/^/  /'
 
-psql -X -A -t "${BENCH_PG}/${database}" -c "
-  SELECT id FROM volunteers WHERE municipality_id = '${municipality}' AND erased_at IS NULL
-  ORDER BY random() LIMIT 2000" >"${out}/ids.txt"
+if [[ "$mode" != hours ]]; then
+  psql -X -A -t "${BENCH_PG}/${database}" -c "
+    SELECT id FROM volunteers WHERE municipality_id = '${municipality}' AND erased_at IS NULL
+    ORDER BY random() LIMIT 2000" >"${out}/ids.txt"
 
-# The visits of one week (Monday to Sunday, this week, by PostgreSQL's date as the seeder's) at
-# the nursing home of the municipality with the most visits in it.
-read -r monday sunday <<<"$(psql -X -A -t -F ' ' "${BENCH_PG}/${database}" -c "
-  SELECT current_date - (extract(isodow FROM current_date)::int - 1),
-         current_date - (extract(isodow FROM current_date)::int - 1) + 6")"
-read -r busy_unit week_visits <<<"$(psql -X -A -t -F ' ' "${BENCH_PG}/${database}" -c "
-  SELECT p.unit_id, count(*) FROM visits v
-    JOIN placements p ON p.municipality_id = v.municipality_id AND p.id = v.placement_id
-    JOIN units u ON u.id = p.unit_id AND u.kind = 'nursing_home'
-   WHERE v.municipality_id = '${municipality}' AND v.local_date BETWEEN '${monday}' AND '${sunday}'
-   GROUP BY p.unit_id ORDER BY count(*) DESC LIMIT 1")"
-[[ -n "${busy_unit:-}" ]] || fail "no nursing home of ${municipality} has visits between ${monday} and ${sunday}"
-say "Visits: nursing home ${busy_unit}, ${week_visits} visits from ${monday} to ${sunday}"
+  # The visits of one week (Monday to Sunday, this week, by PostgreSQL's date as the seeder's) at
+  # the nursing home of the municipality with the most visits in it.
+  read -r monday sunday <<<"$(psql -X -A -t -F ' ' "${BENCH_PG}/${database}" -c "
+    SELECT current_date - (extract(isodow FROM current_date)::int - 1),
+           current_date - (extract(isodow FROM current_date)::int - 1) + 6")"
+  read -r busy_unit week_visits <<<"$(psql -X -A -t -F ' ' "${BENCH_PG}/${database}" -c "
+    SELECT p.unit_id, count(*) FROM visits v
+      JOIN placements p ON p.municipality_id = v.municipality_id AND p.id = v.placement_id
+      JOIN units u ON u.id = p.unit_id AND u.kind = 'nursing_home'
+     WHERE v.municipality_id = '${municipality}' AND v.local_date BETWEEN '${monday}' AND '${sunday}'
+     GROUP BY p.unit_id ORDER BY count(*) DESC LIMIT 1")"
+  [[ -n "${busy_unit:-}" ]] || fail "no nursing home of ${municipality} has visits between ${monday} and ${sunday}"
+  say "Visits: nursing home ${busy_unit}, ${week_visits} visits from ${monday} to ${sunday}"
 
-# Needs to rank candidates for: the municipality's open companionship needs that volunteers may
-# take (the kind the seeder gives a quarter of the volunteers; its first need at every unit).
-psql -X -A -t "${BENCH_PG}/${database}" -c "
-  SELECT id FROM needs WHERE municipality_id = '${municipality}' AND status = 'open'
-     AND activity_kind = 'companionship' AND open_to <> 'groups'
-  ORDER BY id" >"${out}/needs.txt"
-[[ -s "${out}/needs.txt" ]] || fail "${municipality} has no open companionship need"
-read -r want_kind interested <<<"$(psql -X -A -t -F ' ' "${BENCH_PG}/${database}" -c "
-  SELECT (SELECT count(*) FROM volunteers WHERE municipality_id = '${municipality}' AND erased_at IS NULL
-             AND status = 'approved' AND activity_kinds @> ARRAY['companionship']),
-         (SELECT count(*) FROM need_interests WHERE municipality_id = '${municipality}'
-             AND need_id IN (SELECT id FROM needs WHERE municipality_id = '${municipality}'
-                                AND status = 'open' AND activity_kind = 'companionship'))")"
-say "Needs: $(wc -l <"${out}/needs.txt") open companionship needs, ${want_kind} approved volunteers want companionship, ${interested} interests in those needs"
+  # Needs to rank candidates for: the municipality's open companionship needs that volunteers may
+  # take (the kind the seeder gives a quarter of the volunteers; its first need at every unit).
+  psql -X -A -t "${BENCH_PG}/${database}" -c "
+    SELECT id FROM needs WHERE municipality_id = '${municipality}' AND status = 'open'
+       AND activity_kind = 'companionship' AND open_to <> 'groups'
+    ORDER BY id" >"${out}/needs.txt"
+  [[ -s "${out}/needs.txt" ]] || fail "${municipality} has no open companionship need"
+  read -r want_kind interested <<<"$(psql -X -A -t -F ' ' "${BENCH_PG}/${database}" -c "
+    SELECT (SELECT count(*) FROM volunteers WHERE municipality_id = '${municipality}' AND erased_at IS NULL
+               AND status = 'approved' AND activity_kinds @> ARRAY['companionship']),
+           (SELECT count(*) FROM need_interests WHERE municipality_id = '${municipality}'
+               AND need_id IN (SELECT id FROM needs WHERE municipality_id = '${municipality}'
+                                  AND status = 'open' AND activity_kind = 'companionship'))")"
+  say "Needs: $(wc -l <"${out}/needs.txt") open companionship needs, ${want_kind} approved volunteers want companionship, ${interested} interests in those needs"
 
-# Candidates to place: approved volunteers of the municipality; the clearance engine picks
-# those cleared for companionship at an institution (below, once the server runs).
-psql -X -A -t "${BENCH_PG}/${database}" -c "
-  SELECT id FROM volunteers WHERE municipality_id = '${municipality}' AND erased_at IS NULL
-     AND status = 'approved'
-  ORDER BY random() LIMIT $([[ "$mode" == small ]] && echo 200 || echo 1000)" >"${out}/candidates.txt"
+  # Candidates to place: approved volunteers of the municipality; the clearance engine picks
+  # those cleared for companionship at an institution (below, once the server runs).
+  psql -X -A -t "${BENCH_PG}/${database}" -c "
+    SELECT id FROM volunteers WHERE municipality_id = '${municipality}' AND erased_at IS NULL
+       AND status = 'approved'
+    ORDER BY random() LIMIT $([[ "$mode" == small ]] && echo 200 || echo 1000)" >"${out}/candidates.txt"
+
+fi
 
 # Hours: the report over the last 365 days of the municipality with the most time entries (the
 # largest one), and the plans PostgreSQL runs for it.
@@ -256,26 +264,28 @@ start_server
 read -r rss _ <<<"$(rss_of "$server_pid")"
 echo "$rss" >"${out}/rss_idle.txt"
 token="$(login "$base" "$email")"
-placement_question="activity_kind=companionship&setting=institution&target_group=general"
-asked="$(python3 bench/cleared.py "$base" "$token" "$placement_question" "${out}/candidates.txt" "${out}/placeable.txt")" \
-  || fail "asking the clearance of the approved volunteers failed or none is cleared (${asked:-no answer})"
-say "Placements: ${asked} approved volunteers asked are cleared for companionship at an institution"
-say "Endpoints:"
-request GET "/api/v1/volunteers/{id}" "${out}/ids.txt" "$token"
-measure get_volunteer
-request GET "/api/v1/volunteers?status=approved&limit=50" "" "$token"
-measure list_volunteers
-request GET "/api/v1/volunteers/{id}/clearance?${placement_question}" "${out}/ids.txt" "$token"
-measure clearance
-request GET "/api/v1/volunteer-status?limit=50" "" "$token"
-measure status_feed
-request GET "/api/v1/visits?unit_id=${busy_unit}&from=${monday}&to=${sunday}&limit=200" "" "$token"
-measure visits_week
-# The first page (50) of a need's ranked candidates, each with its clearance answer.
-request GET "/api/v1/needs/{id}/candidates" "${out}/needs.txt" "$token"
-measure need_candidates
-# The same, one request at a time: how long one answer takes when it need not wait for a core.
-connections=1 threads=1 measure need_candidates_alone
+if [[ "$mode" != hours ]]; then
+  placement_question="activity_kind=companionship&setting=institution&target_group=general"
+  asked="$(python3 bench/cleared.py "$base" "$token" "$placement_question" "${out}/candidates.txt" "${out}/placeable.txt")" \
+    || fail "asking the clearance of the approved volunteers failed or none is cleared (${asked:-no answer})"
+  say "Placements: ${asked} approved volunteers asked are cleared for companionship at an institution"
+  say "Endpoints:"
+  request GET "/api/v1/volunteers/{id}" "${out}/ids.txt" "$token"
+  measure get_volunteer
+  request GET "/api/v1/volunteers?status=approved&limit=50" "" "$token"
+  measure list_volunteers
+  request GET "/api/v1/volunteers/{id}/clearance?${placement_question}" "${out}/ids.txt" "$token"
+  measure clearance
+  request GET "/api/v1/volunteer-status?limit=50" "" "$token"
+  measure status_feed
+  request GET "/api/v1/visits?unit_id=${busy_unit}&from=${monday}&to=${sunday}&limit=200" "" "$token"
+  measure visits_week
+  # The first page (50) of a need's ranked candidates, each with its clearance answer.
+  request GET "/api/v1/needs/{id}/candidates" "${out}/needs.txt" "$token"
+  measure need_candidates
+  # The same, one request at a time: how long one answer takes when it need not wait for a core.
+  connections=1 threads=1 measure need_candidates_alone
+fi
 # A report is asked by a coordinator now and then, not by 64 at once: each takes tens of
 # milliseconds of PostgreSQL's time, so 64 in flight queue for the two cores until the pool's
 # wait for a connection ends in 503 (see docs/PERFORMANCE.md). Measured with
@@ -287,22 +297,25 @@ done
 # The heaviest grouping (a line per person), one request at a time.
 request GET "/api/v1/reports/hours?group_by=volunteer&${hours_window}" "" "$token"
 connections=1 threads=1 measure hours_volunteer_alone
-request POST "/api/v1/auth/token" "" "" "grant_type=password&username=${email}&password=${DEMO_PASSWORD}"
-measure token
-# Creates, plain and with an Idempotency-Key each (claimed, kept and committed with the record).
-new_volunteer='{"given_name":"Bench","family_name":"Nyregistrert","email":"bench@example.no"}'
-request POST "/api/v1/volunteers" "" "$token" "$new_volunteer" application/json
-measure create
-request POST "/api/v1/volunteers" "" "$token" "$new_volunteer" application/json 1
-measure create_keyed
-# Each request places a cleared volunteer at the nursing home from today (201, as proposed; the
-# clearance engine is asked first, and a volunteer it does not clear would answer 409).
-new_placement="{\"volunteer_id\":\"{id}\",\"unit_id\":\"${busy_unit}\",\"activity_kind\":\"companionship\",\"target_group\":\"general\",\"starts_on\":\"$(date -u +%F)\"}"
-request POST "/api/v1/placements" "${out}/placeable.txt" "$token" "$new_placement" application/json
-measure create_placement
+if [[ "$mode" != hours ]]; then
+  request POST "/api/v1/auth/token" "" "" "grant_type=password&username=${email}&password=${DEMO_PASSWORD}"
+  measure token
+  # Creates, plain and with an Idempotency-Key each (claimed, kept and committed with the record).
+  new_volunteer='{"given_name":"Bench","family_name":"Nyregistrert","email":"bench@example.no"}'
+  request POST "/api/v1/volunteers" "" "$token" "$new_volunteer" application/json
+  measure create
+  request POST "/api/v1/volunteers" "" "$token" "$new_volunteer" application/json 1
+  measure create_keyed
+  # Each request places a cleared volunteer at the nursing home from today (201, as proposed; the
+  # clearance engine is asked first, and a volunteer it does not clear would answer 409).
+  new_placement="{\"volunteer_id\":\"{id}\",\"unit_id\":\"${busy_unit}\",\"activity_kind\":\"companionship\",\"target_group\":\"general\",\"starts_on\":\"$(date -u +%F)\"}"
+  request POST "/api/v1/placements" "${out}/placeable.txt" "$token" "$new_placement" application/json
+  measure create_placement
+fi
 read -r _ hwm <<<"$(rss_of "$server_pid")"
 echo "$hwm" >"${out}/rss_peak.txt"
 
 say ""
 say "Results ($(nproc) cores shared by the server, wrk and PostgreSQL; mode ${mode}; outputs in ${out}):"
-python3 bench/report.py endpoints "$out" --mode "$mode" --connections "$connections"
+python3 bench/report.py endpoints "$out" --mode "$mode" --connections "$connections" \
+  $([[ "$mode" == hours ]] && echo --only hours_)
