@@ -230,6 +230,35 @@ pub fn check_in_districts(
     })
 }
 
+/// Checks that a district coordinator's districts hold every one of `ids` but those in
+/// `already` (as [`check_in_districts`] does for one): the first outside is a 422 on
+/// `field[i]`, its place in `ids`. Everyone else passes.
+pub fn check_each_in_districts(
+    conn: &mut PgConnection,
+    caller: &StaffCaller,
+    ids: &[Uuid],
+    already: &[Uuid],
+    field: &str,
+) -> Result<(), ApiError> {
+    let Some(audience) = Audience::of_staff(caller.role, caller.id) else {
+        return Ok(());
+    };
+    let asked: Vec<Uuid> = ids
+        .iter()
+        .copied()
+        .filter(|id| !already.contains(id))
+        .collect();
+    let outside = districts::uncovered(conn, audience, &asked)?;
+    match ids.iter().position(|id| outside.contains(id)) {
+        Some(i) => Err(ApiError::invalid(
+            format!("{field}[{i}]"),
+            "not_found",
+            "no such record in your care districts",
+        )),
+        None => Ok(()),
+    }
+}
+
 /// Refuses a coordinator limited to care districts what the whole municipality shares:
 /// accounts, service accounts, units, requirement rules, activity kinds and the settings.
 /// Changing any of them would reach beyond the districts (or lift the limit itself).

@@ -401,3 +401,35 @@ pub fn covers(
         .get_result::<Covered>(conn)?
         .covered)
 }
+
+/// Which of `ids` (volunteers, groups, units, recipients, placements or needs) `audience` does
+/// not see, in the order given: none for a municipality-wide audience.
+pub fn uncovered(
+    conn: &mut PgConnection,
+    audience: Audience,
+    ids: &[Uuid],
+) -> Result<Vec<Uuid>, RepoError> {
+    let Some(account) = limiting(conn, audience)? else {
+        return Ok(Vec::new());
+    };
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    #[derive(QueryableByName)]
+    struct Outside {
+        #[diesel(sql_type = diesel::sql_types::Uuid)]
+        id: Uuid,
+    }
+    let sql = format!(
+        "SELECT asked.id FROM unnest($2::uuid[]) WITH ORDINALITY AS asked(id, n) \
+         WHERE NOT EXISTS (SELECT 1 FROM ({}) seen WHERE seen.id = asked.id) ORDER BY asked.n",
+        seen_sql().replace(ACCOUNT, "$1")
+    );
+    Ok(diesel::sql_query(sql)
+        .bind::<diesel::sql_types::Uuid, _>(account.into_uuid())
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(ids.to_vec())
+        .load::<Outside>(conn)?
+        .into_iter()
+        .map(|outside| outside.id)
+        .collect())
+}

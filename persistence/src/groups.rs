@@ -489,8 +489,8 @@ where
 {
     conn.transaction::<_, E, _>(|conn| {
         let current = locked(conn, scope, id)?;
-        check_version(current.version, expected_version)?;
         let changes = change(conn, &current)?;
+        check_version(current.version, expected_version)?;
         let contact_person_id = changes
             .contact_person_id
             .filter(|person| *person != current.contact_person_id);

@@ -194,8 +194,8 @@ where
             .map_err(RepoError::from)?
             .try_into()
             .map_err(E::from)?;
-        check_version(current.version, expected_version).map_err(E::from)?;
         let changes = change(&current)?;
+        check_version(current.version, expected_version).map_err(E::from)?;
         let changeset = MunicipalityChangeset {
             name: changes
                 .name

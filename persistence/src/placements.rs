@@ -427,8 +427,8 @@ where
 {
     conn.transaction::<_, E, _>(|conn| {
         let current = locked(conn, scope, id)?;
-        check_version(current.placement.version, expected_version)?;
         let changes = check(conn, &current.placement)?;
+        check_version(current.placement.version, expected_version)?;
         let now = &current.placement;
         let coordinator = changes.coordinator_id.unwrap_or(now.coordinator_id);
         let contact = changes.contact_person_id.unwrap_or(now.contact_person_id);

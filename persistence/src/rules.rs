@@ -208,8 +208,8 @@ where
 {
     conn.transaction::<_, E, _>(|conn| {
         let current = locked(conn, scope, id)?;
-        check_version(current.version, expected_version)?;
         let draft = change(conn, &current)?;
+        check_version(current.version, expected_version)?;
         if draft == RuleDraft::of(&current) {
             return Ok(current);
         }

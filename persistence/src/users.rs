@@ -211,8 +211,8 @@ where
             .map_err(RepoError::from)?
             .try_into()
             .map_err(E::from)?;
-        check_version(current.version, expected_version).map_err(E::from)?;
         let changes = change(&current)?;
+        check_version(current.version, expected_version).map_err(E::from)?;
         let leaves_coordinators = changes.role.is_some_and(|role| role != Role::Coordinator)
             && current.role == Role::Coordinator;
         let districts = match (changes.districts, leaves_coordinators) {

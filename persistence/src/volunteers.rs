@@ -488,8 +488,10 @@ where
 {
     conn.transaction::<_, E, _>(|conn| {
         let current = locked(conn, scope, audience, id)?;
-        check_version(current.version, expected_version)?;
+        // The request is judged before its If-Match: an invalid change is a 422 whatever
+        // version it names.
         let fields = change(conn, &current)?;
+        check_version(current.version, expected_version)?;
         if fields == VolunteerDraft::of(&current) {
             return Ok(current);
         }

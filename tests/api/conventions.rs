@@ -304,6 +304,39 @@ async fn if_match_refuses_a_stale_version_and_etags_follow_the_version() {
 }
 
 #[tokio::test]
+async fn an_invalid_change_is_refused_as_invalid_whatever_version_it_names() {
+    let app = TestApp::spawn().await;
+    let s = app
+        .municipality("5008")
+        .unit("Tunet")
+        .contact_person_with_login("Randi")
+        .build()
+        .await;
+    let kari = app.approved_volunteer(&s, "Kari").create().await;
+    let path = format!("/api/v1/volunteers/{kari}");
+    let patch = |if_match: &'static str, body: serde_json::Value| {
+        send(
+            app.request(Method::PATCH, &path, Some(&s.coordinator))
+                .header("if-match", if_match)
+                .json(&body),
+        )
+    };
+    // The request is judged before its precondition: 422 with the field, not 412.
+    let too_long = "K".repeat(201);
+    for if_match in ["\"99\"", "e#f\\"] {
+        let invalid = patch(if_match, json!({"given_name": too_long})).await;
+        assert_eq!(
+            error_fields(&expect_problem(invalid, 422).await),
+            ["given_name"]
+        );
+    }
+    let stale = patch("\"99\"", json!({"given_name": "Karianne"})).await;
+    expect_problem(stale, 412).await;
+    let stored = expect_status(app.get(&path, &s.coordinator).await, 200).await;
+    assert_eq!(stored["given_name"], "Kari");
+}
+
+#[tokio::test]
 async fn a_weak_entity_tag_never_matches_if_match() {
     let app = TestApp::spawn().await;
     let municipality = app.create_municipality("5007").await;

@@ -466,6 +466,30 @@ async fn a_district_coordinator_can_neither_lift_their_limit_nor_reach_outside_t
         None,
     )
     .await;
+    // Contact persons are linked to accounts (and follow-ups go with them); declaration
+    // documents are the municipality's.
+    refused(
+        app.post(
+            "/api/v1/contact-persons",
+            &dina_token,
+            &json!({"kind": "staff", "name": "Ny Kontakt"}),
+        )
+        .await,
+        403,
+        None,
+    )
+    .await;
+    refused(
+        app.post(
+            &format!("/api/v1/municipalities/{}/documents", s.municipality),
+            &dina_token,
+            &json!({"kind": "volunteer_agreement", "version_label": "2026-9"}),
+        )
+        .await,
+        403,
+        None,
+    )
+    .await;
     // A unit that is someone's district stays until it is taken out of the districts.
     refused(
         app.delete(&format!("/api/v1/units/{east}"), &s.coordinator)
@@ -643,6 +667,57 @@ async fn a_district_coordinator_can_neither_lift_their_limit_nor_reach_outside_t
         Some("home_unit_id"),
     )
     .await;
+    // Members they add are of their districts; one already in the group stays.
+    let with_members = |members: Value| {
+        json!({"name": "Lesevenner", "kind": "association", "contact_person_id": lead,
+               "head_count": 2, "home_unit_id": nordlys, "member_ids": members})
+    };
+    refused(
+        app.post(
+            "/api/v1/groups",
+            &dina_token,
+            &with_members(json!([nils, kari])),
+        )
+        .await,
+        422,
+        Some("member_ids[1]"),
+    )
+    .await;
+    let readers = expect_status(
+        app.post("/api/v1/groups", &dina_token, &with_members(json!([nils])))
+            .await,
+        201,
+    )
+    .await;
+    let readers_path = format!("/api/v1/groups/{}", id_of(&readers));
+    refused(
+        app.patch(
+            &readers_path,
+            &dina_token,
+            &json!({"member_ids": [kari, nils]}),
+        )
+        .await,
+        422,
+        Some("member_ids[0]"),
+    )
+    .await;
+    expect_status(
+        app.patch(
+            &readers_path,
+            &s.coordinator,
+            &json!({"member_ids": [nils, kari]}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let kept = expect_status(
+        app.patch(&readers_path, &dina_token, &json!({"member_ids": [kari]}))
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(kept["member_ids"], json!([kari]));
     let question = "activity_kind=companionship&setting=institution&target_group=general";
     refused(
         app.get(
@@ -695,6 +770,31 @@ async fn a_district_coordinator_can_neither_lift_their_limit_nor_reach_outside_t
         "{for_wide:?}"
     );
     assert_eq!(candidates(dina_token.clone()).await, vec![nils.clone()]);
+    refused(
+        app.post(
+            &format!("/api/v1/needs/{nordlys_need}/interests"),
+            &dina_token,
+            &json!({"volunteer_id": kari}),
+        )
+        .await,
+        422,
+        Some("volunteer_id"),
+    )
+    .await;
+    // Kari is placed at Nordlys by a municipality-wide coordinator: the clearance answer a
+    // placement keeps is about her, and she is not theirs.
+    refused(
+        app.post(
+            "/api/v1/placements",
+            &dina_token,
+            &json!({"volunteer_id": kari, "unit_id": nordlys, "activity_kind": "companionship",
+                    "starts_on": today().to_string()}),
+        )
+        .await,
+        422,
+        Some("volunteer_id"),
+    )
+    .await;
 
     // Hours: Kari (from elsewhere) visits Nordlys; her time there is logged by the district's
     // coordinator and seen by them, while her time elsewhere is not.
@@ -725,6 +825,18 @@ async fn a_district_coordinator_can_neither_lift_their_limit_nor_reach_outside_t
             &dina_token,
             &json!({"volunteer_id": kari, "occurred_on": days_ago(1), "minutes": 30,
                     "unit_id": s.unit, "activity_kind": "companionship"}),
+        )
+        .await,
+        422,
+        Some("volunteer_id"),
+    )
+    .await;
+    refused(
+        app.post(
+            "/api/v1/time-entries",
+            &dina_token,
+            &json!({"volunteer_id": kari, "occurred_on": days_ago(1), "minutes": 30,
+                    "unit_id": nordlys, "activity_kind": "companionship"}),
         )
         .await,
         422,

@@ -648,23 +648,24 @@ pub fn record_interest(
 ) -> Result<(Interest, bool), ApiError> {
     caller.require_manager()?;
     conn.transaction(|conn| {
-        let need = needs::locked(conn, caller.scope(), crate::access::managed(caller)?, id)?;
+        let managed = crate::access::managed(caller)?;
+        let need = needs::locked(conn, caller.scope(), managed, id)?;
         let scope = TenantScope::Municipality(need.municipality_id);
+        // A district coordinator names volunteers and groups of their districts.
         match who {
             Interested::Volunteer(v) => {
-                let found =
-                    volunteers::find(conn, scope, Audience::Everyone, v).map_err(|e| match e {
-                        RepoError::NotFound => ApiError::invalid(
-                            "volunteer_id",
-                            "not_found",
-                            "no volunteer with this id in the municipality",
-                        ),
-                        other => other.into(),
-                    })?;
+                let found = volunteers::find(conn, scope, managed, v).map_err(|e| match e {
+                    RepoError::NotFound => ApiError::invalid(
+                        "volunteer_id",
+                        "not_found",
+                        "no volunteer with this id in the municipality",
+                    ),
+                    other => other.into(),
+                })?;
                 check_may_offer(found.status, "volunteer_id")?;
             }
             Interested::Group(g) => {
-                let found = groups::find(conn, scope, g).map_err(|e| match e {
+                let found = groups::find_seen(conn, scope, managed, g).map_err(|e| match e {
                     RepoError::NotFound => ApiError::invalid(
                         "group_id",
                         "not_found",

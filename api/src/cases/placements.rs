@@ -296,18 +296,19 @@ pub fn create(
     conn.transaction::<_, ApiError, _>(|conn| {
         let municipality = named_municipality(conn, caller.scope(), draft.municipality_id)?;
         let tenant = TenantScope::Municipality(municipality.id);
-        check_place(conn, municipality.id, draft.place)?;
-        // A district coordinator places their districts' volunteers and groups, or anyone at
-        // a unit (or a home) of their districts.
+        // A district coordinator places their districts' volunteers and groups: the clearance
+        // answer (kept on the placement) is about them. Someone from another district is placed
+        // by a municipality-wide coordinator, and the placement is then seen at its unit too.
         let (placed, field) = match draft.placed {
             Placed::Volunteer(id) => (id.into_uuid(), "volunteer_id"),
             Placed::Group(id, _) => (id.into_uuid(), "group_id"),
         };
-        let place = match draft.place {
-            Place::Unit(id) => id.into_uuid(),
-            Place::Recipient(id) => id.into_uuid(),
-        };
-        check_in_districts(conn, caller, &[placed, place], field)?;
+        check_in_districts(conn, caller, &[placed], field)?;
+        // A home visited is one of theirs too; a unit may be anywhere in the municipality.
+        if let Place::Recipient(id) = draft.place {
+            check_in_districts(conn, caller, &[id.into_uuid()], "recipient_id")?;
+        }
+        check_place(conn, municipality.id, draft.place)?;
         let coordinator_id = coordinator(conn, caller, municipality.id, draft.coordinator_id)?;
         if let Some(contact) = draft.contact_person_id {
             check_staff_contact(conn, municipality.id, contact, "contact_person_id")?;

@@ -320,10 +320,11 @@ pub fn log(
         let audience = access::managed(caller)?;
         let resolved = resolve(conn, &municipality, audience, who, &draft, now)?;
         // A district coordinator logs what they will see: time of someone of their districts,
-        // or at a unit or on a placement of them (as for a visiting volunteer from elsewhere).
+        // or on a placement of them (as for a visiting volunteer from elsewhere). Time on no
+        // placement is only for their own volunteers and groups, wherever it was spent.
         let mut about = vec![id];
-        about.extend(resolved.unit_id.map(UnitId::into_uuid));
         if let TimeLink::Placement(placement) | TimeLink::Visit(placement, _) = resolved.link {
+            about.extend(resolved.unit_id.map(UnitId::into_uuid));
             about.push(placement.into_uuid());
         }
         access::check_in_districts(conn, caller, &about, field)?;

@@ -203,6 +203,7 @@ pub async fn create_contact_person(
     );
     let created = state
         .db(move |conn| {
+            crate::access::check_municipality_wide(conn, &caller)?;
             let country = named_municipality(conn, caller.scope(), municipality_id)?.country;
             let phone = phone(raw_phone, country)?;
             if let Some(account) = link {
@@ -317,6 +318,7 @@ pub async fn update_contact_person(
     let (raw_phone, link, active) = (body.phone, body.staff_user_id, body.active);
     let updated = state
         .db(move |conn| {
+            crate::access::check_municipality_wide(conn, &caller)?;
             contact_persons::update(conn, caller.scope(), id, expected, |conn, current| {
                 let phone = match raw_phone {
                     Some(raw) => {
@@ -373,12 +375,15 @@ pub async fn delete_contact_person(
     caller.require_manager()?;
     let id = ContactPersonId::from(id.into_inner());
     state
-        .db(move |conn| match contact_persons::delete(conn, caller.scope(), id, expected) {
+        .db(move |conn| {
+            crate::access::check_municipality_wide(conn, &caller)?;
+            match contact_persons::delete(conn, caller.scope(), id, expected) {
             Err(RepoError::Reference { .. }) => Err(ApiError::Conflict {
                 detail: "Volunteers or groups still have this contact person: reassign them, or deactivate instead.".to_owned(),
                 errors: Vec::new(),
             }),
             other => Ok(other?),
+        }
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())

@@ -196,6 +196,8 @@ pub async fn create_group(
             // A district coordinator registers groups with a home unit of their districts.
             let home: Vec<Uuid> = home_unit_id.map(UnitId::into_uuid).into_iter().collect();
             crate::access::check_in_districts(conn, &caller, &home, "home_unit_id")?;
+            let named: Vec<Uuid> = members.iter().map(|m| m.into_uuid()).collect();
+            crate::access::check_each_in_districts(conn, &caller, &named, &[], "member_ids")?;
             Ok(groups::insert(
                 conn,
                 &groups::NewGroup {
@@ -328,6 +330,18 @@ pub async fn update_group(
                     {
                         let home: Vec<Uuid> = home.map(UnitId::into_uuid).into_iter().collect();
                         crate::access::check_in_districts(conn, &caller, &home, "home_unit_id")?;
+                    }
+                    // ...and adds only members of their districts (those already in stay).
+                    if let Some(members) = &members {
+                        let already: Vec<Uuid> =
+                            current.member_ids.iter().map(|m| m.into_uuid()).collect();
+                        crate::access::check_each_in_districts(
+                            conn,
+                            &caller,
+                            members,
+                            &already,
+                            "member_ids",
+                        )?;
                     }
                     let new_kind = kind.unwrap_or(current.kind);
                     let org_number = match raw_org_number {

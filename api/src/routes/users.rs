@@ -140,7 +140,8 @@ pub struct UserChange {
     pub active: Option<bool>,
     /// The care districts (unit ids of the municipality) a coordinator account is limited to,
     /// replacing those it has; `[]` makes it municipality-wide again. Set by administrators and
-    /// municipality-wide coordinators, never on one's own account.
+    /// municipality-wide coordinators, never on one's own account. An account that stops
+    /// being a coordinator loses them: name them again in the change that makes it one.
     #[schema(example = json!(["0193a9d1-5a2e-7c3b-9e8f-2a4b6c8d0e1f"]))]
     pub districts: Option<Vec<Uuid>>,
 }

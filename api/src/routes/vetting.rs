@@ -557,6 +557,7 @@ pub async fn publish_document(
     let published = state
         .db(move |conn| {
             municipality_in_scope(conn, caller.scope(), municipality)?;
+            crate::access::check_municipality_wide(conn, &caller)?;
             match vetting::publish_document(
                 conn,
                 municipality,
