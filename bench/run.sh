@@ -290,13 +290,12 @@ fi
 # milliseconds of PostgreSQL's time, so 64 in flight queue for the two cores until the pool's
 # wait for a connection ends in 503 (see docs/PERFORMANCE.md). Measured with
 # BENCH_HOURS_CONNECTIONS (8).
+# Each grouping also one request at a time: how long one answer takes (the target).
 for grouping in unit activity_kind volunteer month; do
   request GET "/api/v1/reports/hours?group_by=${grouping}&${hours_window}" "" "$token"
   connections="${BENCH_HOURS_CONNECTIONS:-8}" measure "hours_${grouping}"
+  connections=1 threads=1 measure "hours_${grouping}_alone"
 done
-# The heaviest grouping (a line per person), one request at a time.
-request GET "/api/v1/reports/hours?group_by=volunteer&${hours_window}" "" "$token"
-connections=1 threads=1 measure hours_volunteer_alone
 if [[ "$mode" != hours ]]; then
   request POST "/api/v1/auth/token" "" "" "grant_type=password&username=${email}&password=${DEMO_PASSWORD}"
   measure token

@@ -751,6 +751,23 @@ async fn a_district_coordinator_can_neither_lift_their_limit_nor_reach_outside_t
         Some("unit_id"),
     )
     .await;
+    // A home outside is not found, before anything is said about it (that it takes no visits).
+    expect_status(
+        app.patch(
+            &format!("/api/v1/recipients/{solsiden_home}"),
+            &s.coordinator,
+            &json!({"active": false}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let mut at_home = need(&s.unit);
+    at_home["unit_id"] = Value::Null;
+    at_home["recipient_id"] = json!(solsiden_home);
+    let problem = expect_problem(app.post("/api/v1/needs", &dina_token, &at_home).await, 422).await;
+    assert_eq!(error_fields(&problem), ["recipient_id"]);
+    assert_eq!(problem["errors"][0]["code"], "not_found");
     let nordlys_need = id_of(
         &expect_status(
             app.post("/api/v1/needs", &dina_token, &need(&nordlys))

@@ -267,19 +267,15 @@ pub fn create(
             }
             draft.contact_person_id
         };
+        // A district coordinator asks for units (and homes) of their districts: checked before
+        // anything is said about the place.
+        let (named, field) = match (draft.recipient_id, draft.unit_id) {
+            (Some(recipient), _) => (vec![recipient.into_uuid()], "recipient_id"),
+            (None, unit) => (unit.map(UnitId::into_uuid).into_iter().collect(), "unit_id"),
+        };
+        crate::access::check_in_districts(conn, caller, &named, field)?;
         let (unit_id, place) =
             where_need(conn, municipality.id, draft.unit_id, draft.recipient_id)?;
-        // A district coordinator asks for units of their districts.
-        crate::access::check_in_districts(
-            conn,
-            caller,
-            &[unit_id.into_uuid()],
-            if draft.recipient_id.is_some() {
-                "recipient_id"
-            } else {
-                "unit_id"
-            },
-        )?;
         check_kind(conn, municipality.id, &draft.terms.activity_kind)?;
         publishable(place, &draft.terms)?;
         let ends = draft.terms.when.last_day();
