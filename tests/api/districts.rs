@@ -214,6 +214,24 @@ async fn a_district_coordinator_sees_and_manages_only_their_districts_on_every_l
     )
     .await;
     assert_eq!(error_fields(&outside), ["subject_id"]);
+    // The contact log: calls about either, Dina's list holds Nils's only.
+    for who in [&kari, &nils] {
+        expect_status(
+            app.post(
+                "/api/v1/contact-log",
+                &s.coordinator,
+                &json!({"subject": "volunteer", "subject_id": who, "occurred_at": app.clock.now(),
+                        "counterpart": "the volunteer", "channel": "phone", "reached": true}),
+            )
+            .await,
+            201,
+        )
+        .await;
+    }
+    let calls = items(&app, &dina_token, "/api/v1/contact-log?limit=200").await;
+    assert_eq!(ids(&calls, "subject_id"), vec![nils.clone()]);
+    let all_calls = items(&app, &s.coordinator, "/api/v1/contact-log?limit=200").await;
+    assert_eq!(ids(&all_calls, "subject_id").len(), 2);
 
     // Placements and visits: at Solsiden for Kari, at Nordlys for Nils.
     let kari_placement = place(&app, &s.coordinator, &kari, &s.unit).await;
@@ -718,6 +736,24 @@ async fn a_district_coordinator_can_neither_lift_their_limit_nor_reach_outside_t
     )
     .await;
     assert_eq!(kept["member_ids"], json!([kari]));
+    // Their lists hold their districts' groups and homes only.
+    let groups_seen = ids(
+        &items(&app, &dina_token, "/api/v1/groups?limit=200").await,
+        "id",
+    );
+    let mut expected = vec![nordlys_group.clone(), id_of(&readers)];
+    expected.sort();
+    assert_eq!(groups_seen, expected);
+    let homes_seen = ids(
+        &items(&app, &dina_token, "/api/v1/recipients?limit=200").await,
+        "id",
+    );
+    assert_eq!(homes_seen, vec![nordlys_home.clone()]);
+    let all_homes = ids(
+        &items(&app, &s.coordinator, "/api/v1/recipients?limit=200").await,
+        "id",
+    );
+    assert!(all_homes.contains(&solsiden_home), "{all_homes:?}");
     let question = "activity_kind=companionship&setting=institution&target_group=general";
     refused(
         app.get(
@@ -776,6 +812,25 @@ async fn a_district_coordinator_can_neither_lift_their_limit_nor_reach_outside_t
         )
         .await,
     );
+    let solsiden_need = id_of(
+        &expect_status(
+            app.post("/api/v1/needs", &s.coordinator, &need(&s.unit))
+                .await,
+            201,
+        )
+        .await,
+    );
+    let needs_seen = ids(
+        &items(&app, &dina_token, "/api/v1/needs?limit=200").await,
+        "id",
+    );
+    assert_eq!(needs_seen, vec![nordlys_need.clone()]);
+    expect_problem(
+        app.get(&format!("/api/v1/needs/{solsiden_need}"), &dina_token)
+            .await,
+        404,
+    )
+    .await;
     let candidates = |token: String| {
         let app = &app;
         let path = format!("/api/v1/needs/{nordlys_need}/candidates");
