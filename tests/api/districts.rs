@@ -130,6 +130,18 @@ async fn a_district_coordinator_sees_and_manages_only_their_districts_on_every_l
         403,
     )
     .await;
+    let own = expect_problem(
+        set_districts(&app, &s.coordinator, &s.coordinator_id, json!([north])).await,
+        409,
+    )
+    .await;
+    assert!(
+        own["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("care districts"),
+        "{own}"
+    );
     let foreign = expect_problem(
         set_districts(&app, &s.coordinator, &dina, json!([uuid::Uuid::now_v7()])).await,
         422,
