@@ -273,7 +273,6 @@ pub fn update(
 ) -> Result<Dog, RepoError> {
     conn.transaction(|conn| {
         let current = locked(conn, scope, audience, id)?;
-        check_version(current.version, expected_version)?;
         let name = changes
             .name
             .as_ref()
@@ -284,19 +283,21 @@ pub fn update(
             .map_or(current.breed.as_str(), Breed::as_str);
         let birth_date = changes.birth_date.unwrap_or(current.birth_date);
         let handler = changes.handler_id.unwrap_or(current.handler_id);
-        if name == current.name
-            && breed == current.breed
-            && birth_date == current.birth_date
-            && handler == current.handler_id
-        {
-            return Ok(current);
-        }
         if handler != current.handler_id {
             handler_municipality(
                 conn,
                 TenantScope::Municipality(current.municipality_id),
                 handler,
             )?;
+        }
+        // The change is judged before its If-Match: an invalid one is a 422 whatever version.
+        check_version(current.version, expected_version)?;
+        if name == current.name
+            && breed == current.breed
+            && birth_date == current.birth_date
+            && handler == current.handler_id
+        {
+            return Ok(current);
         }
         Ok(diesel::update(d::dogs.filter(d::id.eq(id.into_uuid())))
             .set((

@@ -490,7 +490,6 @@ where
     conn.transaction::<_, E, _>(|conn| {
         let current = locked(conn, scope, id)?;
         let changes = change(conn, &current)?;
-        check_version(current.version, expected_version)?;
         let contact_person_id = changes
             .contact_person_id
             .filter(|person| *person != current.contact_person_id);
@@ -507,6 +506,8 @@ where
             }
             None => None,
         };
+        // The change is judged before its If-Match: an invalid one is a 422 whatever version.
+        check_version(current.version, expected_version)?;
         let changeset = GroupChangeset {
             name: changes
                 .name

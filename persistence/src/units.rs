@@ -219,7 +219,6 @@ pub fn update(
             .for_update()
             .first(conn)?
             .try_into()?;
-        check_version(current.version, expected_version)?;
         let parent_id = changes
             .parent_id
             .filter(|parent| *parent != current.parent_id);
@@ -245,6 +244,8 @@ pub fn update(
                 ));
             }
         }
+        // The change is judged before its If-Match: an invalid one is a 422 whatever version.
+        check_version(current.version, expected_version)?;
         let changeset = UnitChangeset {
             name: changes
                 .name

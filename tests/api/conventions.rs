@@ -334,6 +334,42 @@ async fn an_invalid_change_is_refused_as_invalid_whatever_version_it_names() {
     expect_problem(stale, 412).await;
     let stored = expect_status(app.get(&path, &s.coordinator).await, 200).await;
     assert_eq!(stored["given_name"], "Kari");
+
+    // The same where the check needs the database: a unit under itself, a need for an
+    // activity kind the municipality does not have.
+    let need = expect_status(
+        app.post(
+            "/api/v1/needs",
+            &s.coordinator,
+            &json!({"unit_id": s.unit, "activity_kind": "companionship",
+                    "starts_on": samspill_tests::days_ahead(14), "weekdays": ["thursday"],
+                    "start_time": "14:00", "duration_minutes": 90, "places": 1,
+                    "description": "Reading aloud."}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    for (path, body, field) in [
+        (
+            format!("/api/v1/units/{}", s.unit),
+            json!({"parent_id": s.unit}),
+            "parent_id",
+        ),
+        (
+            format!("/api/v1/needs/{}", need["id"].as_str().unwrap_or_default()),
+            json!({"activity_kind": "not_a_kind_here"}),
+            "activity_kind",
+        ),
+    ] {
+        let invalid = send(
+            app.request(Method::PATCH, &path, Some(&s.coordinator))
+                .header("if-match", "\"99\"")
+                .json(&body),
+        )
+        .await;
+        assert_eq!(error_fields(&expect_problem(invalid, 422).await), [field]);
+    }
 }
 
 #[tokio::test]

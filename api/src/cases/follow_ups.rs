@@ -299,7 +299,6 @@ pub fn update(
     let today = now.date_naive();
     conn.transaction(|conn| {
         let current = follow_ups::locked(conn, caller.scope(), audience, id)?;
-        check_version(current.version, expected)?;
         if !manager && current.assignee_id != Some(caller.id) {
             return Err(ApiError::forbidden(
                 "Only coordinators and the follow-up's assignee change it.",
@@ -351,6 +350,8 @@ pub fn update(
             }
             (None, None) => {}
         }
+        // The change is judged before its If-Match, as everywhere.
+        check_version(current.version, expected)?;
         let saved = follow_ups::save(conn, &next)?;
         if let Some(due_on) = concern {
             follow_ups::insert(

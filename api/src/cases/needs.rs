@@ -385,7 +385,6 @@ pub fn update(
     let audience = audience(caller)?;
     conn.transaction(|conn| {
         let current = needs::locked(conn, caller.scope(), audience, id)?;
-        check_version(current.version, expected_version)?;
         if current.status == NeedStatus::Closed {
             return Err(closed());
         }
@@ -449,6 +448,8 @@ pub fn update(
             NeedStatus::Open if terms.places != current.places && full => NeedStatus::Filled,
             other => other,
         };
+        // The change is judged before its If-Match, as everywhere.
+        check_version(current.version, expected_version)?;
         let need = needs::rewrite(conn, &current, &fields, status, now)?;
         record(conn, need)
     })
