@@ -380,26 +380,10 @@ pub fn covers(
     audience: Audience,
     ids: &[Uuid],
 ) -> Result<bool, RepoError> {
-    let Some(account) = limiting(conn, audience)? else {
-        return Ok(true);
-    };
-    if ids.is_empty() {
-        return Ok(false);
-    }
-    #[derive(QueryableByName)]
-    struct Covered {
-        #[diesel(sql_type = Bool)]
-        covered: bool,
-    }
-    let sql = format!(
-        "SELECT EXISTS (SELECT 1 FROM ({}) seen WHERE seen.id = ANY($2)) AS covered",
-        seen_sql().replace(ACCOUNT, "$1")
-    );
-    Ok(diesel::sql_query(sql)
-        .bind::<diesel::sql_types::Uuid, _>(account.into_uuid())
-        .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(ids.to_vec())
-        .get_result::<Covered>(conn)?
-        .covered)
+    Ok(match limiting(conn, audience)? {
+        None => true,
+        Some(account) => outside(conn, account, ids)?.len() < ids.len(),
+    })
 }
 
 /// Which of `ids` (volunteers, groups, units, recipients, placements or needs) `audience` does
@@ -409,9 +393,18 @@ pub fn uncovered(
     audience: Audience,
     ids: &[Uuid],
 ) -> Result<Vec<Uuid>, RepoError> {
-    let Some(account) = limiting(conn, audience)? else {
-        return Ok(Vec::new());
-    };
+    match limiting(conn, audience)? {
+        None => Ok(Vec::new()),
+        Some(account) => outside(conn, account, ids),
+    }
+}
+
+/// The ids of `ids` outside the districts of `account`, in the order given (one per id asked).
+fn outside(
+    conn: &mut PgConnection,
+    account: StaffUserId,
+    ids: &[Uuid],
+) -> Result<Vec<Uuid>, RepoError> {
     if ids.is_empty() {
         return Ok(Vec::new());
     }

@@ -356,6 +356,9 @@ pub async fn update_contact_person(
     ))
 }
 
+const STILL_ASSIGNED: &str =
+    "Volunteers or groups still have this contact person: reassign them, or deactivate instead.";
+
 /// Deletes a contact person nobody is assigned to (409 otherwise; deactivate instead).
 #[utoipa::path(
     tag = "contact-persons",
@@ -378,12 +381,12 @@ pub async fn delete_contact_person(
         .db(move |conn| {
             crate::access::check_municipality_wide(conn, &caller)?;
             match contact_persons::delete(conn, caller.scope(), id, expected) {
-            Err(RepoError::Reference { .. }) => Err(ApiError::Conflict {
-                detail: "Volunteers or groups still have this contact person: reassign them, or deactivate instead.".to_owned(),
-                errors: Vec::new(),
-            }),
-            other => Ok(other?),
-        }
+                Err(RepoError::Reference { .. }) => Err(ApiError::Conflict {
+                    detail: STILL_ASSIGNED.to_owned(),
+                    errors: Vec::new(),
+                }),
+                other => Ok(other?),
+            }
         })
         .await?;
     Ok(HttpResponse::NoContent().finish())
