@@ -57,6 +57,7 @@ pub struct Application {
     port: u16,
     pool: samspill_persistence::DbPool,
     clock: crate::clock::Clock,
+    webhooks: crate::webhooks::sender::Settings,
 }
 
 impl Application {
@@ -88,6 +89,7 @@ impl Application {
                 &[b"samspill digests kept in the database"],
             ),
             clock: config.clock.clone(),
+            webhooks_allow_private: config.webhooks_allow_private,
         });
         let prometheus = PrometheusMetricsBuilder::new("samspill")
             .mask_unmatched_patterns("UNMATCHED")
@@ -147,6 +149,11 @@ impl Application {
             port,
             pool,
             clock: config.clock.clone(),
+            webhooks: crate::webhooks::sender::Settings {
+                poll: config.outbox_poll,
+                timeout: config.webhook_timeout,
+                allow_private: config.webhooks_allow_private,
+            },
         })
     }
 
@@ -160,13 +167,15 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves, and runs the scheduled jobs, until stopped (SIGINT/SIGTERM finish in-flight
-    /// requests first).
+    /// Serves, runs the scheduled jobs and drains the outbox, until stopped (SIGINT/SIGTERM
+    /// finish in-flight requests first).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        let jobs = scheduler::run(self.pool, crate::jobs::all(), self.clock);
+        let jobs = scheduler::run(self.pool.clone(), crate::jobs::all(), self.clock.clone());
+        let outbox = crate::webhooks::sender::run(self.pool, self.clock, self.webhooks);
         tokio::select! {
             served = self.server => served,
             () = jobs => Ok(()),
+            () = outbox => Ok(()),
         }
     }
 }

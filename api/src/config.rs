@@ -72,6 +72,15 @@ pub struct Config {
     pub admin_email: Option<String>,
     /// `SAMSPILL_ADMIN_PASSWORD`: the first admin's password on an empty database.
     pub admin_password: Option<String>,
+    /// `SAMSPILL_WEBHOOKS_ALLOW_PRIVATE`: `true` lets webhook endpoints be on loopback and
+    /// private addresses and use plain `http` (tests, closed networks). Off by default, so the
+    /// service cannot be made to call internal networks.
+    pub webhooks_allow_private: bool,
+    /// `SAMSPILL_WEBHOOK_TIMEOUT_SECONDS`: how long one webhook delivery may take (default 15).
+    pub webhook_timeout: Duration,
+    /// `SAMSPILL_OUTBOX_POLL_MS`: how often the outbox worker looks for work when idle
+    /// (default 1000).
+    pub outbox_poll: Duration,
     /// The clock rules read the date from (the system clock; tests move it).
     pub clock: crate::clock::Clock,
 }
@@ -188,6 +197,21 @@ impl Config {
                 max_delay: seconds(small("SAMSPILL_LOGIN_MAX_DELAY_SECONDS", 900, 86_400)?),
                 forget_after: TimeDelta::hours(24),
             },
+            webhooks_allow_private: match lookup("SAMSPILL_WEBHOOKS_ALLOW_PRIVATE").as_deref() {
+                None | Some("false") => false,
+                Some("true") => true,
+                Some(other) => {
+                    return Err(format!(
+                        "SAMSPILL_WEBHOOKS_ALLOW_PRIVATE must be true or false, got {other:?}"
+                    ));
+                }
+            },
+            webhook_timeout: Duration::from_secs(small(
+                "SAMSPILL_WEBHOOK_TIMEOUT_SECONDS",
+                15,
+                60,
+            )?),
+            outbox_poll: Duration::from_millis(small("SAMSPILL_OUTBOX_POLL_MS", 1_000, 60_000)?),
             admin_email: lookup("SAMSPILL_ADMIN_EMAIL"),
             admin_password: lookup("SAMSPILL_ADMIN_PASSWORD"),
             clock: crate::clock::Clock::system(),

@@ -3,7 +3,7 @@
 //! many rows claim them with `SKIP LOCKED`), so several instances share the work.
 
 use crate::{cases, dto::clearance::render, scheduler::Job};
-use samspill_persistence::{follow_ups, idempotency, login_throttles, needs};
+use samspill_persistence::{follow_ups, idempotency, login_throttles, needs, outbox};
 use std::time::Duration;
 
 /// How many placements, schedules or needs one run of a job handles; the next run goes on.
@@ -16,6 +16,11 @@ pub fn all() -> Vec<Job> {
             name: "recheck_placements",
             every: Duration::from_secs(60),
             run: |conn, now| cases::placements::recheck(conn, now, BATCH, render),
+        },
+        Job {
+            name: "announce_clearance",
+            every: Duration::from_secs(60),
+            run: |conn, now| cases::clearance::announce(conn, now, i64::from(BATCH)),
         },
         Job {
             name: "plan_visits",
@@ -34,6 +39,28 @@ pub fn all() -> Vec<Job> {
                 let made = follow_ups::plan(conn, now, i64::from(BATCH))?;
                 crate::metrics::follow_up_event("planned", made);
                 Ok(made)
+            },
+        },
+        Job {
+            name: "announce_overdue_follow_ups",
+            every: Duration::from_secs(600),
+            run: |conn, now| {
+                Ok(follow_ups::announce_overdue(
+                    conn,
+                    now.date_naive(),
+                    i64::from(BATCH),
+                )?)
+            },
+        },
+        Job {
+            name: "purge_outbox",
+            every: Duration::from_secs(3_600),
+            run: |conn, now| {
+                Ok(outbox::purge(
+                    conn,
+                    now - chrono::TimeDelta::days(outbox::KEEP_DAYS),
+                    i64::from(BATCH) * 10,
+                )?)
             },
         },
         Job {

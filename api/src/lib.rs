@@ -28,6 +28,7 @@ pub mod routing;
 pub mod scheduler;
 pub mod state;
 pub mod telemetry;
+pub mod webhooks;
 
 pub use app::Application;
 pub use config::Config;

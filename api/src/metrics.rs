@@ -4,7 +4,7 @@
 //! needs (interest said, places given, needs filled), to follow-ups, and to hours (logged,
 //! approved, declined, revoked).
 
-use prometheus::{IntCounterVec, Opts, Registry};
+use prometheus::{IntCounterVec, IntGauge, Opts, Registry};
 use std::sync::OnceLock;
 
 struct Counters {
@@ -16,6 +16,10 @@ struct Counters {
     needs: IntCounterVec,
     follow_ups: IntCounterVec,
     time_entries: IntCounterVec,
+    webhook_deliveries: IntCounterVec,
+    outbox_oldest: IntGauge,
+    outbox_undispatched: IntGauge,
+    outbox_pending: IntGauge,
 }
 
 fn counters() -> Option<&'static Counters> {
@@ -66,6 +70,26 @@ fn counters() -> Option<&'static Counters> {
                     "What happened to time entries (hours): logged (by anyone, or from a completed visit), approved, declined, revoked.",
                     "event",
                 )?,
+                webhook_deliveries: vec(
+                    "samspill_webhook_deliveries_total",
+                    "Webhook delivery attempts, by what came of them: delivered, retrying (to be tried again), failed (retries spent), disabled (the receiver answered 410), stale (changed meanwhile).",
+                    "outcome",
+                )?,
+                outbox_oldest: IntGauge::new(
+                    "samspill_outbox_oldest_undelivered_seconds",
+                    "Age of the oldest event still to be handed on or delivered to an enabled endpoint (0 when none).",
+                )
+                .ok()?,
+                outbox_undispatched: IntGauge::new(
+                    "samspill_outbox_undispatched_events",
+                    "Events in the outbox not yet handed to the endpoints that want them.",
+                )
+                .ok()?,
+                outbox_pending: IntGauge::new(
+                    "samspill_webhook_deliveries_pending",
+                    "Webhook deliveries waiting for an enabled endpoint (due now or retrying later).",
+                )
+                .ok()?,
             })
         })
         .as_ref()
@@ -83,8 +107,14 @@ pub fn register(registry: &Registry) {
             &c.needs,
             &c.follow_ups,
             &c.time_entries,
+            &c.webhook_deliveries,
         ] {
             if let Err(error) = registry.register(Box::new(collector.clone())) {
+                tracing::warn!(%error, "a metric could not be registered");
+            }
+        }
+        for gauge in [&c.outbox_oldest, &c.outbox_undispatched, &c.outbox_pending] {
+            if let Err(error) = registry.register(Box::new(gauge.clone())) {
                 tracing::warn!(%error, "a metric could not be registered");
             }
         }
@@ -149,5 +179,35 @@ pub fn follow_up_event(event: &str, count: usize) {
 pub fn time_entry_event(event: &str) {
     if let Some(c) = counters() {
         c.time_entries.with_label_values(&[event]).inc();
+    }
+}
+
+/// What came of a webhook delivery attempt.
+pub fn webhook_delivery(recorded: samspill_persistence::webhooks::Recorded) {
+    use samspill_persistence::webhooks::Recorded;
+    if let Some(c) = counters() {
+        let outcome = match recorded {
+            Recorded::Delivered => "delivered",
+            Recorded::Retrying => "retrying",
+            Recorded::Failed => "failed",
+            Recorded::Disabled => "disabled",
+            Recorded::Stale => "stale",
+        };
+        c.webhook_deliveries.with_label_values(&[outcome]).inc();
+    }
+}
+
+/// How the outbox stands at `now`.
+pub fn outbox_backlog(
+    backlog: &samspill_persistence::outbox::Backlog,
+    now: chrono::DateTime<chrono::Utc>,
+) {
+    if let Some(c) = counters() {
+        let age = backlog
+            .oldest
+            .map_or(0, |oldest| (now - oldest).num_seconds().max(0));
+        c.outbox_oldest.set(age);
+        c.outbox_undispatched.set(backlog.undispatched);
+        c.outbox_pending.set(backlog.pending_deliveries);
     }
 }

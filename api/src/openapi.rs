@@ -61,6 +61,7 @@ pub const PUBLIC_OPERATIONS: &[&str] = &[
         (name = "follow-ups", description = "Follow-ups (oppfølging) of volunteers, groups, units, people visited at home and placements, planned by the municipality's follow-up settings or added by hand, and the contact log of calls and meetings made or tried."),
         (name = "visits", description = "Visits of placements: planned ahead from schedules, added one at a time, accompanied, completed, missed or cancelled; calendars."),
         (name = "hours", description = "The hours log (timer): time volunteers and groups gave, logged by coordinators, by volunteers for themselves, or made when a visit is completed; approved, declined or revoked with a history; and the hours report of approved time."),
+        (name = "webhooks", description = "Webhook endpoints of municipal systems, told of events as they happen (Standard Webhooks: signed with HMAC-SHA256, retried with back-off), their deliveries and attempts."),
         (name = "operations", description = "Health checks, metrics and the service's periodic jobs."),
     ),
     components(schemas(Problem, FieldError)),
@@ -696,5 +697,19 @@ pub mod schemas {
         "Weekday",
         samspill_domain::volunteer::Weekday,
         "A day of the week."
+    );
+    schema_enum!(
+        EventTypeSchema,
+        "EventType",
+        samspill_domain::webhook::EventType,
+        "An event other systems can be told of by webhook.",
+        values
+    );
+    schema_enum!(
+        DeliveryStatusSchema,
+        "DeliveryStatus",
+        samspill_domain::webhook::DeliveryStatus,
+        "Where one event's delivery to one webhook endpoint stands.",
+        values
     );
 }

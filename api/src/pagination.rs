@@ -63,6 +63,10 @@ pub enum CursorList {
     TimeEntries,
     /// `GET /me/time-entries`.
     MyTimeEntries,
+    /// `GET /webhook-endpoints`.
+    WebhookEndpoints,
+    /// `GET /webhook-endpoints/{id}/deliveries`, newest first.
+    WebhookDeliveries,
 }
 
 impl CursorList {
@@ -93,6 +97,8 @@ impl CursorList {
         CursorList::ContactLog,
         CursorList::TimeEntries,
         CursorList::MyTimeEntries,
+        CursorList::WebhookEndpoints,
+        CursorList::WebhookDeliveries,
     ];
 
     /// The tag its cursors start with; no `:` inside. The feed and the work list keep the tags
@@ -123,6 +129,8 @@ impl CursorList {
             CursorList::ContactLog => b"contact_log",
             CursorList::TimeEntries => b"time_entries",
             CursorList::MyTimeEntries => b"my_time_entries",
+            CursorList::WebhookEndpoints => b"webhook_endpoints",
+            CursorList::WebhookDeliveries => b"webhook_deliveries",
         }
     }
 }

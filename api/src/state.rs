@@ -21,6 +21,8 @@ pub struct AppState {
     pub digest_key: Vec<u8>,
     /// The clock rules read the date from.
     pub clock: crate::clock::Clock,
+    /// Whether webhook endpoints may be on loopback and private addresses.
+    pub webhooks_allow_private: bool,
 }
 
 impl AppState {

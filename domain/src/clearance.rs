@@ -1058,7 +1058,7 @@ pub fn evaluate(
 
 /// One line of "what the volunteer is cleared for": an activity kind in a setting, with the
 /// target groups cleared there (without a dog).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ClearedFor {
     /// The activity kind.
     pub activity_kind: String,

@@ -77,6 +77,12 @@ typed_id!(
     ContactId,
     /// Identifies an entry of the hours log.
     TimeEntryId,
+    /// Identifies an event in the outbox (and, as `msg_…`, the `webhook-id` it is sent with).
+    EventId,
+    /// Identifies a municipality's webhook endpoint.
+    WebhookEndpointId,
+    /// Identifies one event's delivery to one webhook endpoint.
+    WebhookDeliveryId,
 );
 
 #[cfg(test)]

@@ -31,6 +31,7 @@ pub mod vetting;
 pub mod visit;
 pub mod volunteer;
 pub mod volunteer_draft;
+pub mod webhook;
 pub mod work;
 
 pub use error::ParseError;

@@ -135,3 +135,75 @@ pub fn page(
         .collect::<Result<_, RepoError>>()?;
     Ok((rows, more))
 }
+
+fn volunteer_rows(rows: Vec<Row>) -> Result<Vec<FeedRow>, RepoError> {
+    rows.into_iter()
+        .map(
+            |(id, status, has_contact, external_reference, erased, changed_at)| {
+                Ok(FeedRow {
+                    kind: SubjectKind::Volunteer,
+                    subject: FactSubject {
+                        id: id.into(),
+                        status: status.parse().map_err(|e| corrupt("feed status", e))?,
+                        has_contact_person: has_contact,
+                    },
+                    external_reference,
+                    erased,
+                    changed_at,
+                })
+            },
+        )
+        .collect()
+}
+
+/// The feed's volunteers alone (no groups): at most `limit` of `municipality` in (changed at,
+/// id) order from `start`, and whether more follow.
+pub fn volunteers_page(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+    start: FeedStart,
+    limit: i64,
+) -> Result<(Vec<FeedRow>, bool), RepoError> {
+    use crate::schema::volunteers::dsl as v;
+    let mut rows = part!(
+        conn,
+        volunteers,
+        municipality,
+        start,
+        limit + 1,
+        (
+            v::id,
+            v::status,
+            v::contact_person_id.is_not_null(),
+            v::external_reference,
+            v::erased_at.is_not_null(),
+            v::status_changed_at,
+        )
+    );
+    let wanted = usize::try_from(limit).unwrap_or(usize::MAX);
+    let more = rows.len() > wanted;
+    rows.truncate(wanted);
+    Ok((volunteer_rows(rows)?, more))
+}
+
+/// The feed's records of the volunteers `ids` of `municipality`.
+pub fn volunteers_by_id(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+    ids: &[Uuid],
+) -> Result<Vec<FeedRow>, RepoError> {
+    use crate::schema::volunteers::dsl as v;
+    let rows = v::volunteers
+        .filter(v::municipality_id.eq(municipality.into_uuid()))
+        .filter(v::id.eq_any(ids))
+        .select((
+            v::id,
+            v::status,
+            v::contact_person_id.is_not_null(),
+            v::external_reference,
+            v::erased_at.is_not_null(),
+            v::status_changed_at,
+        ))
+        .load::<Row>(conn)?;
+    volunteer_rows(rows)
+}

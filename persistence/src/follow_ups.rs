@@ -17,6 +17,7 @@ use diesel::{
     prelude::*,
     sql_types::{Bool, Date, Jsonb, Nullable, Text, Uuid as SqlUuid},
 };
+use samspill_domain::webhook::Event;
 use samspill_domain::{
     ParseError,
     auth::{Audience, TenantScope},
@@ -1175,4 +1176,66 @@ pub fn last_contacts(
     ))
     .bind::<SqlUuid, _>(municipality.into_uuid())
     .load(conn)?)
+}
+
+// --- Telling other systems ------------------------------------------------------------------
+
+/// Writes a `follow_up.overdue` event for up to `batch` scheduled follow-ups whose due date is
+/// before `today` and which have not been announced for that due date (a follow-up moved to a
+/// later date and missed again is announced again). Returns how many.
+pub fn announce_overdue(
+    conn: &mut PgConnection,
+    today: NaiveDate,
+    batch: i64,
+) -> Result<usize, RepoError> {
+    use crate::schema::follow_up_overdue_events::{self as announced, dsl as x};
+    let due: Vec<FollowUp> = f::follow_ups
+        .filter(f::status.eq(FollowUpStatus::Scheduled.as_str()))
+        .filter(f::due_on.lt(today))
+        .filter(diesel::dsl::not(diesel::dsl::exists(
+            x::follow_up_overdue_events
+                .filter(x::municipality_id.eq(f::municipality_id))
+                .filter(x::follow_up_id.eq(f::id))
+                .filter(x::due_on.eq(f::due_on)),
+        )))
+        .order((f::due_on.asc(), f::id.asc()))
+        .limit(batch)
+        .for_update()
+        .skip_locked()
+        .select(FollowUpRow::as_select())
+        .load::<FollowUpRow>(conn)?
+        .into_iter()
+        .map(TryInto::try_into)
+        .collect::<Result<_, _>>()?;
+    let events: Vec<Event> = due
+        .iter()
+        .map(|follow_up| Event::FollowUpOverdue {
+            municipality_id: follow_up.municipality_id,
+            follow_up_id: follow_up.id,
+            subject_kind: follow_up.subject.kind().as_str(),
+            subject_id: follow_up.subject.id(),
+            due_on: follow_up.due_on,
+            assignee_id: follow_up.assignee_id,
+        })
+        .collect();
+    if events.is_empty() {
+        return Ok(0);
+    }
+    let ids = crate::outbox::emit_all(conn, &events)?;
+    let rows: Vec<_> = due
+        .iter()
+        .zip(ids)
+        .map(|(follow_up, event)| {
+            (
+                x::municipality_id.eq(follow_up.municipality_id.into_uuid()),
+                x::follow_up_id.eq(follow_up.id.into_uuid()),
+                x::due_on.eq(follow_up.due_on),
+                x::event_id.eq(event.into_uuid()),
+            )
+        })
+        .collect();
+    diesel::insert_into(announced::table)
+        .values(rows)
+        .execute(conn)?;
+    Ok(due.len())
 }

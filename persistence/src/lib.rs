@@ -1,6 +1,7 @@
 //! PostgreSQL storage for Samspill: tenant-scoped repositories returning domain types.
 
 pub mod activity_kinds;
+pub mod announcements;
 pub mod audit;
 pub mod certificates;
 pub mod clearance;
@@ -18,6 +19,7 @@ pub mod locks;
 pub mod login_throttles;
 pub mod municipalities;
 pub mod needs;
+pub mod outbox;
 pub mod page;
 pub mod placement_work;
 pub mod placements;
@@ -36,6 +38,7 @@ pub mod versioned;
 pub mod vetting;
 pub mod visits;
 pub mod volunteers;
+pub mod webhooks;
 pub mod work;
 
 pub use diesel::PgConnection;

@@ -21,6 +21,7 @@ use diesel::{
     prelude::*,
     sql_types::{Bool, Date, Integer},
 };
+use samspill_domain::webhook::Event;
 use samspill_domain::{
     ParseError,
     auth::{Audience, TenantScope},
@@ -481,6 +482,7 @@ fn record_change(
             h::changed_by.eq(by.map(StaffUserId::into_uuid)),
         ))
         .execute(conn)?;
+    crate::outbox::emit(conn, &Event::placement_step(placement, from, to))?;
     Ok(())
 }
 

@@ -27,6 +27,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    clearance_announcements (municipality_id, volunteer_id) {
+        municipality_id -> Uuid,
+        volunteer_id -> Uuid,
+        cleared_for -> Jsonb,
+        changes_on -> Nullable<Date>,
+        announced_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    clearance_watch (municipality_id) {
+        municipality_id -> Uuid,
+        read_at -> Timestamptz,
+        read_id -> Uuid,
+    }
+}
+
+diesel::table! {
     contact_log (municipality_id, id) {
         municipality_id -> Uuid,
         id -> Uuid,
@@ -105,6 +123,15 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    follow_up_overdue_events (municipality_id, follow_up_id, due_on) {
+        municipality_id -> Uuid,
+        follow_up_id -> Uuid,
+        due_on -> Date,
+        event_id -> Uuid,
     }
 }
 
@@ -292,6 +319,17 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    outbox_events (municipality_id, id) {
+        municipality_id -> Uuid,
+        id -> Uuid,
+        event_type -> Text,
+        body -> Text,
+        created_at -> Timestamptz,
+        dispatched_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -615,10 +653,61 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    webhook_attempts (municipality_id, delivery_id, attempt) {
+        municipality_id -> Uuid,
+        delivery_id -> Uuid,
+        attempt -> Int4,
+        attempted_at -> Timestamptz,
+        status_code -> Nullable<Int4>,
+        error -> Nullable<Text>,
+        duration_ms -> Int4,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (municipality_id, id) {
+        municipality_id -> Uuid,
+        id -> Uuid,
+        endpoint_id -> Uuid,
+        event_id -> Uuid,
+        event_type -> Text,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Nullable<Timestamptz>,
+        last_attempt_at -> Nullable<Timestamptz>,
+        last_status_code -> Nullable<Int4>,
+        last_error -> Nullable<Text>,
+        delivered_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_endpoints (municipality_id, id) {
+        municipality_id -> Uuid,
+        id -> Uuid,
+        url -> Text,
+        description -> Nullable<Text>,
+        event_types -> Array<Nullable<Text>>,
+        enabled -> Bool,
+        disabled_reason -> Nullable<Text>,
+        secret -> Text,
+        previous_secret -> Nullable<Text>,
+        previous_secret_expires_at -> Nullable<Timestamptz>,
+        failure_streak -> Int4,
+        created_by -> Nullable<Uuid>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(activity_kinds -> municipalities (municipality_id));
 diesel::joinable!(activity_kinds -> staff_users (created_by));
 diesel::joinable!(audit_log -> municipalities (municipality_id));
 diesel::joinable!(audit_log -> volunteers (volunteer_id));
+diesel::joinable!(clearance_watch -> municipalities (municipality_id));
 diesel::joinable!(contact_log -> municipalities (municipality_id));
 diesel::joinable!(contact_log -> staff_users (logged_by));
 diesel::joinable!(contact_persons -> municipalities (municipality_id));
@@ -644,6 +733,7 @@ diesel::joinable!(municipality_documents -> staff_users (published_by));
 diesel::joinable!(need_interests -> staff_users (recorded_by));
 diesel::joinable!(needs -> municipalities (municipality_id));
 diesel::joinable!(needs -> staff_users (created_by));
+diesel::joinable!(outbox_events -> municipalities (municipality_id));
 diesel::joinable!(placement_status_changes -> staff_users (changed_by));
 diesel::joinable!(placements -> municipalities (municipality_id));
 diesel::joinable!(placements -> staff_users (coordinator_id));
@@ -668,15 +758,20 @@ diesel::joinable!(volunteer_status_changes -> staff_users (changed_by));
 diesel::joinable!(volunteer_status_changes -> volunteers (volunteer_id));
 diesel::joinable!(volunteers -> municipalities (municipality_id));
 diesel::joinable!(volunteers -> staff_users (staff_user_id));
+diesel::joinable!(webhook_endpoints -> municipalities (municipality_id));
+diesel::joinable!(webhook_endpoints -> staff_users (created_by));
 
 diesel::allow_tables_to_appear_in_same_query!(
     activity_kinds,
     audit_log,
+    clearance_announcements,
+    clearance_watch,
     contact_log,
     contact_persons,
     declarations,
     dog_approvals,
     dogs,
+    follow_up_overdue_events,
     follow_ups,
     group_declarations,
     group_members,
@@ -689,6 +784,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     municipality_documents,
     need_interests,
     needs,
+    outbox_events,
     placement_schedules,
     placement_status_changes,
     placements,
@@ -707,4 +803,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     visits,
     volunteer_status_changes,
     volunteers,
+    webhook_attempts,
+    webhook_deliveries,
+    webhook_endpoints,
 );

@@ -20,6 +20,7 @@ use diesel::{
     prelude::*,
     sql_types::{BigInt, Bool, Date, Nullable, Text, Uuid as SqlUuid},
 };
+use samspill_domain::webhook::{Event, is_time_entry_decision};
 use samspill_domain::{
     ParseError,
     activity::DEFAULT_ACTIVITY_KINDS,
@@ -349,6 +350,24 @@ fn record_change(
             h::changed_at.eq(at),
         ))
         .execute(conn)?;
+    if is_time_entry_decision(to) {
+        let (volunteer_id, group_id) = match entry.who {
+            Placed::Volunteer(id) => (Some(id), None),
+            Placed::Group(id, _) => (None, Some(id)),
+        };
+        crate::outbox::emit(
+            conn,
+            &Event::TimeEntryDecided {
+                municipality_id: entry.municipality_id,
+                time_entry_id: entry.id,
+                volunteer_id,
+                group_id,
+                status: to,
+                occurred_on: entry.occurred_on,
+                minutes: entry.minutes,
+            },
+        )?;
+    }
     Ok(())
 }
 

@@ -13,10 +13,11 @@ use crate::{
 };
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::{pg::Pg, prelude::*};
+use samspill_domain::webhook::Event;
 use samspill_domain::{
     ParseError,
     auth::{Audience, TenantScope},
-    ids::{PlacementId, RecipientId, StaffUserId, UnitId, VisitId, VolunteerId},
+    ids::{MunicipalityId, PlacementId, RecipientId, StaffUserId, UnitId, VisitId, VolunteerId},
     placement::Placement,
     schedule::Schedule,
     visit::{Companion, Visit, VisitFlag, VisitStatus},
@@ -421,6 +422,16 @@ pub fn set_status(
     reason: Option<&str>,
     by: StaffUserId,
 ) -> Result<Visit, RepoError> {
+    if to == VisitStatus::Cancelled && visit.status != VisitStatus::Cancelled {
+        crate::outbox::emit(
+            conn,
+            &cancelled(
+                visit.municipality_id,
+                visit.placement_id,
+                (visit.id.into_uuid(), visit.starts_at),
+            ),
+        )?;
+    }
     diesel::update(
         vi::visits
             .filter(vi::municipality_id.eq(visit.municipality_id.into_uuid()))
@@ -465,6 +476,34 @@ pub fn flag_planned(
         .execute(conn)?)
 }
 
+/// The event telling that a visit (`id`, `starts_at`) of a placement was cancelled.
+fn cancelled(
+    municipality: MunicipalityId,
+    placement: PlacementId,
+    (id, starts_at): (Uuid, DateTime<Utc>),
+) -> Event {
+    Event::VisitCancelled {
+        municipality_id: municipality,
+        visit_id: VisitId::from(id),
+        placement_id: placement,
+        starts_at,
+    }
+}
+
+/// Tells of each visit of `placement` just cancelled; returns how many.
+fn tell_cancelled(
+    conn: &mut PgConnection,
+    placement: &Placement,
+    visits: Vec<(Uuid, DateTime<Utc>)>,
+) -> Result<usize, RepoError> {
+    let events: Vec<Event> = visits
+        .into_iter()
+        .map(|visit| cancelled(placement.municipality_id, placement.id, visit))
+        .collect();
+    crate::outbox::emit_all(conn, &events)?;
+    Ok(events.len())
+}
+
 /// Cancels a placement's planned visits from `from` on (the placement ended).
 pub fn cancel_planned(
     conn: &mut PgConnection,
@@ -473,7 +512,7 @@ pub fn cancel_planned(
     reason: &str,
     by: Option<StaffUserId>,
 ) -> Result<usize, RepoError> {
-    Ok(diesel::update(planned_from!(placement, from))
+    let gone = diesel::update(planned_from!(placement, from))
         .set((
             vi::status.eq(VisitStatus::Cancelled.as_str()),
             vi::status_reason.eq(reason),
@@ -481,7 +520,9 @@ pub fn cancel_planned(
             vi::status_changed_at.eq(Some(Utc::now())),
             vi::version.eq(vi::version + 1),
         ))
-        .execute(conn)?)
+        .returning((vi::id, vi::starts_at))
+        .load(conn)?;
+    tell_cancelled(conn, placement, gone)
 }
 
 /// Blanks the reasons written on the visits of `placements` (erasure: free text about people).
@@ -536,6 +577,7 @@ pub fn drop_after(
         vi::status_changed_at.eq(Some(Utc::now())),
         vi::version.eq(vi::version + 1),
     ))
-    .execute(conn)?;
-    Ok(gone + cancelled)
+    .returning((vi::id, vi::starts_at))
+    .load(conn)?;
+    Ok(gone + tell_cancelled(conn, placement, cancelled)?)
 }

@@ -19,6 +19,7 @@ use diesel::{
     prelude::*,
     sql_types::{Bool, Text},
 };
+use samspill_domain::webhook::Event;
 use samspill_domain::{
     audit::Actor,
     auth::{Audience, TenantScope},
@@ -563,6 +564,15 @@ where
                 h::changed_by.eq(transition.actor.into_uuid()),
             ))
             .execute(conn)?;
+        crate::outbox::emit(
+            conn,
+            &Event::VolunteerStatusChanged {
+                municipality_id: current.municipality_id,
+                volunteer_id: id,
+                from: current.status,
+                to: transition.to,
+            },
+        )?;
         Ok(
             diesel::update(v::volunteers.filter(v::id.eq(id.into_uuid())))
                 .set((
@@ -643,6 +653,15 @@ pub fn erase(
                 h::changed_by.eq(actor.into_uuid()),
             ))
             .execute(conn)?;
+        crate::outbox::emit(
+            conn,
+            &Event::VolunteerStatusChanged {
+                municipality_id: current.municipality_id,
+                volunteer_id: id,
+                from: current.status,
+                to: final_status,
+            },
+        )?;
         diesel::update(v::volunteers.filter(v::id.eq(id.into_uuid())))
             .set((
                 v::status.eq(final_status.as_str()),

@@ -28,3 +28,4 @@ mod time_entries;
 mod units;
 mod users;
 mod volunteers;
+mod webhooks;

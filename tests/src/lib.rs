@@ -3,6 +3,9 @@
 //! tests share (`builders.rs`).
 
 mod builders;
+mod receiver;
+
+pub use receiver::{Received, Receiver};
 
 pub use builders::{
     ApprovalBuilder, DECLARATIONS, DOCUMENT_VERSION, MunicipalityBuilder, MunicipalitySetup,
@@ -145,6 +148,9 @@ pub fn test_config(database_url: &str) -> anyhow::Result<Config> {
     config.rate_limit_burst = 1_000;
     config.admin_email = Some(ADMIN_EMAIL.to_owned());
     config.admin_password = Some(ADMIN_PASSWORD.to_owned());
+    // Webhook tests run their receiver on loopback and do not wait long for the worker.
+    config.webhooks_allow_private = true;
+    config.outbox_poll = std::time::Duration::from_millis(100);
     Ok(config)
 }
 

@@ -4,6 +4,7 @@
 
 use crate::error::ApiError;
 use chrono::{DateTime, NaiveDate, Utc};
+use samspill_domain::webhook::Event;
 use samspill_domain::{
     auth::{Audience, TenantScope},
     clearance::{
@@ -16,9 +17,9 @@ use samspill_domain::{
     volunteer::{Volunteer, VolunteerStatus},
 };
 use samspill_persistence::{
-    PgConnection, RepoError, activity_kinds,
+    PgConnection, RepoError, activity_kinds, announcements,
     clearance::{self, FactSubject},
-    feed, group_vetting, groups, municipalities, placements, rules, volunteers,
+    feed, group_vetting, groups, municipalities, outbox, placements, rules, volunteers,
 };
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -258,4 +259,121 @@ fn group_cleared_for(
         let answer = evaluate_group(rules, question, &facts, &members, policy);
         (answer.cleared, answer.changes_on)
     }))
+}
+
+/// A volunteer, what they are cleared for, and the day that changes by date alone.
+type Answer = (VolunteerId, Vec<ClearedFor>, Option<NaiveDate>);
+
+/// What each volunteer of `rows` is cleared for on `as_of` without a dog (nothing once erased),
+/// and the day that changes by date alone.
+fn volunteer_answers(
+    conn: &mut PgConnection,
+    municipality: &Municipality,
+    rows: &[feed::FeedRow],
+    as_of: NaiveDate,
+) -> Result<Vec<Answer>, ApiError> {
+    if rows.is_empty() {
+        return Ok(Vec::new());
+    }
+    let subjects: Vec<FactSubject> = rows.iter().map(|r| r.subject).collect();
+    let mut facts =
+        clearance::facts_for(conn, municipality.id, &subjects, needs_breaks(municipality))?;
+    let rules = rules_of(conn, municipality)?;
+    let kinds: Vec<String> = activity_kinds::list(conn, TenantScope::All, municipality.id)?
+        .into_iter()
+        .map(|k| k.code)
+        .collect();
+    let policy = ClearancePolicy::from(&municipality.settings);
+    Ok(rows
+        .iter()
+        .map(|row| {
+            let (cleared, changes_on) = match facts.remove(&row.subject.id) {
+                Some(f) if !row.erased => cleared_for(&kinds, &rules, &f, policy, as_of),
+                _ => (Vec::new(), None),
+            };
+            (row.subject.id, cleared, changes_on)
+        })
+        .collect())
+}
+
+/// How long after a change the feed is read again: changes committed out of order (a
+/// transaction that began earlier committing later) are seen all the same.
+const SETTLE: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
+
+/// Tells other systems whose clearance changed (`volunteer.clearance_changed`): for each
+/// municipality it reads up to `batch` volunteers of the status feed from where it stopped, and
+/// up to `batch` whose last told answer runs out by date today, works out what each is cleared
+/// for, and writes an event for each whose answer differs from the last one told (or, seen for
+/// the first time, who is cleared for anything). Returns how many events it wrote.
+pub fn announce(
+    conn: &mut PgConnection,
+    now: DateTime<Utc>,
+    batch: i64,
+) -> Result<usize, ApiError> {
+    let today = now.date_naive();
+    let mut written = 0;
+    for id in announcements::municipalities(conn)? {
+        let municipality = municipalities::find(conn, TenantScope::All, id)?;
+        let start = match announcements::position(conn, id)? {
+            Some((at, volunteer)) => feed::FeedStart::After(at, volunteer),
+            None => feed::FeedStart::Since(None),
+        };
+        let (mut rows, more) = feed::volunteers_page(conn, id, start, batch)?;
+        let position = rows.last().map(|last| {
+            let read = (last.changed_at, last.subject.id.into_uuid());
+            // Caught up: read the last minute again next time.
+            let settled = now - SETTLE;
+            if !more && read.0 > settled {
+                (settled, Uuid::nil())
+            } else {
+                read
+            }
+        });
+        let seen: Vec<Uuid> = rows.iter().map(|r| r.subject.id.into_uuid()).collect();
+        let by_date: Vec<Uuid> = announcements::due_by_date(conn, id, today, batch)?
+            .into_iter()
+            .filter(|v| !seen.contains(v))
+            .collect();
+        rows.extend(feed::volunteers_by_id(conn, id, &by_date)?);
+        let answers = volunteer_answers(conn, &municipality, &rows, today)?;
+        written += tell_clearance(conn, id, answers, now)?;
+        if let Some(position) = position {
+            announcements::set_position(conn, id, position)?;
+        }
+    }
+    Ok(written)
+}
+
+/// Writes `volunteer.clearance_changed` for each answer that differs from the last one told,
+/// and remembers every answer.
+fn tell_clearance(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+    answers: Vec<Answer>,
+    now: DateTime<Utc>,
+) -> Result<usize, ApiError> {
+    let ids: Vec<Uuid> = answers.iter().map(|(v, _, _)| v.into_uuid()).collect();
+    let before = announcements::told(conn, municipality, &ids)?;
+    let mut events = Vec::new();
+    let mut remembered = Vec::with_capacity(answers.len());
+    for (volunteer, cleared, changes_on) in answers {
+        let json = serde_json::to_value(&cleared)
+            .map_err(|e| ApiError::from(RepoError::Internal(e.to_string())))?;
+        let changed = match before.get(&volunteer.into_uuid()) {
+            Some(told) => *told != json,
+            None => !cleared.is_empty(),
+        };
+        if changed {
+            events.push(Event::VolunteerClearanceChanged {
+                municipality_id: municipality,
+                volunteer_id: volunteer,
+                cleared_for: cleared,
+                changes_on,
+            });
+        }
+        remembered.push((volunteer, json, changes_on));
+    }
+    outbox::emit_all(conn, &events)?;
+    announcements::remember(conn, municipality, &remembered, now)?;
+    Ok(events.len())
 }

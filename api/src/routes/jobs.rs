@@ -23,10 +23,15 @@ pub struct JobRunView {
 ///
 /// The jobs run by themselves inside the service; this runs one at once (administrators):
 /// `recheck_placements` (every minute: ends placements past their last day, suspends those
-/// whose volunteer or group is no longer cleared), `plan_visits` (every ten minutes: plans
+/// whose volunteer or group is no longer cleared), `announce_clearance` (every minute: writes
+/// a `volunteer.clearance_changed` event for each volunteer whose clearance changed since it was
+/// last told, by a change or by the date), `plan_visits` (every ten minutes: plans
 /// visits ahead from schedules), `close_needs` (every ten minutes: closes open and filled needs
 /// after their last day), `plan_follow_ups` (every ten minutes: makes the follow-ups the
-/// municipalities' follow-up settings call for), `purge_idempotency_keys`, `purge_login_throttles`. A run handles at
+/// municipalities' follow-up settings call for), `announce_overdue_follow_ups` (every ten
+/// minutes: writes a `follow_up.overdue` event for each follow-up past its due date, once per
+/// due date), `purge_outbox` (every hour: deletes events handed on more than 30 days ago whose
+/// deliveries are finished), `purge_idempotency_keys`, `purge_login_throttles`. A run handles at
 /// most 500 placements, schedules or needs; run it again to go on.
 #[utoipa::path(
     tag = "operations",

@@ -29,6 +29,7 @@ pub mod users;
 pub mod vetting;
 pub mod visits;
 pub mod volunteers;
+pub mod webhook_endpoints;
 pub mod work_items;
 
 use crate::rate_limit::RateLimit;
@@ -119,6 +120,14 @@ pub fn configure(rate_limit: &RateLimit) -> impl FnOnce(&mut ServiceConfig) + '_
                     .service(clearance::get_volunteer_clearance)
                     .service(clearance::list_volunteer_status)
                     .service(work_items::list_work_items)
+                    .service(webhook_endpoints::create_webhook_endpoint)
+                    .service(webhook_endpoints::list_webhook_endpoints)
+                    .service(webhook_endpoints::get_webhook_endpoint)
+                    .service(webhook_endpoints::update_webhook_endpoint)
+                    .service(webhook_endpoints::delete_webhook_endpoint)
+                    .service(webhook_endpoints::rotate_webhook_secret)
+                    .service(webhook_endpoints::list_webhook_deliveries)
+                    .service(webhook_endpoints::retry_webhook_delivery)
                     .service(dogs::create_dog)
                     .service(dogs::list_dogs)
                     .service(dogs::get_dog)
