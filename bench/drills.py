@@ -10,6 +10,14 @@
                                                         watching the server's peak memory
     drills.py slow BASE CONNECTIONS SECONDS             bodies sent one byte at a time while
                                                         /health/live and a login are timed
+    drills.py receiver PORT LOG MODEFILE                a webhook receiver: logs "webhook-id
+                                                        answer" per request; MODEFILE says
+                                                        "hang" (no answer for 30 s) or "200"
+    drills.py events BASE TOKEN COUNT TAG               COUNT volunteer.status_changed events:
+                                                        COUNT volunteers made and moved to
+                                                        in_screening, eight at a time
+    drills.py delivered LOG EXPECTED                    judges the receiver's log against the
+                                                        webhook-ids of EXPECTED (one per line)
 
 Each judging command prints what it tried and what survived, and exits 1 on a failure.
 """
@@ -577,6 +585,110 @@ def slow(base, connections, seconds):
         print(f"    FAILED: {failure}")
     return 1 if failures else 0
 
+# --- the outbox when the service is killed ---------------------------------------------------
+
+
+def receiver(port, log, modefile):
+    """A webhook receiver. Each request is logged as "webhook-id answer"; while MODEFILE says
+    "hang" it holds the request 30 s without answering (the sender times out), else it answers
+    200."""
+    import http.server
+
+    lock = threading.Lock()
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self):
+            length = int(self.headers.get("content-length", "0"))
+            self.rfile.read(length)
+            webhook_id = self.headers.get("webhook-id", "-")
+            with open(modefile) as f:
+                mode = f.read().strip()
+            if mode == "hang":
+                with lock, open(log, "a") as f:
+                    f.write(f"{webhook_id} hang\n")
+                time.sleep(30)
+                self.close_connection = True
+                return
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            with lock, open(log, "a") as f:
+                f.write(f"{webhook_id} 200\n")
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", int(port)), Handler)
+    server.daemon_threads = True
+    server.serve_forever()
+
+
+def events(base, token, count, tag):
+    """COUNT volunteers made and each moved to in_screening: COUNT status-change events."""
+    count = int(count)
+    failures = []
+    next_index = [0]
+    lock = threading.Lock()
+
+    def worker():
+        while True:
+            with lock:
+                i = next_index[0]
+                next_index[0] += 1
+            if i >= count:
+                return
+            status, _, body = call(base, "POST", "/api/v1/volunteers", token,
+                                   {"given_name": f"Hendelse{i}", "family_name": tag,
+                                    "email": f"hendelse{i}.{tag.lower()}@example.no",
+                                    "activity_kinds": ["companionship"]}, timeout=30)
+            if status != 201:
+                failures.append(f"create {i}: {status}")
+                continue
+            volunteer = json.loads(body)["id"]
+            status, _, _ = call(base, "POST", f"/api/v1/volunteers/{volunteer}/transitions", token,
+                                {"to": "in_screening", "reason": "drill"}, timeout=30)
+            if status != 200:
+                failures.append(f"transition {i}: {status}")
+
+    started = time.monotonic()
+    threads = [threading.Thread(target=worker) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    print(f"    {count - len(failures)} events made in {time.monotonic() - started:.1f} s")
+    for failure in failures[:5]:
+        print(f"    FAILED: {failure}")
+    return 1 if failures else 0
+
+
+def delivered(log, expected):
+    """Every expected webhook-id answered 200 once, and none twice."""
+    with open(expected) as f:
+        wanted = {line.strip() for line in f if line.strip()}
+    answered = {}
+    requests = 0
+    hung = set()
+    with open(log) as f:
+        for line in f:
+            webhook_id, answer = line.split()
+            requests += 1
+            if answer == "200":
+                answered[webhook_id] = answered.get(webhook_id, 0) + 1
+            else:
+                hung.add(webhook_id)
+    missing = wanted - set(answered)
+    twice = [i for i, n in answered.items() if n > 1]
+    resent = len(hung & set(answered))
+    print(f"    {len(wanted)} events; receiver saw {requests} requests; {len(hung)} were held"
+          f" unanswered when the service was killed and {resent} of those were sent again after"
+          f" the restart; delivered: {len(wanted & set(answered))}; missing: {len(missing)};"
+          f" answered 2xx twice: {len(twice)}")
+    return 1 if missing or twice else 0
+
+
 def main(argv):
     commands = {
         "writes": (writes, 5),
@@ -585,6 +697,9 @@ def main(argv):
         "hostile": (hostile, 2),
         "bombs": (bombs, 2),
         "slow": (slow, 3),
+        "receiver": (receiver, 3),
+        "events": (events, 4),
+        "delivered": (delivered, 2),
     }
     if not argv or argv[0] not in commands or len(argv) - 1 != commands[argv[0]][1]:
         print(__doc__, file=sys.stderr)

@@ -12,9 +12,11 @@
 # 3. 50 concurrent PATCHes of one volunteer with the same If-Match, several rounds.
 # 4. Malformed, oversized and hostile input.
 # 5. Hundreds of requests whose bodies trickle in, while /health/live and logins are timed.
+# 6. The service killed (SIGKILL) while 1 000 webhook events are pending, and restarted: every
+#    event is delivered, none answered 2xx twice (counted by webhook-id at a real receiver).
 # Prints what it tried and what survived; exits 1 when anything failed. Settings
 # (environment): DRILL_WRITE_SECONDS, DRILL_DOWN_SECONDS, DRILL_ROUNDS, DRILL_WRITERS,
-# DRILL_SLOW_CONNECTIONS, DRILL_SLOW_SECONDS, DRILL_OUT (outputs), DRILL_KEEP=1 keeps the
+# DRILL_SLOW_CONNECTIONS, DRILL_SLOW_SECONDS, DRILL_OUTBOX_EVENTS, DRILL_OUT (outputs), DRILL_KEEP=1 keeps the
 # temporary cluster's folder.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +27,7 @@ small="${BENCH_SMALL:-0}"
 for arg in "$@"; do
   case "$arg" in
     --small) small=1 ;;
-    -h | --help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,21p' "$0"; exit 0 ;;
     *) fail "unknown argument ${arg} (see --help)" ;;
   esac
 done
@@ -43,12 +45,14 @@ else
   slow_seconds="${DRILL_SLOW_SECONDS:-30}"
 fi
 slow_connections="${DRILL_SLOW_CONNECTIONS:-300}"
+outbox_events="${DRILL_OUTBOX_EVENTS:-1000}"
 writers="${DRILL_WRITERS:-50}"
 out="${DRILL_OUT:-target/drills}"
 profile="${BENCH_PROFILE:-release}"
 binary="target/${profile}/samspill"
 cluster=""
 server_pid=""
+receiver_pid=""
 pg_port=""
 
 pg_ctl_bin="$(command -v pg_ctl || ls /usr/lib/postgresql/*/bin/pg_ctl 2>/dev/null | tail -n 1)"
@@ -57,6 +61,7 @@ as_postgres() { runuser -u postgres -- "$@"; }
 
 cleanup() {
   local status=$?
+  [[ -z "$receiver_pid" ]] || kill "$receiver_pid" 2>/dev/null || true
   if [[ -n "$server_pid" ]]; then
     kill -TERM "$server_pid" 2>/dev/null || true
     wait "$server_pid" 2>/dev/null || true
@@ -97,20 +102,27 @@ start_cluster
 
 port="$(free_port)"
 base="http://127.0.0.1:${port}"
-# A short pool checkout timeout, so that answers during the outage come quickly.
-DATABASE_URL="postgres://postgres@127.0.0.1:${pg_port}/samspill_drill" \
-SAMSPILL_BIND="127.0.0.1:${port}" \
-SAMSPILL_JWT_SECRET="$BENCH_JWT_SECRET" \
-SAMSPILL_ACCESS_TOKEN_TTL_SECONDS=3600 \
-SAMSPILL_DB_TIMEOUT_MS=500 \
-SAMSPILL_RATE_LIMIT_PER_MINUTE=1000000 \
-SAMSPILL_RATE_LIMIT_BURST=1000000 \
-SAMSPILL_ADMIN_EMAIL=drill-admin@samspill.invalid \
-SAMSPILL_ADMIN_PASSWORD="$DEMO_PASSWORD" \
-SAMSPILL_LOG="${SAMSPILL_LOG:-warn}" \
-  "$binary" serve --demo >"${out}/server.log" 2>&1 &
-server_pid=$!
-wait_ready "$base" "$server_pid" "${out}/server.log"
+drill_db="postgres://postgres@127.0.0.1:${pg_port}/samspill_drill"
+# A short pool checkout timeout, so that answers during the outage come quickly. Webhooks may
+# go to the drill's receiver on loopback.
+start_server() {
+  DATABASE_URL="$drill_db" \
+  SAMSPILL_BIND="127.0.0.1:${port}" \
+  SAMSPILL_JWT_SECRET="$BENCH_JWT_SECRET" \
+  SAMSPILL_ACCESS_TOKEN_TTL_SECONDS=3600 \
+  SAMSPILL_DB_TIMEOUT_MS=500 \
+  SAMSPILL_RATE_LIMIT_PER_MINUTE=1000000 \
+  SAMSPILL_RATE_LIMIT_BURST=1000000 \
+  SAMSPILL_ADMIN_EMAIL=drill-admin@samspill.invalid \
+  SAMSPILL_ADMIN_PASSWORD="$DEMO_PASSWORD" \
+  SAMSPILL_WEBHOOKS_ALLOW_PRIVATE=true \
+  SAMSPILL_OUTBOX_POLL_MS=200 \
+  SAMSPILL_LOG="${SAMSPILL_LOG:-warn}" \
+    "$binary" serve --demo >>"${out}/server.log" 2>&1 &
+  server_pid=$!
+  wait_ready "$base" "$server_pid" "${out}/server.log"
+}
+start_server
 token="$(login "$base" koordinator@demo.samspill.no)"
 
 results=()
@@ -179,6 +191,45 @@ verdict=ok
 python3 bench/drills.py slow "$base" "$slow_connections" "$slow_seconds" || verdict=FAILED
 kill -0 "$server_pid" 2>/dev/null || { verdict=FAILED; say "    FAILED: the server process died"; }
 record "${slow_connections} slow bodies held: 408 and closed, health under 1 s, logins work" "$verdict"
+
+# --- 6. the outbox when the service is killed -------------------------------------------------
+say ""
+say "6. The service killed (SIGKILL) while ${outbox_events} webhook events are pending, then restarted"
+verdict=ok
+receiver_port="$(free_port)"
+printf 'hang\n' > "${out}/receiver.mode"
+: > "${out}/receiver.log"
+python3 bench/drills.py receiver "$receiver_port" "${out}/receiver.log" "${out}/receiver.mode" &
+receiver_pid=$!
+endpoint_status=$(curl -sS -o "${out}/endpoint.json" -w '%{http_code}' -X POST "${base}/api/v1/webhook-endpoints" \
+  -H "Authorization: Bearer ${token}" -H 'Content-Type: application/json' \
+  -d "{\"url\": \"http://127.0.0.1:${receiver_port}/hooks\", \"event_types\": [\"volunteer.status_changed\"]}")
+[[ "$endpoint_status" == 201 ]] || { verdict=FAILED; say "    FAILED: adding the endpoint answered ${endpoint_status}"; }
+python3 bench/drills.py events "$base" "$token" "$outbox_events" OutboxDrill || verdict=FAILED
+# The receiver holds what arrives without answering; once sending has begun, kill the service.
+for _ in $(seq 100); do [[ -s "${out}/receiver.log" ]] && break; sleep 0.1; done
+waiting=$(psql -X -A -t "$drill_db" -c "SELECT (SELECT count(*) FROM outbox_events WHERE dispatched_at IS NULL) \
+  + (SELECT count(*) FROM webhook_deliveries WHERE status = 'pending')")
+in_flight=$(grep -c . "${out}/receiver.log" || true)
+kill -KILL "$server_pid"
+wait "$server_pid" 2>/dev/null || true
+say "    killed with ${waiting} events not yet delivered, ${in_flight} of them held by the receiver"
+printf '200\n' > "${out}/receiver.mode"
+killed_at=$(date +%s)
+start_server
+for _ in $(seq 600); do
+  left=$(psql -X -A -t "$drill_db" -c "SELECT (SELECT count(*) FROM outbox_events WHERE dispatched_at IS NULL) \
+    + (SELECT count(*) FROM webhook_deliveries WHERE status = 'pending')")
+  [[ "$left" == 0 ]] && break
+  sleep 0.25
+done
+say "    restarted; everything delivered $(( $(date +%s) - killed_at )) s after the kill (held deliveries wait for their 60 s lease); left: ${left}"
+[[ "$left" == 0 ]] || verdict=FAILED
+psql -X -A -t "$drill_db" -c "SELECT 'msg_' || replace(id::text, '-', '') FROM outbox_events \
+  WHERE event_type = 'volunteer.status_changed'" > "${out}/expected-ids.txt"
+python3 bench/drills.py delivered "${out}/receiver.log" "${out}/expected-ids.txt" || verdict=FAILED
+kill "$receiver_pid" 2>/dev/null || true
+record "killed with ${outbox_events} events pending: all delivered, none twice" "$verdict"
 
 say ""
 say "Drills ($(( $(date +%s) - started )) s; outputs in ${out}):"

@@ -58,6 +58,7 @@ pub struct Application {
     pool: samspill_persistence::DbPool,
     clock: crate::clock::Clock,
     webhooks: crate::webhooks::sender::Settings,
+    notifier: crate::notify::Notifier,
 }
 
 impl Application {
@@ -149,6 +150,7 @@ impl Application {
             port,
             pool,
             clock: config.clock.clone(),
+            notifier: notifier(&config)?,
             webhooks: crate::webhooks::sender::Settings {
                 poll: config.outbox_poll,
                 timeout: config.webhook_timeout,
@@ -171,13 +173,48 @@ impl Application {
     /// finish in-flight requests first).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let jobs = scheduler::run(self.pool.clone(), crate::jobs::all(), self.clock.clone());
-        let outbox = crate::webhooks::sender::run(self.pool, self.clock, self.webhooks);
+        let outbox =
+            crate::webhooks::sender::run(self.pool.clone(), self.clock.clone(), self.webhooks);
+        let notifications = crate::notify::run(self.pool, self.clock, self.notifier);
         tokio::select! {
             served = self.server => served,
             () = jobs => Ok(()),
             () = outbox => Ok(()),
+            () = notifications => Ok(()),
         }
     }
+}
+
+/// The notification worker's senders: email when `SAMSPILL_SMTP_URL` is set (the service says
+/// at start whether email is on), SMS logged only.
+fn notifier(config: &Config) -> anyhow::Result<crate::notify::Notifier> {
+    let email = match &config.smtp_url {
+        Some(url) => {
+            let mailer =
+                crate::notify::Mailer::new(url, &config.mail_from).map_err(anyhow::Error::msg)?;
+            let shown = url::Url::parse(url)
+                .map(|u| {
+                    format!(
+                        "{}://{}:{}",
+                        u.scheme(),
+                        u.host_str().unwrap_or_default(),
+                        u.port().unwrap_or_default()
+                    )
+                })
+                .unwrap_or_default();
+            tracing::info!(smtp = %shown, from = %config.mail_from, "email reminders are on");
+            Some(mailer)
+        }
+        None => {
+            tracing::warn!("email reminders are off: SAMSPILL_SMTP_URL is not set");
+            None
+        }
+    };
+    Ok(crate::notify::Notifier {
+        email,
+        sms: std::sync::Arc::new(crate::notify::LogOnly),
+        poll: config.outbox_poll,
+    })
 }
 
 /// CORS for the configured origins (`*` allows any origin: tokens travel in headers, never cookies).

@@ -81,6 +81,11 @@ pub struct Config {
     /// `SAMSPILL_OUTBOX_POLL_MS`: how often the outbox worker looks for work when idle
     /// (default 1000).
     pub outbox_poll: Duration,
+    /// `SAMSPILL_SMTP_URL`: the SMTP server email reminders go through (`smtp://host:port`,
+    /// `smtps://user:password@host`, `smtp://host:587?tls=required`). Without it email is off.
+    pub smtp_url: Option<String>,
+    /// `SAMSPILL_MAIL_FROM`: the sender of email reminders.
+    pub mail_from: String,
     /// The clock rules read the date from (the system clock; tests move it).
     pub clock: crate::clock::Clock,
 }
@@ -212,6 +217,9 @@ impl Config {
                 60,
             )?),
             outbox_poll: Duration::from_millis(small("SAMSPILL_OUTBOX_POLL_MS", 1_000, 60_000)?),
+            smtp_url: lookup("SAMSPILL_SMTP_URL"),
+            mail_from: lookup("SAMSPILL_MAIL_FROM")
+                .unwrap_or_else(|| "Samspill <ikke-svar@samspill.invalid>".to_owned()),
             admin_email: lookup("SAMSPILL_ADMIN_EMAIL"),
             admin_password: lookup("SAMSPILL_ADMIN_PASSWORD"),
             clock: crate::clock::Clock::system(),

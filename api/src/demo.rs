@@ -277,7 +277,22 @@ pub fn fill(
         volunteer_login,
         (fie, at_home.placement.id),
         (per, visiting.placement.id),
-    )
+    )?;
+    // A municipal system's webhook endpoint, disabled until someone points it at a real
+    // receiver (PATCH its url and "enabled": true).
+    samspill_persistence::webhooks::insert(
+        conn,
+        &samspill_persistence::webhooks::NewEndpoint {
+            municipality_id: municipality.id,
+            url: "https://fagsystem.demo.example/hooks/samspill".to_owned(),
+            description: Some("Fagsystemet for helse og omsorg (eksempel)".to_owned()),
+            event_types: samspill_domain::webhook::EventType::ALL.to_vec(),
+            enabled: false,
+            secret: crate::webhooks::signing::new_secret(),
+            created_by: coordinator,
+        },
+    )?;
+    Ok(())
 }
 
 /// Hours on the demo placements today: the coordinator's for each (approved at once) and one

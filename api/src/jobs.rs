@@ -53,6 +53,11 @@ pub fn all() -> Vec<Job> {
             },
         },
         Job {
+            name: "plan_notifications",
+            every: Duration::from_secs(600),
+            run: |conn, now| cases::notifications::plan(conn, now, i64::from(BATCH)),
+        },
+        Job {
             name: "purge_outbox",
             every: Duration::from_secs(3_600),
             run: |conn, now| {

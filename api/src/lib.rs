@@ -18,6 +18,7 @@ pub mod idempotency;
 pub mod input;
 pub mod jobs;
 pub mod metrics;
+pub mod notify;
 pub mod openapi;
 pub mod pagination;
 pub mod problem;

@@ -17,6 +17,7 @@ struct Counters {
     follow_ups: IntCounterVec,
     time_entries: IntCounterVec,
     webhook_deliveries: IntCounterVec,
+    notifications: IntCounterVec,
     outbox_oldest: IntGauge,
     outbox_undispatched: IntGauge,
     outbox_pending: IntGauge,
@@ -75,6 +76,14 @@ fn counters() -> Option<&'static Counters> {
                     "Webhook delivery attempts, by what came of them: delivered, retrying (to be tried again), failed (retries spent), disabled (the receiver answered 410), stale (changed meanwhile).",
                     "outcome",
                 )?,
+                notifications: IntCounterVec::new(
+                    Opts::new(
+                        "samspill_notifications_total",
+                        "Notifications to people handled by the worker, by kind and outcome: sent, retrying (the send failed and is tried again), failed (retries spent), skipped (opted out, no address, no longer relevant, email off), postponed (the night), error.",
+                    ),
+                    &["kind", "outcome"],
+                )
+                .ok()?,
                 outbox_oldest: IntGauge::new(
                     "samspill_outbox_oldest_undelivered_seconds",
                     "Age of the oldest event still to be handed on or delivered to an enabled endpoint (0 when none).",
@@ -108,6 +117,7 @@ pub fn register(registry: &Registry) {
             &c.follow_ups,
             &c.time_entries,
             &c.webhook_deliveries,
+            &c.notifications,
         ] {
             if let Err(error) = registry.register(Box::new(collector.clone())) {
                 tracing::warn!(%error, "a metric could not be registered");
@@ -209,5 +219,12 @@ pub fn outbox_backlog(
         c.outbox_oldest.set(age);
         c.outbox_undispatched.set(backlog.undispatched);
         c.outbox_pending.set(backlog.pending_deliveries);
+    }
+}
+
+/// What the worker did with a notification of `kind`.
+pub fn notification(kind: &str, outcome: &str) {
+    if let Some(c) = counters() {
+        c.notifications.with_label_values(&[kind, outcome]).inc();
     }
 }

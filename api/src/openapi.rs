@@ -706,6 +706,13 @@ pub mod schemas {
         values
     );
     schema_enum!(
+        NotificationKindSchema,
+        "NotificationKind",
+        samspill_domain::notification::NotificationKind,
+        "A kind of notification to people; each account can opt out of each.",
+        values
+    );
+    schema_enum!(
         DeliveryStatusSchema,
         "DeliveryStatus",
         samspill_domain::webhook::DeliveryStatus,

@@ -18,6 +18,7 @@ pub mod ids;
 pub mod login_throttle;
 pub mod municipality;
 pub mod need;
+pub mod notification;
 pub mod phone;
 pub mod placement;
 pub mod recipient;

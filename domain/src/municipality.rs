@@ -189,6 +189,9 @@ settings! {
     /// Whether hours a volunteer logs themselves wait for a coordinator's approval (1) or
     /// count at once (0).
     own_time_entries_need_approval: 1, 0..=1;
+    /// Hours before a planned visit at which its volunteer is reminded by email (never between
+    /// 21:00 and 08:00 local time); 0 sends no reminders.
+    visit_reminder_hours: 24, 0..=168;
 }
 
 #[cfg(test)]
@@ -255,7 +258,7 @@ mod tests {
     #[test]
     fn every_default_lies_in_its_range() {
         assert!(MunicipalitySettings::default().problems().is_empty());
-        assert_eq!(SETTINGS.len(), 17);
+        assert_eq!(SETTINGS.len(), 18);
         assert!(
             SETTINGS
                 .iter()

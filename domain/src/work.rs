@@ -45,6 +45,9 @@ string_enum! {
         FollowUpOverdue => "follow_up_overdue",
         /// Nobody has reached an approved volunteer for longer than the municipality allows.
         NoRecentContact => "no_recent_contact",
+        /// A webhook endpoint was disabled because its receiver answered 410, or deliveries to
+        /// it failed for good: the municipal system is no longer told of changes.
+        WebhookEndpointFailing => "webhook_endpoint_failing",
     }
 }
 
@@ -63,6 +66,8 @@ string_enum! {
         Recipient => "recipient",
         /// A placement.
         Placement => "placement",
+        /// A webhook endpoint of a municipal system.
+        WebhookEndpoint => "webhook_endpoint",
     }
 }
 

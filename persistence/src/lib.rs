@@ -19,6 +19,7 @@ pub mod locks;
 pub mod login_throttles;
 pub mod municipalities;
 pub mod needs;
+pub mod notifications;
 pub mod outbox;
 pub mod page;
 pub mod placement_work;

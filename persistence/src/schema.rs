@@ -323,6 +323,37 @@ diesel::table! {
 }
 
 diesel::table! {
+    notification_preferences (municipality_id, staff_user_id) {
+        municipality_id -> Uuid,
+        staff_user_id -> Uuid,
+        opted_out -> Array<Nullable<Text>>,
+        version -> Int4,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    notifications (municipality_id, id) {
+        municipality_id -> Uuid,
+        id -> Uuid,
+        kind -> Text,
+        dedupe_key -> Text,
+        volunteer_id -> Nullable<Uuid>,
+        staff_user_id -> Nullable<Uuid>,
+        channel -> Text,
+        data -> Jsonb,
+        send_after -> Timestamptz,
+        send_before -> Nullable<Timestamptz>,
+        status -> Text,
+        reason -> Nullable<Text>,
+        attempts -> Int4,
+        sent_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     outbox_events (municipality_id, id) {
         municipality_id -> Uuid,
         id -> Uuid,
@@ -733,6 +764,10 @@ diesel::joinable!(municipality_documents -> staff_users (published_by));
 diesel::joinable!(need_interests -> staff_users (recorded_by));
 diesel::joinable!(needs -> municipalities (municipality_id));
 diesel::joinable!(needs -> staff_users (created_by));
+diesel::joinable!(notification_preferences -> municipalities (municipality_id));
+diesel::joinable!(notification_preferences -> staff_users (staff_user_id));
+diesel::joinable!(notifications -> municipalities (municipality_id));
+diesel::joinable!(notifications -> staff_users (staff_user_id));
 diesel::joinable!(outbox_events -> municipalities (municipality_id));
 diesel::joinable!(placement_status_changes -> staff_users (changed_by));
 diesel::joinable!(placements -> municipalities (municipality_id));
@@ -784,6 +819,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     municipality_documents,
     need_interests,
     needs,
+    notification_preferences,
+    notifications,
     outbox_events,
     placement_schedules,
     placement_status_changes,

@@ -695,3 +695,25 @@ pub fn record(
         Ok(recorded)
     })
 }
+
+/// The endpoints of `municipality` that need looking at: disabled by a 410 answer, or enabled
+/// with deliveries that failed for good since the last success.
+pub fn failing(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+) -> Result<Vec<WebhookEndpoint>, RepoError> {
+    e::webhook_endpoints
+        .filter(e::municipality_id.eq(municipality.into_uuid()))
+        .filter(
+            e::enabled
+                .eq(false)
+                .and(e::disabled_reason.eq(DISABLED_GONE))
+                .or(e::enabled.eq(true).and(e::failure_streak.gt(0))),
+        )
+        .order(e::id.asc())
+        .select(EndpointRow::as_select())
+        .load::<EndpointRow>(conn)?
+        .into_iter()
+        .map(TryInto::try_into)
+        .collect()
+}

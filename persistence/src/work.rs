@@ -223,6 +223,9 @@ pub fn work_items(
     )?);
     items.extend(need_items(conn, municipality, settings, today)?);
     items.extend(follow_up_items(conn, municipality, settings, today)?);
+    if matches!(audience, Audience::Everyone | Audience::Coordinator(_)) {
+        items.extend(webhook_items(conn, municipality, today)?);
+    }
     // A coordinator limited to care districts: what is about their districts (the subject, or
     // the placement of the item, as a placement at a district's unit may be a volunteer's
     // from elsewhere), and what is on their own list.
@@ -483,5 +486,42 @@ fn published_documents(
         .load::<(String, String, NaiveDate)>(conn)?
         .into_iter()
         .map(|(kind, version, on)| (kind, (version, on)))
+        .collect())
+}
+
+/// The webhooks' part of the work list: endpoints disabled by a 410 answer, and enabled ones
+/// whose deliveries failed for good (for municipality-wide coordinators and administrators; a
+/// district coordinator's list leaves them out, as it leaves out anything not about their
+/// districts).
+fn webhook_items(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+    today: NaiveDate,
+) -> Result<Vec<NamedWorkItem>, RepoError> {
+    Ok(crate::webhooks::failing(conn, municipality)?
+        .into_iter()
+        .map(|endpoint| {
+            let detail = if endpoint.enabled {
+                format!(
+                    "{} deliveries in a row failed for good; see its deliveries with status=failed and retry them",
+                    endpoint.failure_streak
+                )
+            } else {
+                endpoint.disabled_reason.clone().unwrap_or_default()
+            };
+            NamedWorkItem {
+                item: WorkItem {
+                    kind: WorkItemKind::WebhookEndpointFailing,
+                    subject: WorkSubject::WebhookEndpoint,
+                    subject_id: endpoint.id.into_uuid(),
+                    due_on: endpoint.updated_at.date_naive().min(today),
+                    related_id: None,
+                    detail,
+                },
+                name: endpoint.description.unwrap_or(endpoint.url),
+                assignee_id: None,
+                placement_id: None,
+            }
+        })
         .collect())
 }

@@ -17,6 +17,7 @@ mod idempotency;
 mod login_throttle;
 mod municipalities;
 mod needs;
+mod notifications;
 mod openapi;
 mod operations;
 mod phones;

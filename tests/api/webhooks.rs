@@ -291,6 +291,17 @@ async fn a_410_disables_the_endpoint_until_it_is_enabled_again() {
     );
     assert_eq!(delivery["status"], "failed");
     assert_eq!(delivery["last_status_code"], 410);
+    // The coordinators' work list says so.
+    let work = expect_status(app.get("/api/v1/work-items", &s.coordinator).await, 200).await;
+    let failing: Vec<&Value> = work["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|i| i["kind"] == "webhook_endpoint_failing")
+        .collect();
+    assert_eq!(failing.len(), 1, "{work}");
+    assert_eq!(failing[0]["subject"], "webhook_endpoint");
+    assert_eq!(failing[0]["subject_id"], id_of(&hook).as_str());
 
     // While disabled, changes are not sent to it, and a retry is refused.
     one_status_change(&app, &s, "Ola").await;

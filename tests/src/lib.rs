@@ -4,8 +4,10 @@
 
 mod builders;
 mod receiver;
+mod smtp;
 
 pub use receiver::{Received, Receiver};
+pub use smtp::{Mail, SmtpSink};
 
 pub use builders::{
     ApprovalBuilder, DECLARATIONS, DOCUMENT_VERSION, MunicipalityBuilder, MunicipalitySetup,

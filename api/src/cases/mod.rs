@@ -7,6 +7,7 @@ pub mod clearance;
 pub mod follow_ups;
 pub mod lifecycle;
 pub mod needs;
+pub mod notifications;
 pub mod placements;
 pub mod recipients;
 pub mod time_entries;

@@ -14,7 +14,10 @@ use crate::{
     etag::json_with_etag,
     extract::{IfMatch, Json, Query},
     input::double_option,
-    openapi::schemas::{PlacementStatusSchema, RoleSchema, ServiceScopeSchema, VisitStatusSchema},
+    openapi::schemas::{
+        NotificationKindSchema, PlacementStatusSchema, RoleSchema, ServiceScopeSchema,
+        VisitStatusSchema,
+    },
     pagination::{CursorList, checked_limit, decode_timed, page_of, page_request},
     state::AppState,
 };
@@ -22,13 +25,15 @@ use actix_web::{HttpResponse, get, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use samspill_domain::{
     auth::{ServiceScope, TenantScope},
+    ids::MunicipalityId,
+    notification::NotificationKind,
     placement::PlacementStatus,
     user::{Role, check_password_policy},
     visit::VisitStatus,
     volunteer_draft::{VolunteerDraft, VolunteerEdit},
 };
 use samspill_persistence::{
-    municipalities, placements, service_accounts, users, visits, volunteers,
+    municipalities, notifications, placements, service_accounts, users, visits, volunteers,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -443,4 +448,142 @@ mod tests {
             ["admin", "coordinator", "contact_person", "volunteer"]
         );
     }
+}
+
+/// One kind of notification and whether the caller receives it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationPreference {
+    /// The kind.
+    #[schema(value_type = NotificationKindSchema)]
+    pub kind: NotificationKind,
+    /// What it is.
+    pub description: String,
+    /// `false` once the caller has opted out.
+    pub receive: bool,
+}
+
+/// The caller's notification preferences: every kind, and whether they receive it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NotificationPreferences {
+    /// Every kind there is.
+    pub kinds: Vec<NotificationPreference>,
+    /// Raised by every change; also the ETag.
+    pub version: i32,
+}
+
+impl From<notifications::Preferences> for NotificationPreferences {
+    fn from(p: notifications::Preferences) -> Self {
+        Self {
+            kinds: NotificationKind::ALL
+                .iter()
+                .map(|kind| NotificationPreference {
+                    kind: *kind,
+                    description: kind.description().trim().to_owned(),
+                    receive: !p.opted_out.contains(kind),
+                })
+                .collect(),
+            version: p.version,
+        }
+    }
+}
+
+/// Which notifications to receive from now on; kinds not named stay as they are.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+#[schema(example = json!({"visit_reminder": false}))]
+pub struct NotificationPreferencesChange {
+    /// Reminders before each planned visit (volunteers).
+    pub visit_reminder: Option<bool>,
+    /// Warnings that a certificate, dog approval or declaration runs out (coordinators).
+    pub expiry_warning: Option<bool>,
+    /// Reminders of follow-ups past their due date (whoever they are assigned to).
+    pub follow_up_overdue: Option<bool>,
+}
+
+/// The caller's municipality, for preferences: administrators (no municipality) receive none.
+fn preference_municipality(caller: &StaffCaller) -> Result<MunicipalityId, ApiError> {
+    caller.municipality.ok_or_else(|| {
+        ApiError::forbidden(
+            "Administrators belong to no municipality and receive no reminders; preferences are for the accounts of a municipality.",
+        )
+    })
+}
+
+/// Reads which notifications the caller receives.
+///
+/// Every account of a municipality (volunteers, contact persons, coordinators) receives every
+/// kind that concerns it until it opts out: visit reminders go to volunteers, expiry warnings
+/// to coordinators, overdue follow-ups to whoever they are assigned to.
+#[utoipa::path(
+    tag = "me",
+    responses((status = 200, description = "The caller's preferences.", body = NotificationPreferences,
+        headers(("ETag" = String, description = "The version."))))
+)]
+#[get("/me/notification-preferences")]
+pub async fn get_my_notification_preferences(
+    state: web::Data<AppState>,
+    caller: StaffCaller,
+) -> Result<HttpResponse, ApiError> {
+    let municipality = preference_municipality(&caller)?;
+    let found = state
+        .db(move |conn| Ok(notifications::preferences(conn, municipality, caller.id)?))
+        .await?;
+    Ok(json_with_etag(
+        HttpResponse::Ok(),
+        found.version,
+        &NotificationPreferences::from(found),
+    ))
+}
+
+/// Opts in or out of kinds of notification.
+///
+/// `false` stops that kind for the caller from now on (notifications already due are skipped
+/// with the reason `opted out`); `true` starts it again. Kinds not named stay as they are.
+#[utoipa::path(
+    tag = "me",
+    params(crate::extract::IfMatchHeader),
+    request_body = NotificationPreferencesChange,
+    responses((status = 200, description = "The caller's preferences now.", body = NotificationPreferences,
+        headers(("ETag" = String, description = "The new version."))))
+)]
+#[patch("/me/notification-preferences")]
+pub async fn update_my_notification_preferences(
+    state: web::Data<AppState>,
+    caller: StaffCaller,
+    IfMatch(expected): IfMatch,
+    Json(body): Json<NotificationPreferencesChange>,
+) -> Result<HttpResponse, ApiError> {
+    let municipality = preference_municipality(&caller)?;
+    let wanted = [
+        (NotificationKind::VisitReminder, body.visit_reminder),
+        (NotificationKind::ExpiryWarning, body.expiry_warning),
+        (NotificationKind::FollowUpOverdue, body.follow_up_overdue),
+    ];
+    let changed = state
+        .db(move |conn| {
+            Ok(notifications::set_preferences(
+                conn,
+                municipality,
+                caller.id,
+                expected,
+                |current| {
+                    NotificationKind::ALL
+                        .iter()
+                        .copied()
+                        .filter(|kind| {
+                            match wanted.iter().find(|(k, _)| k == kind).and_then(|(_, w)| *w) {
+                                Some(receive) => !receive,
+                                None => current.contains(kind),
+                            }
+                        })
+                        .collect()
+                },
+            )?)
+        })
+        .await?;
+    Ok(json_with_etag(
+        HttpResponse::Ok(),
+        changed.version,
+        &NotificationPreferences::from(changed),
+    ))
 }

@@ -68,6 +68,8 @@ pub fn configure(rate_limit: &RateLimit) -> impl FnOnce(&mut ServiceConfig) + '_
                     .service(me::list_my_placements)
                     .service(me::list_my_visits)
                     .service(me::get_my_calendar)
+                    .service(me::get_my_notification_preferences)
+                    .service(me::update_my_notification_preferences)
                     .service(municipalities::create_municipality)
                     .service(municipalities::list_municipalities)
                     .service(municipalities::get_municipality)
