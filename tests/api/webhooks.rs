@@ -806,3 +806,35 @@ async fn clearance_changes_are_told_once_by_change_and_by_date() {
         "{by_date}"
     );
 }
+
+#[tokio::test]
+async fn a_secret_shown_once_is_not_kept_for_idempotent_retries() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app, "0301").await;
+    let create = || {
+        send(
+            app.request(
+                Method::POST,
+                "/api/v1/webhook-endpoints",
+                Some(&s.coordinator),
+            )
+            .header("idempotency-key", "hook-1")
+            .json(&json!({"url": "https://fagsystem.kommune.no/hooks",
+                              "event_types": ["visit.cancelled"]})),
+        )
+    };
+    let first = expect_status(create().await, 201).await;
+    let secret = str_of(&first, "secret").to_owned();
+    let retry = expect_problem(create().await, 409).await;
+    assert!(!retry.to_string().contains(&secret), "{retry}");
+    let list = expect_status(
+        app.get("/api/v1/webhook-endpoints", &s.coordinator).await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        list["items"].as_array().map(Vec::len),
+        Some(1),
+        "the retry made nothing"
+    );
+}

@@ -295,14 +295,19 @@ fn with_secret(
     secret: String,
 ) -> HttpResponse {
     let version = endpoint.version;
-    json_with_etag(
+    let mut response = json_with_etag(
         builder,
         version,
         &WebhookEndpointWithSecret {
             endpoint: endpoint.into(),
             secret,
         },
-    )
+    );
+    // The secret is shown once: an answer kept for an Idempotency-Key retry must not hold it.
+    response
+        .extensions_mut()
+        .insert(crate::idempotency::ShownOnce);
+    response
 }
 
 /// Adds a webhook endpoint.
