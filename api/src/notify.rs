@@ -99,8 +99,10 @@ pub struct Notifier {
     pub poll: Duration,
 }
 
-const BATCH: i64 = 50;
-const LEASE: TimeDelta = TimeDelta::minutes(2);
+/// Claimed per round, and how long a claim is kept from other workers: longer than sending the
+/// whole batch can take (30 s per email at most), so no other instance sends the same one.
+const BATCH: i64 = 10;
+const LEASE: TimeDelta = TimeDelta::minutes(10);
 
 /// The wait before sending again after the `attempt`-th send failed; `None`: give up.
 fn retry_after(attempt: i32) -> Option<TimeDelta> {
@@ -193,9 +195,11 @@ async fn handle(
             message,
         } => {
             let sent = match (channel, &notifier.email) {
-                (Channel::Email, Some(mailer)) => {
-                    mailer.send(&to, &message.subject, &message.body).await
-                }
+                (Channel::Email, Some(mailer)) => mailer
+                    .send(&to, &message.subject, &message.body)
+                    .await
+                    // The server's error may repeat the address; the row keeps ids only.
+                    .map_err(|error| error.replace(to.as_str(), "<address>")),
                 (Channel::Email, None) => {
                     return finish(pool, shared, Settled::skipped(EMAIL_OFF.to_owned()), clock)
                         .await;
@@ -265,9 +269,13 @@ async fn finish(
     } = settled;
     blocking(pool, move |conn| {
         match later {
-            Some(when) => {
-                notifications::postpone(conn, &due, when, reason.as_deref().unwrap_or(""))
-            }
+            Some(when) => notifications::postpone(
+                conn,
+                &due,
+                when,
+                reason.as_deref().unwrap_or(""),
+                outcome == "retrying",
+            ),
             None => notifications::finish(conn, &due, status, reason.as_deref(), at),
         }
         .map_err(Into::into)

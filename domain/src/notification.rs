@@ -55,8 +55,9 @@ pub fn is_night<Tz: TimeZone>(zone: &Tz, at: DateTime<Utc>) -> bool {
 
 /// When a notification wanted at `wanted` may be sent, so that it is never sent at night and,
 /// if it must arrive before `deadline` (a visit's start), still does: a time in the night moves
-/// on to 08:00 if that is before the deadline, otherwise back to 20:59 the evening before. `None`
-/// when no daytime moment is left before the deadline.
+/// on to 08:00 if that is before the deadline, otherwise back to 20:59 the evening before (which
+/// has passed when `wanted` is now: the caller then has no daytime moment left). `None` when
+/// a daytime `wanted` is after the deadline.
 pub fn send_time<Tz: TimeZone>(
     zone: &Tz,
     wanted: DateTime<Utc>,
@@ -81,6 +82,7 @@ pub fn send_time<Tz: TimeZone>(
     if deadline.is_none_or(|d| later < d) {
         return Some(later);
     }
+    // The evening before: a caller asking at night itself must check it has not passed.
     at(evening, NIGHT_STARTS - 1, 59)
 }
 
@@ -256,6 +258,12 @@ mod tests {
         assert!(!is_night(&Oslo, utc("2026-12-07T07:00:00Z")));
         // Summer time (UTC+2): 07:30 local is still night.
         assert!(is_night(&Oslo, utc("2026-06-07T05:30:00Z")));
+        // Asked at 03:30 itself, with the visit at 07:30: the morning is too late and the evening
+        // has passed, which the answer shows by lying before the moment asked about.
+        let asked = utc("2026-12-08T02:30:00Z");
+        assert!(
+            send_time(&Oslo, asked, Some(utc("2026-12-08T06:30:00Z"))).is_some_and(|at| at < asked)
+        );
         // A daytime moment after the deadline is no use.
         assert_eq!(
             send_time(

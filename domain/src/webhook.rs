@@ -27,7 +27,7 @@ string_enum! {
         PlacementStatusChanged => "placement.status_changed",
         /// A planned visit was cancelled.
         VisitCancelled => "visit.cancelled",
-        /// An entry of the hours log was approved or declined.
+        /// An entry of the hours log was approved or declined, or its approval revoked.
         TimeEntryDecided => "time_entry.decided",
         /// A follow-up passed its due date without being done.
         FollowUpOverdue => "follow_up.overdue",
@@ -104,7 +104,7 @@ pub enum Event {
         volunteer_id: Option<VolunteerId>,
         /// Whose hours, if a group's.
         group_id: Option<GroupId>,
-        /// `approved` or `declined`.
+        /// `approved`, `declined`, or `pending` when an approval was revoked.
         status: TimeEntryStatus,
         /// The day the hours were given.
         occurred_on: NaiveDate,
@@ -283,10 +283,15 @@ pub fn message_id(event: EventId) -> String {
     format!("msg_{}", event.into_uuid().simple())
 }
 
-/// Whether an hours-log entry arriving at `to` is a decision worth telling: approved (by a
-/// coordinator, or at once by the municipality's setting) or declined (also when revoked).
-pub const fn is_time_entry_decision(to: TimeEntryStatus) -> bool {
+/// Whether an hours-log entry moving from `from` to `to` is a decision worth telling: approved
+/// (by a coordinator, or at once by the municipality's setting), declined, or an approval
+/// revoked (back to `pending`: the hours no longer count).
+pub const fn is_time_entry_decision(from: Option<TimeEntryStatus>, to: TimeEntryStatus) -> bool {
     matches!(to, TimeEntryStatus::Approved | TimeEntryStatus::Declined)
+        || matches!(
+            (from, to),
+            (Some(TimeEntryStatus::Approved), TimeEntryStatus::Pending)
+        )
 }
 
 /// How long to wait after the `failed`-th failed attempt before the next (Standard Webhooks'
@@ -350,6 +355,8 @@ pub fn is_public(ip: IpAddr) -> bool {
                 || (s[0] & 0xffc0) == 0xfec0 // site-local (deprecated)
                 || (s[0] == 0x2001 && s[1] == 0x0db8) // documentation
                 || (s[0] == 0x2002) // 6to4 can wrap any IPv4 address
+                || (s[0] == 0x2001 && s[1] == 0) // Teredo
+                || (s[0..6] == [0, 0, 0, 0, 0xffff, 0]) // SIIT (IPv4-translated)
                 || nat64
                 || (s[0..6] == [0, 0, 0, 0, 0, 0])) // IPv4-compatible (deprecated)
         }
@@ -413,6 +420,8 @@ mod tests {
             "2002:7f00:1::",
             "64:ff9b::a00:1",
             "2001:db8::1",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
+            "::ffff:0:7f00:1",
         ] {
             assert!(!is_public(ip(refused)), "{refused} should be refused");
         }

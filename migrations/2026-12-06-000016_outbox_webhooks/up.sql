@@ -17,6 +17,8 @@ CREATE TABLE outbox_events (
 );
 CREATE INDEX outbox_events_pending_idx ON outbox_events (created_at, id) WHERE dispatched_at IS NULL;
 CREATE INDEX outbox_events_age_idx ON outbox_events (created_at);
+-- The purge finds events handed on long ago.
+CREATE INDEX outbox_events_dispatched_idx ON outbox_events (dispatched_at) WHERE dispatched_at IS NOT NULL;
 
 CREATE TABLE webhook_endpoints (
     municipality_id      uuid NOT NULL REFERENCES municipalities (id),

@@ -50,4 +50,3 @@ CREATE TABLE notification_preferences (
     updated_at       timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (municipality_id, staff_user_id)
 );
-CREATE UNIQUE INDEX notification_preferences_account_key ON notification_preferences (staff_user_id);

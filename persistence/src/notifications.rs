@@ -244,7 +244,9 @@ pub fn finish(
         n::notifications
             .filter(n::municipality_id.eq(due.municipality_id))
             .filter(n::id.eq(due.id))
-            .filter(n::status.eq(NotificationStatus::Pending.as_str())),
+            .filter(n::status.eq(NotificationStatus::Pending.as_str()))
+            // Still this claim's: not claimed again by another worker after its lease.
+            .filter(n::attempts.eq(due.attempts)),
     )
     .set((
         n::status.eq(status.as_str()),
@@ -255,20 +257,32 @@ pub fn finish(
     Ok(())
 }
 
-/// Puts a claimed notification back to wait until `at` (the night, or a retry), noting why.
+/// Puts a claimed notification back to wait until `at`, noting why: after a failed send (the
+/// attempt counts), or for the night (`attempted: false`: it does not).
 pub fn postpone(
     conn: &mut PgConnection,
     due: &Due,
     at: DateTime<Utc>,
     reason: &str,
+    attempted: bool,
 ) -> Result<(), RepoError> {
+    let attempts = if attempted {
+        due.attempts
+    } else {
+        due.attempts - 1
+    };
     diesel::update(
         n::notifications
             .filter(n::municipality_id.eq(due.municipality_id))
             .filter(n::id.eq(due.id))
-            .filter(n::status.eq(NotificationStatus::Pending.as_str())),
+            .filter(n::status.eq(NotificationStatus::Pending.as_str()))
+            .filter(n::attempts.eq(due.attempts)),
     )
-    .set((n::send_after.eq(at), n::reason.eq(reason)))
+    .set((
+        n::send_after.eq(at),
+        n::reason.eq(reason),
+        n::attempts.eq(attempts),
+    ))
     .execute(conn)?;
     Ok(())
 }
@@ -366,7 +380,15 @@ pub fn set_preferences(
     change: impl FnOnce(&[NotificationKind]) -> Vec<NotificationKind>,
 ) -> Result<Preferences, RepoError> {
     conn.transaction(|conn| {
-        // Lock the row if it exists; an account without one starts at version 1.
+        // The row exists from the first change on (version 1, nothing opted out), so two first
+        // changes take turns on its lock like any others.
+        diesel::insert_into(notification_preferences::table)
+            .values((
+                np::municipality_id.eq(municipality.into_uuid()),
+                np::staff_user_id.eq(account.into_uuid()),
+            ))
+            .on_conflict_do_nothing()
+            .execute(conn)?;
         let current: Option<(Vec<Option<String>>, i32)> = np::notification_preferences
             .filter(np::municipality_id.eq(municipality.into_uuid()))
             .filter(np::staff_user_id.eq(account.into_uuid()))
@@ -384,22 +406,18 @@ pub fn set_preferences(
         after.dedup();
         let stored: Vec<Option<String>> =
             after.iter().map(|k| Some(k.as_str().to_owned())).collect();
-        let version = diesel::insert_into(notification_preferences::table)
-            .values((
-                np::municipality_id.eq(municipality.into_uuid()),
-                np::staff_user_id.eq(account.into_uuid()),
-                np::opted_out.eq(&stored),
-                np::version.eq(2),
-            ))
-            .on_conflict((np::municipality_id, np::staff_user_id))
-            .do_update()
-            .set((
-                np::opted_out.eq(&stored),
-                np::version.eq(np::version + 1),
-                np::updated_at.eq(diesel::dsl::now),
-            ))
-            .returning(np::version)
-            .get_result(conn)?;
+        let version = diesel::update(
+            np::notification_preferences
+                .filter(np::municipality_id.eq(municipality.into_uuid()))
+                .filter(np::staff_user_id.eq(account.into_uuid())),
+        )
+        .set((
+            np::opted_out.eq(&stored),
+            np::version.eq(np::version + 1),
+            np::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(np::version)
+        .get_result(conn)?;
         Ok(Preferences {
             opted_out: after,
             version,

@@ -125,10 +125,21 @@ pub fn dispatch(
                 .on_conflict_do_nothing()
                 .execute(conn)?;
         }
-        let ids: Vec<Uuid> = picked.iter().map(|(_, id, _)| *id).collect();
-        diesel::update(o::outbox_events.filter(o::id.eq_any(&ids)))
+        // By key (municipality, id), so each update is an index lookup.
+        for municipality in &municipalities {
+            let ids: Vec<Uuid> = picked
+                .iter()
+                .filter(|(m, _, _)| m == municipality)
+                .map(|(_, id, _)| *id)
+                .collect();
+            diesel::update(
+                o::outbox_events
+                    .filter(o::municipality_id.eq(municipality))
+                    .filter(o::id.eq_any(&ids)),
+            )
             .set(o::dispatched_at.eq(Some(now)))
             .execute(conn)?;
+        }
         Ok(picked.len())
     })
 }
@@ -209,8 +220,9 @@ pub fn types_of(
 /// How many days events handed on, and their finished deliveries, are kept.
 pub const KEEP_DAYS: i64 = 30;
 
-/// Deletes up to `batch` events handed on before `before` that no delivery still waits for,
-/// with their deliveries and attempts. Returns how many events went.
+/// Deletes up to `batch` events handed on before `before` that no delivery to an enabled
+/// endpoint still waits for, with their deliveries and attempts (deliveries waiting that long
+/// for a disabled endpoint go too). Returns how many events went.
 pub fn purge(
     conn: &mut PgConnection,
     before: DateTime<Utc>,
@@ -227,8 +239,10 @@ pub fn purge(
              SELECT o.municipality_id, o.id FROM outbox_events o
               WHERE o.dispatched_at < $1
                 AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d
+                                  JOIN webhook_endpoints e
+                                    ON e.municipality_id = d.municipality_id AND e.id = d.endpoint_id
                                  WHERE d.municipality_id = o.municipality_id
-                                   AND d.event_id = o.id AND d.status = 'pending')
+                                   AND d.event_id = o.id AND d.status = 'pending' AND e.enabled)
               ORDER BY o.dispatched_at
               LIMIT $2
                 FOR UPDATE SKIP LOCKED",

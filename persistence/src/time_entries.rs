@@ -350,7 +350,7 @@ fn record_change(
             h::changed_at.eq(at),
         ))
         .execute(conn)?;
-    if is_time_entry_decision(to) {
+    if is_time_entry_decision(from, to) {
         let (volunteer_id, group_id) = match entry.who {
             Placed::Volunteer(id) => (Some(id), None),
             Placed::Group(id, _) => (None, Some(id)),

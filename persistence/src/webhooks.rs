@@ -401,8 +401,12 @@ pub fn deliveries(
     })
 }
 
+/// The constraint name [`retry`] refuses with while a worker is sending the delivery.
+pub const BEING_SENT: &str = "webhook_deliveries_being_sent";
+
 /// Makes one of an endpoint's deliveries due again at `now` (whatever it stood at): it is sent
-/// once more with the same `webhook-id`. Answers `None` when the endpoint has no such delivery.
+/// once more with the same `webhook-id`. `NotFound` when the endpoint has no such delivery;
+/// `Duplicate` on [`BEING_SENT`] while a worker is sending it.
 pub fn retry(
     conn: &mut PgConnection,
     endpoint: &WebhookEndpoint,
@@ -410,20 +414,35 @@ pub fn retry(
     now: DateTime<Utc>,
 ) -> Result<Delivery, RepoError> {
     let municipality = endpoint.municipality_id.into_uuid();
-    let row: DeliveryRow = diesel::update(
-        d::webhook_deliveries
-            .filter(d::municipality_id.eq(municipality))
-            .filter(d::endpoint_id.eq(endpoint.id.into_uuid()))
-            .filter(d::id.eq(delivery.into_uuid())),
-    )
-    .set((
-        d::status.eq(DeliveryStatus::Pending.as_str()),
-        d::next_attempt_at.eq(Some(now)),
-    ))
-    .returning(DeliveryRow::as_returning())
-    .get_result(conn)
-    .optional()?
-    .ok_or(RepoError::NotFound)?;
+    let target = d::webhook_deliveries
+        .filter(d::municipality_id.eq(municipality))
+        .filter(d::endpoint_id.eq(endpoint.id.into_uuid()))
+        .filter(d::id.eq(delivery.into_uuid()));
+    let (status, attempts): (String, i32) = target
+        .select((d::status, d::attempts))
+        .for_update()
+        .first(conn)
+        .optional()?
+        .ok_or(RepoError::NotFound)?;
+    let recorded: i64 = a::webhook_attempts
+        .filter(a::municipality_id.eq(municipality))
+        .filter(a::delivery_id.eq(delivery.into_uuid()))
+        .count()
+        .get_result(conn)?;
+    if status == DeliveryStatus::Pending.as_str() && i64::from(attempts) > recorded {
+        return Err(RepoError::Duplicate {
+            constraint: BEING_SENT.to_owned(),
+        });
+    }
+    let row: DeliveryRow = diesel::update(target)
+        .set((
+            d::status.eq(DeliveryStatus::Pending.as_str()),
+            d::next_attempt_at.eq(Some(now)),
+        ))
+        .returning(DeliveryRow::as_returning())
+        .get_result(conn)
+        .optional()?
+        .ok_or(RepoError::NotFound)?;
     let log = attempts_of(conn, municipality, &[row.id])?
         .remove(&row.id)
         .unwrap_or_default();
@@ -499,7 +518,6 @@ pub fn claim_due(
         return Ok(Vec::new());
     }
     let endpoint_ids: Vec<Uuid> = claimed.iter().map(|c| c.endpoint_id).collect();
-    let event_ids: Vec<Uuid> = claimed.iter().map(|c| c.event_id).collect();
     type Secrets = (
         Uuid,
         Uuid,
@@ -522,13 +540,27 @@ pub fn claim_due(
         .into_iter()
         .map(|row| ((row.0, row.1), row))
         .collect();
-    let bodies: HashMap<(Uuid, Uuid), String> = o::outbox_events
-        .filter(o::id.eq_any(&event_ids))
-        .select((o::municipality_id, o::id, o::body))
-        .load::<(Uuid, Uuid, String)>(conn)?
-        .into_iter()
-        .map(|(m, id, body)| ((m, id), body))
-        .collect();
+    // By key (municipality, id), so each read is an index lookup.
+    let mut municipalities: Vec<Uuid> = claimed.iter().map(|c| c.municipality_id).collect();
+    municipalities.sort_unstable();
+    municipalities.dedup();
+    let mut bodies: HashMap<(Uuid, Uuid), String> = HashMap::new();
+    for municipality in municipalities {
+        let ids: Vec<Uuid> = claimed
+            .iter()
+            .filter(|c| c.municipality_id == municipality)
+            .map(|c| c.event_id)
+            .collect();
+        bodies.extend(
+            o::outbox_events
+                .filter(o::municipality_id.eq(municipality))
+                .filter(o::id.eq_any(&ids))
+                .select((o::municipality_id, o::id, o::body))
+                .load::<(Uuid, Uuid, String)>(conn)?
+                .into_iter()
+                .map(|(m, id, body)| ((m, id), body)),
+        );
+    }
     claimed
         .into_iter()
         .map(|c| {

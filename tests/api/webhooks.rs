@@ -491,7 +491,7 @@ async fn placements_visits_hours_and_overdue_follow_ups_are_told() {
         200,
     )
     .await;
-    expect_status(
+    let entry = expect_status(
         app.post(
             "/api/v1/time-entries",
             &s.coordinator,
@@ -500,6 +500,21 @@ async fn placements_visits_hours_and_overdue_follow_ups_are_told() {
         )
         .await,
         201,
+    )
+    .await;
+    // Its approval revoked: the hours no longer count, and that is told too.
+    expect_status(
+        send(
+            app.request(
+                Method::POST,
+                &format!("/api/v1/time-entries/{}/decision", id_of(&entry)),
+                Some(&s.coordinator),
+            )
+            .header("if-match", format!("\"{}\"", entry["version"]))
+            .json(&json!({"decision": "revoke", "reason": "Logged on the wrong day."})),
+        )
+        .await,
+        200,
     )
     .await;
     expect_status(
@@ -528,23 +543,32 @@ async fn placements_visits_hours_and_overdue_follow_ups_are_told() {
         )
         .await;
     }
-    let received = receiver.wait_for(4).await;
+    let received = receiver.wait_for(5).await;
     let types: Vec<String> = received
         .iter()
         .map(|r| r.json()["type"].as_str().unwrap_or_default().to_owned())
         .collect();
-    for wanted in [
-        "placement.status_changed",
-        "visit.cancelled",
-        "time_entry.decided",
-        "follow_up.overdue",
+    for (wanted, times) in [
+        ("placement.status_changed", 1),
+        ("visit.cancelled", 1),
+        ("time_entry.decided", 2),
+        ("follow_up.overdue", 1),
     ] {
         assert_eq!(
             types.iter().filter(|t| *t == wanted).count(),
-            1,
+            times,
             "{wanted}: {types:?}"
         );
     }
+    // Sent side by side, they may arrive in either order.
+    let mut decisions: Vec<String> = received
+        .iter()
+        .map(Received::json)
+        .filter(|b| b["type"] == "time_entry.decided")
+        .map(|b| b["data"]["status"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    decisions.sort();
+    assert_eq!(decisions, ["approved", "pending"]);
     let by_type = |t: &str| {
         received
             .iter()
@@ -564,7 +588,6 @@ async fn placements_visits_hours_and_overdue_follow_ups_are_told() {
         by_type("visit.cancelled")["data"]["visit_id"],
         visit.as_str()
     );
-    assert_eq!(by_type("time_entry.decided")["data"]["status"], "approved");
     assert_eq!(by_type("time_entry.decided")["data"]["minutes"], 90);
     assert_eq!(
         by_type("follow_up.overdue")["data"]["subject_id"],

@@ -310,8 +310,8 @@ pub fn prepare(
     };
     if is_night(&zone, now) {
         return Ok(match send_time(&zone, now, due.send_before) {
-            Some(at) => Prepared::Postpone(at, "waiting for the morning".to_owned()),
-            None => Prepared::Skip("no daytime moment was left before the visit".to_owned()),
+            Some(at) if at > now => Prepared::Postpone(at, "waiting for the morning".to_owned()),
+            _ => Prepared::Skip("no daytime moment was left before the visit".to_owned()),
         });
     }
     Ok(Prepared::Send {

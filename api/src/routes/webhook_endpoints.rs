@@ -596,7 +596,8 @@ pub async fn list_webhook_deliveries(
 ///
 /// Municipality-wide coordinators and administrators. The delivery, whatever it stands at
 /// (failed, or even delivered), is due again at once and sent with the same `webhook-id`; a
-/// failure counts as one more attempt. An endpoint that is disabled must be enabled first (409).
+/// failure counts as one more attempt. An endpoint that is disabled must be enabled first, and a
+/// delivery a worker is sending right now cannot be sent twice at once (409 for both).
 #[utoipa::path(
     tag = "webhooks",
     params(
@@ -630,7 +631,18 @@ pub async fn retry_webhook_delivery(
                     errors: Vec::new(),
                 });
             }
-            Ok(webhooks::retry(conn, &endpoint, delivery, now)?)
+            match webhooks::retry(conn, &endpoint, delivery, now) {
+                Err(samspill_persistence::RepoError::Duplicate { constraint })
+                    if constraint == webhooks::BEING_SENT =>
+                {
+                    Err(ApiError::Conflict {
+                        detail: "The delivery is being sent right now; read it again in a minute."
+                            .to_owned(),
+                        errors: Vec::new(),
+                    })
+                }
+                other => Ok(other?),
+            }
         })
         .await?;
     Ok(HttpResponse::Accepted().json(DeliveryView::from(retried)))

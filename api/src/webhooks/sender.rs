@@ -119,10 +119,19 @@ pub async fn round(
     .await;
     for (outcome, due) in outcomes {
         let at = clock.now();
-        let recorded = blocking(pool, move |conn| {
+        // A result that cannot be recorded is logged, and the others still are: that delivery
+        // is sent again after its lease, with the same webhook-id.
+        let recorded = match blocking(pool, move |conn| {
             webhooks::record(conn, &due, &outcome, at, retry_delay)
         })
-        .await?;
+        .await
+        {
+            Ok(recorded) => recorded,
+            Err(error) => {
+                tracing::warn!(%error, "a webhook delivery's result could not be recorded");
+                continue;
+            }
+        };
         crate::metrics::webhook_delivery(recorded);
         if recorded == Recorded::Disabled {
             tracing::warn!("a webhook endpoint answered 410 Gone and was disabled");
