@@ -1,8 +1,8 @@
 //! The service's own Prometheus counters, beside the per-route request metrics: what the
 //! request guards refused, what idempotency keys did, how often logins were made to wait, and
 //! what the periodic jobs did (placements suspended, visits planned), and what happened to
-//! needs (interest said, places given, needs filled), to follow-ups, and to hours (logged,
-//! approved, declined, revoked).
+//! needs (interest said, places given, needs filled), to follow-ups, to hours (logged,
+//! approved, declined, revoked), and to events for volunteers.
 
 use prometheus::{IntCounterVec, IntGauge, Opts, Registry};
 use std::sync::OnceLock;
@@ -16,6 +16,7 @@ struct Counters {
     needs: IntCounterVec,
     follow_ups: IntCounterVec,
     time_entries: IntCounterVec,
+    events: IntCounterVec,
     webhook_deliveries: IntCounterVec,
     notifications: IntCounterVec,
     outbox_oldest: IntGauge,
@@ -71,6 +72,11 @@ fn counters() -> Option<&'static Counters> {
                     "What happened to time entries (hours): logged (by anyone, or from a completed visit), approved, declined, revoked.",
                     "event",
                 )?,
+                events: vec(
+                    "samspill_event_actions_total",
+                    "What happened to events for volunteers: steps of their lifecycle (published, held, closed, cancelled), answers (registered, waitlisted, declined) and training credentials granted.",
+                    "action",
+                )?,
                 webhook_deliveries: vec(
                     "samspill_webhook_deliveries_total",
                     "Webhook delivery attempts, by what came of them: delivered, retrying (to be tried again), failed (retries spent), disabled (the receiver answered 410), stale (changed meanwhile).",
@@ -116,6 +122,7 @@ pub fn register(registry: &Registry) {
             &c.needs,
             &c.follow_ups,
             &c.time_entries,
+            &c.events,
             &c.webhook_deliveries,
             &c.notifications,
         ] {
@@ -189,6 +196,27 @@ pub fn follow_up_event(event: &str, count: usize) {
 pub fn time_entry_event(event: &str) {
     if let Some(c) = counters() {
         c.time_entries.with_label_values(&[event]).inc();
+    }
+}
+
+/// An event moved along its lifecycle (`published`, `held`, `closed`, `cancelled`).
+pub fn event_step(status: &str) {
+    if let Some(c) = counters() {
+        c.events.with_label_values(&[status]).inc();
+    }
+}
+
+/// An invitation answered; the answer as it stands (`registered`, `waitlisted`, `declined`).
+pub fn event_answer(status: &str) {
+    event_step(status);
+}
+
+/// Training credentials a theme training granted.
+pub fn training_credentials_granted(count: usize) {
+    if let Some(c) = counters() {
+        c.events
+            .with_label_values(&["credentials_granted"])
+            .inc_by(u64::try_from(count).unwrap_or(0));
     }
 }
 

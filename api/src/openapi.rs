@@ -61,6 +61,7 @@ pub const PUBLIC_OPERATIONS: &[&str] = &[
         (name = "follow-ups", description = "Follow-ups (oppfølging) of volunteers, groups, units, people visited at home and placements, planned by the municipality's follow-up settings or added by hand, and the contact log of calls and meetings made or tried."),
         (name = "visits", description = "Visits of placements: planned ahead from schedules, added one at a time, accompanied, completed, missed or cancelled; calendars."),
         (name = "hours", description = "The hours log (timer): time volunteers and groups gave, logged by coordinators, by volunteers for themselves, or made when a visit is completed; approved, declined or revoked with a history; and the hours report of approved time."),
+        (name = "events", description = "Events for volunteers (and staff): recognition events, theme training, information meetings and social gatherings; sessions, invitations with a waiting list, attendance, and the training credentials a theme training grants, which requirement rules can ask for."),
         (name = "webhooks", description = "Webhook endpoints of municipal systems, told of events as they happen (Standard Webhooks: signed with HMAC-SHA256, retried with back-off), their deliveries and attempts."),
         (name = "operations", description = "Health checks, metrics and the service's periodic jobs."),
     ),
@@ -717,6 +718,48 @@ pub mod schemas {
         "DeliveryStatus",
         samspill_domain::webhook::DeliveryStatus,
         "Where one event's delivery to one webhook endpoint stands.",
+        values
+    );
+    schema_enum!(
+        EventKindSchema,
+        "EventKind",
+        samspill_domain::event::EventKind,
+        "What kind of event.",
+        values
+    );
+    schema_enum!(
+        EventStatusSchema,
+        "EventStatus",
+        samspill_domain::event::EventStatus,
+        "draft -> published -> held -> closed; draft | published | held -> cancelled.",
+        values
+    );
+    schema_enum!(
+        InvitationStatusSchema,
+        "InvitationStatus",
+        samspill_domain::event::InvitationStatus,
+        "invited -> registered | waitlisted | declined; waitlisted -> registered when a place frees up.",
+        values
+    );
+    schema_enum!(
+        AttendanceStatusSchema,
+        "AttendanceStatus",
+        samspill_domain::event::AttendanceStatus,
+        "Whether someone registered came to a session.",
+        values
+    );
+    schema_enum!(
+        GrantModeSchema,
+        "GrantMode",
+        samspill_domain::event::GrantMode,
+        "Which attendance grants a theme training's credential.",
+        values
+    );
+    schema_enum!(
+        AnswerSchema,
+        "Answer",
+        samspill_domain::event::Answer,
+        "An answer to an invitation.",
         values
     );
 }

@@ -67,6 +67,14 @@ pub enum CursorList {
     WebhookEndpoints,
     /// `GET /webhook-endpoints/{id}/deliveries`, newest first.
     WebhookDeliveries,
+    /// `GET /events`.
+    Events,
+    /// `GET /events/{id}/invitations`.
+    EventInvitations,
+    /// `GET /me/events`.
+    MyEvents,
+    /// `GET /volunteers/{id}/training-credentials`.
+    TrainingCredentials,
 }
 
 impl CursorList {
@@ -99,6 +107,10 @@ impl CursorList {
         CursorList::MyTimeEntries,
         CursorList::WebhookEndpoints,
         CursorList::WebhookDeliveries,
+        CursorList::Events,
+        CursorList::EventInvitations,
+        CursorList::MyEvents,
+        CursorList::TrainingCredentials,
     ];
 
     /// The tag its cursors start with; no `:` inside. The feed and the work list keep the tags
@@ -131,6 +143,10 @@ impl CursorList {
             CursorList::MyTimeEntries => b"my_time_entries",
             CursorList::WebhookEndpoints => b"webhook_endpoints",
             CursorList::WebhookDeliveries => b"webhook_deliveries",
+            CursorList::Events => b"events",
+            CursorList::EventInvitations => b"event_invitations",
+            CursorList::MyEvents => b"my_events",
+            CursorList::TrainingCredentials => b"training_credentials",
         }
     }
 }

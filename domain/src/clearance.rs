@@ -68,6 +68,9 @@ string_enum! {
         DogApproval => "dog_approval",
         /// A group names the members who take part (asked when per-person requirements apply).
         NamedMembers => "named_members",
+        /// A training credential, named by the rule's `training` code, completed and not run
+        /// out (granted by a theme training attended, or recorded for training elsewhere).
+        Training => "training",
     }
 }
 
@@ -141,9 +144,13 @@ impl RequirementKind {
     }
 
     /// Whether the requirement concerns each person rather than a group as a whole: police
-    /// certificates and dog approvals. For groups these are checked for the named members.
+    /// certificates, dog approvals and training. For groups these are checked for the named
+    /// members.
     pub const fn per_person(self) -> bool {
-        matches!(self, RequirementKind::DogApproval) || self.certificate().is_some()
+        matches!(
+            self,
+            RequirementKind::DogApproval | RequirementKind::Training
+        ) || self.certificate().is_some()
     }
 }
 
@@ -199,6 +206,8 @@ pub struct Rule {
     pub scope: RuleScope,
     /// What it requires.
     pub requirement: RequirementKind,
+    /// The training credential's code, for a `training` requirement.
+    pub training: Option<String>,
     /// The oldest the fact may be, in months from its date; `None`: no limit of its own.
     pub max_age_months: Option<u16>,
     /// Strict rules block clearance; advisory ones are reported only.
@@ -211,6 +220,7 @@ pub fn default_rules(country: Country) -> Vec<Rule> {
         source: RuleSource::Default(name),
         scope,
         requirement,
+        training: None,
         max_age_months: None,
         strict: true,
     };
@@ -286,6 +296,8 @@ pub struct MunicipalRule {
     pub scope: RuleScope,
     /// What it requires.
     pub requirement: RequirementKind,
+    /// The training credential's code, for a `training` requirement.
+    pub training: Option<String>,
     /// The oldest the fact may be, in months.
     pub max_age_months: Option<u16>,
     /// Whether it blocks clearance.
@@ -305,6 +317,7 @@ impl MunicipalRule {
             source: RuleSource::Municipality(self.id),
             scope: self.scope.clone(),
             requirement: self.requirement,
+            training: self.training.clone(),
             max_age_months: self.max_age_months,
             strict: self.strict,
         }
@@ -313,14 +326,33 @@ impl MunicipalRule {
 
 /// Checks a municipality's rule before it is stored: the requirement must be one a rule may
 /// ask for in `country`, a dog approval cannot be asked for visits without a dog, and a
-/// maximum age needs a requirement whose facts have a date to age from.
+/// maximum age needs a requirement whose facts have a date to age from. A `training`
+/// requirement names the training credential (`training`); no other requirement does.
 pub fn check_rule(
     country: Country,
     scope: &RuleScope,
     requirement: RequirementKind,
+    training: Option<&str>,
     max_age_months: Option<u16>,
 ) -> Result<(), Vec<(&'static str, crate::ParseError)>> {
     let mut errors = Vec::new();
+    match (requirement == RequirementKind::Training, training) {
+        (true, None) => errors.push((
+            "training",
+            crate::ParseError::new(
+                "required",
+                "name the training credential the rule requires, e.g. dementia_basics",
+            ),
+        )),
+        (false, Some(_)) => errors.push((
+            "training",
+            crate::ParseError::new(
+                "not_applicable",
+                "only a training requirement names a training; leave it out",
+            ),
+        )),
+        _ => {}
+    }
     if !requirement.allowed_in_rules(country) {
         errors.push((
             "requirement",
@@ -484,6 +516,17 @@ pub fn breaks(history: &[(DateTime<Utc>, VolunteerStatus)]) -> Vec<Break> {
     found
 }
 
+/// A training credential, as clearance sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TrainingFact {
+    /// The training's code.
+    pub training: String,
+    /// The day it was completed.
+    pub completed_on: NaiveDate,
+    /// The last day it counts; `None` when it does not run out.
+    pub valid_until: Option<NaiveDate>,
+}
+
 /// The dog named in the question, as clearance sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DogFacts {
@@ -514,6 +557,8 @@ pub struct ClearanceFacts {
     pub certificates: Vec<CertificateFact>,
     /// Completed breaks.
     pub breaks: Vec<Break>,
+    /// Training credentials.
+    pub trainings: Vec<TrainingFact>,
     /// The dog named in the question, if one was and it exists.
     pub dog: Option<DogFacts>,
 }
@@ -523,6 +568,8 @@ pub struct ClearanceFacts {
 pub struct RequirementResult {
     /// What is required.
     pub requirement: RequirementKind,
+    /// The training credential's code, for a `training` requirement.
+    pub training: Option<String>,
     /// Whether it blocks clearance.
     pub strict: bool,
     /// Its state on the date asked about.
@@ -855,8 +902,35 @@ fn reference_state(
     assess(vec![candidate], on, soon, "no reference checks completed")
 }
 
+/// Training credentials of `code`: each counts from its completion until the earlier of its
+/// own last day and the rule's maximum age.
+fn training_candidates(code: &str, max_age: Option<u16>, facts: &ClearanceFacts) -> Vec<Candidate> {
+    facts
+        .trainings
+        .iter()
+        .filter(|t| t.training == code)
+        .map(|t| {
+            let own = last_day(t.completed_on, max_age);
+            let (until, limit) = match (t.valid_until, own) {
+                (Some(v), Some(o)) if o < v => (Some(o), "the rule's maximum age"),
+                (None, Some(o)) => (Some(o), "the rule's maximum age"),
+                (v, _) => (v, "the credential's validity"),
+            };
+            Candidate {
+                from: t.completed_on,
+                until,
+                ended: None,
+                refused: None,
+                what: format!("{code} completed {}", t.completed_on),
+                limit,
+            }
+        })
+        .collect()
+}
+
 fn requirement_state(
     requirement: RequirementKind,
+    training: Option<&str>,
     max_age: Option<u16>,
     question: &ClearanceQuestion,
     facts: &ClearanceFacts,
@@ -894,6 +968,15 @@ fn requirement_state(
                 question.on,
                 soon,
                 "no suitable screening interview",
+            )
+        }
+        RequirementKind::Training => {
+            let code = training.unwrap_or_default();
+            assess(
+                training_candidates(code, max_age, facts),
+                question.on,
+                soon,
+                &format!("no {code} training completed"),
             )
         }
         RequirementKind::DogApproval => {
@@ -952,15 +1035,18 @@ fn requirement_state(
 /// strict, the shortest maximum age any of them sets, and where they come from.
 type MergedRule = (bool, Option<u16>, Vec<RuleSource>);
 
-/// The rules that apply to `question`, merged by requirement.
+/// A requirement as rules name it: its kind, and for `training` the training's code.
+pub type RequirementKey = (RequirementKind, Option<String>);
+
+/// The rules that apply to `question`, merged by requirement (and training).
 fn merged_rules(
     rules: &[Rule],
     question: &ClearanceQuestion,
-) -> BTreeMap<RequirementKind, MergedRule> {
-    let mut merged: BTreeMap<RequirementKind, MergedRule> = BTreeMap::new();
+) -> BTreeMap<RequirementKey, MergedRule> {
+    let mut merged: BTreeMap<RequirementKey, MergedRule> = BTreeMap::new();
     for rule in rules.iter().filter(|r| r.scope.applies(question)) {
         let entry = merged
-            .entry(rule.requirement)
+            .entry((rule.requirement, rule.training.clone()))
             .or_insert((false, None, Vec::new()));
         entry.0 |= rule.strict;
         entry.1 = match (entry.1, rule.max_age_months) {
@@ -977,7 +1063,7 @@ fn merged_rules(
 /// What anyone must meet to be cleared for `question`, whoever they are: the strict
 /// requirements of the rules that apply, in declaration order. The public needs board tells
 /// strangers this before they offer to help.
-pub fn strict_requirements(rules: &[Rule], question: &ClearanceQuestion) -> Vec<RequirementKind> {
+pub fn strict_requirements(rules: &[Rule], question: &ClearanceQuestion) -> Vec<RequirementKey> {
     merged_rules(rules, question)
         .into_iter()
         .filter(|(_, (strict, _, _))| *strict)
@@ -1000,11 +1086,19 @@ pub fn evaluate(
     let mut changes_on = None;
     let requirements: Vec<RequirementResult> = merged
         .into_iter()
-        .map(|(requirement, (strict, max_age, sources))| {
-            let assessed = requirement_state(requirement, max_age, question, facts, policy);
+        .map(|((requirement, training), (strict, max_age, sources))| {
+            let assessed = requirement_state(
+                requirement,
+                training.as_deref(),
+                max_age,
+                question,
+                facts,
+                policy,
+            );
             changes_on = earliest(changes_on, assessed.changes_on);
             RequirementResult {
                 requirement,
+                training,
                 strict,
                 state: assessed.state,
                 since: assessed.since,

@@ -45,6 +45,7 @@ fn approved() -> ClearanceFacts {
         references: Vec::new(),
         certificates: Vec::new(),
         breaks: Vec::new(),
+        trainings: Vec::new(),
         dog: None,
     }
 }
@@ -350,6 +351,7 @@ fn a_municipality_rule_adds_its_requirement_with_its_maximum_age() {
             ..RuleScope::default()
         },
         requirement: RequirementKind::SuitableScreening,
+        training: None,
         max_age_months: Some(6),
         strict: true,
     });
@@ -374,6 +376,7 @@ fn municipal_rule(requirement: RequirementKind, max_age_months: Option<u16>) -> 
     Rule {
         source: RuleSource::Municipality(RuleId::from(uuid::Uuid::from_u128(1))),
         scope: RuleScope::default(),
+        training: (requirement == RequirementKind::Training).then(|| "dementia_basics".to_owned()),
         requirement,
         max_age_months,
         strict: true,
@@ -414,6 +417,11 @@ fn every_dated_requirement_honours_a_rules_maximum_age() {
     let mut dog = dog_facts(day);
     dog.approvals[0].assessed_on = day;
     facts.dog = Some(dog);
+    facts.trainings = vec![TrainingFact {
+        training: "dementia_basics".to_owned(),
+        completed_on: day,
+        valid_until: None,
+    }];
     let ask = ClearanceQuestion {
         dog: Some(DogId::from(uuid::Uuid::from_u128(9))),
         ..question(TargetGroup::General, Setting::Institution)
@@ -423,7 +431,7 @@ fn every_dated_requirement_honours_a_rules_maximum_age() {
         .copied()
         .filter(|r| r.dated())
         .collect();
-    assert_eq!(dated.len(), 9, "{dated:?}");
+    assert_eq!(dated.len(), 10, "{dated:?}");
     for requirement in dated {
         for (months, expected) in [
             (None, RequirementState::Met),
@@ -506,6 +514,7 @@ fn a_maximum_age_is_refused_for_a_requirement_without_a_date() {
         Country::Norway,
         &scope,
         RequirementKind::ContactPerson,
+        None,
         Some(12),
     );
     assert_eq!(
@@ -520,6 +529,7 @@ fn a_maximum_age_is_refused_for_a_requirement_without_a_date() {
             Country::Norway,
             &scope,
             RequirementKind::ContactPerson,
+            None,
             None
         ),
         Ok(())
@@ -528,7 +538,13 @@ fn a_maximum_age_is_refused_for_a_requirement_without_a_date() {
         for &requirement in RequirementKind::ALL {
             if requirement.allowed_in_rules(country) && requirement.dated() {
                 assert_eq!(
-                    check_rule(country, &scope, requirement, Some(12)),
+                    check_rule(
+                        country,
+                        &scope,
+                        requirement,
+                        (requirement == RequirementKind::Training).then_some("first_aid"),
+                        Some(12)
+                    ),
                     Ok(()),
                     "{requirement} in {country}"
                 );
@@ -597,6 +613,8 @@ fn any_rule() -> impl Strategy<Value = Rule> {
                     target_group,
                     with_dog,
                 },
+                training: (requirement == RequirementKind::Training)
+                    .then(|| "dementia_basics".to_owned()),
                 requirement,
                 max_age_months: max_age,
                 strict,
@@ -739,4 +757,97 @@ proptest! {
         prop_assert_eq!(answer.cleared, blocking == 0);
         prop_assert!(answer.changes_on.is_none_or(|day| day > ask.on));
     }
+}
+
+#[test]
+fn a_training_rule_asks_for_its_own_training_only() {
+    let mut rules = default_rules(Country::Norway);
+    rules.push(municipal_rule(RequirementKind::Training, None));
+    let mut other = municipal_rule(RequirementKind::Training, Some(12));
+    other.training = Some("first_aid".to_owned());
+    other.strict = false;
+    rules.push(other);
+    let ask = question(TargetGroup::General, Setting::Institution);
+    let mut facts = approved();
+    facts.trainings.push(TrainingFact {
+        training: "first_aid".to_owned(),
+        completed_on: today(),
+        valid_until: None,
+    });
+    let answer = evaluate(&rules, &ask, &facts, policy());
+    assert!(!answer.cleared, "dementia_basics is missing");
+    let trainings: Vec<(Option<&str>, RequirementState)> = answer
+        .requirements
+        .iter()
+        .filter(|r| r.requirement == RequirementKind::Training)
+        .map(|r| (r.training.as_deref(), r.state))
+        .collect();
+    assert_eq!(
+        trainings,
+        [
+            (Some("dementia_basics"), RequirementState::Missing),
+            (Some("first_aid"), RequirementState::Met),
+        ]
+    );
+
+    let valid_until = today() + chrono::Days::new(20);
+    facts.trainings.push(TrainingFact {
+        training: "dementia_basics".to_owned(),
+        completed_on: today() - chrono::Days::new(700),
+        valid_until: Some(valid_until),
+    });
+    let answer = evaluate(&rules, &ask, &facts, policy());
+    assert!(answer.cleared);
+    let dementia = answer
+        .requirements
+        .iter()
+        .find(|r| r.training.as_deref() == Some("dementia_basics"));
+    assert_eq!(
+        dementia.map(|r| (r.state, r.valid_until)),
+        Some((RequirementState::ExpiringSoon, Some(valid_until)))
+    );
+    assert_eq!(answer.changes_on, valid_until.succ_opt());
+
+    let after = ClearanceQuestion {
+        on: valid_until + chrono::Days::new(1),
+        ..ask
+    };
+    let answer = evaluate(&rules, &after, &facts, policy());
+    assert!(!answer.cleared);
+    assert_eq!(
+        state_of(&answer, RequirementKind::Training),
+        Some(RequirementState::Expired)
+    );
+}
+
+#[test]
+fn a_training_rule_must_name_its_training() {
+    let scope = RuleScope::default();
+    let fields = |r: Result<(), Vec<(&'static str, crate::ParseError)>>| {
+        r.err()
+            .unwrap_or_default()
+            .iter()
+            .map(|(f, e)| (*f, e.code))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        fields(check_rule(
+            Country::Norway,
+            &scope,
+            RequirementKind::Training,
+            None,
+            None
+        )),
+        [("training", "required")]
+    );
+    assert_eq!(
+        fields(check_rule(
+            Country::Norway,
+            &scope,
+            RequirementKind::SuitableScreening,
+            Some("first_aid"),
+            None
+        )),
+        [("training", "not_applicable")]
+    );
 }

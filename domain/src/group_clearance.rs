@@ -83,6 +83,7 @@ pub fn evaluate_group(
         if members.is_empty() {
             requirements.push(RequirementResult {
                 requirement: RequirementKind::NamedMembers,
+                training: None,
                 strict: true,
                 state: RequirementState::Missing,
                 since: None,
@@ -130,6 +131,7 @@ pub fn evaluate_group(
             }
             None => requirements.push(RequirementResult {
                 requirement: RequirementKind::DogApproval,
+                training: None,
                 strict: dog_rules
                     .iter()
                     .any(|r| r.strict && r.scope.applies(question)),

@@ -43,6 +43,7 @@ fn facts(id: u128, status: VolunteerStatus) -> ClearanceFacts {
         references: Vec::new(),
         certificates: Vec::new(),
         breaks: Vec::new(),
+        trainings: Vec::new(),
         dog: None,
     }
 }
@@ -161,6 +162,8 @@ fn any_rule() -> impl Strategy<Value = Rule> {
                     target_group,
                     ..RuleScope::default()
                 },
+                training: (requirement == RequirementKind::Training)
+                    .then(|| "dementia_basics".to_owned()),
                 requirement,
                 max_age_months,
                 strict,

@@ -83,6 +83,15 @@ typed_id!(
     WebhookEndpointId,
     /// Identifies one event's delivery to one webhook endpoint.
     WebhookDeliveryId,
+    /// Identifies a recognition event, theme training, information meeting or social gathering
+    /// for volunteers (and staff).
+    VolunteerEventId,
+    /// Identifies one session of such an event.
+    EventSessionId,
+    /// Identifies an invitation to such an event (and the invitee's answer).
+    InvitationId,
+    /// Identifies a training credential of a volunteer.
+    TrainingCredentialId,
 );
 
 #[cfg(test)]

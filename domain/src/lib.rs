@@ -11,6 +11,7 @@ pub mod dates;
 pub mod dog;
 pub mod erasure;
 pub mod error;
+pub mod event;
 pub mod follow_up;
 pub mod group;
 pub mod group_clearance;

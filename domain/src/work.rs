@@ -45,6 +45,12 @@ string_enum! {
         FollowUpOverdue => "follow_up_overdue",
         /// Nobody has reached an approved volunteer for longer than the municipality allows.
         NoRecentContact => "no_recent_contact",
+        /// An approved volunteer's training credential, of a training a requirement rule asks
+        /// for, ends inside the look-ahead window (`related_id` the credential).
+        TrainingExpiring => "training_expiring",
+        /// An approved volunteer's training credential, of a training a requirement rule asks
+        /// for, has ended and no newer one was completed.
+        TrainingExpired => "training_expired",
         /// A webhook endpoint was disabled because its receiver answered 410, or deliveries to
         /// it failed for good: the municipal system is no longer told of changes.
         WebhookEndpointFailing => "webhook_endpoint_failing",

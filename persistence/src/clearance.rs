@@ -17,7 +17,7 @@ use diesel::prelude::*;
 use samspill_domain::{
     clearance::{
         CertificateFact, ClearanceFacts, DeclarationFact, DogFacts, ReferenceFact, ScreeningFact,
-        breaks,
+        TrainingFact, breaks,
     },
     dog::{Dog, DogApproval},
     ids::{DogId, MunicipalityId, VolunteerId},
@@ -78,6 +78,7 @@ pub fn facts_for(
                     references: Vec::new(),
                     certificates: Vec::new(),
                     breaks: Vec::new(),
+                    trainings: Vec::new(),
                     dog: None,
                 },
             )
@@ -163,6 +164,15 @@ pub fn facts_for(
                 issued_on,
                 presented_on,
                 outcome: parse("certificate outcome", &outcome)?,
+            });
+        }
+    }
+    for credential in crate::events::credentials_for(conn, municipality, &ids)? {
+        if let Some(f) = facts.get_mut(&credential.volunteer_id) {
+            f.trainings.push(TrainingFact {
+                training: credential.training,
+                completed_on: credential.completed_on,
+                valid_until: credential.valid_until,
             });
         }
     }

@@ -300,6 +300,7 @@ pub fn clearance_facts(
         references: Vec::new(),
         certificates: Vec::new(),
         breaks: Vec::new(),
+        trainings: Vec::new(),
         dog: None,
     };
     let subjects: Vec<FactSubject> = crate::schema::volunteers::table

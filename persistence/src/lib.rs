@@ -10,6 +10,7 @@ pub mod database;
 pub mod districts;
 pub mod dogs;
 pub mod error;
+pub mod events;
 pub mod feed;
 pub mod follow_ups;
 pub mod group_vetting;

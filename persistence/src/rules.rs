@@ -25,6 +25,7 @@ struct RuleRow {
     target_group: Option<String>,
     with_dog: Option<bool>,
     requirement: String,
+    training: Option<String>,
     max_age_months: Option<i16>,
     strict: bool,
     version: i32,
@@ -56,6 +57,7 @@ impl TryFrom<RuleRow> for MunicipalRule {
                 .requirement
                 .parse()
                 .map_err(|e| corrupt("rule requirement", e))?,
+            training: row.training,
             max_age_months: row
                 .max_age_months
                 .map(|m| u16::try_from(m).map_err(|_| RepoError::Internal("negative age".into())))
@@ -77,6 +79,8 @@ pub struct RuleDraft {
     pub scope: RuleScope,
     /// What it requires.
     pub requirement: samspill_domain::clearance::RequirementKind,
+    /// The training credential's code, for a `training` requirement.
+    pub training: Option<String>,
     /// The oldest the fact may be, in months.
     pub max_age_months: Option<u16>,
     /// Whether it blocks clearance.
@@ -90,6 +94,7 @@ impl RuleDraft {
             name: rule.name.clone(),
             scope: rule.scope.clone(),
             requirement: rule.requirement,
+            training: rule.training.clone(),
             max_age_months: rule.max_age_months,
             strict: rule.strict,
         }
@@ -105,6 +110,7 @@ struct DraftRow<'a> {
     target_group: Option<&'static str>,
     with_dog: Option<bool>,
     requirement: &'static str,
+    training: Option<&'a str>,
     max_age_months: Option<i16>,
     strict: bool,
 }
@@ -118,6 +124,7 @@ impl<'a> From<&'a RuleDraft> for DraftRow<'a> {
             target_group: d.scope.target_group.map(|g| g.as_str()),
             with_dog: d.scope.with_dog,
             requirement: d.requirement.as_str(),
+            training: d.training.as_deref(),
             max_age_months: d
                 .max_age_months
                 .map(|m| i16::try_from(m).unwrap_or(i16::MAX)),

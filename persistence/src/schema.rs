@@ -127,6 +127,76 @@ diesel::table! {
 }
 
 diesel::table! {
+    event_attendance (municipality_id, session_id, invitation_id) {
+        municipality_id -> Uuid,
+        session_id -> Uuid,
+        invitation_id -> Uuid,
+        status -> Text,
+        reason -> Nullable<Text>,
+        recorded_by -> Nullable<Uuid>,
+        recorded_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    event_invitations (municipality_id, id) {
+        municipality_id -> Uuid,
+        id -> Uuid,
+        event_id -> Uuid,
+        volunteer_id -> Nullable<Uuid>,
+        group_id -> Nullable<Uuid>,
+        staff_user_id -> Nullable<Uuid>,
+        status -> Text,
+        seats -> Int4,
+        answered_at -> Nullable<Timestamptz>,
+        answered_by -> Nullable<Uuid>,
+        waitlisted_at -> Nullable<Timestamptz>,
+        version -> Int4,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    event_sessions (municipality_id, id) {
+        municipality_id -> Uuid,
+        id -> Uuid,
+        event_id -> Uuid,
+        position -> Int2,
+        starts_at -> Timestamptz,
+        ends_at -> Timestamptz,
+        place -> Text,
+    }
+}
+
+diesel::table! {
+    events (municipality_id, id) {
+        municipality_id -> Uuid,
+        id -> Uuid,
+        kind -> Text,
+        title -> Text,
+        description -> Nullable<Text>,
+        status -> Text,
+        capacity -> Nullable<Int4>,
+        registration_opens_at -> Nullable<Timestamptz>,
+        registration_closes_at -> Nullable<Timestamptz>,
+        invite_all_approved -> Bool,
+        invite_staff -> Bool,
+        invite_unit_ids -> Array<Nullable<Uuid>>,
+        invite_volunteer_ids -> Array<Nullable<Uuid>>,
+        invite_group_ids -> Array<Nullable<Uuid>>,
+        grants_training -> Nullable<Text>,
+        grant_mode -> Nullable<Text>,
+        grant_validity_months -> Nullable<Int2>,
+        credentials_granted_at -> Nullable<Timestamptz>,
+        credentials_granted_by -> Nullable<Uuid>,
+        created_by -> Nullable<Uuid>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     follow_up_overdue_events (municipality_id, follow_up_id, due_on) {
         municipality_id -> Uuid,
         follow_up_id -> Uuid,
@@ -504,6 +574,7 @@ diesel::table! {
         version -> Int4,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        training -> Nullable<Text>,
     }
 }
 
@@ -599,6 +670,21 @@ diesel::table! {
         reason -> Nullable<Text>,
         changed_by -> Nullable<Uuid>,
         changed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    training_credentials (municipality_id, id) {
+        municipality_id -> Uuid,
+        id -> Uuid,
+        volunteer_id -> Uuid,
+        training -> Text,
+        completed_on -> Date,
+        valid_until -> Nullable<Date>,
+        event_id -> Nullable<Uuid>,
+        note -> Nullable<Text>,
+        granted_by -> Nullable<Uuid>,
+        created_at -> Timestamptz,
     }
 }
 
@@ -749,6 +835,8 @@ diesel::joinable!(dog_approvals -> dogs (dog_id));
 diesel::joinable!(dog_approvals -> staff_users (recorded_by));
 diesel::joinable!(dog_approvals -> volunteers (handler_id));
 diesel::joinable!(dogs -> municipalities (municipality_id));
+diesel::joinable!(event_attendance -> staff_users (recorded_by));
+diesel::joinable!(events -> municipalities (municipality_id));
 diesel::joinable!(follow_ups -> municipalities (municipality_id));
 diesel::joinable!(group_declarations -> contact_persons (signed_by));
 diesel::joinable!(group_declarations -> groups (group_id));
@@ -788,6 +876,7 @@ diesel::joinable!(staff_user_districts -> municipalities (municipality_id));
 diesel::joinable!(staff_users -> municipalities (municipality_id));
 diesel::joinable!(time_entries -> municipalities (municipality_id));
 diesel::joinable!(time_entry_changes -> staff_users (changed_by));
+diesel::joinable!(training_credentials -> staff_users (granted_by));
 diesel::joinable!(units -> municipalities (municipality_id));
 diesel::joinable!(volunteer_status_changes -> staff_users (changed_by));
 diesel::joinable!(volunteer_status_changes -> volunteers (volunteer_id));
@@ -806,6 +895,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     declarations,
     dog_approvals,
     dogs,
+    event_attendance,
+    event_invitations,
+    event_sessions,
+    events,
     follow_up_overdue_events,
     follow_ups,
     group_declarations,
@@ -836,6 +929,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     staff_users,
     time_entries,
     time_entry_changes,
+    training_credentials,
     units,
     visits,
     volunteer_status_changes,

@@ -215,6 +215,38 @@ pub fn work_items(
             );
         }
     }
+    let required: std::collections::HashSet<String> =
+        crate::rules::of_municipality(conn, municipality)?
+            .into_iter()
+            .filter_map(|rule| rule.training)
+            .collect();
+    if !required.is_empty() {
+        for (volunteer, name, credential) in crate::events::latest_expiring(conn, municipality)? {
+            let Some(last) = credential.valid_until else {
+                continue;
+            };
+            if !required.contains(&credential.training) {
+                continue;
+            }
+            if let Some(expired) = expiry(last, today, soon) {
+                push(
+                    if expired {
+                        WorkItemKind::TrainingExpired
+                    } else {
+                        WorkItemKind::TrainingExpiring
+                    },
+                    volunteer,
+                    last,
+                    Some(credential.id.into_uuid()),
+                    format!(
+                        "{} completed {} counts until {last}",
+                        credential.training, credential.completed_on
+                    ),
+                    &name,
+                );
+            }
+        }
+    }
     items.extend(group_items(conn, municipality, settings, &current, today)?);
     items.extend(crate::placement_work::placement_items(
         conn,

@@ -10,6 +10,7 @@ mod contact_persons;
 mod conventions;
 mod districts;
 mod dogs;
+mod events;
 mod follow_ups;
 mod group_vetting;
 mod groups;

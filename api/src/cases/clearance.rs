@@ -8,7 +8,7 @@ use samspill_domain::webhook::Event;
 use samspill_domain::{
     auth::{Audience, TenantScope},
     clearance::{
-        Clearance, ClearancePolicy, ClearanceQuestion, ClearedFor, DogFacts, RequirementKind, Rule,
+        Clearance, ClearancePolicy, ClearanceQuestion, ClearedFor, DogFacts, RequirementKey, Rule,
         SubjectKind, cleared_for, cleared_for_by, default_rules, evaluate, strict_requirements,
     },
     group_clearance::{GroupClearance, evaluate_group},
@@ -116,7 +116,7 @@ pub fn requirements(
     conn: &mut PgConnection,
     municipality: &Municipality,
     questions: &[ClearanceQuestion],
-) -> Result<Vec<Vec<RequirementKind>>, ApiError> {
+) -> Result<Vec<Vec<RequirementKey>>, ApiError> {
     let rules = rules_of(conn, municipality)?;
     Ok(questions
         .iter()

@@ -4,6 +4,7 @@
 
 pub mod calendars;
 pub mod clearance;
+pub mod events;
 pub mod follow_ups;
 pub mod lifecycle;
 pub mod needs;

@@ -16,7 +16,7 @@ use chrono::{DateTime, NaiveDate, NaiveTime, Utc};
 use diesel::Connection;
 use samspill_domain::{
     auth::{Audience, TenantScope},
-    clearance::{ClearanceQuestion, RequirementKind, TargetGroup},
+    clearance::{ClearanceQuestion, RequirementKey, TargetGroup},
     ids::{
         ContactPersonId, DogId, GroupId, MunicipalityId, NeedId, RecipientId, StaffUserId, UnitId,
         VolunteerId,
@@ -1050,7 +1050,7 @@ pub struct BoardNeed {
     /// The need and the names a stranger may read.
     pub entry: BoardEntry,
     /// The strict requirements of the rules that apply to it.
-    pub requires: Vec<RequirementKind>,
+    pub requires: Vec<RequirementKey>,
 }
 
 /// A page of the open, published needs of the municipality with `code`, as strangers may see

@@ -28,6 +28,9 @@ pub struct RequirementView {
     /// What is required.
     #[schema(value_type = RequirementKindSchema)]
     pub requirement: RequirementKind,
+    /// For a `training` requirement, the training credential's code.
+    #[schema(example = json!(null))]
+    pub training: Option<String>,
     /// Whether it blocks clearance (`false`: advisory).
     pub strict: bool,
     /// Its state on the date asked about.
@@ -107,6 +110,7 @@ impl From<RequirementResult> for RequirementView {
     fn from(r: RequirementResult) -> Self {
         Self {
             requirement: r.requirement,
+            training: r.training,
             strict: r.strict,
             state: r.state,
             since: r.since,

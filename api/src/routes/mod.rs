@@ -9,6 +9,7 @@ pub mod certificates;
 pub mod clearance;
 pub mod contact_persons;
 pub mod dogs;
+pub mod events;
 pub mod follow_ups;
 pub mod group_vetting;
 pub mod groups;
@@ -70,6 +71,21 @@ pub fn configure(rate_limit: &RateLimit) -> impl FnOnce(&mut ServiceConfig) + '_
                     .service(me::get_my_calendar)
                     .service(me::get_my_notification_preferences)
                     .service(me::update_my_notification_preferences)
+                    .service(events::list_my_events)
+                    .service(events::answer_my_invitation)
+                    .service(events::create_event)
+                    .service(events::list_events)
+                    .service(events::get_event)
+                    .service(events::update_event)
+                    .service(events::transition_event)
+                    .service(events::list_event_invitations)
+                    .service(events::invite_to_event)
+                    .service(events::answer_invitation)
+                    .service(events::list_event_attendance)
+                    .service(events::record_event_attendance)
+                    .service(events::grant_event_credentials)
+                    .service(events::list_training_credentials)
+                    .service(events::create_training_credential)
                     .service(municipalities::create_municipality)
                     .service(municipalities::list_municipalities)
                     .service(municipalities::get_municipality)

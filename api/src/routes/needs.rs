@@ -1029,6 +1029,9 @@ pub struct PublicRequirement {
     /// The requirement.
     #[schema(value_type = RequirementKindSchema)]
     pub requirement: RequirementKind,
+    /// For a `training` requirement, the training credential's code.
+    #[schema(example = json!(null))]
+    pub training: Option<String>,
     /// What it means.
     #[schema(example = "A Norwegian politiattest assessed as acceptable.")]
     pub description: &'static str,
@@ -1164,9 +1167,10 @@ pub async fn list_public_needs(
                     requires: b
                         .requires
                         .into_iter()
-                        .map(|r| PublicRequirement {
-                            requirement: r,
-                            description: r.description().trim(),
+                        .map(|(requirement, training)| PublicRequirement {
+                            requirement,
+                            training,
+                            description: requirement.description().trim(),
                         })
                         .collect(),
                 }

@@ -18,6 +18,7 @@ use samspill_domain::{
         MunicipalRule, RequirementKind, Rule, RuleScope, RuleSource, Setting, TargetGroup,
         check_rule, default_rules,
     },
+    event::parse_training_code,
     ids::{MunicipalityId, RuleId},
     municipality::Municipality,
     text::Name,
@@ -55,6 +56,9 @@ pub struct RuleView {
     /// What it requires.
     #[schema(value_type = RequirementKindSchema)]
     pub requirement: RequirementKind,
+    /// For a `training` requirement, the training credential's code.
+    #[schema(example = "dementia_basics")]
+    pub training: Option<String>,
     /// The oldest the fact may be, in months from its date; `null`: no limit of its own.
     pub max_age_months: Option<u16>,
     /// Strict rules block clearance; advisory ones are only reported.
@@ -82,6 +86,7 @@ impl RuleView {
             target_group: rule.scope.target_group,
             with_dog: rule.scope.with_dog,
             requirement: rule.requirement,
+            training: rule.training,
             max_age_months: rule.max_age_months,
             strict: rule.strict,
             version: None,
@@ -102,6 +107,7 @@ impl From<MunicipalRule> for RuleView {
             target_group: r.scope.target_group,
             with_dog: r.scope.with_dog,
             requirement: r.requirement,
+            training: r.training,
             max_age_months: r.max_age_months,
             strict: r.strict,
             version: Some(r.version),
@@ -121,6 +127,13 @@ pub struct RuleList {
 /// A new rule.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[schema(example = json!({
+    "name": "Dementia units need the dementia course",
+    "target_group": "dementia",
+    "requirement": "training",
+    "training": "dementia_basics",
+    "max_age_months": 36
+}))]
 pub struct NewRule {
     /// A name for people.
     #[schema(
@@ -143,9 +156,13 @@ pub struct NewRule {
     /// kinds must be ones the municipality's country issues.
     #[schema(value_type = RequirementKindSchema)]
     pub requirement: RequirementKind,
+    /// For `requirement: training` (and only then), the training credential's code, as theme
+    /// trainings grant it (`dementia_basics`): lower-case letters, digits and `_`.
+    #[schema(example = "dementia_basics")]
+    pub training: Option<String>,
     /// The oldest the fact may be, in months from its date (1-240): the screening, signature,
-    /// last reference check, certificate's issue or dog approval. Not for `contact_person`,
-    /// which has no date (422).
+    /// last reference check, certificate's issue, dog approval or training's completion. Not
+    /// for `contact_person`, which has no date (422).
     #[schema(minimum = 1, maximum = 240)]
     pub max_age_months: Option<u16>,
     /// Strict (default) blocks clearance; `false` makes the rule advisory.
@@ -178,6 +195,11 @@ pub struct RuleChange {
     /// What it requires.
     #[schema(value_type = Option<RequirementKindSchema>)]
     pub requirement: Option<RequirementKind>,
+    /// The training credential's code for a `training` requirement, or `null` (with another
+    /// requirement).
+    #[serde(default, deserialize_with = "double_option")]
+    #[schema(value_type = Option<String>, nullable)]
+    pub training: Option<Option<String>>,
     /// The oldest the fact may be in months (1-240), or `null` for no limit of its own. Not for
     /// `contact_person`, which has no date (422).
     #[serde(default, deserialize_with = "double_option")]
@@ -202,6 +224,11 @@ fn parse_max_age(months: Option<u16>) -> Result<Option<u16>, FieldError> {
     }
 }
 
+fn parse_training(raw: Option<String>) -> Result<Option<String>, FieldError> {
+    raw.map(|t| field("training", parse_training_code(&t)))
+        .transpose()
+}
+
 fn parse_kind(raw: Option<String>) -> Result<Option<String>, FieldError> {
     raw.map(|k| field("activity_kind", parse_activity_kind(&k)))
         .transpose()
@@ -218,6 +245,7 @@ fn check_draft(
         municipality.country,
         &draft.scope,
         draft.requirement,
+        draft.training.as_deref(),
         draft.max_age_months,
     )
     .err()
@@ -302,6 +330,7 @@ pub async fn create_requirement_rule(
         name = parse_name(&body.name);
         activity_kind = parse_kind(body.activity_kind);
         max_age_months = parse_max_age(body.max_age_months);
+        training = parse_training(body.training);
     }
     let draft = RuleDraft {
         name,
@@ -312,6 +341,7 @@ pub async fn create_requirement_rule(
             with_dog: body.with_dog,
         },
         requirement: body.requirement,
+        training,
         max_age_months,
         strict: body.strict.unwrap_or(true),
     };
@@ -382,6 +412,7 @@ pub async fn update_requirement_rule(
         name = body.name.as_deref().map(parse_name).transpose();
         activity_kind = body.activity_kind.map(parse_kind).transpose();
         max_age_months = body.max_age_months.map(parse_max_age).transpose();
+        training = body.training.map(parse_training).transpose();
     }
     let updated = state
         .db(move |conn| {
@@ -405,6 +436,9 @@ pub async fn update_requirement_rule(
                 }
                 if let Some(requirement) = body.requirement {
                     draft.requirement = requirement;
+                }
+                if let Some(training) = training {
+                    draft.training = training;
                 }
                 if let Some(age) = max_age_months {
                     draft.max_age_months = age;

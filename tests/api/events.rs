@@ -1,0 +1,667 @@
+//! Events over HTTP: a theme training with two sessions grants a training credential to those
+//! who attended both, which a requirement rule asks for, which clearance reports as met,
+//! expiring soon and expired, and which the work list shows running out; a full event puts the
+//! next yes on the waiting list and moves it up when someone declines; invitees see only their
+//! own invitations; bad input is refused naming the field.
+
+use chrono::{Days, Months, NaiveDate, TimeDelta};
+use reqwest::Method;
+use samspill_tests::{
+    MunicipalitySetup, Subject, TestApp, error_fields, expect_problem, expect_status, id_of,
+    requirement, send, today,
+};
+use serde_json::{Value, json};
+
+async fn setup(app: &TestApp, code: &str) -> MunicipalitySetup {
+    app.municipality(code)
+        .unit("Solsiden sykehjem")
+        .contact_person("Randi")
+        .build()
+        .await
+}
+
+/// Links a new volunteer login to `volunteer`; returns its access token.
+async fn login_for(app: &TestApp, s: &MunicipalitySetup, volunteer: &str) -> String {
+    let (account, token) = app.user(Some(&s.municipality), "volunteer").await;
+    expect_status(
+        app.patch(
+            &format!("/api/v1/volunteers/{volunteer}"),
+            &s.coordinator,
+            &json!({"staff_user_id": account}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    token
+}
+
+/// `days` from today at 16:00 UTC.
+fn at_four(days: u64) -> String {
+    format!("{}T16:00:00Z", today() + Days::new(days))
+}
+
+fn at_seven(days: u64) -> String {
+    format!("{}T19:00:00Z", today() + Days::new(days))
+}
+
+async fn with_version(
+    app: &TestApp,
+    method: Method,
+    path: &str,
+    token: &str,
+    version: &Value,
+    body: &Value,
+) -> reqwest::Response {
+    send(
+        app.request(method, path, Some(token))
+            .header("if-match", format!("\"{version}\""))
+            .json(body),
+    )
+    .await
+}
+
+async fn transition(app: &TestApp, token: &str, event: &Value, to: &str) -> reqwest::Response {
+    with_version(
+        app,
+        Method::POST,
+        &format!("/api/v1/events/{}/transitions", id_of(event)),
+        token,
+        &event["version"],
+        &json!({"to": to}),
+    )
+    .await
+}
+
+async fn invitations(app: &TestApp, token: &str, event: &str, query: &str) -> Vec<Value> {
+    let page = expect_status(
+        app.get(&format!("/api/v1/events/{event}/invitations{query}"), token)
+            .await,
+        200,
+    )
+    .await;
+    page["items"].as_array().cloned().unwrap_or_default()
+}
+
+fn invitation_of<'a>(all: &'a [Value], volunteer: &str) -> &'a Value {
+    all.iter()
+        .find(|i| i["volunteer_id"] == volunteer)
+        .unwrap_or(&Value::Null)
+}
+
+async fn answer_for(
+    app: &TestApp,
+    token: &str,
+    event: &str,
+    invitation: &Value,
+    answer: &str,
+) -> Value {
+    expect_status(
+        app.post(
+            &format!(
+                "/api/v1/events/{event}/invitations/{}/answer",
+                id_of(invitation)
+            ),
+            token,
+            &json!({"answer": answer}),
+        )
+        .await,
+        200,
+    )
+    .await
+}
+
+async fn attendance(
+    app: &TestApp,
+    token: &str,
+    event: &str,
+    session: &Value,
+    marks: Value,
+) -> reqwest::Response {
+    send(
+        app.request(
+            Method::PUT,
+            &format!(
+                "/api/v1/events/{event}/sessions/{}/attendance",
+                id_of(session)
+            ),
+            Some(token),
+        )
+        .json(&json!({ "attendance": marks })),
+    )
+    .await
+}
+
+async fn event(app: &TestApp, token: &str, id: &str) -> Value {
+    expect_status(app.get(&format!("/api/v1/events/{id}"), token).await, 200).await
+}
+
+fn dementia_question(on: NaiveDate) -> String {
+    format!("activity_kind=companionship&setting=institution&target_group=dementia&on={on}")
+}
+
+fn training_state(answer: &Value) -> (Value, Value) {
+    let found = requirement(answer, "training");
+    (found["state"].clone(), found["valid_until"].clone())
+}
+
+#[tokio::test]
+async fn a_two_session_training_grants_a_credential_a_rule_requires_until_it_runs_out() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app, "3301").await;
+    let ola = app.approved_volunteer(&s, "Ola").create().await;
+    let kari = app.approved_volunteer(&s, "Kari").create().await;
+    let ola_token = login_for(&app, &s, &ola).await;
+
+    // A rule: people with dementia only with the dementia course, at most three years old.
+    let rule = app
+        .post(
+            &format!("/api/v1/municipalities/{}/requirement-rules", s.municipality),
+            &s.coordinator,
+            &json!({"name": "Dementia course", "target_group": "dementia",
+                    "requirement": "training", "training": "dementia_basics", "max_age_months": 36}),
+        )
+        .await;
+    let rule = expect_status(rule, 201).await;
+    assert_eq!(rule["training"], "dementia_basics");
+    let before = app
+        .clearance(
+            &s.coordinator,
+            Subject::Volunteer(&ola),
+            &dementia_question(today()),
+        )
+        .await;
+    assert_eq!(before["cleared"], false);
+    assert_eq!(requirement(&before, "training")["state"], "missing");
+    assert_eq!(
+        requirement(&before, "training")["training"],
+        "dementia_basics"
+    );
+
+    let created = app
+        .post(
+            "/api/v1/events",
+            &s.coordinator,
+            &json!({"kind": "theme_training", "title": "Demensomsorg – grunnkurs",
+                    "sessions": [
+                        {"starts_at": at_four(9), "ends_at": at_seven(9), "place": "Kultursalen"},
+                        {"starts_at": at_four(2), "ends_at": at_seven(2), "place": "Kultursalen"}
+                    ],
+                    "capacity": 10, "audience": {"all_approved": true},
+                    "grants_training": "dementia_basics", "grant_mode": "all_sessions",
+                    "grant_validity_months": 12}),
+        )
+        .await;
+    let created = expect_status(created, 201).await;
+    let id = id_of(&created);
+    assert_eq!(created["status"], "draft");
+    let sessions = created["sessions"].as_array().cloned().unwrap_or_default();
+    assert_eq!(sessions.len(), 2);
+    assert_eq!(
+        sessions[0]["starts_at"],
+        at_four(2),
+        "sessions are kept in time order"
+    );
+
+    let published = expect_status(
+        transition(&app, &s.coordinator, &created, "published").await,
+        200,
+    )
+    .await;
+    assert_eq!(published["invitations"]["invited"], 2);
+
+    // Ola answers for himself; the coordinator answers for Kari.
+    let mine = expect_status(app.get("/api/v1/me/events", &ola_token).await, 200).await;
+    let mine = mine["items"].as_array().cloned().unwrap_or_default();
+    assert_eq!(mine.len(), 1);
+    assert_eq!(mine[0]["event"]["grants_training"], "dementia_basics");
+    let answered = app
+        .post(
+            &format!("/api/v1/me/events/{id}/answer"),
+            &ola_token,
+            &json!({"answer": "yes"}),
+        )
+        .await;
+    assert_eq!(expect_status(answered, 200).await["status"], "registered");
+    let all = invitations(&app, &s.coordinator, &id, "").await;
+    answer_for(&app, &s.coordinator, &id, invitation_of(&all, &kari), "yes").await;
+    let all = invitations(&app, &s.coordinator, &id, "?status=registered").await;
+    assert_eq!(all.len(), 2);
+    let (ola_inv, kari_inv) = (
+        invitation_of(&all, &ola).clone(),
+        invitation_of(&all, &kari).clone(),
+    );
+
+    // Attendance waits for the session to start.
+    let early = attendance(
+        &app,
+        &s.coordinator,
+        &id,
+        &sessions[0],
+        json!([{"invitation_id": id_of(&ola_inv), "status": "attended"}]),
+    )
+    .await;
+    expect_problem(early, 409).await;
+
+    app.clock.advance(TimeDelta::days(3));
+    let first = attendance(
+        &app,
+        &s.coordinator,
+        &id,
+        &sessions[0],
+        json!([{"invitation_id": id_of(&ola_inv), "status": "attended"},
+               {"invitation_id": id_of(&kari_inv), "status": "attended"}]),
+    )
+    .await;
+    expect_status(first, 200).await;
+    let current = event(&app, &s.coordinator, &id).await;
+    let not_yet = transition(&app, &s.coordinator, &current, "held").await;
+    expect_problem(not_yet, 409).await;
+
+    app.clock.advance(TimeDelta::days(7));
+    let second = attendance(
+        &app,
+        &s.coordinator,
+        &id,
+        &sessions[1],
+        json!([{"invitation_id": id_of(&ola_inv), "status": "attended"}]),
+    )
+    .await;
+    expect_status(second, 200).await;
+    let current = event(&app, &s.coordinator, &id).await;
+    let held = expect_status(
+        transition(&app, &s.coordinator, &current, "held").await,
+        200,
+    )
+    .await;
+    // Kari's second session is not recorded: the event cannot close yet.
+    let missing =
+        expect_problem(transition(&app, &s.coordinator, &held, "closed").await, 409).await;
+    assert!(
+        missing["detail"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("1 times"),
+        "{missing}"
+    );
+    expect_status(
+        attendance(
+            &app,
+            &s.coordinator,
+            &id,
+            &sessions[1],
+            json!([{"invitation_id": id_of(&kari_inv), "status": "absent"}]),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let held = event(&app, &s.coordinator, &id).await;
+    let closed = expect_status(transition(&app, &s.coordinator, &held, "closed").await, 200).await;
+
+    // The coordinator confirms: Ola attended both sessions, Kari one.
+    let granted = with_version(
+        &app,
+        Method::POST,
+        &format!("/api/v1/events/{id}/credential-grants"),
+        &s.coordinator,
+        &closed["version"],
+        &json!({}),
+    )
+    .await;
+    let granted = expect_status(granted, 200).await;
+    let credentials = granted["granted"].as_array().cloned().unwrap_or_default();
+    assert_eq!(credentials.len(), 1);
+    assert_eq!(credentials[0]["volunteer_id"], ola.as_str());
+    let completed = today() + Days::new(9);
+    let valid_until = completed + Months::new(12) - Days::new(1);
+    assert_eq!(credentials[0]["completed_on"], completed.to_string());
+    assert_eq!(credentials[0]["valid_until"], valid_until.to_string());
+    let again = with_version(
+        &app,
+        Method::POST,
+        &format!("/api/v1/events/{id}/credential-grants"),
+        &s.coordinator,
+        &granted["event"]["version"],
+        &json!({}),
+    )
+    .await;
+    expect_problem(again, 409).await;
+    let listed = expect_status(
+        app.get(
+            &format!("/api/v1/volunteers/{ola}/training-credentials"),
+            &s.coordinator,
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(listed["items"].as_array().map(Vec::len), Some(1));
+
+    // Cleared now; expiring soon inside the look-ahead; expired after its last day.
+    let today_now = today() + Days::new(10);
+    let ask = |on: NaiveDate| dementia_question(on);
+    let ola_now = app
+        .clearance(&s.coordinator, Subject::Volunteer(&ola), &ask(today_now))
+        .await;
+    assert_eq!(ola_now["cleared"], true, "{ola_now}");
+    assert_eq!(
+        training_state(&ola_now),
+        (json!("met"), json!(valid_until.to_string()))
+    );
+    let kari_now = app
+        .clearance(&s.coordinator, Subject::Volunteer(&kari), &ask(today_now))
+        .await;
+    assert_eq!(kari_now["cleared"], false);
+    assert_eq!(training_state(&kari_now).0, "missing");
+    let soon = app
+        .clearance(
+            &s.coordinator,
+            Subject::Volunteer(&ola),
+            &ask(valid_until - Days::new(10)),
+        )
+        .await;
+    assert_eq!(soon["cleared"], true);
+    assert_eq!(training_state(&soon).0, "expiring_soon");
+    let after = app
+        .clearance(
+            &s.coordinator,
+            Subject::Volunteer(&ola),
+            &ask(valid_until + Days::new(1)),
+        )
+        .await;
+    assert_eq!(after["cleared"], false);
+    assert_eq!(training_state(&after).0, "expired");
+
+    // The work list shows it running out, then run out.
+    let ahead = (valid_until - Days::new(10) - today_now).num_days();
+    app.clock.advance(TimeDelta::days(ahead));
+    let work = expect_status(
+        app.get("/api/v1/work-items?kind=training_expiring", &s.coordinator)
+            .await,
+        200,
+    )
+    .await;
+    let items = work["items"].as_array().cloned().unwrap_or_default();
+    assert_eq!(items.len(), 1, "{work}");
+    assert_eq!(items[0]["subject_id"], ola.as_str());
+    assert_eq!(items[0]["due_on"], valid_until.to_string());
+    app.clock.advance(TimeDelta::days(11));
+    let work = expect_status(
+        app.get("/api/v1/work-items?kind=training_expired", &s.coordinator)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(work["items"].as_array().map(Vec::len), Some(1), "{work}");
+}
+
+#[tokio::test]
+async fn a_full_event_waitlists_the_next_yes_and_moves_it_up_when_someone_declines() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app, "3302").await;
+    let a = app.approved_volunteer(&s, "Anna").create().await;
+    let b = app.approved_volunteer(&s, "Bjarne").create().await;
+    let c = app.approved_volunteer(&s, "Cecilie").create().await;
+    let c_token = login_for(&app, &s, &c).await;
+    let created = app
+        .post(
+            "/api/v1/events",
+            &s.coordinator,
+            &json!({"kind": "recognition", "title": "Frivilligfest",
+                    "sessions": [{"starts_at": at_four(14), "ends_at": at_seven(14), "place": "Rådhuset"}],
+                    "capacity": 2, "audience": {"volunteer_ids": [a, b, c]}}),
+        )
+        .await;
+    let created = expect_status(created, 201).await;
+    let id = id_of(&created);
+    expect_status(
+        transition(&app, &s.coordinator, &created, "published").await,
+        200,
+    )
+    .await;
+    let all = invitations(&app, &s.coordinator, &id, "").await;
+    assert_eq!(all.len(), 3);
+    answer_for(&app, &s.coordinator, &id, invitation_of(&all, &a), "yes").await;
+    answer_for(&app, &s.coordinator, &id, invitation_of(&all, &b), "yes").await;
+    let third = app
+        .post(
+            &format!("/api/v1/me/events/{id}/answer"),
+            &c_token,
+            &json!({"answer": "yes"}),
+        )
+        .await;
+    let third = expect_status(third, 200).await;
+    assert_eq!(third["status"], "waitlisted");
+    assert_eq!(third["event"]["places_free"], 0);
+    let full = event(&app, &s.coordinator, &id).await;
+    assert_eq!(full["invitations"]["waitlisted"], 1);
+    assert_eq!(full["seats_taken"], 2);
+
+    // A second yes keeps the place in the queue.
+    let again = app
+        .post(
+            &format!("/api/v1/me/events/{id}/answer"),
+            &c_token,
+            &json!({"answer": "yes"}),
+        )
+        .await;
+    assert_eq!(expect_status(again, 200).await["status"], "waitlisted");
+
+    // Bjarne declines: Cecilie moves up.
+    let declined = answer_for(&app, &s.coordinator, &id, invitation_of(&all, &b), "no").await;
+    assert_eq!(declined["status"], "declined");
+    let mine = expect_status(app.get("/api/v1/me/events", &c_token).await, 200).await;
+    assert_eq!(mine["items"][0]["status"], "registered", "{mine}");
+    assert!(
+        invitations(&app, &s.coordinator, &id, "?status=waitlisted")
+            .await
+            .is_empty()
+    );
+    let after = event(&app, &s.coordinator, &id).await;
+    assert_eq!(after["invitations"]["registered"], 2);
+    assert_eq!(after["invitations"]["declined"], 1);
+
+    // Fewer places than are taken is refused; more move nobody (nobody waits).
+    let smaller = with_version(
+        &app,
+        Method::PATCH,
+        &format!("/api/v1/events/{id}"),
+        &s.coordinator,
+        &after["version"],
+        &json!({"capacity": 1}),
+    )
+    .await;
+    assert_eq!(
+        error_fields(&expect_problem(smaller, 422).await),
+        ["capacity"]
+    );
+    // Who is invited is fixed once published.
+    let audience = with_version(
+        &app,
+        Method::PATCH,
+        &format!("/api/v1/events/{id}"),
+        &s.coordinator,
+        &after["version"],
+        &json!({"audience": {"all_approved": true}}),
+    )
+    .await;
+    expect_problem(audience, 409).await;
+}
+
+#[tokio::test]
+async fn invitees_see_only_their_own_invitations_and_staff_routes_are_refused() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app, "3303").await;
+    let ola = app.approved_volunteer(&s, "Ola").create().await;
+    let kari = app.approved_volunteer(&s, "Kari").create().await;
+    let ola_token = login_for(&app, &s, &ola).await;
+    let kari_token = login_for(&app, &s, &kari).await;
+    let only_kari = expect_status(
+        app.post(
+            "/api/v1/events",
+            &s.coordinator,
+            &json!({"kind": "social", "title": "Julekaffe",
+                    "sessions": [{"starts_at": at_four(5), "ends_at": at_seven(5), "place": "Kafeen"}],
+                    "audience": {"volunteer_ids": [kari]}}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let id = id_of(&only_kari);
+    // A draft is nobody's yet.
+    let none = expect_status(app.get("/api/v1/me/events", &kari_token).await, 200).await;
+    assert_eq!(none["items"].as_array().map(Vec::len), Some(0));
+    expect_status(
+        transition(&app, &s.coordinator, &only_kari, "published").await,
+        200,
+    )
+    .await;
+    let theirs = expect_status(app.get("/api/v1/me/events", &kari_token).await, 200).await;
+    assert_eq!(theirs["items"].as_array().map(Vec::len), Some(1));
+    assert!(
+        theirs["items"][0]["event"].get("audience").is_none(),
+        "an invitee never sees who else is invited"
+    );
+    let mine = expect_status(app.get("/api/v1/me/events", &ola_token).await, 200).await;
+    assert_eq!(mine["items"].as_array().map(Vec::len), Some(0));
+    let not_invited = app
+        .post(
+            &format!("/api/v1/me/events/{id}/answer"),
+            &ola_token,
+            &json!({"answer": "yes"}),
+        )
+        .await;
+    expect_problem(not_invited, 404).await;
+    for path in [
+        "/api/v1/events".to_owned(),
+        format!("/api/v1/events/{id}"),
+        format!("/api/v1/events/{id}/invitations"),
+        format!("/api/v1/volunteers/{kari}/training-credentials"),
+    ] {
+        expect_problem(app.get(&path, &ola_token).await, 403).await;
+    }
+
+    // Another municipality's coordinator does not find it.
+    let other = setup(&app, "3304").await;
+    expect_problem(
+        app.get(&format!("/api/v1/events/{id}"), &other.coordinator)
+            .await,
+        404,
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn bad_events_are_refused_naming_the_field() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app, "3305").await;
+    let backwards = app
+        .post(
+            "/api/v1/events",
+            &s.coordinator,
+            &json!({"kind": "recognition", "title": " ",
+                    "sessions": [{"starts_at": at_seven(3), "ends_at": at_four(3), "place": "Hall"}],
+                    "capacity": 0, "audience": {},
+                    "grants_training": "Dementia Basics"}),
+        )
+        .await;
+    let problem = expect_problem(backwards, 422).await;
+    let mut fields = error_fields(&problem);
+    fields.sort();
+    assert_eq!(
+        fields,
+        ["capacity", "grants_training", "title"],
+        "{problem}"
+    );
+    let sessions = app
+        .post(
+            "/api/v1/events",
+            &s.coordinator,
+            &json!({"kind": "recognition", "title": "Fest",
+                    "sessions": [{"starts_at": at_seven(3), "ends_at": at_four(3), "place": "Hall"}],
+                    "audience": {}}),
+        )
+        .await;
+    assert_eq!(
+        error_fields(&expect_problem(sessions, 422).await),
+        ["sessions[0].ends_at"]
+    );
+    let granting = app
+        .post(
+            "/api/v1/events",
+            &s.coordinator,
+            &json!({"kind": "recognition", "title": "Fest",
+                    "sessions": [{"starts_at": at_four(3), "ends_at": at_seven(3), "place": "Hall"}],
+                    "audience": {"unit_ids": [s.unit]}, "grants_training": "dementia_basics"}),
+        )
+        .await;
+    assert_eq!(
+        error_fields(&expect_problem(granting, 422).await),
+        ["grants_training"]
+    );
+    let stranger = app
+        .post(
+            "/api/v1/events",
+            &s.coordinator,
+            &json!({"kind": "social", "title": "Fest",
+                    "sessions": [{"starts_at": at_four(3), "ends_at": at_seven(3), "place": "Hall"}],
+                    "audience": {"volunteer_ids": [uuid::Uuid::now_v7()]}}),
+        )
+        .await;
+    assert_eq!(
+        error_fields(&expect_problem(stranger, 422).await),
+        ["volunteer_ids[0]"]
+    );
+    // Nobody invited: publishing is refused.
+    let empty = expect_status(
+        app.post(
+            "/api/v1/events",
+            &s.coordinator,
+            &json!({"kind": "information", "title": "Informasjonsmøte",
+                    "sessions": [{"starts_at": at_four(3), "ends_at": at_seven(3), "place": "Hall"}],
+                    "audience": {}}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    expect_problem(
+        transition(&app, &s.coordinator, &empty, "published").await,
+        409,
+    )
+    .await;
+    expect_problem(
+        transition(&app, &s.coordinator, &empty, "closed").await,
+        409,
+    )
+    .await;
+    // A training rule must name its training; other rules must not.
+    let rules = format!(
+        "/api/v1/municipalities/{}/requirement-rules",
+        s.municipality
+    );
+    let unnamed = app
+        .post(
+            &rules,
+            &s.coordinator,
+            &json!({"name": "Course", "requirement": "training"}),
+        )
+        .await;
+    assert_eq!(
+        error_fields(&expect_problem(unnamed, 422).await),
+        ["training"]
+    );
+    let misplaced = app
+        .post(
+            &rules,
+            &s.coordinator,
+            &json!({"name": "Screening", "requirement": "suitable_screening", "training": "first_aid"}),
+        )
+        .await;
+    assert_eq!(
+        error_fields(&expect_problem(misplaced, 422).await),
+        ["training"]
+    );
+}
