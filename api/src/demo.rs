@@ -278,6 +278,7 @@ pub fn fill(
         (fie, at_home.placement.id),
         (per, visiting.placement.id),
     )?;
+    training(conn, &caller, municipality, volunteer_login)?;
     // A municipal system's webhook endpoint, disabled until someone points it at a real
     // receiver (PATCH its url and "enabled": true).
     samspill_persistence::webhooks::insert(
@@ -292,6 +293,76 @@ pub fn fill(
             created_by: coordinator,
         },
     )?;
+    Ok(())
+}
+
+/// A theme training in the coming weeks, two evenings at the nursing home, published to every
+/// approved volunteer; Fie has said yes. It grants `dementia_basics` for three years to those
+/// who attend both evenings.
+fn training(
+    conn: &mut PgConnection,
+    caller: &StaffCaller,
+    municipality: &Municipality,
+    volunteer_login: StaffUserId,
+) -> Result<(), ApiError> {
+    use samspill_domain::event::{
+        Answer, EventAudience, EventKind, EventStatus, GrantMode, SessionDraft, TrainingGrant,
+    };
+    let now = Utc::now();
+    let evening = |weeks: i64| {
+        let day = (now + TimeDelta::weeks(weeks)).date_naive();
+        let start = day
+            .and_hms_opt(16, 0, 0)
+            .map(|t| t.and_utc())
+            .unwrap_or(now);
+        SessionDraft {
+            starts_at: start,
+            ends_at: start + TimeDelta::hours(3),
+            place: "Kultursalen, Solsiden sykehjem".to_owned(),
+        }
+    };
+    let draft = samspill_persistence::events::EventDraft {
+        kind: EventKind::ThemeTraining,
+        title: "Demensomsorg – grunnkurs".to_owned(),
+        description: Some(
+            "To kvelder om å møte personer med demens: kommunikasjon, ro og taushetsplikt."
+                .to_owned(),
+        ),
+        capacity: Some(20),
+        registration_opens_at: None,
+        registration_closes_at: None,
+        audience: EventAudience {
+            all_approved: true,
+            ..EventAudience::default()
+        },
+        grant: Some(TrainingGrant {
+            training: "dementia_basics".to_owned(),
+            mode: GrantMode::AllSessions,
+            validity_months: Some(36),
+        }),
+    };
+    let made = cases::events::create(
+        conn,
+        caller,
+        municipality.id,
+        draft,
+        vec![evening(2), evening(3)],
+        now,
+    )?;
+    cases::events::transition(
+        conn,
+        caller,
+        made.event.id,
+        None,
+        EventStatus::Published,
+        now,
+    )?;
+    let fie = StaffCaller {
+        id: volunteer_login,
+        role: Role::Volunteer,
+        municipality: Some(municipality.id),
+    };
+    cases::events::answer_own(conn, &fie, made.event.id, Answer::Yes, now)?;
     Ok(())
 }
 
