@@ -51,6 +51,9 @@ string_enum! {
         /// An approved volunteer's training credential, of a training a requirement rule asks
         /// for, has ended and no newer one was completed.
         TrainingExpired => "training_expired",
+        /// A theme training is closed and the training credentials it grants wait for the
+        /// coordinator to confirm them (`POST /events/{id}/credential-grants`).
+        TrainingGrantPending => "training_grant_pending",
         /// A webhook endpoint was disabled because its receiver answered 410, or deliveries to
         /// it failed for good: the municipal system is no longer told of changes.
         WebhookEndpointFailing => "webhook_endpoint_failing",
@@ -74,6 +77,8 @@ string_enum! {
         Placement => "placement",
         /// A webhook endpoint of a municipal system.
         WebhookEndpoint => "webhook_endpoint",
+        /// An event for volunteers.
+        Event => "event",
     }
 }
 

@@ -353,6 +353,39 @@ pub fn locked(
         .try_into()
 }
 
+/// The closed theme trainings of `municipality` whose credentials are not granted yet.
+pub fn awaiting_grant(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+) -> Result<Vec<VolunteerEvent>, RepoError> {
+    e::events
+        .filter(e::municipality_id.eq(municipality.into_uuid()))
+        .filter(e::status.eq(EventStatus::Closed.as_str()))
+        .filter(e::grants_training.is_not_null())
+        .filter(e::credentials_granted_at.is_null())
+        .order(e::id.asc())
+        .select(EventRow::as_select())
+        .load::<EventRow>(conn)?
+        .into_iter()
+        .map(TryInto::try_into)
+        .collect()
+}
+
+/// The active coordinators and contact persons of `municipality` among `ids`.
+pub fn staff_of(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+    ids: &[Uuid],
+) -> Result<Vec<Uuid>, RepoError> {
+    Ok(su::staff_users
+        .filter(su::municipality_id.eq(municipality.into_uuid()))
+        .filter(su::active.eq(true))
+        .filter(su::role.eq_any([Role::Coordinator.as_str(), Role::ContactPerson.as_str()]))
+        .filter(su::id.eq_any(ids))
+        .select(su::id)
+        .load(conn)?)
+}
+
 /// What lists of events are filtered by.
 #[derive(Debug, Clone, Default)]
 pub struct EventFilter {

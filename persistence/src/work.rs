@@ -257,6 +257,7 @@ pub fn work_items(
     items.extend(follow_up_items(conn, municipality, settings, today)?);
     if matches!(audience, Audience::Everyone | Audience::Coordinator(_)) {
         items.extend(webhook_items(conn, municipality, today)?);
+        items.extend(event_items(conn, municipality, today)?);
     }
     // A coordinator limited to care districts: what is about their districts (the subject, or
     // the placement of the item, as a placement at a district's unit may be a volunteer's
@@ -525,6 +526,34 @@ fn published_documents(
 /// whose deliveries failed for good (for municipality-wide coordinators and administrators; a
 /// district coordinator's list leaves them out, as it leaves out anything not about their
 /// districts).
+/// Theme trainings closed whose credentials wait for the coordinator's confirmation.
+fn event_items(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+    today: NaiveDate,
+) -> Result<Vec<NamedWorkItem>, RepoError> {
+    Ok(crate::events::awaiting_grant(conn, municipality)?
+        .into_iter()
+        .map(|event| NamedWorkItem {
+            item: WorkItem {
+                kind: WorkItemKind::TrainingGrantPending,
+                subject: WorkSubject::Event,
+                subject_id: event.id.into_uuid(),
+                due_on: event.updated_at.date_naive().min(today),
+                related_id: None,
+                detail: format!(
+                    "closed; confirm the {} credentials with POST /api/v1/events/{}/credential-grants",
+                    event.grant.map(|g| g.training).unwrap_or_default(),
+                    event.id
+                ),
+            },
+            name: event.title,
+            assignee_id: None,
+            placement_id: None,
+        })
+        .collect())
+}
+
 fn webhook_items(
     conn: &mut PgConnection,
     municipality: MunicipalityId,

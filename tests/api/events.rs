@@ -298,6 +298,16 @@ async fn a_two_session_training_grants_a_credential_a_rule_requires_until_it_run
     .await;
     let held = event(&app, &s.coordinator, &id).await;
     let closed = expect_status(transition(&app, &s.coordinator, &held, "closed").await, 200).await;
+    let pending = expect_status(
+        app.get(
+            "/api/v1/work-items?kind=training_grant_pending",
+            &s.coordinator,
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(pending["items"][0]["subject_id"], id.as_str(), "{pending}");
 
     // The coordinator confirms: Ola attended both sessions, Kari one.
     let granted = with_version(
@@ -327,6 +337,16 @@ async fn a_two_session_training_grants_a_credential_a_rule_requires_until_it_run
     )
     .await;
     expect_problem(again, 409).await;
+    let confirmed = expect_status(
+        app.get(
+            "/api/v1/work-items?kind=training_grant_pending",
+            &s.coordinator,
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(confirmed["items"].as_array().map(Vec::len), Some(0));
     let listed = expect_status(
         app.get(
             &format!("/api/v1/volunteers/{ola}/training-credentials"),
@@ -542,6 +562,50 @@ async fn invitees_see_only_their_own_invitations_and_staff_routes_are_refused() 
     ] {
         expect_problem(app.get(&path, &ola_token).await, 403).await;
     }
+
+    // Staff are invited by account: a coordinator or contact person of the municipality.
+    let (staff_account, staff_token) = app.user(Some(&s.municipality), "contact_person").await;
+    let (volunteer_account, _) = app.user(Some(&s.municipality), "volunteer").await;
+    let wrong = app
+        .post(
+            &format!("/api/v1/events/{id}/invitations"),
+            &s.coordinator,
+            &json!({"staff_user_ids": [staff_account, volunteer_account]}),
+        )
+        .await;
+    assert_eq!(
+        error_fields(&expect_problem(wrong, 422).await),
+        ["staff_user_ids[1]"]
+    );
+    let invited = app
+        .post(
+            &format!("/api/v1/events/{id}/invitations"),
+            &s.coordinator,
+            &json!({"staff_user_ids": [staff_account], "volunteer_ids": [kari]}),
+        )
+        .await;
+    assert_eq!(expect_status(invited, 200).await["invited"], 1);
+    let staff_events = expect_status(app.get("/api/v1/me/events", &staff_token).await, 200).await;
+    assert_eq!(staff_events["items"].as_array().map(Vec::len), Some(1));
+
+    // A coordinator limited to a care district does not run events or read who is invited.
+    let (district_account, district_token) = app.user(Some(&s.municipality), "coordinator").await;
+    expect_status(
+        app.patch(
+            &format!("/api/v1/users/{district_account}"),
+            &s.coordinator,
+            &json!({"districts": [s.unit]}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    expect_problem(
+        app.get(&format!("/api/v1/events/{id}/invitations"), &district_token)
+            .await,
+        403,
+    )
+    .await;
 
     // Another municipality's coordinator does not find it.
     let other = setup(&app, "3304").await;

@@ -55,6 +55,19 @@ pub struct OwnInvitation {
     pub event: EventRecord,
 }
 
+/// Events invite across care districts: municipality-wide coordinators and administrators run
+/// them; a coordinator limited to districts is refused.
+fn runs_events(conn: &mut PgConnection, caller: &StaffCaller) -> Result<(), ApiError> {
+    let audience = access::managed(caller)?;
+    match samspill_persistence::districts::limiting(conn, audience)? {
+        Some(_) => Err(ApiError::forbidden(
+            "Events invite people across care districts: a municipality-wide coordinator or an \
+             administrator runs them and reads their invitations and attendance.",
+        )),
+        None => Ok(()),
+    }
+}
+
 fn conflict(detail: impl Into<String>) -> ApiError {
     ApiError::Conflict {
         detail: detail.into(),
@@ -138,7 +151,7 @@ pub fn create(
     now: DateTime<Utc>,
 ) -> Result<EventRecord, ApiError> {
     conn.transaction(|conn| {
-        access::check_municipality_wide(conn, caller)?;
+        runs_events(conn, caller)?;
         let municipality = access::named_municipality(conn, caller.scope(), municipality)?;
         check_draft(conn, municipality.id, &draft)?;
         let event = events::insert(conn, municipality.id, &draft, &sessions, caller.id, now)?;
@@ -198,7 +211,7 @@ pub fn update(
     sessions: Option<Vec<SessionDraft>>,
 ) -> Result<EventRecord, ApiError> {
     conn.transaction(|conn| {
-        access::check_municipality_wide(conn, caller)?;
+        runs_events(conn, caller)?;
         let current = events::locked(conn, caller.municipality, id)?;
         check_version(current.version, expected)?;
         let mut draft = EventDraft::of(&current);
@@ -320,7 +333,7 @@ pub fn transition(
     now: DateTime<Utc>,
 ) -> Result<EventRecord, ApiError> {
     conn.transaction(|conn| {
-        access::check_municipality_wide(conn, caller)?;
+        runs_events(conn, caller)?;
         let current = events::locked(conn, caller.municipality, id)?;
         check_version(current.version, expected)?;
         let sessions = events::sessions_of(conn, current.municipality_id, &[current.id])?
@@ -361,7 +374,7 @@ pub fn invite(
     now: DateTime<Utc>,
 ) -> Result<(EventRecord, usize), ApiError> {
     conn.transaction(|conn| {
-        access::check_municipality_wide(conn, caller)?;
+        runs_events(conn, caller)?;
         let event = events::locked(conn, caller.municipality, id)?;
         if event.status != EventStatus::Published {
             return Err(conflict(format!(
@@ -369,21 +382,32 @@ pub fn invite(
                 event.status
             )));
         }
-        let volunteers: Vec<VolunteerId> = invitees
-            .iter()
-            .filter_map(|i| match i {
-                Invitee::Volunteer(v) => Some(*v),
-                _ => None,
-            })
-            .collect();
-        let unknown = events::unknown_audience(
-            conn,
-            event.municipality_id,
-            &samspill_domain::event::EventAudience {
-                volunteer_ids: volunteers,
-                ..Default::default()
-            },
-        )?;
+        let mut audience = samspill_domain::event::EventAudience::default();
+        let mut staff = Vec::new();
+        for invitee in &invitees {
+            match *invitee {
+                Invitee::Volunteer(v) => audience.volunteer_ids.push(v),
+                Invitee::Group(g) => audience.group_ids.push(g),
+                Invitee::Staff(s) => staff.push(s.into_uuid()),
+            }
+        }
+        let mut unknown = events::unknown_audience(conn, event.municipality_id, &audience)?;
+        let found = events::staff_of(conn, event.municipality_id, &staff)?;
+        unknown.extend(
+            staff
+                .iter()
+                .enumerate()
+                .filter(|(_, id)| !found.contains(id))
+                .map(|(n, _)| {
+                    (
+                        format!("staff_user_ids[{n}]"),
+                        ParseError::new(
+                            "not_found",
+                            "no active coordinator or contact person account with this id in the municipality",
+                        ),
+                    )
+                }),
+        );
         if !unknown.is_empty() {
             return Err(fields(unknown));
         }
@@ -402,6 +426,7 @@ pub fn invitations(
     filter: &InvitationFilter,
     page: PageRequest,
 ) -> Result<Page<Invitation>, ApiError> {
+    runs_events(conn, caller)?;
     let event = events::find(conn, caller.municipality, id)?;
     Ok(events::invitations(conn, &event, filter, page)?)
 }
@@ -520,7 +545,7 @@ pub fn answer_for(
     now: DateTime<Utc>,
 ) -> Result<Invitation, ApiError> {
     conn.transaction(|conn| {
-        access::check_municipality_wide(conn, caller)?;
+        runs_events(conn, caller)?;
         let event = events::locked(conn, caller.municipality, event_id)?;
         let current = events::invitation(conn, &event, invitation_id)?;
         let stored = answer_locked(
@@ -589,6 +614,7 @@ pub fn attendance(
     caller: &StaffCaller,
     id: VolunteerEventId,
 ) -> Result<Vec<Attendance>, ApiError> {
+    runs_events(conn, caller)?;
     let event = events::find(conn, caller.municipality, id)?;
     Ok(events::attendance_of(conn, &event)?)
 }
@@ -604,7 +630,7 @@ pub fn record_attendance(
     now: DateTime<Utc>,
 ) -> Result<Vec<Attendance>, ApiError> {
     conn.transaction(|conn| {
-        access::check_municipality_wide(conn, caller)?;
+        runs_events(conn, caller)?;
         let event = events::locked(conn, caller.municipality, id)?;
         if !matches!(event.status, EventStatus::Published | EventStatus::Held) {
             return Err(conflict(format!(
@@ -708,7 +734,7 @@ pub fn grant(
     now: DateTime<Utc>,
 ) -> Result<(EventRecord, Vec<TrainingCredential>), ApiError> {
     conn.transaction(|conn| {
-        access::check_municipality_wide(conn, caller)?;
+        runs_events(conn, caller)?;
         let event = events::locked(conn, caller.municipality, id)?;
         check_version(event.version, expected)?;
         if event.grant.is_none() {
