@@ -15,6 +15,9 @@ string_enum! {
         ExpiryWarning => "expiry_warning",
         /// To the person a follow-up is assigned to, once it is past its due date.
         FollowUpOverdue => "follow_up_overdue",
+        /// To a volunteer or staff member registered for an event, before each session (lead
+        /// time: the municipality's `visit_reminder_hours`, as for visits).
+        EventReminder => "event_reminder",
     }
 }
 
@@ -127,6 +130,19 @@ pub enum Content {
         /// Its due date.
         due_on: NaiveDate,
     },
+    /// A session of an event the person is registered for.
+    EventReminder {
+        /// The person's given name (a volunteer's) or display name (staff).
+        given_name: String,
+        /// The event's title.
+        title: String,
+        /// The local date.
+        date: NaiveDate,
+        /// The local start time.
+        time: NaiveTime,
+        /// Where.
+        place: String,
+    },
 }
 
 fn date_text(date: NaiveDate) -> String {
@@ -188,6 +204,30 @@ pub fn render(country: Country, content: &Content) -> Message {
                     subject: format!("Udløber snart: {volunteer}"),
                     body: format!(
                         "Hej!\n\nFor den godkendte frivillige {volunteer} udløber dette {day}: {what}.\n\nSørg for at det fornyes i tide; ellers standser tjenesten de opgaver, der hviler på det.\n\nVenlig hilsen Samspill"
+                    ),
+                }
+            }
+        }
+        Content::EventReminder {
+            given_name,
+            title,
+            date,
+            time,
+            place,
+        } => {
+            let when = format!("{} kl. {}", date_text(*date), time.format("%H:%M"));
+            if norwegian {
+                Message {
+                    subject: format!("Påminnelse: {title} {when}"),
+                    body: format!(
+                        "Hei {given_name}!\n\nDu er påmeldt {title} {when} på {place}.\n\nKan du ikke komme likevel? Meld deg av, så går plassen til den første på ventelisten.\n\nHilsen frivilligkoordinatoren i kommunen\n\nDu får denne e-posten fordi du er påmeldt. Du kan slå av påminnelser om arrangementer i innstillingene dine."
+                    ),
+                }
+            } else {
+                Message {
+                    subject: format!("Påmindelse: {title} {when}"),
+                    body: format!(
+                        "Hej {given_name}!\n\nDu er tilmeldt {title} {when} på {place}.\n\nKan du alligevel ikke komme? Meld fra, så går pladsen til den første på ventelisten.\n\nVenlig hilsen frivilligkoordinatoren i kommunen\n\nDu får denne e-mail, fordi du er tilmeldt. Du kan slå påmindelser om arrangementer fra i dine indstillinger."
                     ),
                 }
             }

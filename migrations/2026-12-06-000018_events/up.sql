@@ -156,3 +156,8 @@ CREATE TRIGGER training_credentials_status_touch AFTER INSERT OR UPDATE OR DELET
 ALTER TABLE requirement_rules ADD COLUMN training text;
 ALTER TABLE requirement_rules ADD CONSTRAINT requirement_rules_training_check
     CHECK ((requirement = 'training') = (training IS NOT NULL));
+
+-- Reminders before each session to those registered.
+ALTER TABLE notifications DROP CONSTRAINT notifications_kind_check;
+ALTER TABLE notifications ADD CONSTRAINT notifications_kind_check
+    CHECK (kind IN ('visit_reminder', 'expiry_warning', 'follow_up_overdue', 'event_reminder'));

@@ -1209,3 +1209,115 @@ pub fn unknown_audience(
     }
     Ok(errors)
 }
+
+/// A session reminder to plan: the session, when it starts, and one person registered.
+#[derive(Debug, Clone, QueryableByName)]
+pub struct SessionToRemind {
+    /// The event.
+    #[diesel(sql_type = SqlUuid)]
+    pub event_id: Uuid,
+    /// The session.
+    #[diesel(sql_type = SqlUuid)]
+    pub session_id: Uuid,
+    /// When it starts.
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    pub starts_at: DateTime<Utc>,
+    /// The volunteer registered, if a volunteer.
+    #[diesel(sql_type = diesel::sql_types::Nullable<SqlUuid>)]
+    pub volunteer_id: Option<Uuid>,
+    /// The staff account registered, if staff.
+    #[diesel(sql_type = diesel::sql_types::Nullable<SqlUuid>)]
+    pub staff_user_id: Option<Uuid>,
+    /// Whether they have an email address (staff accounts always do).
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub has_email: bool,
+    /// Whether they have a phone number.
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub has_phone: bool,
+}
+
+/// The key of one person's reminder of one session (sessions do not move once published).
+pub fn session_key(session: Uuid, person: Uuid) -> String {
+    format!("session:{session}:{person}")
+}
+
+/// Up to `limit` (session, person registered) pairs of `municipality`'s published events whose
+/// session starts after `now` and by `until` and whose reminder is not planned yet. Groups are
+/// told by their coordinator.
+pub fn sessions_to_remind(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+    now: DateTime<Utc>,
+    until: DateTime<Utc>,
+    limit: i64,
+) -> Result<Vec<SessionToRemind>, RepoError> {
+    use diesel::sql_types::{BigInt, Timestamptz};
+    Ok(diesel::sql_query(
+        "SELECT s.event_id, s.id AS session_id, s.starts_at, i.volunteer_id, i.staff_user_id,
+                (i.volunteer_id IS NULL OR v.email IS NOT NULL) AS has_email,
+                (i.volunteer_id IS NOT NULL AND v.phone IS NOT NULL) AS has_phone
+           FROM event_sessions s
+           JOIN events e ON e.municipality_id = s.municipality_id AND e.id = s.event_id
+           JOIN event_invitations i ON i.municipality_id = s.municipality_id AND i.event_id = s.event_id
+           LEFT JOIN volunteers v ON v.municipality_id = i.municipality_id AND v.id = i.volunteer_id
+          WHERE s.municipality_id = $1 AND e.status = 'published' AND i.status = 'registered'
+            AND i.group_id IS NULL AND (i.volunteer_id IS NULL OR v.erased_at IS NULL)
+            AND s.starts_at > $2 AND s.starts_at <= $3
+            AND NOT EXISTS (SELECT 1 FROM notifications nt
+                             WHERE nt.municipality_id = s.municipality_id
+                               AND nt.kind = 'event_reminder'
+                               AND nt.dedupe_key = 'session:' || s.id || ':'
+                                   || COALESCE(i.volunteer_id, i.staff_user_id))
+          ORDER BY s.starts_at, i.id
+          LIMIT $4",
+    )
+    .bind::<SqlUuid, _>(municipality.into_uuid())
+    .bind::<Timestamptz, _>(now)
+    .bind::<Timestamptz, _>(until)
+    .bind::<BigInt, _>(limit)
+    .load(conn)?)
+}
+
+/// What a session reminder says, if it still applies: the event's title, when the session
+/// starts and where; `None` once the event is no longer published, the session is gone or the
+/// person is no longer registered.
+pub fn session_reminder(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+    session: Uuid,
+    volunteer: Option<Uuid>,
+    staff: Option<Uuid>,
+) -> Result<Option<(String, DateTime<Utc>, String)>, RepoError> {
+    let m = municipality.into_uuid();
+    let found: Option<(Uuid, DateTime<Utc>, String)> = s::event_sessions
+        .filter(s::municipality_id.eq(m))
+        .filter(s::id.eq(session))
+        .select((s::event_id, s::starts_at, s::place))
+        .first(conn)
+        .optional()?;
+    let Some((event, starts_at, place)) = found else {
+        return Ok(None);
+    };
+    let title: Option<String> = e::events
+        .filter(e::municipality_id.eq(m))
+        .filter(e::id.eq(event))
+        .filter(e::status.eq(EventStatus::Published.as_str()))
+        .select(e::title)
+        .first(conn)
+        .optional()?;
+    let Some(title) = title else {
+        return Ok(None);
+    };
+    let mut registered = i::event_invitations
+        .into_boxed()
+        .filter(i::municipality_id.eq(m))
+        .filter(i::event_id.eq(event))
+        .filter(i::status.eq(InvitationStatus::Registered.as_str()));
+    registered = match (volunteer, staff) {
+        (Some(v), _) => registered.filter(i::volunteer_id.eq(v)),
+        (None, Some(st)) => registered.filter(i::staff_user_id.eq(st)),
+        (None, None) => return Ok(None),
+    };
+    let still: i64 = registered.count().get_result(conn)?;
+    Ok((still > 0).then_some((title, starts_at, place)))
+}

@@ -291,3 +291,124 @@ async fn coordinators_are_warned_of_expiries_and_assignees_of_overdue_follow_ups
     );
     assert_eq!(plan(&app).await["rows"], 0);
 }
+
+#[tokio::test]
+async fn those_registered_for_an_event_are_reminded_before_each_session_they_still_attend() {
+    let sink = SmtpSink::start().await;
+    let app = app_with_email(&sink).await;
+    let s = setup(&app, "NO", "0302").await;
+    let kari = app.approved_volunteer(&s, "Kari").create().await;
+    let (staff, _) = app.user(Some(&s.municipality), "contact_person").await;
+    // Noon in Oslo (UTC+1 in winter, UTC+2 in summer) two and four days ahead.
+    let noon = |days: u64| {
+        let day = today() + Days::new(days);
+        let local = day
+            .and_hms_opt(12, 0, 0)
+            .and_then(|t| t.and_local_timezone(chrono_tz::Europe::Oslo).single())
+            .unwrap_or_else(|| panic!("no noon on {day}"));
+        local.with_timezone(&Utc)
+    };
+    let (first, second) = (noon(2), noon(4));
+    let created = expect_status(
+        app.post(
+            "/api/v1/events",
+            &s.coordinator,
+            &json!({"kind": "theme_training", "title": "Demensomsorg",
+                    "sessions": [
+                        {"starts_at": first, "ends_at": first + TimeDelta::hours(3), "place": "Kultursalen"},
+                        {"starts_at": second, "ends_at": second + TimeDelta::hours(3), "place": "Kultursalen"}
+                    ],
+                    "audience": {"volunteer_ids": [kari]}}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let event = id_of(&created);
+    let published = send(
+        app.request(
+            Method::POST,
+            &format!("/api/v1/events/{event}/transitions"),
+            Some(&s.coordinator),
+        )
+        .header("if-match", format!("\"{}\"", created["version"]))
+        .json(&json!({"to": "published"})),
+    )
+    .await;
+    expect_status(published, 200).await;
+    expect_status(
+        app.post(
+            &format!("/api/v1/events/{event}/invitations"),
+            &s.coordinator,
+            &json!({"staff_user_ids": [staff]}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let invitations = expect_status(
+        app.get(
+            &format!("/api/v1/events/{event}/invitations"),
+            &s.coordinator,
+        )
+        .await,
+        200,
+    )
+    .await;
+    let invitations = invitations["items"].as_array().cloned().unwrap_or_default();
+    assert_eq!(invitations.len(), 2);
+    let answer = |invitation: &Value, answer: &str| {
+        send(
+            app.request(
+                Method::POST,
+                &format!(
+                    "/api/v1/events/{event}/invitations/{}/answer",
+                    id_of(invitation)
+                ),
+                Some(&s.coordinator),
+            )
+            .json(&json!({ "answer": answer })),
+        )
+    };
+    for invitation in &invitations {
+        expect_status(answer(invitation, "yes").await, 200).await;
+    }
+
+    assert_eq!(plan(&app).await["rows"], 0);
+    move_clock_to(&app, first - TimeDelta::hours(23));
+    assert_eq!(plan(&app).await["rows"], 2);
+    let mails = sink.wait_for(2).await;
+    let day = first
+        .with_timezone(&chrono_tz::Europe::Oslo)
+        .format("%d.%m.%Y");
+    assert!(
+        mails
+            .iter()
+            .all(|m| m.subject == format!("Påminnelse: Demensomsorg {day} kl. 12:00")),
+        "{mails:?}"
+    );
+    let to_kari = mails
+        .iter()
+        .find(|m| m.to.contains("kari@example.no"))
+        .unwrap_or_else(|| panic!("{mails:?}"));
+    assert!(
+        to_kari.body.starts_with("Hei Kari!") && to_kari.body.contains("på Kultursalen"),
+        "{}",
+        to_kari.body
+    );
+
+    // Kari says no before the second evening: only the staff member is reminded of it.
+    let kari_invitation = invitations
+        .iter()
+        .find(|i| i["volunteer_id"] == kari.as_str())
+        .unwrap_or_else(|| panic!("{invitations:?}"));
+    expect_status(answer(kari_invitation, "no").await, 200).await;
+    move_clock_to(&app, second - TimeDelta::hours(23));
+    assert_eq!(plan(&app).await["rows"], 1);
+    let mails = sink.wait_for(3).await;
+    assert!(
+        !mails[2].to.contains("kari@example.no"),
+        "Kari declined: {mails:?}"
+    );
+    assert_eq!(plan(&app).await["rows"], 0);
+}

@@ -14,7 +14,7 @@ use samspill_domain::{
     work::{WorkItemKind, WorkSubject},
 };
 use samspill_persistence::{
-    PgConnection, RepoError, announcements, districts, follow_ups, municipalities,
+    PgConnection, RepoError, announcements, districts, events, follow_ups, municipalities,
     notifications::{self, Due, Planned, Recipient},
     placements, units, users, visits, volunteers, work,
 };
@@ -71,6 +71,16 @@ pub fn plan(conn: &mut PgConnection, now: DateTime<Utc>, batch: i64) -> Result<u
                 });
             }
         }
+        if hours > 0 {
+            planned.extend(session_reminders(
+                conn,
+                id,
+                &zone,
+                TimeDelta::hours(hours),
+                now,
+                batch,
+            )?);
+        }
         planned.extend(expiry_warnings(conn, &municipality, now)?);
     }
     for follow_up in notifications::follow_ups_to_remind(conn, now.date_naive(), batch)? {
@@ -87,6 +97,53 @@ pub fn plan(conn: &mut PgConnection, now: DateTime<Utc>, batch: i64) -> Result<u
         });
     }
     Ok(notifications::plan(conn, &planned, now)?)
+}
+
+/// Reminders before each session of a published event to those registered (volunteers by
+/// email, or SMS without one; staff by email), with the visits' lead time.
+fn session_reminders(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+    zone: &chrono_tz::Tz,
+    lead: TimeDelta,
+    now: DateTime<Utc>,
+    batch: i64,
+) -> Result<Vec<Planned>, ApiError> {
+    let mut planned = Vec::new();
+    for session in
+        events::sessions_to_remind(conn, municipality, now, now + lead + PLAN_AHEAD, batch)?
+    {
+        let (recipient, person) = match (session.volunteer_id, session.staff_user_id) {
+            (Some(v), _) => (Recipient::Volunteer(VolunteerId::from(v)), v),
+            (None, Some(st)) => (Recipient::Staff(StaffUserId::from(st)), st),
+            (None, None) => continue,
+        };
+        let (channel, skipped) = match (session.has_email, session.has_phone) {
+            (true, _) => (Channel::Email, None),
+            (false, true) => (Channel::Sms, None),
+            (false, false) => (
+                Channel::Email,
+                Some("the volunteer has no email address or phone number"),
+            ),
+        };
+        let send_after = send_time(zone, session.starts_at - lead, Some(session.starts_at));
+        planned.push(Planned {
+            municipality_id: municipality,
+            kind: NotificationKind::EventReminder,
+            dedupe_key: events::session_key(session.session_id, person),
+            recipient,
+            channel,
+            data: json!({"event_id": session.event_id, "session_id": session.session_id}),
+            send_after: send_after.unwrap_or(now),
+            send_before: Some(session.starts_at),
+            skipped: skipped.map(str::to_owned).or_else(|| {
+                send_after
+                    .is_none()
+                    .then(|| "no daytime moment was left before the session".to_owned())
+            }),
+        });
+    }
+    Ok(planned)
 }
 
 /// One warning per coordinator who sees the volunteer, for each certificate or dog approval of
@@ -200,7 +257,7 @@ pub fn prepare(
     )?;
     let zone = zone_of(&municipality);
     if due.send_before.is_some_and(|deadline| now >= deadline) {
-        return skip("too late: the visit has begun");
+        return skip("too late: it has begun");
     }
     // The recipient, their address, and the account whose opt-outs count.
     let (address, account, given_name) = match (due.volunteer_id, due.staff_user_id) {
@@ -307,11 +364,32 @@ pub fn prepare(
             let about = subject_name(conn, municipality.id, follow_up.subject)?;
             Content::FollowUpOverdue { about, due_on }
         }
+        NotificationKind::EventReminder => {
+            let session: Uuid = field(due, "session_id")?;
+            let Some((title, starts_at, place)) = events::session_reminder(
+                conn,
+                municipality.id,
+                session,
+                due.volunteer_id,
+                due.staff_user_id,
+            )?
+            else {
+                return skip("no longer registered, or the event was cancelled");
+            };
+            let local = starts_at.with_timezone(&zone);
+            Content::EventReminder {
+                given_name,
+                title,
+                date: local.date_naive(),
+                time: local.time(),
+                place,
+            }
+        }
     };
     if is_night(&zone, now) {
         return Ok(match send_time(&zone, now, due.send_before) {
             Some(at) if at > now => Prepared::Postpone(at, "waiting for the morning".to_owned()),
-            _ => Prepared::Skip("no daytime moment was left before the visit".to_owned()),
+            _ => Prepared::Skip("no daytime moment was left before it began".to_owned()),
         });
     }
     Ok(Prepared::Send {

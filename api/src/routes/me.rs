@@ -498,6 +498,8 @@ pub struct NotificationPreferencesChange {
     pub expiry_warning: Option<bool>,
     /// Reminders of follow-ups past their due date (whoever they are assigned to).
     pub follow_up_overdue: Option<bool>,
+    /// Reminders before each session of an event one is registered for.
+    pub event_reminder: Option<bool>,
 }
 
 /// The caller's municipality, for preferences: administrators (no municipality) receive none.
@@ -558,6 +560,7 @@ pub async fn update_my_notification_preferences(
         (NotificationKind::VisitReminder, body.visit_reminder),
         (NotificationKind::ExpiryWarning, body.expiry_warning),
         (NotificationKind::FollowUpOverdue, body.follow_up_overdue),
+        (NotificationKind::EventReminder, body.event_reminder),
     ];
     let changed = state
         .db(move |conn| {
