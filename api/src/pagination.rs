@@ -75,6 +75,8 @@ pub enum CursorList {
     MyEvents,
     /// `GET /volunteers/{id}/training-credentials`.
     TrainingCredentials,
+    /// `GET /events/{id}/sessions/{session_id}/attendance`, in invitation order.
+    EventAttendance,
 }
 
 impl CursorList {
@@ -111,6 +113,7 @@ impl CursorList {
         CursorList::EventInvitations,
         CursorList::MyEvents,
         CursorList::TrainingCredentials,
+        CursorList::EventAttendance,
     ];
 
     /// The tag its cursors start with; no `:` inside. The feed and the work list keep the tags
@@ -147,6 +150,7 @@ impl CursorList {
             CursorList::EventInvitations => b"event_invitations",
             CursorList::MyEvents => b"my_events",
             CursorList::TrainingCredentials => b"training_credentials",
+            CursorList::EventAttendance => b"event_attendance",
         }
     }
 }

@@ -942,6 +942,75 @@ pub fn record_attendance(
     Ok(())
 }
 
+/// A page of the attendance recorded at one session of `event`, in invitation order;
+/// `NotFound` when the event has no such session.
+pub fn session_attendance(
+    conn: &mut PgConnection,
+    event: &VolunteerEvent,
+    session: EventSessionId,
+    page: PageRequest,
+) -> Result<Page<Attendance>, RepoError> {
+    let m = event.municipality_id.into_uuid();
+    s::event_sessions
+        .filter(s::municipality_id.eq(m))
+        .filter(s::event_id.eq(event.id.into_uuid()))
+        .filter(s::id.eq(session.into_uuid()))
+        .select(s::id)
+        .first::<Uuid>(conn)?;
+    let mut query = a::event_attendance
+        .into_boxed()
+        .filter(a::municipality_id.eq(m))
+        .filter(a::session_id.eq(session.into_uuid()));
+    if let Some(after) = page.after {
+        query = query.filter(a::invitation_id.gt(after));
+    }
+    let rows: Vec<AttendanceRow> = query
+        .order(a::invitation_id.asc())
+        .limit(page.limit + 1)
+        .select(ATTENDANCE_COLUMNS)
+        .load(conn)?;
+    Page::from_rows(rows, page.limit, |r| r.1).try_map(attendance_from)
+}
+
+type AttendanceRow = (
+    Uuid,
+    Uuid,
+    String,
+    Option<String>,
+    Option<Uuid>,
+    DateTime<Utc>,
+);
+
+const ATTENDANCE_COLUMNS: (
+    a::session_id,
+    a::invitation_id,
+    a::status,
+    a::reason,
+    a::recorded_by,
+    a::recorded_at,
+) = (
+    a::session_id,
+    a::invitation_id,
+    a::status,
+    a::reason,
+    a::recorded_by,
+    a::recorded_at,
+);
+
+fn attendance_from(row: AttendanceRow) -> Result<Attendance, RepoError> {
+    let (session, invitation, status, reason, by, at) = row;
+    Ok(Attendance {
+        session_id: session.into(),
+        invitation_id: invitation.into(),
+        status: status
+            .parse()
+            .map_err(|e| corrupt("attendance status", e))?,
+        reason,
+        recorded_by: by.map(Into::into),
+        recorded_at: at,
+    })
+}
+
 /// Every attendance recorded for an event's sessions.
 pub fn attendance_of(
     conn: &mut PgConnection,
@@ -951,41 +1020,13 @@ pub fn attendance_of(
         .filter(s::municipality_id.eq(event.municipality_id.into_uuid()))
         .filter(s::event_id.eq(event.id.into_uuid()))
         .select(s::id);
-    type Row = (
-        Uuid,
-        Uuid,
-        String,
-        Option<String>,
-        Option<Uuid>,
-        DateTime<Utc>,
-    );
-    let rows: Vec<Row> = a::event_attendance
+    let rows: Vec<AttendanceRow> = a::event_attendance
         .filter(a::municipality_id.eq(event.municipality_id.into_uuid()))
         .filter(a::session_id.eq_any(sessions))
         .order((a::session_id, a::invitation_id))
-        .select((
-            a::session_id,
-            a::invitation_id,
-            a::status,
-            a::reason,
-            a::recorded_by,
-            a::recorded_at,
-        ))
+        .select(ATTENDANCE_COLUMNS)
         .load(conn)?;
-    rows.into_iter()
-        .map(|(session, invitation, status, reason, by, at)| {
-            Ok(Attendance {
-                session_id: session.into(),
-                invitation_id: invitation.into(),
-                status: status
-                    .parse()
-                    .map_err(|e| corrupt("attendance status", e))?,
-                reason,
-                recorded_by: by.map(Into::into),
-                recorded_at: at,
-            })
-        })
-        .collect()
+    rows.into_iter().map(attendance_from).collect()
 }
 
 #[derive(Queryable, Selectable)]

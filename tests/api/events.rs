@@ -296,6 +296,44 @@ async fn a_two_session_training_grants_a_credential_a_rule_requires_until_it_run
         200,
     )
     .await;
+    let recorded = expect_status(
+        app.get(
+            &format!(
+                "/api/v1/events/{id}/sessions/{}/attendance?limit=1",
+                id_of(&sessions[1])
+            ),
+            &s.coordinator,
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(recorded["items"].as_array().map(Vec::len), Some(1));
+    let cursor = recorded["next_cursor"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let rest = expect_status(
+        app.get(
+            &format!(
+                "/api/v1/events/{id}/sessions/{}/attendance?cursor={cursor}",
+                id_of(&sessions[1])
+            ),
+            &s.coordinator,
+        )
+        .await,
+        200,
+    )
+    .await;
+    let statuses: Vec<&Value> = recorded["items"]
+        .as_array()
+        .into_iter()
+        .chain(rest["items"].as_array())
+        .flatten()
+        .map(|a| &a["status"])
+        .collect();
+    assert_eq!(statuses.len(), 2, "{rest}");
+    assert!(statuses.contains(&&json!("absent")) && statuses.contains(&&json!("attended")));
     let held = event(&app, &s.coordinator, &id).await;
     let closed = expect_status(transition(&app, &s.coordinator, &held, "closed").await, 200).await;
     let pending = expect_status(

@@ -608,15 +608,17 @@ pub fn own(
     })
 }
 
-/// Every attendance of an event.
+/// A page of the attendance recorded at one session of an event.
 pub fn attendance(
     conn: &mut PgConnection,
     caller: &StaffCaller,
     id: VolunteerEventId,
-) -> Result<Vec<Attendance>, ApiError> {
+    session: EventSessionId,
+    page: PageRequest,
+) -> Result<Page<Attendance>, ApiError> {
     runs_events(conn, caller)?;
     let event = events::find(conn, caller.municipality, id)?;
-    Ok(events::attendance_of(conn, &event)?)
+    Ok(events::session_attendance(conn, &event, session, page)?)
 }
 
 /// Records attendance at one session that has started, for people registered; while the
@@ -674,7 +676,11 @@ pub fn record_attendance(
         }
         events::record_attendance(conn, &event, session, &marks, caller.id, now)?;
         events::touch(conn, &event)?;
-        Ok(events::attendance_of(conn, &event)?)
+        let recorded: HashSet<InvitationId> = marks.iter().map(|m| m.invitation_id).collect();
+        Ok(events::attendance_of(conn, &event)?
+            .into_iter()
+            .filter(|a| a.session_id == session && recorded.contains(&a.invitation_id))
+            .collect())
     })
 }
 

@@ -952,36 +952,47 @@ impl From<Attendance> for AttendanceView {
     }
 }
 
-/// Every attendance recorded for an event.
+/// The attendance just recorded.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AttendanceList {
-    /// By session, then invitation.
+    /// One per person in the request, in invitation order.
     pub items: Vec<AttendanceView>,
 }
 
-/// Read an event's attendance.
+page_of!(AttendancePage, AttendanceView, CursorList::EventAttendance);
+
+/// Read the attendance at a session.
 ///
-/// Every attendance recorded, by session and invitation (at most 20 sessions times the people
-/// registered). Coordinators and administrators.
+/// The attendance recorded at one session, keyset-paged in invitation order. Municipality-wide
+/// coordinators and administrators; a session of another event is 404.
 #[utoipa::path(
     tag = "events",
-    params(("id" = Uuid, Path, description = "The event id.")),
-    responses((status = 200, description = "The attendance.", body = AttendanceList))
+    params(
+        ("id" = Uuid, Path, description = "The event id."),
+        ("session_id" = Uuid, Path, description = "The session id."),
+        PageQuery,
+    ),
+    responses((status = 200, description = "A page of attendance.", body = AttendancePage))
 )]
-#[get("/events/{id}/attendance")]
+#[get("/events/{id}/sessions/{session_id}/attendance")]
 pub async fn list_event_attendance(
     state: web::Data<AppState>,
     caller: StaffCaller,
-    id: web::Path<Uuid>,
+    path: web::Path<(Uuid, Uuid)>,
+    Query(query): Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_manager()?;
-    let id = VolunteerEventId::from(id.into_inner());
+    let (id, session) = path.into_inner();
+    let (id, session) = (VolunteerEventId::from(id), EventSessionId::from(session));
+    let page = page_request(
+        CursorList::EventAttendance,
+        query.limit,
+        query.cursor.as_deref(),
+    )?;
     let found = state
-        .db(move |conn| cases::events::attendance(conn, &caller, id))
+        .db(move |conn| cases::events::attendance(conn, &caller, id, session, page))
         .await?;
-    Ok(HttpResponse::Ok().json(AttendanceList {
-        items: found.into_iter().map(AttendanceView::from).collect(),
-    }))
+    Ok(HttpResponse::Ok().json(AttendancePage::from_page(found)))
 }
 
 /// One person's attendance at the session.
@@ -1022,7 +1033,7 @@ pub struct AttendanceBody {
         ("session_id" = Uuid, Path, description = "The session id."),
     ),
     request_body = AttendanceBody,
-    responses((status = 200, description = "Every attendance of the event.", body = AttendanceList))
+    responses((status = 200, description = "The attendance recorded by this request.", body = AttendanceList))
 )]
 #[put("/events/{id}/sessions/{session_id}/attendance")]
 pub async fn record_event_attendance(
@@ -1170,10 +1181,10 @@ pub async fn grant_event_credentials(
     ))
 }
 
-/// Pages of a volunteer's credentials.
+/// Which page.
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
-pub struct CredentialQuery {
+pub struct PageQuery {
     /// Page length, 1-200 (default 50).
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
@@ -1188,7 +1199,7 @@ pub struct CredentialQuery {
 /// order. Coordinators and administrators who manage the volunteer.
 #[utoipa::path(
     tag = "events",
-    params(("id" = Uuid, Path, description = "The volunteer id."), CredentialQuery),
+    params(("id" = Uuid, Path, description = "The volunteer id."), PageQuery),
     responses((status = 200, description = "A page of credentials.", body = TrainingCredentialPage))
 )]
 #[get("/volunteers/{id}/training-credentials")]
@@ -1196,7 +1207,7 @@ pub async fn list_training_credentials(
     state: web::Data<AppState>,
     caller: StaffCaller,
     id: web::Path<Uuid>,
-    Query(query): Query<CredentialQuery>,
+    Query(query): Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_manager()?;
     let id = VolunteerId::from(id.into_inner());
@@ -1363,14 +1374,14 @@ page_of!(MyEventPage, MyEventView, CursorList::MyEvents);
 /// keyset-paged in invitation order. Never anybody else's.
 #[utoipa::path(
     tag = "me",
-    params(CredentialQuery),
+    params(PageQuery),
     responses((status = 200, description = "A page of my invitations.", body = MyEventPage))
 )]
 #[get("/me/events")]
 pub async fn list_my_events(
     state: web::Data<AppState>,
     caller: StaffCaller,
-    Query(query): Query<CredentialQuery>,
+    Query(query): Query<PageQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let page = page_request(CursorList::MyEvents, query.limit, query.cursor.as_deref())?;
     let found = state
