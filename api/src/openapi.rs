@@ -242,7 +242,7 @@ pub fn finish(mut doc: Document) -> Document {
                 let applies = match *status {
                     "401" | "403" => !public,
                     "404" => has_path_params || !public,
-                    "409" => writes || mutates,
+                    "409" => writes || mutates || conditional,
                     "412" => conditional,
                     "408" | "413" | "415" => writes,
                     "422" => writes || has_path_params || operation.parameters.is_some(),
