@@ -571,8 +571,10 @@ pub fn answer_own(
     now: DateTime<Utc>,
 ) -> Result<OwnInvitation, ApiError> {
     conn.transaction(|conn| {
-        let current = events::own_to(conn, caller.id, event_id)?;
-        let event = events::locked(conn, Some(current.municipality_id), event_id)?;
+        let found = events::own_to(conn, caller.id, event_id)?;
+        let event = events::locked(conn, Some(found.municipality_id), event_id)?;
+        // Read again under the event's lock: a coordinator may have answered meanwhile.
+        let current = events::invitation(conn, &event, found.id)?;
         let stored = answer_locked(conn, &event, current, answer, None, Answerer::Invitee, now)?;
         let invitation = events::invitation(conn, &event, stored.id)?;
         let event = events::find(conn, Some(event.municipality_id), event.id)?;
