@@ -620,7 +620,13 @@ def receiver(port, log, modefile):
             with lock, open(log, "a") as f:
                 f.write(f"{webhook_id} 200\n")
 
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", int(port)), Handler)
+    class Server(http.server.ThreadingHTTPServer):
+        # A whole batch of deliveries connects at once: with the default backlog of 5 the
+        # kernel drops some handshakes and the sender retries them seconds later, so requests
+        # the killed service had sent would only reach the receiver after it answers 200.
+        request_queue_size = 256
+
+    server = Server(("127.0.0.1", int(port)), Handler)
     server.daemon_threads = True
     server.serve_forever()
 

@@ -210,7 +210,15 @@ python3 bench/drills.py events "$base" "$token" "$outbox_events" OutboxDrill || 
 # of that round has reached it (a request still in the receiver's socket buffer when the sender
 # dies may be answered to nobody, which no sender can know), kill the service.
 for _ in $(seq 100); do [[ -s "${out}/receiver.log" ]] && break; sleep 0.1; done
-sleep 2
+# Then wait until no further request has arrived for three seconds (at most 30 s): on a loaded
+# machine the last requests of a round can reach the receiver well after the first.
+held=-1; quiet=0
+for _ in $(seq 60); do
+  now_held=$(grep -c . "${out}/receiver.log" || true)
+  if [[ "$now_held" == "$held" ]]; then quiet=$((quiet + 1)); else quiet=0; held=$now_held; fi
+  (( quiet >= 6 )) && break
+  sleep 0.5
+done
 waiting=$(psql -X -A -t "$drill_db" -c "SELECT (SELECT count(*) FROM outbox_events WHERE dispatched_at IS NULL) \
   + (SELECT count(*) FROM webhook_deliveries WHERE status = 'pending')")
 in_flight=$(grep -c . "${out}/receiver.log" || true)
