@@ -527,6 +527,20 @@ pub struct TrainingFact {
     pub valid_until: Option<NaiveDate>,
 }
 
+impl TrainingFact {
+    /// The last day it counts for a rule with `max_age` months (`None` when it does not run
+    /// out), and what sets that day: the credential's validity or the rule's maximum age,
+    /// whichever ends first.
+    pub fn counts_until(&self, max_age: Option<u16>) -> (Option<NaiveDate>, &'static str) {
+        let own = last_day(self.completed_on, max_age);
+        match (self.valid_until, own) {
+            (Some(v), Some(o)) if o < v => (Some(o), "the rule's maximum age"),
+            (None, Some(o)) => (Some(o), "the rule's maximum age"),
+            (v, _) => (v, "the credential's validity"),
+        }
+    }
+}
+
 /// The dog named in the question, as clearance sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DogFacts {
@@ -910,12 +924,7 @@ fn training_candidates(code: &str, max_age: Option<u16>, facts: &ClearanceFacts)
         .iter()
         .filter(|t| t.training == code)
         .map(|t| {
-            let own = last_day(t.completed_on, max_age);
-            let (until, limit) = match (t.valid_until, own) {
-                (Some(v), Some(o)) if o < v => (Some(o), "the rule's maximum age"),
-                (None, Some(o)) => (Some(o), "the rule's maximum age"),
-                (v, _) => (v, "the credential's validity"),
-            };
+            let (until, limit) = t.counts_until(max_age);
             Candidate {
                 from: t.completed_on,
                 until,

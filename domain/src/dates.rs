@@ -37,6 +37,11 @@ pub fn happened(date: NaiveDate, today: NaiveDate) -> Result<NaiveDate, ParseErr
     plausible(date)
 }
 
+/// A moment within the years a record can carry.
+pub fn plausible_at(at: DateTime<Utc>) -> Result<DateTime<Utc>, ParseError> {
+    plausible(at.date_naive()).map(|_| at)
+}
+
 /// A plausible moment that has already happened by `now` (give or take the clocks' slack).
 pub fn happened_at(at: DateTime<Utc>, now: DateTime<Utc>) -> Result<DateTime<Utc>, ParseError> {
     if at > now + CLOCK_SLACK {

@@ -236,7 +236,19 @@ pub fn check_sessions(
     }
     let mut checked = Vec::with_capacity(sessions.len());
     for (i, session) in sessions.into_iter().enumerate() {
-        if session.ends_at <= session.starts_at {
+        let mut out_of_range = false;
+        for (name, at) in [
+            ("starts_at", session.starts_at),
+            ("ends_at", session.ends_at),
+        ] {
+            if let Err(e) = crate::dates::plausible_at(at) {
+                errors.push((format!("sessions[{i}].{name}"), e));
+                out_of_range = true;
+            }
+        }
+        if out_of_range {
+            // Their order and length are only checked for moments in range.
+        } else if session.ends_at <= session.starts_at {
             errors.push((
                 format!("sessions[{i}].ends_at"),
                 ParseError::new("before_start", "must be after starts_at"),
@@ -266,22 +278,29 @@ pub fn check_sessions(
     }
 }
 
-/// Checks what an event grants: only a theme training grants a credential.
-pub fn check_grant(kind: EventKind, grant: Option<&TrainingGrant>) -> Result<(), ParseError> {
+/// Checks what an event grants: only a theme training grants a credential, for 1 to 240
+/// months. The error names its field.
+pub fn check_grant(
+    kind: EventKind,
+    grant: Option<&TrainingGrant>,
+) -> Result<(), (&'static str, ParseError)> {
     match grant {
-        Some(g) if kind != EventKind::ThemeTraining => Err(ParseError::new(
-            "not_applicable",
-            format!(
-                "only a theme_training grants a training credential; leave grants_training ({}) out",
-                g.training
+        Some(g) if kind != EventKind::ThemeTraining => Err((
+            "grants_training",
+            ParseError::new(
+                "not_applicable",
+                format!(
+                    "only a theme_training grants a training credential; leave grants_training ({}) out",
+                    g.training
+                ),
             ),
         )),
         Some(TrainingGrant {
             validity_months: Some(m),
             ..
-        }) if !(1..=240).contains(m) => Err(ParseError::new(
-            "out_of_range",
-            "grant_validity_months must be between 1 and 240",
+        }) if !(1..=240).contains(m) => Err((
+            "grant_validity_months",
+            ParseError::new("out_of_range", "must be between 1 and 240"),
         )),
         _ => Ok(()),
     }
@@ -419,6 +438,8 @@ pub fn place_for(
 
 /// Who moves up from the waiting list (in its order, `(invitation, seats)`), first come first
 /// served: each in turn while their seats fit; the first who does not fit stops the others.
+/// Someone asking for more seats than the event has in all could never move up and is passed
+/// over rather than holding everyone behind.
 pub fn promotions(
     capacity: Option<i32>,
     seats_taken: i64,
@@ -427,6 +448,9 @@ pub fn promotions(
     let mut taken = seats_taken;
     let mut moved = Vec::new();
     for &(id, seats) in waiting {
+        if capacity.is_some_and(|cap| seats > cap) {
+            continue;
+        }
         if capacity.is_some_and(|cap| taken + i64::from(seats) > i64::from(cap)) {
             break;
         }
@@ -697,6 +721,8 @@ mod tests {
         // A group of three that does not fit holds back the single behind it.
         assert!(promotions(Some(3), 1, &[(a, 3), (b, 1)]).is_empty());
         assert_eq!(promotions(None, 100, &[(a, 3), (c, 1)]), vec![a, c]);
+        // A group larger than the event holds nobody behind it.
+        assert_eq!(promotions(Some(3), 0, &[(a, 4), (b, 1)]), vec![b]);
     }
 
     #[test]

@@ -59,6 +59,20 @@ impl From<DieselError> for RepoError {
                     _ if info.message().starts_with("deadlock detected") => RepoError::Unavailable(
                         "deadlock with a concurrent change, try again".to_owned(),
                     ),
+                    // A date, time or number the column cannot hold (SQLSTATE 22008, 22003):
+                    // the input's fault. Routes check their ranges first; this names the value
+                    // when one slipped through.
+                    _ if info.message().contains("out of range")
+                        || info.message().starts_with("numeric field overflow") =>
+                    {
+                        RepoError::invalid(
+                            "body",
+                            ParseError::new(
+                                "out_of_range",
+                                "a date, time or number is outside what can be stored",
+                            ),
+                        )
+                    }
                     _ => RepoError::Internal(format!("{kind:?}: {}", info.message())),
                 }
             }

@@ -834,16 +834,27 @@ pub fn promote(
 
 /// What a signed-in person's invitations are: those of the volunteer record linked to the
 /// account, and those of the account itself, to events that are not drafts.
-fn own_invitations(account: StaffUserId) -> event_invitations::BoxedQuery<'static, Pg> {
-    let linked = v::volunteers
+/// The account's municipality keeps the search on the invitations' tenant indexes.
+fn own_invitations(
+    account: StaffUserId,
+    municipality: Option<MunicipalityId>,
+) -> event_invitations::BoxedQuery<'static, Pg> {
+    let mut linked = v::volunteers
         .filter(v::staff_user_id.eq(account.into_uuid()))
         .filter(v::erased_at.is_null())
-        .select(v::id.nullable());
-    let published = e::events
+        .select(v::id.nullable())
+        .into_boxed();
+    let mut published = e::events
         .filter(e::status.ne(EventStatus::Draft.as_str()))
-        .select(e::id);
-    i::event_invitations
-        .into_boxed()
+        .select(e::id)
+        .into_boxed();
+    let mut query = i::event_invitations.into_boxed();
+    if let Some(m) = municipality {
+        linked = linked.filter(v::municipality_id.eq(m.into_uuid()));
+        published = published.filter(e::municipality_id.eq(m.into_uuid()));
+        query = query.filter(i::municipality_id.eq(m.into_uuid()));
+    }
+    query
         .filter(
             i::volunteer_id
                 .eq_any(linked)
@@ -856,9 +867,10 @@ fn own_invitations(account: StaffUserId) -> event_invitations::BoxedQuery<'stati
 pub fn own(
     conn: &mut PgConnection,
     account: StaffUserId,
+    municipality: Option<MunicipalityId>,
     page: PageRequest,
 ) -> Result<Page<Invitation>, RepoError> {
-    let mut query = own_invitations(account);
+    let mut query = own_invitations(account, municipality);
     if let Some(after) = page.after {
         query = query.filter(i::id.gt(after));
     }
@@ -874,9 +886,10 @@ pub fn own(
 pub fn own_to(
     conn: &mut PgConnection,
     account: StaffUserId,
+    municipality: Option<MunicipalityId>,
     event: VolunteerEventId,
 ) -> Result<Invitation, RepoError> {
-    own_invitations(account)
+    own_invitations(account, municipality)
         .filter(i::event_id.eq(event.into_uuid()))
         .select(InvitationRow::as_select())
         .first::<InvitationRow>(conn)?
@@ -1151,32 +1164,28 @@ pub fn credentials_for(
         .collect())
 }
 
-/// The latest credential of each training of each approved volunteer of `municipality` that
-/// runs out by date: (volunteer, name, credential), for the work list.
-pub fn latest_expiring(
+/// The credentials of `trainings` held by approved volunteers of `municipality`:
+/// (volunteer, name, credential), for the work list.
+pub fn of_approved(
     conn: &mut PgConnection,
     municipality: MunicipalityId,
+    trainings: &[String],
 ) -> Result<Vec<(Uuid, String, TrainingCredential)>, RepoError> {
     let approved = v::volunteers
         .filter(v::municipality_id.eq(municipality.into_uuid()))
         .filter(v::erased_at.is_null())
         .filter(v::status.eq(VolunteerStatus::Approved.as_str()))
         .select(v::id);
-    // The latest per (volunteer, training): one that does not run out wins over any that do.
     let rows: Vec<CredentialRow> = tc::training_credentials
         .filter(tc::municipality_id.eq(municipality.into_uuid()))
+        .filter(tc::training.eq_any(trainings))
         .filter(tc::volunteer_id.eq_any(approved))
-        .order((
-            tc::volunteer_id,
-            tc::training,
-            tc::valid_until.desc().nulls_first(),
-            tc::id.desc(),
-        ))
-        .distinct_on((tc::volunteer_id, tc::training))
+        .order((tc::volunteer_id, tc::training, tc::id))
         .select(CredentialRow::as_select())
         .load(conn)?;
     let ids: Vec<Uuid> = rows.iter().map(|r| r.volunteer_id).collect();
     let names: HashMap<Uuid, String> = v::volunteers
+        .filter(v::municipality_id.eq(municipality.into_uuid()))
         .filter(v::id.eq_any(&ids))
         .select((v::id, v::given_name, v::family_name))
         .load::<(Uuid, String, String)>(conn)?
@@ -1185,7 +1194,6 @@ pub fn latest_expiring(
         .collect();
     Ok(rows
         .into_iter()
-        .filter(|r| r.valid_until.is_some())
         .map(|r| {
             let name = names.get(&r.volunteer_id).cloned().unwrap_or_default();
             (r.volunteer_id, name, TrainingCredential::from(r))
@@ -1194,11 +1202,12 @@ pub fn latest_expiring(
 }
 
 /// What an audience names that the municipality does not have (units, volunteers not erased,
-/// groups), as field errors (`unit_ids[0]`).
+/// groups), as field errors (`{prefix}unit_ids[0]`).
 pub fn unknown_audience(
     conn: &mut PgConnection,
     municipality: MunicipalityId,
     audience: &EventAudience,
+    prefix: &str,
 ) -> Result<Vec<(String, ParseError)>, RepoError> {
     use crate::schema::{groups::dsl as g, units::dsl as u};
     let m = municipality.into_uuid();
@@ -1207,7 +1216,7 @@ pub fn unknown_audience(
         for (n, id) in asked.iter().enumerate() {
             if !found.contains(id) {
                 errors.push((
-                    format!("{field}[{n}]"),
+                    format!("{prefix}{field}[{n}]"),
                     ParseError::new(
                         "not_found",
                         format!("no {what} with this id in the municipality"),

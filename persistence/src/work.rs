@@ -15,6 +15,7 @@ use samspill_domain::{
     auth::Audience,
     certificate::CertificateOutcome,
     clearance::{ClearancePolicy, certificate_last_day},
+    event::TrainingCredential,
     follow_up::no_contact_since,
     ids::MunicipalityId,
     municipality::MunicipalitySettings,
@@ -215,36 +216,23 @@ pub fn work_items(
             );
         }
     }
-    let required: std::collections::HashSet<String> =
-        crate::rules::of_municipality(conn, municipality)?
-            .into_iter()
-            .filter_map(|rule| rule.training)
-            .collect();
-    if !required.is_empty() {
-        for (volunteer, name, credential) in crate::events::latest_expiring(conn, municipality)? {
-            let Some(last) = credential.valid_until else {
-                continue;
-            };
-            if !required.contains(&credential.training) {
-                continue;
-            }
-            if let Some(expired) = expiry(last, today, soon) {
-                push(
-                    if expired {
-                        WorkItemKind::TrainingExpired
-                    } else {
-                        WorkItemKind::TrainingExpiring
-                    },
-                    volunteer,
-                    last,
-                    Some(credential.id.into_uuid()),
-                    format!(
-                        "{} completed {} counts until {last}",
-                        credential.training, credential.completed_on
-                    ),
-                    &name,
-                );
-            }
+    for (volunteer, name, last, credential, limit) in training_ends(conn, municipality)? {
+        if let Some(expired) = expiry(last, today, soon) {
+            push(
+                if expired {
+                    WorkItemKind::TrainingExpired
+                } else {
+                    WorkItemKind::TrainingExpiring
+                },
+                volunteer,
+                last,
+                Some(credential.id.into_uuid()),
+                format!(
+                    "{} completed {} counts until {last} ({limit})",
+                    credential.training, credential.completed_on
+                ),
+                &name,
+            );
         }
     }
     items.extend(group_items(conn, municipality, settings, &current, today)?);
@@ -585,4 +573,64 @@ fn webhook_items(
             }
         })
         .collect())
+}
+
+/// A volunteer, their name, the last day their training counts, the credential, and what sets
+/// that day.
+type TrainingEnd = (Uuid, String, NaiveDate, TrainingCredential, &'static str);
+
+/// For each approved volunteer and each training a rule requires, the credential that counts
+/// longest and its last day, where that runs out: the credential's validity or the strictest
+/// maximum age of the rules requiring it, whichever ends first (as clearance counts it).
+fn training_ends(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+) -> Result<Vec<TrainingEnd>, RepoError> {
+    use samspill_domain::clearance::TrainingFact;
+    let mut max_age: HashMap<String, Option<u16>> = HashMap::new();
+    for rule in crate::rules::of_municipality(conn, municipality)? {
+        if let Some(training) = rule.training {
+            let entry = max_age.entry(training).or_insert(rule.max_age_months);
+            *entry = match (*entry, rule.max_age_months) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
+        }
+    }
+    if max_age.is_empty() {
+        return Ok(Vec::new());
+    }
+    let trainings: Vec<String> = max_age.keys().cloned().collect();
+    // (volunteer, training) -> the best so far; `None` as the day: one never runs out.
+    type Best = (String, Option<NaiveDate>, TrainingCredential, &'static str);
+    let mut best: HashMap<(Uuid, String), Best> = HashMap::new();
+    for (volunteer, name, credential) in crate::events::of_approved(conn, municipality, &trainings)?
+    {
+        let fact = TrainingFact {
+            training: credential.training.clone(),
+            completed_on: credential.completed_on,
+            valid_until: credential.valid_until,
+        };
+        let age = max_age.get(&credential.training).copied().flatten();
+        let (until, limit) = fact.counts_until(age);
+        let key = (volunteer, credential.training.clone());
+        let better = best
+            .get(&key)
+            .is_none_or(|(_, day, _, _)| match (day, until) {
+                (None, _) => false,
+                (Some(_), None) => true,
+                (Some(d), Some(u)) => u > *d,
+            });
+        if better {
+            best.insert(key, (name, until, credential, limit));
+        }
+    }
+    let mut ends: Vec<_> = best
+        .into_iter()
+        .filter_map(|((volunteer, _), (name, until, credential, limit))| {
+            until.map(|last| (volunteer, name, last, credential, limit))
+        })
+        .collect();
+    ends.sort_by_key(|a| (a.0, a.2));
+    Ok(ends)
 }

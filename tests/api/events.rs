@@ -431,7 +431,22 @@ async fn a_two_session_training_grants_a_credential_a_rule_requires_until_it_run
     assert_eq!(after["cleared"], false);
     assert_eq!(training_state(&after).0, "expired");
 
-    // The work list shows it running out, then run out.
+    // Kari took the course elsewhere long ago; her credential has no end of its own, but the
+    // rule's maximum age of 36 months ends it.
+    let kari_done = valid_until - Days::new(5) - Months::new(36);
+    expect_status(
+        app.post(
+            &format!("/api/v1/volunteers/{kari}/training-credentials"),
+            &s.coordinator,
+            &json!({"training": "dementia_basics", "completed_on": kari_done}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let kari_last = kari_done + Months::new(36) - Days::new(1);
+
+    // The work list shows them running out, then run out.
     let ahead = (valid_until - Days::new(10) - today_now).num_days();
     app.clock.advance(TimeDelta::days(ahead));
     let work = expect_status(
@@ -441,9 +456,16 @@ async fn a_two_session_training_grants_a_credential_a_rule_requires_until_it_run
     )
     .await;
     let items = work["items"].as_array().cloned().unwrap_or_default();
-    assert_eq!(items.len(), 1, "{work}");
-    assert_eq!(items[0]["subject_id"], ola.as_str());
-    assert_eq!(items[0]["due_on"], valid_until.to_string());
+    assert_eq!(items.len(), 2, "{work}");
+    let item_of = |who: &str| {
+        items
+            .iter()
+            .find(|i| i["subject_id"] == who)
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    assert_eq!(item_of(&ola)["due_on"], valid_until.to_string());
+    assert_eq!(item_of(&kari)["due_on"], kari_last.to_string(), "{work}");
     app.clock.advance(TimeDelta::days(11));
     let work = expect_status(
         app.get("/api/v1/work-items?kind=training_expired", &s.coordinator)
@@ -451,7 +473,7 @@ async fn a_two_session_training_grants_a_credential_a_rule_requires_until_it_run
         200,
     )
     .await;
-    assert_eq!(work["items"].as_array().map(Vec::len), Some(1), "{work}");
+    assert_eq!(work["items"].as_array().map(Vec::len), Some(2), "{work}");
 }
 
 #[tokio::test]
@@ -714,7 +736,71 @@ async fn bad_events_are_refused_naming_the_field() {
         .await;
     assert_eq!(
         error_fields(&expect_problem(stranger, 422).await),
-        ["volunteer_ids[0]"]
+        ["audience.volunteer_ids[0]"]
+    );
+    // Moments and dates outside the years a record can carry.
+    let far = app
+        .post(
+            "/api/v1/events",
+            &s.coordinator,
+            &json!({"kind": "social", "title": "Fest",
+                    "sessions": [{"starts_at": "9999-01-01T16:00:00Z", "ends_at": "9999-01-01T19:00:00Z",
+                                  "place": "Hall"}],
+                    "audience": {}}),
+        )
+        .await;
+    let mut fields = error_fields(&expect_problem(far, 422).await);
+    fields.sort();
+    assert_eq!(fields, ["sessions[0].ends_at", "sessions[0].starts_at"]);
+    let opens = app
+        .post(
+            "/api/v1/events",
+            &s.coordinator,
+            &json!({"kind": "social", "title": "Fest",
+                    "sessions": [{"starts_at": at_four(3), "ends_at": at_seven(3), "place": "Hall"}],
+                    "registration_opens_at": "0100-01-01T00:00:00Z", "audience": {}}),
+        )
+        .await;
+    assert_eq!(
+        error_fields(&expect_problem(opens, 422).await),
+        ["registration_opens_at"]
+    );
+    let volunteer = app.approved_volunteer(&s, "Dato").create().await;
+    let ancient = app
+        .post(
+            &format!("/api/v1/volunteers/{volunteer}/training-credentials"),
+            &s.coordinator,
+            &json!({"training": "first_aid", "completed_on": "1000-01-01", "valid_until": "9999-12-31"}),
+        )
+        .await;
+    let mut fields = error_fields(&expect_problem(ancient, 422).await);
+    fields.sort();
+    assert_eq!(fields, ["completed_on", "valid_until"]);
+    // A grant's details without a grant are refused, not dropped.
+    let social = expect_status(
+        app.post(
+            "/api/v1/events",
+            &s.coordinator,
+            &json!({"kind": "social", "title": "Sommerfest",
+                    "sessions": [{"starts_at": at_four(3), "ends_at": at_seven(3), "place": "Hall"}],
+                    "audience": {}}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let details = with_version(
+        &app,
+        Method::PATCH,
+        &format!("/api/v1/events/{}", id_of(&social)),
+        &s.coordinator,
+        &social["version"],
+        &json!({"grant_validity_months": 12}),
+    )
+    .await;
+    assert_eq!(
+        error_fields(&expect_problem(details, 422).await),
+        ["grants_training"]
     );
     // Nobody invited: publishing is refused.
     let empty = expect_status(
@@ -766,4 +852,158 @@ async fn bad_events_are_refused_naming_the_field() {
         error_fields(&expect_problem(misplaced, 422).await),
         ["training"]
     );
+}
+
+#[tokio::test]
+async fn groups_take_their_seats_and_an_invitee_may_say_no_after_registration_closes() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app, "3306").await;
+    let a = app.approved_volunteer(&s, "Asta").create().await;
+    let b = app.approved_volunteer(&s, "Birger").create().await;
+    let a_token = login_for(&app, &s, &a).await;
+    let lead = app.representative(&s.coordinator, "Per Leder").await;
+    let group = expect_status(
+        app.post(
+            "/api/v1/groups",
+            &s.coordinator,
+            &json!({"name": "Turlaget", "kind": "association", "contact_person_id": lead,
+                    "head_count": 8}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let created = expect_status(
+        app.post(
+            "/api/v1/events",
+            &s.coordinator,
+            &json!({"kind": "social", "title": "Julebord",
+                    "sessions": [{"starts_at": at_four(10), "ends_at": at_seven(10), "place": "Rådhuset"}],
+                    "capacity": 4,
+                    "registration_closes_at": format!("{}T12:00:00Z", today() + Days::new(5)),
+                    "audience": {"volunteer_ids": [a, b], "group_ids": [id_of(&group)]}}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let id = id_of(&created);
+    expect_status(
+        transition(&app, &s.coordinator, &created, "published").await,
+        200,
+    )
+    .await;
+    let all = invitations(&app, &s.coordinator, &id, "").await;
+    let group_invitation = all
+        .iter()
+        .find(|i| i["group_id"] == id_of(&group))
+        .cloned()
+        .unwrap_or(Value::Null);
+    let answer_path = format!(
+        "/api/v1/events/{id}/invitations/{}/answer",
+        id_of(&group_invitation)
+    );
+
+    // More seats than the event has in all can never be given: refused on the field.
+    let too_many = app
+        .post(
+            &answer_path,
+            &s.coordinator,
+            &json!({"answer": "yes", "seats": 5}),
+        )
+        .await;
+    assert_eq!(
+        error_fields(&expect_problem(too_many, 422).await),
+        ["seats"]
+    );
+
+    // Asta and Birger take two places; the group's three seats wait.
+    answer_for(&app, &s.coordinator, &id, invitation_of(&all, &a), "yes").await;
+    answer_for(&app, &s.coordinator, &id, invitation_of(&all, &b), "yes").await;
+    let waiting = expect_status(
+        app.post(
+            &answer_path,
+            &s.coordinator,
+            &json!({"answer": "yes", "seats": 3}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(waiting["status"], "waitlisted");
+    assert_eq!(waiting["seats"], 3);
+    // A stale If-Match on the answer is refused; the fresh one is taken.
+    let stale = with_version(
+        &app,
+        Method::POST,
+        &answer_path,
+        &s.coordinator,
+        &group_invitation["version"],
+        &json!({"answer": "yes", "seats": 2}),
+    )
+    .await;
+    expect_problem(stale, 412).await;
+    // The waiting group asks for two seats: it fits now and moves up.
+    let fewer = with_version(
+        &app,
+        Method::POST,
+        &answer_path,
+        &s.coordinator,
+        &waiting["version"],
+        &json!({"answer": "yes", "seats": 2}),
+    )
+    .await;
+    let fewer = expect_status(fewer, 200).await;
+    assert_eq!(fewer["status"], "registered", "{fewer}");
+    assert_eq!(fewer["seats"], 2);
+    // More seats than are free keep the group where it is.
+    let more = app
+        .post(
+            &answer_path,
+            &s.coordinator,
+            &json!({"answer": "yes", "seats": 3}),
+        )
+        .await;
+    expect_problem(more, 409).await;
+    let full = event(&app, &s.coordinator, &id).await;
+    assert_eq!(full["seats_taken"], 4);
+    // Fewer places than a group on the waiting list asks for are refused: none waits now, so
+    // lowering to the seats taken would be fine, but not below.
+    let lower = with_version(
+        &app,
+        Method::PATCH,
+        &format!("/api/v1/events/{id}"),
+        &s.coordinator,
+        &full["version"],
+        &json!({"capacity": 3}),
+    )
+    .await;
+    assert_eq!(
+        error_fields(&expect_problem(lower, 422).await),
+        ["capacity"]
+    );
+
+    // Registration has closed: Asta cannot say yes any more, but her no is taken and frees the
+    // place.
+    app.clock.advance(TimeDelta::days(6));
+    let no = expect_status(
+        app.post(
+            &format!("/api/v1/me/events/{id}/answer"),
+            &a_token,
+            &json!({"answer": "no"}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(no["status"], "declined", "{no}");
+    let yes = app
+        .post(
+            &format!("/api/v1/me/events/{id}/answer"),
+            &a_token,
+            &json!({"answer": "yes"}),
+        )
+        .await;
+    expect_problem(yes, 409).await;
+    assert_eq!(event(&app, &s.coordinator, &id).await["seats_taken"], 3);
 }

@@ -103,6 +103,27 @@ fn records(
         .collect())
 }
 
+/// The records of events of any municipalities, by id (a few queries per municipality).
+fn records_by_id(
+    conn: &mut PgConnection,
+    found: Vec<VolunteerEvent>,
+) -> Result<HashMap<VolunteerEventId, EventRecord>, ApiError> {
+    let mut by_municipality: HashMap<MunicipalityId, Vec<VolunteerEvent>> = HashMap::new();
+    for event in found {
+        by_municipality
+            .entry(event.municipality_id)
+            .or_default()
+            .push(event);
+    }
+    let mut all = HashMap::new();
+    for (municipality, group) in by_municipality {
+        for r in records(conn, municipality, group)? {
+            all.insert(r.event.id, r);
+        }
+    }
+    Ok(all)
+}
+
 fn record(conn: &mut PgConnection, event: VolunteerEvent) -> Result<EventRecord, ApiError> {
     let municipality = event.municipality_id;
     records(conn, municipality, vec![event])?
@@ -110,16 +131,17 @@ fn record(conn: &mut PgConnection, event: VolunteerEvent) -> Result<EventRecord,
         .ok_or_else(|| ApiError::Internal("event record missing".into()))
 }
 
-/// Checks a draft against the municipality: what it grants, and that everyone its audience
-/// names exists there.
+/// Checks a draft against the municipality: what it grants, and, when the audience is new or
+/// changed, that everyone it names exists there (someone erased later stays in a stored one).
 fn check_draft(
     conn: &mut PgConnection,
     municipality: MunicipalityId,
     draft: &EventDraft,
+    audience_changed: bool,
 ) -> Result<(), ApiError> {
     let mut errors = Vec::new();
-    if let Err(e) = check_grant(draft.kind, draft.grant.as_ref()) {
-        errors.push(("grants_training".to_owned(), e));
+    if let Err((field, e)) = check_grant(draft.kind, draft.grant.as_ref()) {
+        errors.push((field.to_owned(), e));
     }
     if let (Some(opens), Some(closes)) = (draft.registration_opens_at, draft.registration_closes_at)
         && closes <= opens
@@ -129,11 +151,14 @@ fn check_draft(
             ParseError::new("before_start", "must be after registration_opens_at"),
         ));
     }
-    errors.extend(events::unknown_audience(
-        conn,
-        municipality,
-        &draft.audience,
-    )?);
+    if audience_changed {
+        errors.extend(events::unknown_audience(
+            conn,
+            municipality,
+            &draft.audience,
+            "audience.",
+        )?);
+    }
     if errors.is_empty() {
         Ok(())
     } else {
@@ -153,7 +178,7 @@ pub fn create(
     conn.transaction(|conn| {
         runs_events(conn, caller)?;
         let municipality = access::named_municipality(conn, caller.scope(), municipality)?;
-        check_draft(conn, municipality.id, &draft)?;
+        check_draft(conn, municipality.id, &draft, true)?;
         let event = events::insert(conn, municipality.id, &draft, &sessions, caller.id, now)?;
         record(conn, event)
     })
@@ -165,6 +190,7 @@ pub fn get(
     caller: &StaffCaller,
     id: VolunteerEventId,
 ) -> Result<EventRecord, ApiError> {
+    runs_events(conn, caller)?;
     let event = events::find(conn, caller.municipality, id)?;
     record(conn, event)
 }
@@ -176,21 +202,10 @@ pub fn list(
     filter: &EventFilter,
     page: PageRequest,
 ) -> Result<Page<EventRecord>, ApiError> {
+    runs_events(conn, caller)?;
     let found = events::list(conn, caller.municipality, filter, page)?;
-    let mut by_municipality: HashMap<MunicipalityId, Vec<VolunteerEvent>> = HashMap::new();
     let order: Vec<VolunteerEventId> = found.items.iter().map(|e| e.id).collect();
-    for event in found.items {
-        by_municipality
-            .entry(event.municipality_id)
-            .or_default()
-            .push(event);
-    }
-    let mut all: HashMap<VolunteerEventId, EventRecord> = HashMap::new();
-    for (municipality, group) in by_municipality {
-        for r in records(conn, municipality, group)? {
-            all.insert(r.event.id, r);
-        }
-    }
+    let mut all = records_by_id(conn, found.items)?;
     Ok(Page {
         items: order.iter().filter_map(|id| all.remove(id)).collect(),
         next_after: found.next_after,
@@ -207,7 +222,7 @@ pub fn update(
     caller: &StaffCaller,
     id: VolunteerEventId,
     expected: Option<i32>,
-    change: impl FnOnce(&mut EventDraft),
+    change: impl FnOnce(&mut EventDraft) -> Result<(), FieldError>,
     sessions: Option<Vec<SessionDraft>>,
 ) -> Result<EventRecord, ApiError> {
     conn.transaction(|conn| {
@@ -215,7 +230,7 @@ pub fn update(
         let current = events::locked(conn, caller.municipality, id)?;
         check_version(current.version, expected)?;
         let mut draft = EventDraft::of(&current);
-        change(&mut draft);
+        change(&mut draft).map_err(|e| ApiError::Validation(vec![e]))?;
         let before = EventDraft::of(&current);
         let mut refused: Vec<&str> = Vec::new();
         let status = current.status;
@@ -251,10 +266,13 @@ pub fn update(
                 refused.join("; ")
             )));
         }
-        check_draft(conn, current.municipality_id, &draft)?;
-        let counts = events::counts_of(conn, current.municipality_id, &[current.id])?
-            .remove(&current.id)
-            .unwrap_or_default();
+        check_draft(
+            conn,
+            current.municipality_id,
+            &draft,
+            draft.audience != before.audience,
+        )?;
+        let counts = counts_one(conn, &current)?;
         if let Some(capacity) = draft.capacity
             && i64::from(capacity) < counts.seats_taken
         {
@@ -265,6 +283,17 @@ pub fn update(
                     "{} seats are taken by people registered; decline some first",
                     counts.seats_taken
                 ),
+            ));
+        }
+        if let Some(capacity) = draft.capacity
+            && let Some((_, seats)) = events::waiting(conn, &current)?
+                .into_iter()
+                .find(|(_, seats)| *seats > capacity)
+        {
+            return Err(ApiError::invalid(
+                "capacity",
+                "below_waiting_group",
+                format!("a group on the waiting list asks for {seats} seats"),
             ));
         }
         let updated = events::update_draft(conn, &current, &draft)?;
@@ -278,11 +307,19 @@ pub fn update(
     })
 }
 
+/// How one event's invitations stand.
+fn counts_one(
+    conn: &mut PgConnection,
+    event: &VolunteerEvent,
+) -> Result<InvitationCounts, ApiError> {
+    Ok(events::counts_of(conn, event.municipality_id, &[event.id])?
+        .remove(&event.id)
+        .unwrap_or_default())
+}
+
 /// Moves the waiting list up as far as places allow.
 fn move_up(conn: &mut PgConnection, event: &VolunteerEvent) -> Result<Vec<InvitationId>, ApiError> {
-    let counts = events::counts_of(conn, event.municipality_id, &[event.id])?
-        .remove(&event.id)
-        .unwrap_or_default();
+    let counts = counts_one(conn, event)?;
     let waiting = events::waiting(conn, event)?;
     let moved = promotions(event.capacity, counts.seats_taken, &waiting);
     events::promote(conn, event, &moved)?;
@@ -391,7 +428,7 @@ pub fn invite(
                 Invitee::Staff(s) => staff.push(s.into_uuid()),
             }
         }
-        let mut unknown = events::unknown_audience(conn, event.municipality_id, &audience)?;
+        let mut unknown = events::unknown_audience(conn, event.municipality_id, &audience, "")?;
         let found = events::staff_of(conn, event.municipality_id, &staff)?;
         unknown.extend(
             staff
@@ -442,8 +479,9 @@ pub enum Answerer {
 }
 
 /// Stores an answer to a locked, published event's invitation: yes takes a place or joins
-/// the waiting list (a second yes keeps where it stands), no gives the place up and moves the
-/// waiting list up.
+/// the waiting list (a second yes keeps where it stands; a group may change its seats there),
+/// no gives the place up and moves the waiting list up. The registration window binds an
+/// invitee's yes; a no is always taken.
 fn answer_locked(
     conn: &mut PgConnection,
     event: &VolunteerEvent,
@@ -459,10 +497,13 @@ fn answer_locked(
             event.status
         )));
     }
-    let sessions = events::sessions_of(conn, event.municipality_id, &[event.id])?
-        .remove(&event.id)
-        .unwrap_or_default();
-    if matches!(by, Answerer::Invitee) {
+    // Places an invitee who is no longer there (erased, deleted) gave up are filled first.
+    move_up(conn, event)?;
+    let current = events::invitation(conn, event, current.id)?;
+    if matches!(by, Answerer::Invitee) && answer == Answer::Yes {
+        let sessions = events::sessions_of(conn, event.municipality_id, &[event.id])?
+            .remove(&event.id)
+            .unwrap_or_default();
         match window(event, first_start(&sessions), now) {
             Window::Open => {}
             Window::NotYetOpen(at) => {
@@ -494,19 +535,55 @@ fn answer_locked(
         }
         _ => 1,
     };
+    if answer == Answer::Yes
+        && let Some(capacity) = event.capacity
+        && seats > capacity
+    {
+        return Err(ApiError::invalid(
+            "seats",
+            "over_capacity",
+            format!("the event has {capacity} places in all"),
+        ));
+    }
     let answered_by = match by {
         Answerer::Invitee => None,
         Answerer::Coordinator(id) => Some(id),
     };
     let status = match (answer, current.status) {
-        (Answer::Yes, InvitationStatus::Registered | InvitationStatus::Waitlisted) => {
+        (Answer::Yes, InvitationStatus::Registered | InvitationStatus::Waitlisted)
+            if seats == current.seats =>
+        {
             return Ok(current);
         }
         (Answer::No, InvitationStatus::Declined) => return Ok(current),
+        // A group with a place asks for more seats: granted when they are free and nobody
+        // waits (the waiting list came first); fewer seats are always granted.
+        (Answer::Yes, InvitationStatus::Registered) if seats > current.seats => {
+            let counts = counts_one(conn, event)?;
+            let others = counts.seats_taken - i64::from(current.seats);
+            if place_for(event.capacity, others, seats, counts.waitlisted > 0)
+                != InvitationStatus::Registered
+            {
+                let free = event
+                    .capacity
+                    .map_or(0, |c| (i64::from(c) - counts.seats_taken).max(0));
+                return Err(conflict(format!(
+                    "the group keeps its {} seats: {free} more are free{}",
+                    current.seats,
+                    if counts.waitlisted > 0 {
+                        " and others wait for them"
+                    } else {
+                        ""
+                    }
+                )));
+            }
+            InvitationStatus::Registered
+        }
+        (Answer::Yes, InvitationStatus::Registered | InvitationStatus::Waitlisted) => {
+            current.status
+        }
         (Answer::Yes, _) => {
-            let counts = events::counts_of(conn, event.municipality_id, &[event.id])?
-                .remove(&event.id)
-                .unwrap_or_default();
+            let counts = counts_one(conn, event)?;
             place_for(
                 event.capacity,
                 counts.seats_taken,
@@ -516,7 +593,6 @@ fn answer_locked(
         }
         (Answer::No, _) => InvitationStatus::Declined,
     };
-    let gave_up_place = current.status == InvitationStatus::Registered;
     let stored = events::answer(
         conn,
         &current,
@@ -527,7 +603,10 @@ fn answer_locked(
             at: now,
         },
     )?;
-    if gave_up_place || current.status == InvitationStatus::Waitlisted {
+    if matches!(
+        current.status,
+        InvitationStatus::Registered | InvitationStatus::Waitlisted
+    ) {
         move_up(conn, event)?;
     }
     events::touch(conn, event)?;
@@ -540,14 +619,15 @@ pub fn answer_for(
     caller: &StaffCaller,
     event_id: VolunteerEventId,
     invitation_id: InvitationId,
-    answer: Answer,
-    seats: Option<i32>,
+    expected: Option<i32>,
+    (answer, seats): (Answer, Option<i32>),
     now: DateTime<Utc>,
 ) -> Result<Invitation, ApiError> {
     conn.transaction(|conn| {
         runs_events(conn, caller)?;
         let event = events::locked(conn, caller.municipality, event_id)?;
         let current = events::invitation(conn, &event, invitation_id)?;
+        check_version(current.version, expected)?;
         let stored = answer_locked(
             conn,
             &event,
@@ -571,7 +651,7 @@ pub fn answer_own(
     now: DateTime<Utc>,
 ) -> Result<OwnInvitation, ApiError> {
     conn.transaction(|conn| {
-        let found = events::own_to(conn, caller.id, event_id)?;
+        let found = events::own_to(conn, caller.id, caller.municipality, event_id)?;
         let event = events::locked(conn, Some(found.municipality_id), event_id)?;
         // Read again under the event's lock: a coordinator may have answered meanwhile.
         let current = events::invitation(conn, &event, found.id)?;
@@ -591,16 +671,17 @@ pub fn own(
     caller: &StaffCaller,
     page: PageRequest,
 ) -> Result<Page<OwnInvitation>, ApiError> {
-    let found = events::own(conn, caller.id, page)?;
+    let found = events::own(conn, caller.id, caller.municipality, page)?;
     let ids: Vec<VolunteerEventId> = found.items.iter().map(|i| i.event_id).collect();
-    let by_id = events::events_by_id(conn, &ids)?;
+    let found_events = events::events_by_id(conn, &ids)?.into_values().collect();
+    let by_id = records_by_id(conn, found_events)?;
     let mut items = Vec::with_capacity(found.items.len());
     for invitation in found.items {
         let Some(event) = by_id.get(&invitation.event_id) else {
             continue;
         };
         items.push(OwnInvitation {
-            event: record(conn, event.clone())?,
+            event: event.clone(),
             invitation,
         });
     }
@@ -630,12 +711,14 @@ pub fn record_attendance(
     caller: &StaffCaller,
     id: VolunteerEventId,
     session: EventSessionId,
+    expected: Option<i32>,
     marks: Vec<AttendanceMark>,
     now: DateTime<Utc>,
 ) -> Result<Vec<Attendance>, ApiError> {
     conn.transaction(|conn| {
         runs_events(conn, caller)?;
         let event = events::locked(conn, caller.municipality, id)?;
+        check_version(event.version, expected)?;
         if !matches!(event.status, EventStatus::Published | EventStatus::Held) {
             return Err(conflict(format!(
                 "attendance is recorded while an event is published or held; this one is {}",

@@ -14,7 +14,7 @@ use crate::{
     error::{ApiError, FieldError},
     etag::json_with_etag,
     extract::{IfMatch, Json, Query},
-    input::{double_option, field, validate},
+    input::{double_option, field, plausible, validate},
     openapi::schemas::{
         AnswerSchema, AttendanceStatusSchema, EventKindSchema, EventStatusSchema, GrantModeSchema,
         InvitationStatusSchema,
@@ -307,6 +307,15 @@ fn parse_description(raw: Option<String>) -> Result<Option<String>, FieldError> 
         .map(|d| d.filter(|d| !d.is_empty()))
 }
 
+/// A moment of the registration window, within the years a record can carry.
+fn parse_moment(
+    name: &'static str,
+    at: Option<DateTime<Utc>>,
+) -> Result<Option<DateTime<Utc>>, FieldError> {
+    at.map(|at| field(name, samspill_domain::dates::plausible_at(at)))
+        .transpose()
+}
+
 fn parse_capacity(capacity: Option<i32>) -> Result<Option<i32>, FieldError> {
     match capacity {
         Some(c) if !(1..=100_000).contains(&c) => Err(FieldError::new(
@@ -385,6 +394,9 @@ pub async fn create_event(
         capacity = parse_capacity(body.capacity);
         audience = parse_audience(body.audience);
         grant = parse_grant(body.grants_training, body.grant_mode, body.grant_validity_months);
+        registration_opens_at = parse_moment("registration_opens_at", body.registration_opens_at);
+        registration_closes_at =
+            parse_moment("registration_closes_at", body.registration_closes_at);
     }
     let sessions = parse_sessions(body.sessions)?;
     let draft = EventDraft {
@@ -392,8 +404,8 @@ pub async fn create_event(
         title,
         description,
         capacity,
-        registration_opens_at: body.registration_opens_at,
-        registration_closes_at: body.registration_closes_at,
+        registration_opens_at,
+        registration_closes_at,
         audience,
         grant,
     };
@@ -586,10 +598,18 @@ pub async fn update_event(
             )),
             other => Ok(other),
         };
+        opens = body
+            .registration_opens_at
+            .map(|at| parse_moment("registration_opens_at", at))
+            .transpose();
+        closes = body
+            .registration_closes_at
+            .map(|at| parse_moment("registration_closes_at", at))
+            .transpose();
     }
     let sessions = body.sessions.map(parse_sessions).transpose()?;
     let (kind, mode) = (body.kind, body.grant_mode);
-    let (opens, closes) = (body.registration_opens_at, body.registration_closes_at);
+    let grant_details = mode.is_some() || validity.is_some();
     let change = move |draft: &mut EventDraft| {
         if let Some(kind) = kind {
             draft.kind = kind;
@@ -624,14 +644,26 @@ pub async fn update_event(
             }
             None => {}
         }
-        if let Some(grant) = draft.grant.as_mut() {
-            if let Some(mode) = mode {
-                grant.mode = mode;
+        match draft.grant.as_mut() {
+            Some(grant) => {
+                if let Some(mode) = mode {
+                    grant.mode = mode;
+                }
+                if let Some(validity) = validity {
+                    grant.validity_months = validity;
+                }
             }
-            if let Some(validity) = validity {
-                grant.validity_months = validity;
+            None if grant_details => {
+                return Err(FieldError::new(
+                    "grants_training",
+                    "required",
+                    "grant_mode and grant_validity_months go with grants_training, and this \
+                     event grants no training credential",
+                ));
             }
+            None => {}
         }
+        Ok(())
     };
     let updated = state
         .db(move |conn| cases::events::update(conn, &caller, id, expected, change, sessions))
@@ -891,21 +923,26 @@ pub struct AnswerBody {
 /// A coordinator records what a volunteer, group or staff member said (by phone, at the
 /// door), also outside the registration window, while the event is published. `yes` takes a
 /// place or a place on the waiting list (first come, first served); `no` frees the place and
-/// moves the waiting list up. Municipality-wide coordinators and administrators.
+/// moves the waiting list up. A group with a place may ask for fewer seats, or for more while
+/// they are free and nobody waits. With `If-Match` (the invitation's version) an answer given
+/// meanwhile is not overwritten. Municipality-wide coordinators and administrators.
 #[utoipa::path(
     tag = "events",
     params(
         ("id" = Uuid, Path, description = "The event id."),
         ("invitation_id" = Uuid, Path, description = "The invitation id."),
+        crate::extract::IfMatchHeader,
     ),
     request_body = AnswerBody,
-    responses((status = 200, description = "The invitation with its answer.", body = InvitationView))
+    responses((status = 200, description = "The invitation with its answer.", body = InvitationView,
+        headers(("ETag" = String, description = "The invitation's version."))))
 )]
 #[post("/events/{id}/invitations/{invitation_id}/answer")]
 pub async fn answer_invitation(
     state: web::Data<AppState>,
     caller: StaffCaller,
     path: web::Path<(Uuid, Uuid)>,
+    IfMatch(expected): IfMatch,
     Json(body): Json<AnswerBody>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_manager()?;
@@ -914,11 +951,23 @@ pub async fn answer_invitation(
     let (answer, seats, now) = (body.answer, body.seats, state.clock.now());
     let stored = state
         .db(move |conn| {
-            cases::events::answer_for(conn, &caller, id, invitation, answer, seats, now)
+            cases::events::answer_for(
+                conn,
+                &caller,
+                id,
+                invitation,
+                expected,
+                (answer, seats),
+                now,
+            )
         })
         .await?;
     crate::metrics::event_answer(stored.status.as_str());
-    Ok(HttpResponse::Ok().json(InvitationView::from(stored)))
+    Ok(json_with_etag(
+        HttpResponse::Ok(),
+        stored.version,
+        &InvitationView::from(stored),
+    ))
 }
 
 /// Attendance of one registered invitee at one session.
@@ -1025,12 +1074,14 @@ pub struct AttendanceBody {
 ///
 /// For people registered, once the session has started, while the event is published or held
 /// (closing makes it final). Recording someone again corrects it. Someone not registered is
-/// 422 on the entry. Municipality-wide coordinators and administrators.
+/// 422 on the entry. With `If-Match` (the event's version, which recording raises) nothing
+/// recorded meanwhile is overwritten. Municipality-wide coordinators and administrators.
 #[utoipa::path(
     tag = "events",
     params(
         ("id" = Uuid, Path, description = "The event id."),
         ("session_id" = Uuid, Path, description = "The session id."),
+        crate::extract::IfMatchHeader,
     ),
     request_body = AttendanceBody,
     responses((status = 200, description = "The attendance recorded by this request.", body = AttendanceList))
@@ -1040,6 +1091,7 @@ pub async fn record_event_attendance(
     state: web::Data<AppState>,
     caller: StaffCaller,
     path: web::Path<(Uuid, Uuid)>,
+    IfMatch(expected): IfMatch,
     Json(body): Json<AttendanceBody>,
 ) -> Result<HttpResponse, ApiError> {
     caller.require_manager()?;
@@ -1076,7 +1128,9 @@ pub async fn record_event_attendance(
     }
     let now = state.clock.now();
     let found = state
-        .db(move |conn| cases::events::record_attendance(conn, &caller, id, session, marks, now))
+        .db(move |conn| {
+            cases::events::record_attendance(conn, &caller, id, session, expected, marks, now)
+        })
         .await?;
     Ok(HttpResponse::Ok().json(AttendanceList {
         items: found.into_iter().map(AttendanceView::from).collect(),
@@ -1273,7 +1327,7 @@ pub async fn create_training_credential(
         completed_on = if body.completed_on > now.date_naive() + chrono::Days::new(1) {
             Err(FieldError::new("completed_on", "in_future", "must not be in the future"))
         } else {
-            Ok(body.completed_on)
+            plausible("completed_on", body.completed_on)
         };
         valid_until = match body.valid_until {
             Some(until) if until < body.completed_on => Err(FieldError::new(
@@ -1281,7 +1335,8 @@ pub async fn create_training_credential(
                 "before_completed",
                 "must not be before completed_on",
             )),
-            other => Ok(other),
+            Some(until) => plausible("valid_until", until).map(Some),
+            None => Ok(None),
         };
     }
     let credential = NewCredential {
