@@ -43,6 +43,20 @@ pub fn managed(caller: &StaffCaller) -> Result<Audience, ApiError> {
     audience(caller, "Only coordinators and administrators may do this.")
 }
 
+/// Work done for the whole municipality (events, surveys): municipality-wide coordinators and
+/// administrators do it; a coordinator limited to care districts is refused with `refusal`.
+pub fn municipality_wide(
+    conn: &mut PgConnection,
+    caller: &StaffCaller,
+    refusal: &str,
+) -> Result<(), ApiError> {
+    let audience = managed(caller)?;
+    match districts::limiting(conn, audience)? {
+        Some(_) => Err(ApiError::forbidden(refusal)),
+        None => Ok(()),
+    }
+}
+
 /// A volunteer account's own record; other roles are refused.
 pub fn own_volunteer(caller: &StaffCaller) -> Result<Audience, ApiError> {
     Audience::own(caller.role, caller.id).ok_or_else(|| {

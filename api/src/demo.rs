@@ -279,6 +279,7 @@ pub fn fill(
         (per, visiting.placement.id),
     )?;
     training(conn, &caller, municipality, volunteer_login)?;
+    surveys(conn, &caller, municipality, volunteer_login)?;
     // A municipal system's webhook endpoint, disabled until someone points it at a real
     // receiver (PATCH its url and "enabled": true).
     samspill_persistence::webhooks::insert(
@@ -363,6 +364,69 @@ fn training(
         municipality: Some(municipality.id),
     };
     cases::events::answer_own(conn, &fie, made.event.id, Answer::Yes, now)?;
+    Ok(())
+}
+
+/// Both ready survey templates, each sent for three weeks from today: the motivation survey
+/// to every approved volunteer (Fie has answered it), the resource mapping to every unit.
+fn surveys(
+    conn: &mut PgConnection,
+    caller: &StaffCaller,
+    municipality: &Municipality,
+    volunteer_login: StaffUserId,
+) -> Result<(), ApiError> {
+    use cases::surveys::{RoundAudience, RoundRequest, TemplateSource};
+    use samspill_domain::survey::{AnswerValue, MIN_GROUP_SIZE, Response};
+    let now = Utc::now();
+    let today = now.date_naive();
+    let mut rounds = Vec::new();
+    for code in samspill_domain::survey::READY_TEMPLATES {
+        let template = cases::surveys::create_template(
+            conn,
+            caller,
+            municipality.id,
+            TemplateSource::Ready {
+                code: code.to_owned(),
+                name: None,
+                description: None,
+            },
+            now,
+        )?;
+        let round = cases::surveys::create_round(
+            conn,
+            caller,
+            RoundRequest {
+                template_id: template.id,
+                title: None,
+                opens_on: today,
+                closes_on: today + chrono::Days::new(21),
+                min_group_size: MIN_GROUP_SIZE,
+                audience: RoundAudience {
+                    all: true,
+                    ..RoundAudience::default()
+                },
+            },
+            now,
+        )?;
+        rounds.push(round.round.id);
+    }
+    let fie = StaffCaller {
+        id: volunteer_login,
+        role: Role::Volunteer,
+        municipality: Some(municipality.id),
+    };
+    let answers = Response::from([
+        (
+            "motivation".to_owned(),
+            AnswerValue::Choices(vec!["meaning".to_owned(), "social".to_owned()]),
+        ),
+        ("satisfaction".to_owned(), AnswerValue::Number(6.0)),
+        ("hours_a_month".to_owned(), AnswerValue::Number(8.0)),
+        ("continue".to_owned(), AnswerValue::Text("yes".to_owned())),
+    ]);
+    if let Some(motivation) = rounds.get(1) {
+        cases::surveys::answer_own(conn, &fie, *motivation, answers, now)?;
+    }
     Ok(())
 }
 

@@ -17,6 +17,7 @@ struct Counters {
     follow_ups: IntCounterVec,
     time_entries: IntCounterVec,
     events: IntCounterVec,
+    surveys: IntCounterVec,
     webhook_deliveries: IntCounterVec,
     notifications: IntCounterVec,
     outbox_oldest: IntGauge,
@@ -77,6 +78,11 @@ fn counters() -> Option<&'static Counters> {
                     "What happened to events for volunteers: steps of their lifecycle (published, held, closed, cancelled), answers (registered, waitlisted, declined) and training credentials granted.",
                     "action",
                 )?,
+                surveys: vec(
+                    "samspill_survey_actions_total",
+                    "What happened to surveys: templates made, rounds sent, one-time links made, responses received.",
+                    "action",
+                )?,
                 webhook_deliveries: vec(
                     "samspill_webhook_deliveries_total",
                     "Webhook delivery attempts, by what came of them: delivered, retrying (to be tried again), failed (retries spent), disabled (the receiver answered 410), stale (changed meanwhile).",
@@ -123,6 +129,7 @@ pub fn register(registry: &Registry) {
             &c.follow_ups,
             &c.time_entries,
             &c.events,
+            &c.surveys,
             &c.webhook_deliveries,
             &c.notifications,
         ] {
@@ -209,6 +216,20 @@ pub fn event_step(status: &str) {
 /// An invitation answered; the answer as it stands (`registered`, `waitlisted`, `declined`).
 pub fn event_answer(status: &str) {
     event_step(status);
+}
+
+/// Something done with surveys (`template_created`, `round_sent`, `links_made`), by how many.
+pub fn survey_action(action: &str, count: usize) {
+    if let Some(c) = counters() {
+        c.surveys
+            .with_label_values(&[action])
+            .inc_by(u64::try_from(count).unwrap_or(0));
+    }
+}
+
+/// A survey response received.
+pub fn survey_response() {
+    survey_action("response", 1);
 }
 
 /// Training credentials a theme training granted.

@@ -21,6 +21,8 @@ pub const PUBLIC_OPERATIONS: &[&str] = &[
     "revoke_token",
     "create_registration",
     "list_public_needs",
+    "get_public_survey",
+    "answer_public_survey",
     "get_live",
     "get_ready",
     "get_metrics",
@@ -62,6 +64,7 @@ pub const PUBLIC_OPERATIONS: &[&str] = &[
         (name = "visits", description = "Visits of placements: planned ahead from schedules, added one at a time, accompanied, completed, missed or cancelled; calendars."),
         (name = "hours", description = "The hours log (timer): time volunteers and groups gave, logged by coordinators, by volunteers for themselves, or made when a visit is completed; approved, declined or revoked with a history; and the hours report of approved time."),
         (name = "events", description = "Events for volunteers (and staff): recognition events, theme training, information meetings and social gatherings; sessions, invitations with a waiting list, attendance, and the training credentials a theme training grants, which requirement rules can ask for."),
+        (name = "surveys", description = "Surveys of resource use, barriers and motivation: templates (two ready ones), rounds sent to units or volunteers, one-time links answered without login, and results per unit, care district or municipality, withheld for groups under five answers."),
         (name = "webhooks", description = "Webhook endpoints of municipal systems, told of events as they happen (Standard Webhooks: signed with HMAC-SHA256, retried with back-off), their deliveries and attempts."),
         (name = "operations", description = "Health checks, metrics and the service's periodic jobs."),
     ),
@@ -760,6 +763,34 @@ pub mod schemas {
         "Answer",
         samspill_domain::event::Answer,
         "An answer to an invitation.",
+        values
+    );
+    schema_enum!(
+        QuestionKindSchema,
+        "QuestionKind",
+        samspill_domain::survey::QuestionKind,
+        "What kind of answer a survey question takes.",
+        values
+    );
+    schema_enum!(
+        SurveyAudienceSchema,
+        "SurveyAudience",
+        samspill_domain::survey::SurveyAudience,
+        "Who answers a survey.",
+        values
+    );
+    schema_enum!(
+        RoundStatusSchema,
+        "RoundStatus",
+        samspill_domain::survey::RoundStatus,
+        "Where a survey round stands, by its dates.",
+        values
+    );
+    schema_enum!(
+        GroupingSchema,
+        "Grouping",
+        samspill_domain::survey::Grouping,
+        "How survey results are grouped.",
         values
     );
 }

@@ -6,6 +6,18 @@ use chrono::{DateTime, Utc};
 use samspill_persistence::page::PageRequest;
 use uuid::Uuid;
 
+/// Which page of a list that takes no other filter.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page length, 1-200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    #[param(min_length = 1)]
+    pub cursor: Option<String>,
+}
+
 /// Page length when `limit` is not given.
 pub const DEFAULT_LIMIT: u32 = 50;
 /// Longest page.
@@ -77,6 +89,14 @@ pub enum CursorList {
     TrainingCredentials,
     /// `GET /events/{id}/sessions/{session_id}/attendance`, in invitation order.
     EventAttendance,
+    /// `GET /survey-templates`.
+    SurveyTemplates,
+    /// `GET /survey-rounds`.
+    SurveyRounds,
+    /// `GET /survey-rounds/{id}/recipients`.
+    SurveyRecipients,
+    /// `GET /me/surveys`.
+    MySurveys,
 }
 
 impl CursorList {
@@ -114,6 +134,10 @@ impl CursorList {
         CursorList::MyEvents,
         CursorList::TrainingCredentials,
         CursorList::EventAttendance,
+        CursorList::SurveyTemplates,
+        CursorList::SurveyRounds,
+        CursorList::SurveyRecipients,
+        CursorList::MySurveys,
     ];
 
     /// The tag its cursors start with; no `:` inside. The feed and the work list keep the tags
@@ -151,6 +175,10 @@ impl CursorList {
             CursorList::MyEvents => b"my_events",
             CursorList::TrainingCredentials => b"training_credentials",
             CursorList::EventAttendance => b"event_attendance",
+            CursorList::SurveyTemplates => b"survey_templates",
+            CursorList::SurveyRounds => b"survey_rounds",
+            CursorList::SurveyRecipients => b"survey_recipients",
+            CursorList::MySurveys => b"my_surveys",
         }
     }
 }

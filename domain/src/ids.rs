@@ -92,6 +92,12 @@ typed_id!(
     InvitationId,
     /// Identifies a training credential of a volunteer.
     TrainingCredentialId,
+    /// Identifies a survey template (its questions, revised in place).
+    SurveyTemplateId,
+    /// Identifies a round of a survey sent to units or volunteers.
+    SurveyRoundId,
+    /// Identifies one unit or volunteer a survey round is sent to.
+    SurveyRecipientId,
 );
 
 #[cfg(test)]

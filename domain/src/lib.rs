@@ -25,6 +25,7 @@ pub mod placement;
 pub mod recipient;
 pub mod schedule;
 mod string_enum;
+pub mod survey;
 pub mod text;
 pub mod time_entry;
 pub mod unit;

@@ -57,6 +57,9 @@ string_enum! {
         /// A webhook endpoint was disabled because its receiver answered 410, or deliveries to
         /// it failed for good: the municipal system is no longer told of changes.
         WebhookEndpointFailing => "webhook_endpoint_failing",
+        /// A survey round closes within three days and fewer than half of those it asks have
+        /// answered: send their links again, or give it a later last day.
+        SurveyClosingUnanswered => "survey_closing_unanswered",
     }
 }
 
@@ -79,6 +82,8 @@ string_enum! {
         WebhookEndpoint => "webhook_endpoint",
         /// An event for volunteers.
         Event => "event",
+        /// A round of a survey.
+        SurveyRound => "survey_round",
     }
 }
 

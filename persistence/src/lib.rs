@@ -33,6 +33,7 @@ pub mod rules;
 pub mod schema;
 pub mod seed;
 pub mod service_accounts;
+pub mod surveys;
 pub mod time_entries;
 pub mod units;
 pub mod users;

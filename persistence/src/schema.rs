@@ -636,6 +636,67 @@ diesel::table! {
 }
 
 diesel::table! {
+    survey_recipients (municipality_id, id) {
+        municipality_id -> Uuid,
+        id -> Uuid,
+        round_id -> Uuid,
+        unit_id -> Nullable<Uuid>,
+        volunteer_id -> Nullable<Uuid>,
+        token_hash -> Nullable<Bytea>,
+        link_made_at -> Nullable<Timestamptz>,
+        answered_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    survey_responses (municipality_id, id) {
+        municipality_id -> Uuid,
+        id -> Uuid,
+        round_id -> Uuid,
+        unit_id -> Nullable<Uuid>,
+        answers -> Jsonb,
+        submitted_on -> Date,
+    }
+}
+
+diesel::table! {
+    survey_rounds (municipality_id, id) {
+        municipality_id -> Uuid,
+        id -> Uuid,
+        template_id -> Uuid,
+        template_revision -> Int4,
+        title -> Text,
+        audience -> Text,
+        questions -> Jsonb,
+        opens_on -> Date,
+        closes_on -> Date,
+        min_group_size -> Int2,
+        cancelled_at -> Nullable<Timestamptz>,
+        created_by -> Nullable<Uuid>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    survey_templates (municipality_id, id) {
+        municipality_id -> Uuid,
+        id -> Uuid,
+        name -> Text,
+        description -> Nullable<Text>,
+        audience -> Text,
+        ready_code -> Nullable<Text>,
+        revision -> Int4,
+        questions -> Jsonb,
+        created_by -> Nullable<Uuid>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     time_entries (municipality_id, id) {
         municipality_id -> Uuid,
         id -> Uuid,
@@ -874,6 +935,9 @@ diesel::joinable!(service_accounts -> municipalities (municipality_id));
 diesel::joinable!(service_accounts -> staff_users (created_by));
 diesel::joinable!(staff_user_districts -> municipalities (municipality_id));
 diesel::joinable!(staff_users -> municipalities (municipality_id));
+diesel::joinable!(survey_rounds -> staff_users (created_by));
+diesel::joinable!(survey_templates -> municipalities (municipality_id));
+diesel::joinable!(survey_templates -> staff_users (created_by));
 diesel::joinable!(time_entries -> municipalities (municipality_id));
 diesel::joinable!(time_entry_changes -> staff_users (changed_by));
 diesel::joinable!(training_credentials -> staff_users (granted_by));
@@ -927,6 +991,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     service_accounts,
     staff_user_districts,
     staff_users,
+    survey_recipients,
+    survey_responses,
+    survey_rounds,
+    survey_templates,
     time_entries,
     time_entry_changes,
     training_credentials,

@@ -246,6 +246,7 @@ pub fn work_items(
     if matches!(audience, Audience::Everyone | Audience::Coordinator(_)) {
         items.extend(webhook_items(conn, municipality, today)?);
         items.extend(event_items(conn, municipality, today)?);
+        items.extend(survey_items(conn, municipality, today)?);
     }
     // A coordinator limited to care districts: what is about their districts (the subject, or
     // the placement of the item, as a placement at a district's unit may be a volunteer's
@@ -540,6 +541,35 @@ fn event_items(
             placement_id: None,
         })
         .collect())
+}
+
+fn survey_items(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+    today: NaiveDate,
+) -> Result<Vec<NamedWorkItem>, RepoError> {
+    let until = today + chrono::Days::new(3);
+    Ok(
+        crate::surveys::closing_unanswered(conn, municipality, today, until)?
+            .into_iter()
+            .map(|(round, asked, answered)| NamedWorkItem {
+                item: WorkItem {
+                    kind: WorkItemKind::SurveyClosingUnanswered,
+                    subject: WorkSubject::SurveyRound,
+                    subject_id: round.id.into_uuid(),
+                    due_on: round.closes_on,
+                    related_id: None,
+                    detail: format!(
+                        "{answered} of {asked} have answered; send the links again with POST /api/v1/survey-rounds/{}/links or give it a later closes_on",
+                        round.id
+                    ),
+                },
+                name: round.title,
+                assignee_id: None,
+                placement_id: None,
+            })
+            .collect(),
+    )
 }
 
 fn webhook_items(

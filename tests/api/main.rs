@@ -25,6 +25,7 @@ mod phones;
 mod placements;
 mod request_guards;
 mod service_accounts;
+mod surveys;
 mod tenancy;
 mod time_entries;
 mod units;

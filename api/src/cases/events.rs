@@ -58,14 +58,12 @@ pub struct OwnInvitation {
 /// Events invite across care districts: municipality-wide coordinators and administrators run
 /// them; a coordinator limited to districts is refused.
 fn runs_events(conn: &mut PgConnection, caller: &StaffCaller) -> Result<(), ApiError> {
-    let audience = access::managed(caller)?;
-    match samspill_persistence::districts::limiting(conn, audience)? {
-        Some(_) => Err(ApiError::forbidden(
-            "Events invite people across care districts: a municipality-wide coordinator or an \
-             administrator runs them and reads their invitations and attendance.",
-        )),
-        None => Ok(()),
-    }
+    access::municipality_wide(
+        conn,
+        caller,
+        "Events invite people across care districts: a municipality-wide coordinator or an \
+         administrator runs them and reads their invitations and attendance.",
+    )
 }
 
 fn conflict(detail: impl Into<String>) -> ApiError {

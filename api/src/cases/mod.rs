@@ -11,6 +11,7 @@ pub mod needs;
 pub mod notifications;
 pub mod placements;
 pub mod recipients;
+pub mod surveys;
 pub mod time_entries;
 pub mod vetting;
 pub mod visits;

@@ -19,7 +19,7 @@ use crate::{
         AnswerSchema, AttendanceStatusSchema, EventKindSchema, EventStatusSchema, GrantModeSchema,
         InvitationStatusSchema,
     },
-    pagination::{CursorList, page_of, page_request},
+    pagination::{CursorList, PageQuery, page_of, page_request},
     state::AppState,
 };
 use actix_web::{HttpResponse, get, http::header, patch, post, put, web};
@@ -1233,18 +1233,6 @@ pub async fn grant_event_credentials(
             event: EventView::from(event),
         },
     ))
-}
-
-/// Which page.
-#[derive(Debug, Deserialize, IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct PageQuery {
-    /// Page length, 1-200 (default 50).
-    #[param(minimum = 1, maximum = 200)]
-    pub limit: Option<u32>,
-    /// `next_cursor` of the previous page.
-    #[param(min_length = 1)]
-    pub cursor: Option<String>,
 }
 
 /// List a volunteer's training credentials.

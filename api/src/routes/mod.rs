@@ -24,6 +24,7 @@ pub mod registrations;
 pub mod reports;
 pub mod rules;
 pub mod service_accounts;
+pub mod surveys;
 pub mod time_entries;
 pub mod units;
 pub mod users;
@@ -60,7 +61,9 @@ pub fn configure(rate_limit: &RateLimit) -> impl FnOnce(&mut ServiceConfig) + '_
                     .service(
                         scope::scope("/public")
                             .wrap(Governor::new(rate_limit))
-                            .service(needs::list_public_needs),
+                            .service(needs::list_public_needs)
+                            .service(surveys::get_public_survey)
+                            .service(surveys::answer_public_survey),
                     )
                     .service(me::get_me)
                     .service(me::change_my_password)
@@ -71,6 +74,19 @@ pub fn configure(rate_limit: &RateLimit) -> impl FnOnce(&mut ServiceConfig) + '_
                     .service(me::get_my_calendar)
                     .service(me::get_my_notification_preferences)
                     .service(me::update_my_notification_preferences)
+                    .service(surveys::list_my_surveys)
+                    .service(surveys::answer_my_survey)
+                    .service(surveys::create_survey_template)
+                    .service(surveys::list_survey_templates)
+                    .service(surveys::get_survey_template)
+                    .service(surveys::update_survey_template)
+                    .service(surveys::create_survey_round)
+                    .service(surveys::list_survey_rounds)
+                    .service(surveys::get_survey_round)
+                    .service(surveys::update_survey_round)
+                    .service(surveys::create_survey_links)
+                    .service(surveys::list_survey_recipients)
+                    .service(surveys::get_survey_results)
                     .service(events::list_my_events)
                     .service(events::answer_my_invitation)
                     .service(events::create_event)
