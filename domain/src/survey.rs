@@ -469,6 +469,48 @@ pub const fn withheld(responses: usize, min_group_size: u16) -> bool {
     responses < min_group_size as usize
 }
 
+/// Which groups' results are withheld, given each group's bucket and number of responses:
+/// those with fewer than `min_group_size`, and then, within each bucket (groups whose sum is
+/// shown elsewhere as a larger group, such as the units of one care district), more groups,
+/// the smallest first, until what a bucket withholds is nothing or at least `min_group_size`
+/// responses. Otherwise a small group could be worked out by subtracting the groups shown from
+/// the larger group's total.
+pub fn withheld_groups<B: Eq>(groups: &[(B, usize)], min_group_size: u16) -> Vec<bool> {
+    let min = usize::from(min_group_size);
+    let mut hidden: Vec<bool> = groups
+        .iter()
+        .map(|(_, n)| withheld(*n, min_group_size))
+        .collect();
+    for (i, (bucket, _)) in groups.iter().enumerate() {
+        // Each bucket once, from its first group.
+        if groups[..i].iter().any(|(b, _)| b == bucket) {
+            continue;
+        }
+        let members: Vec<usize> = (0..groups.len())
+            .filter(|&j| groups[j].0 == *bucket)
+            .collect();
+        loop {
+            let withheld: usize = members
+                .iter()
+                .filter(|&&j| hidden[j])
+                .map(|&j| groups[j].1)
+                .sum();
+            if withheld == 0 || withheld >= min {
+                break;
+            }
+            let Some(&next) = members
+                .iter()
+                .filter(|&&j| !hidden[j])
+                .min_by_key(|&&j| groups[j].1)
+            else {
+                break;
+            };
+            hidden[next] = true;
+        }
+    }
+    hidden
+}
+
 /// Where a round stands on `today`.
 pub fn round_status(
     opens_on: NaiveDate,
@@ -999,6 +1041,28 @@ mod tests {
         assert_eq!(result[0].counts[6], ("7".to_owned(), 1));
         assert!(withheld(4, MIN_GROUP_SIZE));
         assert!(!withheld(5, MIN_GROUP_SIZE));
+    }
+
+    #[test]
+    fn a_small_group_cannot_be_worked_out_from_a_total() {
+        // One district: 7 and 2 responses; the 2 alone would be the total less the 7.
+        assert_eq!(withheld_groups(&[(1, 7), (1, 2)], 5), [true, true]);
+        // Two small groups together reach the minimum: the large one is shown.
+        assert_eq!(
+            withheld_groups(&[(1, 7), (1, 3), (1, 2)], 5),
+            [false, true, true]
+        );
+        // The smallest shown group goes first.
+        assert_eq!(
+            withheld_groups(&[(1, 9), (1, 6), (1, 1)], 5),
+            [false, true, true]
+        );
+        // Buckets are apart; nothing small, nothing withheld.
+        assert_eq!(
+            withheld_groups(&[(1, 5), (2, 8), (2, 6)], 5),
+            [false, false, false]
+        );
+        assert_eq!(withheld_groups(&[(1, 4)], 5), [true]);
     }
 
     #[test]

@@ -141,6 +141,12 @@ async fn results_are_withheld_with_four_answers_and_shown_with_five_and_a_link_w
         Some(&north),
     )
     .await;
+    let beside = unit(&app, &s, "Lia dagsenter", "day_center", Some(&north)).await;
+    let finn = app
+        .approved_volunteer(&s, "Finn")
+        .home_unit(&beside)
+        .create()
+        .await;
     let mut volunteers = Vec::new();
     for name in ["Aud", "Bror", "Cato", "Dina", "Eli"] {
         volunteers.push(
@@ -165,10 +171,10 @@ async fn results_are_withheld_with_four_answers_and_shown_with_five_and_a_link_w
     .await;
     let id = id_of(&sent);
     assert_eq!(sent["status"], "open");
-    assert_eq!(sent["asked"], 5);
+    assert_eq!(sent["asked"], 6);
     assert_eq!(sent["answered"], 0);
     let made = links(&app, &s, &id).await;
-    assert_eq!(made.len(), 5);
+    assert_eq!(made.len(), 6);
     let token_of = |volunteer: &str| {
         made.iter()
             .find(|l| l["volunteer_id"] == volunteer)
@@ -324,6 +330,29 @@ async fn results_are_withheld_with_four_answers_and_shown_with_five_and_a_link_w
     assert_eq!(items[0]["id"], id.as_str());
     assert!(items[0]["answered_at"].is_string());
     assert!(items[0].get("answers").is_none());
+
+    // Finn answers for the day centre beside it in the same care district: one answer there,
+    // which the district's total less the 5 shown would give away, so both units are withheld;
+    // the district and the municipality show all 6.
+    expect_status(
+        by_link(
+            &app,
+            Method::POST,
+            "/api/v1/public/survey/answers",
+            &token_of(&finn),
+            Some(&motivation(2, "Kommentar 5")),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let by_unit = results(&app, &s.coordinator, &id, "unit").await;
+    let groups = by_unit["groups"].as_array().cloned().unwrap_or_default();
+    assert_eq!(groups.len(), 2, "{by_unit}");
+    assert!(groups.iter().all(|g| g["withheld"] == true), "{by_unit}");
+    let by_district = results(&app, &s.coordinator, &id, "district").await;
+    assert_eq!(by_district["groups"][0]["responses"], 6);
+    assert_eq!(by_district["groups"][0]["withheld"], false);
 
     // Another municipality does not find the round.
     let other = setup(&app, "3402").await;

@@ -14,7 +14,7 @@ use samspill_domain::{
     ids::{MunicipalityId, SurveyRoundId, SurveyTemplateId},
     survey::{
         Grouping, QuestionResult, Response, RoundStatus, SurveyAudience, SurveyRound,
-        SurveyTemplate, check_response, check_round_dates, ready_template, tally, withheld,
+        SurveyTemplate, check_response, check_round_dates, ready_template, tally, withheld_groups,
     },
     unit::UnitKind,
 };
@@ -706,7 +706,8 @@ pub struct GroupResult {
     pub name: String,
     /// How many responses it has.
     pub responses: usize,
-    /// Whether they are withheld (fewer than the round's minimum).
+    /// Whether they are withheld: fewer than the round's minimum, or needed to keep a small
+    /// group from being worked out by subtracting the others from a total.
     pub withheld: bool,
     /// The results, question by question; empty when withheld.
     pub questions: Vec<QuestionResult>,
@@ -784,10 +785,23 @@ pub fn results(
         ),
         _ => None,
     };
+    // Units are bucketed by care district (what the district grouping shows as one); care
+    // districts, and the whole municipality, in one bucket.
+    let buckets: Vec<(Option<Uuid>, usize)> = groups
+        .iter()
+        .map(|(key, group)| {
+            let bucket = match grouping {
+                Grouping::Unit => key.and_then(|u| district_of(&units, u)),
+                Grouping::District | Grouping::Municipality => None,
+            };
+            (bucket, group.len())
+        })
+        .collect();
+    let hidden = withheld_groups(&buckets, round.min_group_size);
     let mut results: Vec<GroupResult> = groups
         .into_iter()
-        .map(|(key, group)| {
-            let hidden = withheld(group.len(), round.min_group_size);
+        .zip(hidden)
+        .map(|((key, group), hidden)| {
             let mut questions = if hidden {
                 Vec::new()
             } else {
