@@ -116,8 +116,13 @@ pub struct Question {
 impl Question {
     /// The range a number question takes.
     pub fn bounds(&self) -> (f64, f64) {
-        (self.min.unwrap_or(0.0), self.max.unwrap_or(1_000_000.0))
+        number_bounds(self.min, self.max)
     }
+}
+
+/// The range a number question with `min` and `max` takes: 0 to 1 000 000 unless set.
+pub fn number_bounds(min: Option<f64>, max: Option<f64>) -> (f64, f64) {
+    (min.unwrap_or(0.0), max.unwrap_or(1_000_000.0))
 }
 
 /// A code: lower-case letters, digits and underscores, starting with a letter, 1 to 50
@@ -241,9 +246,8 @@ pub fn check_questions(
                     ));
                 }
             }
-            if let (Some(min), Some(max)) = (q.min, q.max)
-                && min > max
-            {
+            let (min, max) = number_bounds(q.min, q.max);
+            if min > max {
                 errors.push((
                     at("max"),
                     ParseError::new("before_start", "must not be below min"),
@@ -403,16 +407,24 @@ pub struct QuestionResult {
     pub kind: QuestionKind,
     /// How many responses answered it.
     pub answered: u32,
+    /// Whether too few answered it to show more than that.
+    pub withheld: bool,
     /// For choice questions each choice, for a scale each step: how many gave it, in order.
     pub counts: Vec<(String, u32)>,
     /// For scale and number questions: the mean of the answers, to two decimals.
     pub mean: Option<f64>,
-    /// For free-text questions: the texts, in the order given.
+    /// For free-text questions: the texts, sorted.
     pub texts: Vec<String>,
 }
 
-/// Counts `responses` question by question.
-pub fn tally(questions: &[Question], responses: &[&Response]) -> Vec<QuestionResult> {
+/// Counts `responses` question by question. A question fewer than `min_group_size` answered
+/// is withheld (its counts, mean and texts left empty): a mean of one answer is that answer.
+/// Free texts come sorted, so that their order tells nothing of who wrote them.
+pub fn tally(
+    questions: &[Question],
+    responses: &[&Response],
+    min_group_size: u16,
+) -> Vec<QuestionResult> {
     questions
         .iter()
         .map(|q| {
@@ -452,13 +464,16 @@ pub fn tally(questions: &[Question], responses: &[&Response]) -> Vec<QuestionRes
                 let mean = numbers.iter().sum::<f64>() / numbers.len() as f64;
                 (mean * 100.0).round() / 100.0
             });
+            texts.sort_unstable();
+            let hidden = withheld(given.len(), min_group_size);
             QuestionResult {
                 key: q.key.clone(),
                 kind: q.kind,
                 answered: u32::try_from(given.len()).unwrap_or(u32::MAX),
-                counts,
-                mean,
-                texts,
+                withheld: hidden,
+                counts: if hidden { Vec::new() } else { counts },
+                mean: if hidden { None } else { mean },
+                texts: if hidden { Vec::new() } else { texts },
             }
         })
         .collect()
@@ -470,13 +485,12 @@ pub const fn withheld(responses: usize, min_group_size: u16) -> bool {
 }
 
 /// Which groups' results are withheld, given each group's bucket and number of responses:
-/// those with fewer than `min_group_size`, and then, within each bucket (groups whose sum is
-/// shown elsewhere as a larger group, such as the units of one care district), more groups,
-/// the smallest first, until what a bucket withholds is nothing or at least `min_group_size`
-/// responses. Otherwise a small group could be worked out by subtracting the groups shown from
-/// the larger group's total.
+/// those with fewer than `min_group_size`; then, within each bucket (groups whose sum is shown
+/// elsewhere as a larger group, such as the units of one care district), and then over all
+/// groups (whose sum is the municipality's total), more groups, the smallest first, until what
+/// is withheld there is nothing or at least `min_group_size` responses. Otherwise a small group
+/// could be worked out by subtracting the groups shown from the larger group's total.
 pub fn withheld_groups<B: Eq>(groups: &[(B, usize)], min_group_size: u16) -> Vec<bool> {
-    let min = usize::from(min_group_size);
     let mut hidden: Vec<bool> = groups
         .iter()
         .map(|(_, n)| withheld(*n, min_group_size))
@@ -489,26 +503,35 @@ pub fn withheld_groups<B: Eq>(groups: &[(B, usize)], min_group_size: u16) -> Vec
         let members: Vec<usize> = (0..groups.len())
             .filter(|&j| groups[j].0 == *bucket)
             .collect();
-        loop {
-            let withheld: usize = members
-                .iter()
-                .filter(|&&j| hidden[j])
-                .map(|&j| groups[j].1)
-                .sum();
-            if withheld == 0 || withheld >= min {
-                break;
-            }
-            let Some(&next) = members
-                .iter()
-                .filter(|&&j| !hidden[j])
-                .min_by_key(|&&j| groups[j].1)
-            else {
-                break;
-            };
-            hidden[next] = true;
-        }
+        cover(groups, &members, &mut hidden, min_group_size);
     }
+    let everyone: Vec<usize> = (0..groups.len()).collect();
+    cover(groups, &everyone, &mut hidden, min_group_size);
     hidden
+}
+
+/// Hides more of `members`, the smallest first, until what they withhold is nothing or at
+/// least `min_group_size` responses (or nothing is left to hide).
+fn cover<B>(groups: &[(B, usize)], members: &[usize], hidden: &mut [bool], min_group_size: u16) {
+    let min = usize::from(min_group_size);
+    loop {
+        let withheld: usize = members
+            .iter()
+            .filter(|&&j| hidden[j])
+            .map(|&j| groups[j].1)
+            .sum();
+        if withheld == 0 || withheld >= min {
+            return;
+        }
+        let Some(&next) = members
+            .iter()
+            .filter(|&&j| !hidden[j])
+            .min_by_key(|&&j| groups[j].1)
+        else {
+            return;
+        };
+        hidden[next] = true;
+    }
 }
 
 /// Where a round stands on `today`.
@@ -1034,11 +1057,15 @@ mod tests {
             .map(|n| Response::from([("satisfaction".to_owned(), AnswerValue::Number(n))]))
             .collect();
         let refs: Vec<&Response> = answers.iter().collect();
-        let result = tally(&questions, &refs);
+        let result = tally(&questions, &refs, 3);
         assert_eq!(result[0].answered, 3);
+        assert!(!result[0].withheld);
         assert_eq!(result[0].mean, Some(6.33));
         assert_eq!(result[0].counts[5], ("6".to_owned(), 2));
         assert_eq!(result[0].counts[6], ("7".to_owned(), 1));
+        let few = tally(&questions, &refs, 4);
+        assert!(few[0].withheld);
+        assert_eq!((few[0].mean, few[0].counts.len()), (None, 0));
         assert!(withheld(4, MIN_GROUP_SIZE));
         assert!(!withheld(5, MIN_GROUP_SIZE));
     }
@@ -1063,6 +1090,12 @@ mod tests {
             [false, false, false]
         );
         assert_eq!(withheld_groups(&[(1, 4)], 5), [true]);
+        // Alone in its bucket, a small group is covered from another bucket: the total less
+        // the groups shown would give it away.
+        assert_eq!(
+            withheld_groups(&[(0, 1), (1, 6), (1, 5), (2, 50)], 5),
+            [true, false, true, false]
+        );
     }
 
     #[test]

@@ -777,6 +777,8 @@ pub struct AnswerChange {
     pub answered_by: Option<StaffUserId>,
     /// When; also when it joined the waiting list, if it did.
     pub at: DateTime<Utc>,
+    /// Whether it takes a new place at the end of the waiting list.
+    pub requeue: bool,
 }
 
 /// Stores an answer, raising the invitation's version. Joining the waiting list keeps its
@@ -787,6 +789,7 @@ pub fn answer(
     change: AnswerChange,
 ) -> Result<Invitation, RepoError> {
     let waitlisted_at = match change.status {
+        InvitationStatus::Waitlisted if change.requeue => Some(change.at),
         InvitationStatus::Waitlisted => Some(current.waitlisted_at.unwrap_or(change.at)),
         _ => None,
     };

@@ -621,6 +621,8 @@ pub fn responses(
     let rows: Vec<(Option<Uuid>, serde_json::Value)> = sr::survey_responses
         .filter(sr::municipality_id.eq(round.municipality_id.into_uuid()))
         .filter(sr::round_id.eq(round.id.into_uuid()))
+        // By the random id: the order tells nothing of when each came.
+        .order(sr::id.asc())
         .select((sr::unit_id, sr::answers))
         .load(conn)?;
     rows.into_iter()

@@ -1007,3 +1007,95 @@ async fn groups_take_their_seats_and_an_invitee_may_say_no_after_registration_cl
     expect_problem(yes, 409).await;
     assert_eq!(event(&app, &s.coordinator, &id).await["seats_taken"], 3);
 }
+
+#[tokio::test]
+async fn a_waiting_group_that_asks_for_more_seats_queues_again_behind_those_who_came_meanwhile() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app, "3307").await;
+    let x = app.approved_volunteer(&s, "Xenia").create().await;
+    let y = app.approved_volunteer(&s, "Yngve").create().await;
+    let c = app.approved_volunteer(&s, "Cora").create().await;
+    let lead = app.representative(&s.coordinator, "Per Leder").await;
+    let group = expect_status(
+        app.post(
+            "/api/v1/groups",
+            &s.coordinator,
+            &json!({"name": "Sangkoret", "kind": "association", "contact_person_id": lead,
+                    "head_count": 12}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let created = expect_status(
+        app.post(
+            "/api/v1/events",
+            &s.coordinator,
+            &json!({"kind": "social", "title": "Vårkonsert",
+                    "sessions": [{"starts_at": at_four(10), "ends_at": at_seven(10), "place": "Rådhuset"}],
+                    "capacity": 2,
+                    "audience": {"volunteer_ids": [x, y, c], "group_ids": [id_of(&group)]}}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let id = id_of(&created);
+    expect_status(
+        transition(&app, &s.coordinator, &created, "published").await,
+        200,
+    )
+    .await;
+    let all = invitations(&app, &s.coordinator, &id, "").await;
+    let group_path = format!(
+        "/api/v1/events/{id}/invitations/{}/answer",
+        all.iter()
+            .find(|i| i["group_id"] == id_of(&group))
+            .map(id_of)
+            .unwrap_or_default()
+    );
+    answer_for(&app, &s.coordinator, &id, invitation_of(&all, &x), "yes").await;
+    answer_for(&app, &s.coordinator, &id, invitation_of(&all, &y), "yes").await;
+    let waiting = expect_status(
+        app.post(
+            &group_path,
+            &s.coordinator,
+            &json!({"answer": "yes", "seats": 1}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(waiting["status"], "waitlisted");
+    let cora = answer_for(&app, &s.coordinator, &id, invitation_of(&all, &c), "yes").await;
+    assert_eq!(cora["status"], "waitlisted");
+    // The group now wants both places: it waits again, behind Cora.
+    let more = expect_status(
+        app.post(
+            &group_path,
+            &s.coordinator,
+            &json!({"answer": "yes", "seats": 2}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    assert_eq!(
+        (&more["status"], &more["seats"]),
+        (&json!("waitlisted"), &json!(2))
+    );
+    // Yngve declines: the one place goes to Cora, not held empty for the group.
+    answer_for(&app, &s.coordinator, &id, invitation_of(&all, &y), "no").await;
+    let after = invitations(&app, &s.coordinator, &id, "").await;
+    assert_eq!(
+        invitation_of(&after, &c)["status"],
+        "registered",
+        "{after:?}"
+    );
+    let group_now = after
+        .iter()
+        .find(|i| i["group_id"] == id_of(&group))
+        .cloned()
+        .unwrap_or(Value::Null);
+    assert_eq!(group_now["status"], "waitlisted");
+}

@@ -162,29 +162,41 @@ async fn results_are_withheld_with_four_answers_and_shown_with_five_and_a_link_w
     assert_eq!(template["audience"], "volunteers");
     assert_eq!(template["ready_code"], "volunteer_motivation");
     assert_eq!(template["questions"].as_array().map(Vec::len), Some(7));
-    let sent = round(
-        &app,
-        &s,
-        &json!({"template_id": id_of(&template), "opens_on": today(),
-                "closes_on": today() + Days::new(14), "audience": {"all": true}}),
-    )
-    .await;
-    let id = id_of(&sent);
-    assert_eq!(sent["status"], "open");
-    assert_eq!(sent["asked"], 6);
-    assert_eq!(sent["answered"], 0);
-    let made = links(&app, &s, &id).await;
-    assert_eq!(made.len(), 6);
-    let token_of = |volunteer: &str| {
-        made.iter()
+    // Three rounds open today only: four answer the first, five the second, and the five and
+    // Finn the third.
+    let mut rounds = Vec::new();
+    for title in ["Fire svar", "Fem svar", "Seks svar"] {
+        let sent = round(
+            &app,
+            &s,
+            &json!({"template_id": id_of(&template), "title": title, "opens_on": today(),
+                    "closes_on": today(), "audience": {"all": true}}),
+        )
+        .await;
+        assert_eq!(sent["status"], "open");
+        assert_eq!(sent["asked"], 6);
+        assert_eq!(sent["answered"], 0);
+        let made = links(&app, &s, &id_of(&sent)).await;
+        assert_eq!(made.len(), 6);
+        rounds.push((id_of(&sent), made));
+    }
+    let token_of = |round: usize, volunteer: &str| {
+        rounds[round]
+            .1
+            .iter()
             .find(|l| l["volunteer_id"] == volunteer)
             .and_then(|l| l["token"].as_str())
             .unwrap_or_default()
             .to_owned()
     };
+    let (four, five, six) = (
+        rounds[0].0.clone(),
+        rounds[1].0.clone(),
+        rounds[2].0.clone(),
+    );
 
     // The link opens the questions without a login.
-    let first = token_of(&volunteers[0]);
+    let first = token_of(0, &volunteers[0]);
     let form = expect_status(
         by_link(&app, Method::GET, "/api/v1/public/survey", &first, None).await,
         200,
@@ -193,29 +205,30 @@ async fn results_are_withheld_with_four_answers_and_shown_with_five_and_a_link_w
     assert_eq!(form["questions"].as_array().map(Vec::len), Some(7));
     assert_eq!(form["audience"], "volunteers");
 
-    // Four answers: every group is withheld, showing only its count.
-    for (n, volunteer) in volunteers.iter().take(4).enumerate() {
-        let answered = by_link(
-            &app,
-            Method::POST,
-            "/api/v1/public/survey/answers",
-            &token_of(volunteer),
-            Some(&motivation(
-                u8::try_from(n).unwrap_or(0) + 4,
-                &format!("Kommentar {n}"),
-            )),
-        )
-        .await;
-        expect_status(answered, 201).await;
+    let answer = |round: usize, volunteer: &str, satisfaction: u8| {
+        let token = token_of(round, volunteer);
+        let app = &app;
+        async move {
+            let sent = by_link(
+                app,
+                Method::POST,
+                "/api/v1/public/survey/answers",
+                &token,
+                Some(&motivation(satisfaction, &format!("Svar {satisfaction}"))),
+            )
+            .await;
+            expect_status(sent, 200).await;
+        }
+    };
+    for (n, volunteer) in volunteers.iter().enumerate() {
+        let satisfaction = u8::try_from(n).unwrap_or(0) + 3;
+        if n < 4 {
+            answer(0, volunteer, satisfaction).await;
+        }
+        answer(1, volunteer, satisfaction).await;
+        answer(2, volunteer, satisfaction).await;
     }
-    for by in ["unit", "district", "municipality"] {
-        let four = results(&app, &s.coordinator, &id, by).await;
-        let groups = four["groups"].as_array().cloned().unwrap_or_default();
-        assert_eq!(groups.len(), 1, "{four}");
-        assert_eq!(groups[0]["responses"], 4);
-        assert_eq!(groups[0]["withheld"], true, "{four}");
-        assert_eq!(groups[0]["questions"].as_array().map(Vec::len), Some(0));
-    }
+    answer(2, &finn, 1).await;
 
     // The link works once.
     let again = by_link(
@@ -250,20 +263,40 @@ async fn results_are_withheld_with_four_answers_and_shown_with_five_and_a_link_w
     )
     .await;
 
-    // The fifth answer: shown, per unit, care district and municipality.
-    expect_status(
-        by_link(
-            &app,
-            Method::POST,
-            "/api/v1/public/survey/answers",
-            &token_of(&volunteers[4]),
-            Some(&motivation(6, "Kommentar 4")),
+    // While the rounds take answers their results are not shown, only how many answered.
+    expect_problem(
+        app.get(
+            &format!("/api/v1/survey-rounds/{five}/results"),
+            &s.coordinator,
         )
         .await,
-        201,
+        409,
     )
     .await;
-    let by_unit = results(&app, &s.coordinator, &id, "unit").await;
+    let counted = expect_status(
+        app.get(&format!("/api/v1/survey-rounds/{five}"), &s.coordinator)
+            .await,
+        200,
+    )
+    .await;
+    assert_eq!(counted["answered"], 5);
+
+    // The next day the rounds have closed.
+    app.clock.advance(TimeDelta::days(1));
+
+    // Four answers: every group is withheld, showing only its count.
+    for by in ["unit", "district", "municipality"] {
+        let results = results(&app, &s.coordinator, &four, by).await;
+        assert_eq!(results["round"]["status"], "closed");
+        let groups = results["groups"].as_array().cloned().unwrap_or_default();
+        assert_eq!(groups.len(), 1, "{results}");
+        assert_eq!(groups[0]["responses"], 4);
+        assert_eq!(groups[0]["withheld"], true, "{results}");
+        assert_eq!(groups[0]["questions"].as_array().map(Vec::len), Some(0));
+    }
+
+    // Five answers: shown, per unit, care district and municipality.
+    let by_unit = results(&app, &s.coordinator, &five, "unit").await;
     let group = &by_unit["groups"][0];
     assert_eq!(group["name"], "Lia bo- og aktivitetssenter");
     assert_eq!(group["id"], home.as_str());
@@ -271,94 +304,95 @@ async fn results_are_withheld_with_four_answers_and_shown_with_five_and_a_link_w
     assert_eq!(group["withheld"], false, "{by_unit}");
     let satisfaction = question(group, "satisfaction");
     assert_eq!(satisfaction["answered"], 5);
-    // 4, 5, 6, 7 and 6.
-    assert_eq!(satisfaction["mean"], 5.6);
-    assert_eq!(satisfaction["counts"][5], json!({"value": "6", "count": 2}));
+    assert_eq!(satisfaction["withheld"], false);
+    // 3, 4, 5, 6 and 7.
+    assert_eq!(satisfaction["mean"], 5.0);
+    assert_eq!(satisfaction["counts"][5], json!({"value": "6", "count": 1}));
     assert_eq!(
         question(group, "motivation")["counts"][0],
         json!({"value": "meaning", "count": 5})
     );
+    // Nobody answered how they are followed up: only that is shown.
+    let followed = question(group, "followed_up");
     assert_eq!(
-        question(group, "comments")["texts"]
-            .as_array()
-            .map(Vec::len),
-        Some(5)
+        (
+            &followed["answered"],
+            &followed["withheld"],
+            &followed["mean"]
+        ),
+        (&json!(0), &json!(true), &Value::Null)
+    );
+    let texts = question(group, "comments")["texts"].clone();
+    assert_eq!(
+        texts,
+        json!(["Svar 3", "Svar 4", "Svar 5", "Svar 6", "Svar 7"])
     );
     assert_eq!(by_unit["texts_shown"], true);
     assert_eq!(by_unit["round"]["answered"], 5);
-    let by_district = results(&app, &s.coordinator, &id, "district").await;
+    let by_district = results(&app, &s.coordinator, &five, "district").await;
     assert_eq!(by_district["groups"][0]["name"], "Omsorgsdistrikt Nord");
     assert_eq!(by_district["groups"][0]["id"], north.as_str());
-    let whole = results(&app, &s.coordinator, &id, "municipality").await;
+    let whole = results(&app, &s.coordinator, &five, "municipality").await;
     assert_eq!(whole["groups"][0]["responses"], 5);
     assert_eq!(whole["groups"][0]["id"], Value::Null);
 
+    // Six answers, one of them Finn's at the day centre in the same care district: the
+    // district's total less the five shown would give his away, so both units are withheld;
+    // the district shows all six.
+    let by_unit = results(&app, &s.coordinator, &six, "unit").await;
+    let groups = by_unit["groups"].as_array().cloned().unwrap_or_default();
+    assert_eq!(groups.len(), 2, "{by_unit}");
+    assert!(groups.iter().all(|g| g["withheld"] == true), "{by_unit}");
+    let by_district = results(&app, &s.coordinator, &six, "district").await;
+    assert_eq!(by_district["groups"][0]["responses"], 6);
+    assert_eq!(by_district["groups"][0]["withheld"], false);
+
     // Free text only for coordinators: a contact person sees the rest.
-    let contact = results(&app, &s.contact_token, &id, "unit").await;
+    let contact = results(&app, &s.contact_token, &five, "unit").await;
     assert_eq!(contact["texts_shown"], false);
     assert_eq!(
         question(&contact["groups"][0], "comments")["texts"],
         json!([])
     );
-    assert_eq!(question(&contact["groups"][0], "satisfaction")["mean"], 5.6);
+    assert_eq!(question(&contact["groups"][0], "satisfaction")["mean"], 5.0);
 
     // A volunteer sees no results and nobody's answers, only that they answered themselves.
-    expect_problem(
-        app.get(&format!("/api/v1/survey-rounds/{id}/results"), &aud_token)
-            .await,
-        403,
-    )
-    .await;
-    expect_problem(
-        app.get(&format!("/api/v1/survey-rounds/{id}"), &aud_token)
-            .await,
-        403,
-    )
-    .await;
-    expect_problem(
-        app.get(
-            &format!("/api/v1/survey-rounds/{id}/recipients"),
-            &aud_token,
-        )
-        .await,
-        403,
-    )
-    .await;
+    for path in [
+        format!("/api/v1/survey-rounds/{five}/results"),
+        format!("/api/v1/survey-rounds/{five}"),
+        format!("/api/v1/survey-rounds/{five}/recipients"),
+    ] {
+        expect_problem(app.get(&path, &aud_token).await, 403).await;
+    }
     let mine = expect_status(app.get("/api/v1/me/surveys", &aud_token).await, 200).await;
     let items = mine["items"].as_array().cloned().unwrap_or_default();
-    assert_eq!(items.len(), 1, "{mine}");
-    assert_eq!(items[0]["id"], id.as_str());
-    assert!(items[0]["answered_at"].is_string());
-    assert!(items[0].get("answers").is_none());
-
-    // Finn answers for the day centre beside it in the same care district: one answer there,
-    // which the district's total less the 5 shown would give away, so both units are withheld;
-    // the district and the municipality show all 6.
-    expect_status(
-        by_link(
-            &app,
-            Method::POST,
-            "/api/v1/public/survey/answers",
-            &token_of(&finn),
-            Some(&motivation(2, "Kommentar 5")),
+    assert_eq!(items.len(), 3, "{mine}");
+    assert!(items.iter().all(|i| i["answered_at"].is_string()));
+    assert!(items.iter().all(|i| i.get("answers").is_none()));
+    // Who answered is known, not when.
+    let recipients = expect_status(
+        app.get(
+            &format!("/api/v1/survey-rounds/{four}/recipients"),
+            &s.coordinator,
         )
         .await,
-        201,
+        200,
     )
     .await;
-    let by_unit = results(&app, &s.coordinator, &id, "unit").await;
-    let groups = by_unit["groups"].as_array().cloned().unwrap_or_default();
-    assert_eq!(groups.len(), 2, "{by_unit}");
-    assert!(groups.iter().all(|g| g["withheld"] == true), "{by_unit}");
-    let by_district = results(&app, &s.coordinator, &id, "district").await;
-    assert_eq!(by_district["groups"][0]["responses"], 6);
-    assert_eq!(by_district["groups"][0]["withheld"], false);
+    let answered = recipients["items"]
+        .as_array()
+        .map(|r| r.iter().filter(|x| x["answered"] == true).count());
+    assert_eq!(answered, Some(4));
+    assert!(
+        recipients["items"][0].get("answered_at").is_none(),
+        "{recipients}"
+    );
 
     // Another municipality does not find the round.
     let other = setup(&app, "3402").await;
     expect_problem(
         app.get(
-            &format!("/api/v1/survey-rounds/{id}/results"),
+            &format!("/api/v1/survey-rounds/{five}/results"),
             &other.coordinator,
         )
         .await,
@@ -509,7 +543,7 @@ async fn volunteers_answer_signed_in_once_between_the_dates_and_rounds_keep_thei
             &json!({"answers": {"trivsel": 6, "timer": 3.5}}),
         )
         .await,
-        201,
+        200,
     )
     .await;
     expect_problem(
@@ -531,9 +565,52 @@ async fn volunteers_answer_signed_in_once_between_the_dates_and_rounds_keep_thei
     )
     .await;
     assert_eq!(counted["answered"], 1);
-    // One answer is never shown.
+    // The round is open: no results yet.
+    expect_problem(
+        app.get(
+            &format!("/api/v1/survey-rounds/{id}/results"),
+            &s.coordinator,
+        )
+        .await,
+        409,
+    )
+    .await;
+
+    // A round called off takes no more answers.
+    let off = round(
+        &app,
+        &s,
+        &json!({"template_id": id_of(&own), "opens_on": today(),
+                "closes_on": today() + Days::new(10), "audience": {"all": true}}),
+    )
+    .await;
+    let off_links = links(&app, &s, &id_of(&off)).await;
+    let cancelled = send(
+        app.request(
+            Method::PATCH,
+            &format!("/api/v1/survey-rounds/{}", id_of(&off)),
+            Some(&s.coordinator),
+        )
+        .header("if-match", format!("\"{}\"", off["version"]))
+        .json(&json!({"cancelled": true})),
+    )
+    .await;
+    let cancelled = expect_status(cancelled, 200).await;
+    assert_eq!(cancelled["status"], "cancelled");
+    let after = by_link(
+        &app,
+        Method::POST,
+        "/api/v1/public/survey/answers",
+        off_links[0]["token"].as_str().unwrap_or_default(),
+        Some(&json!({"answers": {"trivsel": 4}})),
+    )
+    .await;
+    expect_problem(after, 410).await;
+    // One answer, once the round has closed, is never shown.
+    app.clock.advance(TimeDelta::days(8));
     let few = results(&app, &s.coordinator, &id, "municipality").await;
     assert_eq!(few["groups"][0]["withheld"], true);
+    app.clock.advance(TimeDelta::days(-8));
 
     // A round that has not opened takes no answers; after its last day, none either.
     let later = round(
@@ -581,7 +658,7 @@ async fn volunteers_answer_signed_in_once_between_the_dates_and_rounds_keep_thei
     )
     .await;
     assert_eq!(closed["status"], "closed");
-    // Reopened by a later last day, then called off.
+    // A closed round keeps its last day: its results are final.
     let reopened = send(
         app.request(
             Method::PATCH,
@@ -592,28 +669,7 @@ async fn volunteers_answer_signed_in_once_between_the_dates_and_rounds_keep_thei
         .json(&json!({"closes_on": today() + Days::new(10)})),
     )
     .await;
-    let reopened = expect_status(reopened, 200).await;
-    assert_eq!(reopened["status"], "open");
-    let cancelled = send(
-        app.request(
-            Method::PATCH,
-            &format!("/api/v1/survey-rounds/{later_id}"),
-            Some(&s.coordinator),
-        )
-        .header("if-match", format!("\"{}\"", reopened["version"]))
-        .json(&json!({"cancelled": true})),
-    )
-    .await;
-    assert_eq!(expect_status(cancelled, 200).await["status"], "cancelled");
-    let after = by_link(
-        &app,
-        Method::POST,
-        "/api/v1/public/survey/answers",
-        renewed[1]["token"].as_str().unwrap_or_default(),
-        Some(&json!({"answers": {"trivsel": 4}})),
-    )
-    .await;
-    expect_problem(after, 410).await;
+    expect_problem(reopened, 409).await;
 }
 
 #[tokio::test]
@@ -700,7 +756,7 @@ async fn a_unit_survey_asks_every_unit_but_care_districts() {
                                      "cooperation": 5, "wants_more": ["culture"]}})),
         )
         .await,
-        201,
+        200,
     )
     .await;
     // Half have answered: off the list.
@@ -716,12 +772,7 @@ async fn a_unit_survey_asks_every_unit_but_care_districts() {
     .await;
     let answered: Vec<&Value> = recipients["items"]
         .as_array()
-        .map(|items| {
-            items
-                .iter()
-                .filter(|r| r["answered_at"].is_string())
-                .collect()
-        })
+        .map(|items| items.iter().filter(|r| r["answered"] == true).collect())
         .unwrap_or_default();
     assert_eq!(answered.len(), 1);
     assert_eq!(answered[0]["unit_id"], home.as_str());

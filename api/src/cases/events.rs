@@ -498,22 +498,6 @@ fn answer_locked(
     // Places an invitee who is no longer there (erased, deleted) gave up are filled first.
     move_up(conn, event)?;
     let current = events::invitation(conn, event, current.id)?;
-    if matches!(by, Answerer::Invitee) && answer == Answer::Yes {
-        let sessions = events::sessions_of(conn, event.municipality_id, &[event.id])?
-            .remove(&event.id)
-            .unwrap_or_default();
-        match window(event, first_start(&sessions), now) {
-            Window::Open => {}
-            Window::NotYetOpen(at) => {
-                return Err(conflict(format!("registration opens at {at}")));
-            }
-            Window::Closed(at) => {
-                return Err(conflict(format!(
-                    "registration closed at {at}; ask the coordinator"
-                )));
-            }
-        }
-    }
     let seats = match (current.invitee, seats) {
         (Invitee::Group(_), Some(n)) if (1..=1000).contains(&n) => n,
         (Invitee::Group(_), Some(_)) => {
@@ -542,6 +526,28 @@ fn answer_locked(
             "over_capacity",
             format!("the event has {capacity} places in all"),
         ));
+    }
+    // The window binds an invitee's yes that asks for a place or more seats; keeping or
+    // lowering what they have, and saying no, are always taken.
+    let keeps = matches!(
+        current.status,
+        InvitationStatus::Registered | InvitationStatus::Waitlisted
+    ) && seats <= current.seats;
+    if matches!(by, Answerer::Invitee) && answer == Answer::Yes && !keeps {
+        let sessions = events::sessions_of(conn, event.municipality_id, &[event.id])?
+            .remove(&event.id)
+            .unwrap_or_default();
+        match window(event, first_start(&sessions), now) {
+            Window::Open => {}
+            Window::NotYetOpen(at) => {
+                return Err(conflict(format!("registration opens at {at}")));
+            }
+            Window::Closed(at) => {
+                return Err(conflict(format!(
+                    "registration closed at {at}; ask the coordinator"
+                )));
+            }
+        }
     }
     let answered_by = match by {
         Answerer::Invitee => None,
@@ -599,6 +605,9 @@ fn answer_locked(
             seats,
             answered_by,
             at: now,
+            // A group on the waiting list asking for more seats queues again from now, so
+            // that it does not hold up those behind it with seats they did not wait for.
+            requeue: current.status == InvitationStatus::Waitlisted && seats > current.seats,
         },
     )?;
     if matches!(

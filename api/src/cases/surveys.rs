@@ -420,7 +420,7 @@ pub fn list_rounds(
 pub struct RoundChange {
     /// A new title.
     pub title: Option<String>,
-    /// A new last day (not before its first day nor before today).
+    /// A new last day (not before its first day nor before today; not once it has closed).
     pub closes_on: Option<NaiveDate>,
     /// Call it off: no more answers; what came stays.
     pub cancel: bool,
@@ -439,8 +439,18 @@ pub fn update_round(
         access::municipality_wide(conn, caller, RUNS_SURVEYS)?;
         let current = surveys::find_round(conn, caller.municipality, id, true)?;
         check_version(current.version, expected)?;
-        if current.cancelled_at.is_some() {
-            return Err(conflict("the round is cancelled and cannot change"));
+        let status = current.status(today_in(conn, current.municipality_id, now)?);
+        match status {
+            RoundStatus::Cancelled => {
+                return Err(conflict("the round is cancelled and cannot change"));
+            }
+            // Reopened, its results could be read again with more answers: send a new round.
+            RoundStatus::Closed if change.closes_on.is_some() || change.cancel => {
+                return Err(conflict(
+                    "the round has closed and its results are final; send a new round",
+                ));
+            }
+            _ => {}
         }
         let closes_on = change.closes_on.unwrap_or(current.closes_on);
         if change.closes_on.is_some() {
@@ -570,7 +580,8 @@ fn form_of(
     today: NaiveDate,
 ) -> Result<Form, ApiError> {
     let municipality = MunicipalityId::from(recipient.municipality_id);
-    let round = surveys::find_round(conn, Some(municipality), recipient.round_id.into(), false)?;
+    // Locked while an answer is stored, so that none slips in past a cancellation.
+    let round = surveys::find_round(conn, Some(municipality), recipient.round_id.into(), true)?;
     taking_answers(&round, today)?;
     let unit_name = match (round.audience, recipient.unit_id) {
         (SurveyAudience::Units, Some(unit)) => Some(
@@ -689,8 +700,7 @@ pub fn answer_own(
                 "you have answered this survey; it is answered once",
             ));
         }
-        let found =
-            surveys::find_round(conn, Some(recipient.municipality_id.into()), round, false)?;
+        let found = surveys::find_round(conn, Some(recipient.municipality_id.into()), round, true)?;
         let today = today_in(conn, found.municipality_id, now)?;
         taking_answers(&found, today)?;
         store(conn, &recipient, &found, given, today, now)
@@ -760,7 +770,20 @@ pub fn results(
         ));
     }
     let texts_shown = caller.role.is_manager();
+    if texts_shown {
+        access::municipality_wide(conn, caller, RUNS_SURVEYS)?;
+    }
     let round = surveys::find_round(conn, caller.municipality, id, false)?;
+    // Results are final once the round has closed: read while it takes answers, two readings
+    // apart would show one person's answer in their difference.
+    let status = round.status(today_in(conn, round.municipality_id, now)?);
+    if matches!(status, RoundStatus::Scheduled | RoundStatus::Open) {
+        return Err(conflict(format!(
+            "results are shown once the round has closed (its last day is {}); until then \
+             GET /survey-rounds/{} tells how many have answered",
+            round.closes_on, round.id
+        )));
+    }
     let responses = surveys::responses(conn, &round)?;
     let units = surveys::units(conn, round.municipality_id)?;
     let none_name = "(no unit)".to_owned();
@@ -805,7 +828,7 @@ pub fn results(
             let mut questions = if hidden {
                 Vec::new()
             } else {
-                tally(&round.questions, &group)
+                tally(&round.questions, &group, round.min_group_size)
             };
             if !texts_shown {
                 for q in &mut questions {

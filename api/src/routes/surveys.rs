@@ -672,7 +672,8 @@ pub async fn get_survey_round(
 pub struct SurveyRoundChange {
     /// A new title.
     pub title: Option<String>,
-    /// A new last day: not before the first day nor before today (reopens a closed round).
+    /// A new last day, while the round is scheduled or open: not before its first day nor
+    /// before today.
     pub closes_on: Option<NaiveDate>,
     /// `true` calls the round off: no more answers; what came stays.
     #[serde(default)]
@@ -681,8 +682,9 @@ pub struct SurveyRoundChange {
 
 /// Change a survey round.
 ///
-/// Its title or last day, or call it off. A cancelled round is 409. Municipality-wide
-/// coordinators and administrators, with `If-Match`.
+/// Its title or last day, or call it off, while it is scheduled or open; a closed round keeps
+/// its last day (its results are final: send a new round), and a cancelled one changes no
+/// more (409). Municipality-wide coordinators and administrators, with `If-Match`.
 #[utoipa::path(
     tag = "surveys",
     params(
@@ -769,7 +771,10 @@ pub struct SurveyLinks {
 #[utoipa::path(
     tag = "surveys",
     params(("id" = Uuid, Path, description = "The round id.")),
-    responses((status = 200, description = "The links.", body = SurveyLinks))
+    responses(
+        (status = 200, description = "The links.", body = SurveyLinks),
+        (status = 409, description = "The round has closed or was called off.", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
 )]
 #[post("/survey-rounds/{id}/links")]
 pub async fn create_survey_links(
@@ -802,8 +807,9 @@ pub struct SurveyRecipientView {
     pub volunteer_id: Option<Uuid>,
     /// When their link was last made.
     pub link_made_at: Option<DateTime<Utc>>,
-    /// When they answered (what they answered is not linked to them).
-    pub answered_at: Option<DateTime<Utc>>,
+    /// Whether they have answered (not when, and not what: their answer is not linked to
+    /// them).
+    pub answered: bool,
 }
 
 impl From<Recipient> for SurveyRecipientView {
@@ -813,7 +819,7 @@ impl From<Recipient> for SurveyRecipientView {
             unit_id: r.unit_id,
             volunteer_id: r.volunteer_id,
             link_made_at: r.link_made_at,
-            answered_at: r.answered_at,
+            answered: r.answered_at.is_some(),
         }
     }
 }
@@ -873,12 +879,15 @@ pub struct QuestionResultView {
     pub kind: QuestionKind,
     /// How many responses answered it.
     pub answered: u32,
+    /// `true` when fewer than the round's `min_group_size` answered it: then only `answered`
+    /// is shown.
+    pub withheld: bool,
     /// Choice questions: each choice; a scale: each step; in order.
     pub counts: Vec<CountView>,
     /// Scale and number questions: the mean, to two decimals.
     pub mean: Option<f64>,
-    /// Free-text questions: the texts (coordinators and administrators only; empty for
-    /// others).
+    /// Free-text questions: the texts, sorted (municipality-wide coordinators and
+    /// administrators only; empty for others).
     pub texts: Vec<String>,
 }
 
@@ -888,6 +897,7 @@ impl From<QuestionResult> for QuestionResultView {
             key: q.key,
             kind: q.kind,
             answered: q.answered,
+            withheld: q.withheld,
             counts: q
                 .counts
                 .into_iter()
@@ -968,14 +978,21 @@ pub struct ResultsQuery {
 
 /// Read a round's results.
 ///
-/// Counts per choice and scale step, and means of scales and numbers, per unit, care district
-/// or the whole municipality. A group with fewer responses than the round's `min_group_size`
-/// (at least 5) is withheld: only its count is shown. Free texts are shown to coordinators
-/// and administrators only; contact persons see the rest.
+/// Once the round has closed or was called off (409 before: read while answers come in, two
+/// readings apart would show one person's answer). Counts per choice and scale step, and means
+/// of scales and numbers, per unit, care district or the whole municipality. A group with fewer
+/// responses than the round's `min_group_size` (at least 5) is withheld, showing only its
+/// count, and so is a larger one beside it when the small one could otherwise be worked out
+/// from a total; a question fewer than that answered shows only how many did. Free texts,
+/// sorted, are shown to municipality-wide coordinators and administrators only; contact
+/// persons see the rest.
 #[utoipa::path(
     tag = "surveys",
     params(("id" = Uuid, Path, description = "The round id."), ResultsQuery),
-    responses((status = 200, description = "The results.", body = SurveyResultsView))
+    responses(
+        (status = 200, description = "The results.", body = SurveyResultsView),
+        (status = 409, description = "The round has not closed yet.", body = crate::error::Problem, content_type = "application/problem+json"),
+    )
 )]
 #[get("/survey-rounds/{id}/results")]
 pub async fn get_survey_results(
@@ -1145,14 +1162,14 @@ pub struct SurveyReceipt {
 /// Answer a survey by its link.
 ///
 /// No login: the link's one-time token in the `Survey-Token` header. Once: the token is spent
-/// by the answer, and a second answer is 410. The answer is checked against the questions
+/// by the answer, and a second answer (a retry included) is 410. The answer is checked against the questions
 /// (422 naming `answers.<key>`), and kept apart from who gave it. Rate-limited per address.
 #[utoipa::path(
     tag = "surveys",
     params(("Survey-Token" = String, Header, description = "The one-time token of the link.")),
     request_body = SurveyAnswersBody,
     responses(
-        (status = 201, description = "Received.", body = SurveyReceipt),
+        (status = 200, description = "Received.", body = SurveyReceipt),
         (status = 401, description = "No Survey-Token header.", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 404, description = "The token is no survey link.", body = crate::error::Problem, content_type = "application/problem+json"),
         (status = 409, description = "The round has not opened yet.", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -1173,7 +1190,7 @@ pub async fn answer_public_survey(
     state
         .db(move |conn| cases::surveys::answer_by_token(conn, &token, answers, now))
         .await?;
-    Ok(HttpResponse::Created().json(SurveyReceipt { status: "received" }))
+    Ok(HttpResponse::Ok().json(SurveyReceipt { status: "received" }))
 }
 
 /// A survey I am asked to answer.
@@ -1249,7 +1266,7 @@ pub async fn list_my_surveys(
     params(("id" = Uuid, Path, description = "The round id.")),
     request_body = SurveyAnswersBody,
     responses(
-        (status = 201, description = "Received.", body = SurveyReceipt),
+        (status = 200, description = "Received.", body = SurveyReceipt),
         (status = 410, description = "The round closed or was called off.", body = crate::error::Problem, content_type = "application/problem+json"),
     )
 )]
@@ -1266,5 +1283,5 @@ pub async fn answer_my_survey(
     state
         .db(move |conn| cases::surveys::answer_own(conn, &caller, id, answers, now))
         .await?;
-    Ok(HttpResponse::Created().json(SurveyReceipt { status: "received" }))
+    Ok(HttpResponse::Ok().json(SurveyReceipt { status: "received" }))
 }
