@@ -417,14 +417,19 @@ pub struct QuestionResult {
     pub texts: Vec<String>,
 }
 
-/// Counts `responses` question by question. A question fewer than `min_group_size` answered
-/// is withheld (its counts, mean and texts left empty): a mean of one answer is that answer.
-/// Free texts come sorted, so that their order tells nothing of who wrote them.
-pub fn tally(
-    questions: &[Question],
-    responses: &[&Response],
-    min_group_size: u16,
-) -> Vec<QuestionResult> {
+impl QuestionResult {
+    /// Keeps only how many answered: the rest would give too few answers away.
+    pub fn withhold(&mut self) {
+        self.withheld = true;
+        self.counts.clear();
+        self.mean = None;
+        self.texts.clear();
+    }
+}
+
+/// Counts `responses` question by question. Free texts come sorted, so that their order tells
+/// nothing of who wrote them. What to withhold is [`suppress`]'s to say.
+pub fn tally(questions: &[Question], responses: &[&Response]) -> Vec<QuestionResult> {
     questions
         .iter()
         .map(|q| {
@@ -465,15 +470,14 @@ pub fn tally(
                 (mean * 100.0).round() / 100.0
             });
             texts.sort_unstable();
-            let hidden = withheld(given.len(), min_group_size);
             QuestionResult {
                 key: q.key.clone(),
                 kind: q.kind,
                 answered: u32::try_from(given.len()).unwrap_or(u32::MAX),
-                withheld: hidden,
-                counts: if hidden { Vec::new() } else { counts },
-                mean: if hidden { None } else { mean },
-                texts: if hidden { Vec::new() } else { texts },
+                withheld: false,
+                counts,
+                mean,
+                texts,
             }
         })
         .collect()
@@ -490,10 +494,16 @@ pub const fn withheld(responses: usize, min_group_size: u16) -> bool {
 /// groups (whose sum is the municipality's total), more groups, the smallest first, until what
 /// is withheld there is nothing or at least `min_group_size` responses. Otherwise a small group
 /// could be worked out by subtracting the groups shown from the larger group's total.
-pub fn withheld_groups<B: Eq>(groups: &[(B, usize)], min_group_size: u16) -> Vec<bool> {
+/// `forced` (empty, or one per group) names groups withheld whatever their size.
+pub fn withheld_groups<B: Eq>(
+    groups: &[(B, usize)],
+    min_group_size: u16,
+    forced: &[bool],
+) -> Vec<bool> {
     let mut hidden: Vec<bool> = groups
         .iter()
-        .map(|(_, n)| withheld(*n, min_group_size))
+        .enumerate()
+        .map(|(i, (_, n))| withheld(*n, min_group_size) || forced.get(i).copied().unwrap_or(false))
         .collect();
     for (i, (bucket, _)) in groups.iter().enumerate() {
         // Each bucket once, from its first group.
@@ -508,6 +518,54 @@ pub fn withheld_groups<B: Eq>(groups: &[(B, usize)], min_group_size: u16) -> Vec
     let everyone: Vec<usize> = (0..groups.len()).collect();
     cover(groups, &everyone, &mut hidden, min_group_size);
     hidden
+}
+
+/// What is withheld at each level results are shown at, decided once for all three so that
+/// no combination of them gives a small group away.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Suppression<D> {
+    /// Per unit, in the order given.
+    pub units: Vec<bool>,
+    /// Per care district (units outside one count as the district `D` they were given), in the
+    /// order first met, with its number.
+    pub districts: Vec<(D, usize, bool)>,
+    /// The whole municipality.
+    pub municipality: bool,
+}
+
+/// Decides what is withheld from `units`, each given as (its care district, a number: the
+/// responses, or the answers to one question): districts as [`withheld_groups`] says over
+/// all districts; every unit of a district withheld; then units as [`withheld_groups`] says
+/// with their districts as buckets; the municipality when it has fewer than `min_group_size`.
+pub fn suppress<D: Eq + Clone>(units: &[(D, usize)], min_group_size: u16) -> Suppression<D> {
+    let mut districts: Vec<(D, usize)> = Vec::new();
+    for (district, n) in units {
+        match districts.iter_mut().find(|(d, _)| d == district) {
+            Some(entry) => entry.1 += n,
+            None => districts.push((district.clone(), *n)),
+        }
+    }
+    let flat: Vec<((), usize)> = districts.iter().map(|(_, n)| ((), *n)).collect();
+    let district_hidden = withheld_groups(&flat, min_group_size, &[]);
+    let forced: Vec<bool> = units
+        .iter()
+        .map(|(district, _)| {
+            districts
+                .iter()
+                .position(|(d, _)| d == district)
+                .is_some_and(|i| district_hidden[i])
+        })
+        .collect();
+    let total: usize = units.iter().map(|(_, n)| n).sum();
+    Suppression {
+        units: withheld_groups(units, min_group_size, &forced),
+        districts: districts
+            .into_iter()
+            .zip(district_hidden)
+            .map(|((d, n), hidden)| (d, n, hidden))
+            .collect(),
+        municipality: withheld(total, min_group_size),
+    }
 }
 
 /// Hides more of `members`, the smallest first, until what they withhold is nothing or at
@@ -1057,15 +1115,16 @@ mod tests {
             .map(|n| Response::from([("satisfaction".to_owned(), AnswerValue::Number(n))]))
             .collect();
         let refs: Vec<&Response> = answers.iter().collect();
-        let result = tally(&questions, &refs, 3);
+        let result = tally(&questions, &refs);
         assert_eq!(result[0].answered, 3);
         assert!(!result[0].withheld);
         assert_eq!(result[0].mean, Some(6.33));
         assert_eq!(result[0].counts[5], ("6".to_owned(), 2));
         assert_eq!(result[0].counts[6], ("7".to_owned(), 1));
-        let few = tally(&questions, &refs, 4);
-        assert!(few[0].withheld);
-        assert_eq!((few[0].mean, few[0].counts.len()), (None, 0));
+        let mut few = result[0].clone();
+        few.withhold();
+        assert!(few.withheld);
+        assert_eq!((few.mean, few.counts.len(), few.answered), (None, 0, 3));
         assert!(withheld(4, MIN_GROUP_SIZE));
         assert!(!withheld(5, MIN_GROUP_SIZE));
     }
@@ -1073,29 +1132,44 @@ mod tests {
     #[test]
     fn a_small_group_cannot_be_worked_out_from_a_total() {
         // One district: 7 and 2 responses; the 2 alone would be the total less the 7.
-        assert_eq!(withheld_groups(&[(1, 7), (1, 2)], 5), [true, true]);
+        assert_eq!(withheld_groups(&[(1, 7), (1, 2)], 5, &[]), [true, true]);
         // Two small groups together reach the minimum: the large one is shown.
         assert_eq!(
-            withheld_groups(&[(1, 7), (1, 3), (1, 2)], 5),
+            withheld_groups(&[(1, 7), (1, 3), (1, 2)], 5, &[]),
             [false, true, true]
         );
         // The smallest shown group goes first.
         assert_eq!(
-            withheld_groups(&[(1, 9), (1, 6), (1, 1)], 5),
+            withheld_groups(&[(1, 9), (1, 6), (1, 1)], 5, &[]),
             [false, true, true]
         );
         // Buckets are apart; nothing small, nothing withheld.
         assert_eq!(
-            withheld_groups(&[(1, 5), (2, 8), (2, 6)], 5),
+            withheld_groups(&[(1, 5), (2, 8), (2, 6)], 5, &[]),
             [false, false, false]
         );
-        assert_eq!(withheld_groups(&[(1, 4)], 5), [true]);
+        assert_eq!(withheld_groups(&[(1, 4)], 5, &[]), [true]);
         // Alone in its bucket, a small group is covered from another bucket: the total less
         // the groups shown would give it away.
         assert_eq!(
-            withheld_groups(&[(0, 1), (1, 6), (1, 5), (2, 50)], 5),
+            withheld_groups(&[(0, 1), (1, 6), (1, 5), (2, 50)], 5, &[]),
             [true, false, true, false]
         );
+    }
+
+    #[test]
+    fn no_combination_of_units_districts_and_the_total_gives_a_small_unit_away() {
+        // District 1: unit a with 3; district 2: b and c with 6 each; district 3: d with 5
+        // and e with 50. Districts: 1 is small and covered by 2 (the smallest other), so 3 is
+        // shown; every unit of 1 and 2 is withheld, d and e are shown.
+        let s = suppress(&[(1, 3), (2, 6), (2, 6), (3, 5), (3, 50)], 5);
+        assert_eq!(s.districts, [(1, 3, true), (2, 12, true), (3, 55, false)]);
+        assert_eq!(s.units, [true, true, true, false, false]);
+        assert!(!s.municipality);
+        // Nothing small: nothing withheld.
+        let s = suppress(&[(1, 5), (2, 6)], 5);
+        assert_eq!(s.units, [false, false]);
+        assert!(suppress(&[(1, 4)], 5).municipality);
     }
 
     #[test]

@@ -509,13 +509,33 @@ pub fn unanswered(
         .load(conn)?)
 }
 
-/// The recipient a link token's hash belongs to, locked until the transaction ends.
+/// The recipient a link token's hash belongs to.
 pub fn by_token(conn: &mut PgConnection, hash: &[u8]) -> Result<Recipient, RepoError> {
     Ok(r::survey_recipients
         .filter(r::token_hash.eq(hash))
         .select(Recipient::as_select())
-        .for_update()
         .first(conn)?)
+}
+
+/// `recipient` read again and locked until the transaction ends; with `token_hash`, only
+/// while its link is still that one (a new link may have replaced it meanwhile). Answers lock
+/// the round first and then the recipient, as making links does, so that the two never wait
+/// for each other.
+pub fn locked(
+    conn: &mut PgConnection,
+    recipient: &Recipient,
+    token_hash: Option<&[u8]>,
+) -> Result<Recipient, RepoError> {
+    let (found, hash): (Recipient, Option<Vec<u8>>) = r::survey_recipients
+        .filter(r::municipality_id.eq(recipient.municipality_id))
+        .filter(r::id.eq(recipient.id))
+        .select((Recipient::as_select(), r::token_hash))
+        .for_update()
+        .first(conn)?;
+    match token_hash {
+        Some(expected) if hash.as_deref() != Some(expected) => Err(RepoError::NotFound),
+        _ => Ok(found),
+    }
 }
 
 fn own_recipients(
@@ -555,22 +575,16 @@ pub fn own(
     Ok(Page::from_rows(rows, page.limit, |x| x.id))
 }
 
-/// The signed-in volunteer's place in `round`, locked until the transaction ends.
+/// The signed-in volunteer's place in `round`.
 pub fn own_in(
     conn: &mut PgConnection,
     account: StaffUserId,
     municipality: Option<MunicipalityId>,
     round: SurveyRoundId,
 ) -> Result<Recipient, RepoError> {
-    let found: Recipient = own_recipients(account, municipality)
+    Ok(own_recipients(account, municipality)
         .filter(r::round_id.eq(round.into_uuid()))
         .select(Recipient::as_select())
-        .first(conn)?;
-    Ok(r::survey_recipients
-        .filter(r::municipality_id.eq(found.municipality_id))
-        .filter(r::id.eq(found.id))
-        .select(Recipient::as_select())
-        .for_update()
         .first(conn)?)
 }
 

@@ -13,8 +13,8 @@ use samspill_domain::{
     ParseError,
     ids::{MunicipalityId, SurveyRoundId, SurveyTemplateId},
     survey::{
-        Grouping, QuestionResult, Response, RoundStatus, SurveyAudience, SurveyRound,
-        SurveyTemplate, check_response, check_round_dates, ready_template, tally, withheld_groups,
+        Grouping, QuestionResult, Response, RoundStatus, Suppression, SurveyAudience, SurveyRound,
+        SurveyTemplate, check_response, check_round_dates, ready_template, suppress, tally,
     },
     unit::UnitKind,
 };
@@ -564,8 +564,7 @@ fn taking_answers(round: &SurveyRound, today: NaiveDate) -> Result<(), ApiError>
     }
 }
 
-fn recipient_of_token(conn: &mut PgConnection, token: &str) -> Result<Recipient, ApiError> {
-    let recipient = surveys::by_token(conn, &crate::auth::tokens::secret_hash(token))?;
+fn unused(recipient: Recipient) -> Result<Recipient, ApiError> {
     if recipient.answered_at.is_some() {
         return Err(ApiError::Gone(
             "this link has been used: a survey is answered once".into(),
@@ -574,14 +573,23 @@ fn recipient_of_token(conn: &mut PgConnection, token: &str) -> Result<Recipient,
     Ok(recipient)
 }
 
+fn recipient_of_token(conn: &mut PgConnection, token: &str) -> Result<Recipient, ApiError> {
+    unused(surveys::by_token(
+        conn,
+        &crate::auth::tokens::secret_hash(token),
+    )?)
+}
+
+/// The form of `recipient`'s round; with `lock`, the round is locked until the transaction
+/// ends (while an answer is stored, so that none slips in past a cancellation).
 fn form_of(
     conn: &mut PgConnection,
     recipient: &Recipient,
     today: NaiveDate,
+    lock: bool,
 ) -> Result<Form, ApiError> {
     let municipality = MunicipalityId::from(recipient.municipality_id);
-    // Locked while an answer is stored, so that none slips in past a cancellation.
-    let round = surveys::find_round(conn, Some(municipality), recipient.round_id.into(), true)?;
+    let round = surveys::find_round(conn, Some(municipality), recipient.round_id.into(), lock)?;
     taking_answers(&round, today)?;
     let unit_name = match (round.audience, recipient.unit_id) {
         (SurveyAudience::Units, Some(unit)) => Some(
@@ -602,7 +610,7 @@ pub fn form(conn: &mut PgConnection, token: &str, now: DateTime<Utc>) -> Result<
     conn.transaction(|conn| {
         let recipient = recipient_of_token(conn, token)?;
         let today = today_in(conn, recipient.municipality_id.into(), now)?;
-        form_of(conn, &recipient, today)
+        form_of(conn, &recipient, today, false)
     })
 }
 
@@ -636,7 +644,13 @@ pub fn answer_by_token(
     conn.transaction(|conn| {
         let recipient = recipient_of_token(conn, token)?;
         let today = today_in(conn, recipient.municipality_id.into(), now)?;
-        let form = form_of(conn, &recipient, today)?;
+        let form = form_of(conn, &recipient, today, true)?;
+        // Read again under the round's lock: the same link may be answering twice at once.
+        let recipient = unused(surveys::locked(
+            conn,
+            &recipient,
+            Some(&crate::auth::tokens::secret_hash(token)),
+        )?)?;
         store(conn, &recipient, &form.round, given, today, now)
     })
 }
@@ -694,13 +708,16 @@ pub fn answer_own(
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
     conn.transaction(|conn| {
-        let recipient = surveys::own_in(conn, caller.id, caller.municipality, round)?;
+        let found = surveys::own_in(conn, caller.id, caller.municipality, round)?;
+        let found_round =
+            surveys::find_round(conn, Some(found.municipality_id.into()), round, true)?;
+        let recipient = surveys::locked(conn, &found, None)?;
         if recipient.answered_at.is_some() {
             return Err(conflict(
                 "you have answered this survey; it is answered once",
             ));
         }
-        let found = surveys::find_round(conn, Some(recipient.municipality_id.into()), round, true)?;
+        let found = found_round;
         let today = today_in(conn, found.municipality_id, now)?;
         taking_answers(&found, today)?;
         store(conn, &recipient, &found, given, today, now)
@@ -735,6 +752,10 @@ pub struct Results {
     /// Whether free texts are shown (to coordinators and administrators only).
     pub texts_shown: bool,
 }
+
+/// A group asked for: its id, the positions of its units, whether it is withheld, and whether
+/// each question is.
+type Shown = (Option<Uuid>, Vec<usize>, bool, Vec<bool>);
 
 /// The nearest care district at or above `unit`.
 fn district_of(units: &HashMap<Uuid, UnitNode>, unit: Uuid) -> Option<Uuid> {
@@ -786,17 +807,69 @@ pub fn results(
     }
     let responses = surveys::responses(conn, &round)?;
     let units = surveys::units(conn, round.municipality_id)?;
-    let none_name = "(no unit)".to_owned();
-    let mut groups: BTreeMap<Option<Uuid>, Vec<&Response>> = BTreeMap::new();
+    // Every response in its unit, each unit with its care district: what is withheld is
+    // decided over units, districts and the municipality at once (for the responses, and for
+    // each question's answers), whichever grouping is asked for.
+    let mut by_unit: BTreeMap<Option<Uuid>, Vec<&Response>> = BTreeMap::new();
     for (unit, response) in &responses {
-        let key = match grouping {
-            Grouping::Unit => *unit,
-            Grouping::District => unit.and_then(|u| district_of(&units, u)),
-            Grouping::Municipality => None,
-        };
-        groups.entry(key).or_default().push(response);
+        by_unit.entry(*unit).or_default().push(response);
     }
-    let whole = match grouping {
+    let by_unit: Vec<(Option<Uuid>, Option<Uuid>, Vec<&Response>)> = by_unit
+        .into_iter()
+        .map(|(unit, group)| (unit, unit.and_then(|u| district_of(&units, u)), group))
+        .collect();
+    let min = round.min_group_size;
+    let sizes: Vec<(Option<Uuid>, usize)> = by_unit.iter().map(|(_, d, g)| (*d, g.len())).collect();
+    let whole = suppress(&sizes, min);
+    let per_question: Vec<Suppression<Option<Uuid>>> = round
+        .questions
+        .iter()
+        .map(|q| {
+            let answered: Vec<(Option<Uuid>, usize)> = by_unit
+                .iter()
+                .map(|(_, d, g)| (*d, g.iter().filter(|r| r.contains_key(&q.key)).count()))
+                .collect();
+            suppress(&answered, min)
+        })
+        .collect();
+    let groups: Vec<Shown> = match grouping {
+        Grouping::Unit => (0..by_unit.len())
+            .map(|i| {
+                (
+                    by_unit[i].0,
+                    vec![i],
+                    whole.units[i],
+                    per_question.iter().map(|q| q.units[i]).collect(),
+                )
+            })
+            .collect(),
+        Grouping::District => whole
+            .districts
+            .iter()
+            .enumerate()
+            .map(|(j, (district, _, hidden))| {
+                (
+                    *district,
+                    (0..by_unit.len())
+                        .filter(|&i| by_unit[i].1 == *district)
+                        .collect(),
+                    *hidden,
+                    per_question
+                        .iter()
+                        .map(|q| q.districts.get(j).is_some_and(|d| d.2))
+                        .collect(),
+                )
+            })
+            .collect(),
+        Grouping::Municipality if by_unit.is_empty() => Vec::new(),
+        Grouping::Municipality => vec![(
+            None,
+            (0..by_unit.len()).collect(),
+            whole.municipality,
+            per_question.iter().map(|q| q.municipality).collect(),
+        )],
+    };
+    let municipality_name = match grouping {
         Grouping::Municipality => Some(
             samspill_persistence::municipalities::find(
                 conn,
@@ -808,39 +881,35 @@ pub fn results(
         ),
         _ => None,
     };
-    // Units are bucketed by care district (what the district grouping shows as one); care
-    // districts, and the whole municipality, in one bucket.
-    let buckets: Vec<(Option<Uuid>, usize)> = groups
-        .iter()
-        .map(|(key, group)| {
-            let bucket = match grouping {
-                Grouping::Unit => key.and_then(|u| district_of(&units, u)),
-                Grouping::District | Grouping::Municipality => None,
-            };
-            (bucket, group.len())
-        })
-        .collect();
-    let hidden = withheld_groups(&buckets, round.min_group_size);
     let mut results: Vec<GroupResult> = groups
         .into_iter()
-        .zip(hidden)
-        .map(|((key, group), hidden)| {
+        .map(|(key, members, hidden, questions_hidden)| {
+            let group: Vec<&Response> = members
+                .iter()
+                .flat_map(|&i| by_unit[i].2.iter().copied())
+                .collect();
             let mut questions = if hidden {
                 Vec::new()
             } else {
-                tally(&round.questions, &group, round.min_group_size)
+                tally(&round.questions, &group)
             };
-            if !texts_shown {
-                for q in &mut questions {
+            for (q, hide) in questions.iter_mut().zip(&questions_hidden) {
+                if *hide {
+                    q.withhold();
+                }
+                if !texts_shown {
                     q.texts.clear();
                 }
             }
             GroupResult {
                 id: key,
-                name: whole.clone().unwrap_or_else(|| {
+                name: municipality_name.clone().unwrap_or_else(|| {
                     key.and_then(|k| units.get(&k))
                         .map(|u| u.name.clone())
-                        .unwrap_or_else(|| none_name.clone())
+                        .unwrap_or_else(|| match grouping {
+                            Grouping::District => "(no care district)".to_owned(),
+                            _ => "(no unit)".to_owned(),
+                        })
                 }),
                 responses: group.len(),
                 withheld: hidden,

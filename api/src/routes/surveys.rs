@@ -983,7 +983,9 @@ pub struct ResultsQuery {
 /// of scales and numbers, per unit, care district or the whole municipality. A group with fewer
 /// responses than the round's `min_group_size` (at least 5) is withheld, showing only its
 /// count, and so is a larger one beside it when the small one could otherwise be worked out
-/// from a total; a question fewer than that answered shows only how many did. Free texts,
+/// from a total (decided over units, districts and the municipality at once, so that no
+/// combination of groupings gives it away); each question is withheld the same way by how
+/// many answered it, showing only that number. Free texts,
 /// sorted, are shown to municipality-wide coordinators and administrators only; contact
 /// persons see the rest.
 #[utoipa::path(
