@@ -87,18 +87,21 @@ CREATE INDEX survey_recipients_volunteer_idx ON survey_recipients (municipality_
 CREATE INDEX survey_recipients_token_idx ON survey_recipients (token_hash)
     WHERE token_hash IS NOT NULL;
 
+-- `unit_id` and `district_id` record where a response counted when it came (the unit, and the
+-- care district above it then), with no reference to `units`: results are grouped by what was
+-- recorded, so that moving or deleting a unit later cannot shift a response from one group to
+-- another between two readings (which would give a small group away).
 CREATE TABLE survey_responses (
     municipality_id  uuid NOT NULL,
     id               uuid NOT NULL,
     round_id         uuid NOT NULL,
     unit_id          uuid,
+    district_id      uuid,
     answers          jsonb NOT NULL CONSTRAINT survey_responses_answers_check
                      CHECK (jsonb_typeof(answers) = 'object'),
     submitted_on     date NOT NULL,
     PRIMARY KEY (municipality_id, id),
     CONSTRAINT survey_responses_round_fkey FOREIGN KEY (municipality_id, round_id)
-        REFERENCES survey_rounds (municipality_id, id) ON DELETE CASCADE,
-    CONSTRAINT survey_responses_unit_fkey FOREIGN KEY (municipality_id, unit_id)
-        REFERENCES units (municipality_id, id) ON DELETE SET NULL (unit_id)
+        REFERENCES survey_rounds (municipality_id, id) ON DELETE CASCADE
 );
 CREATE INDEX survey_responses_round_idx ON survey_responses (municipality_id, round_id);

@@ -654,6 +654,7 @@ diesel::table! {
         id -> Uuid,
         round_id -> Uuid,
         unit_id -> Nullable<Uuid>,
+        district_id -> Nullable<Uuid>,
         answers -> Jsonb,
         submitted_on -> Date,
     }

@@ -595,6 +595,7 @@ pub fn respond(
     conn: &mut PgConnection,
     id: Uuid,
     recipient: &Recipient,
+    district: Option<Uuid>,
     answers: &Response,
     on: NaiveDate,
     at: DateTime<Utc>,
@@ -606,6 +607,7 @@ pub fn respond(
             sr::id.eq(id),
             sr::round_id.eq(recipient.round_id),
             sr::unit_id.eq(recipient.unit_id),
+            sr::district_id.eq(district),
             sr::answers.eq(answers),
             sr::submitted_on.eq(on),
         ))
@@ -627,22 +629,23 @@ pub fn respond(
     }
 }
 
-/// A round's responses: the unit each counts for, and the answers.
+/// A round's responses: the unit and the care district each counted for when it came, and
+/// the answers.
 pub fn responses(
     conn: &mut PgConnection,
     round: &SurveyRound,
-) -> Result<Vec<(Option<Uuid>, Response)>, RepoError> {
-    let rows: Vec<(Option<Uuid>, serde_json::Value)> = sr::survey_responses
+) -> Result<Vec<(Option<Uuid>, Option<Uuid>, Response)>, RepoError> {
+    let rows: Vec<(Option<Uuid>, Option<Uuid>, serde_json::Value)> = sr::survey_responses
         .filter(sr::municipality_id.eq(round.municipality_id.into_uuid()))
         .filter(sr::round_id.eq(round.id.into_uuid()))
         // By the random id: the order tells nothing of when each came.
         .order(sr::id.asc())
-        .select((sr::unit_id, sr::answers))
+        .select((sr::unit_id, sr::district_id, sr::answers))
         .load(conn)?;
     rows.into_iter()
-        .map(|(unit, answers)| {
+        .map(|(unit, district, answers)| {
             serde_json::from_value(answers)
-                .map(|a| (unit, a))
+                .map(|a| (unit, district, a))
                 .map_err(|e| corrupt("survey response", e))
         })
         .collect()

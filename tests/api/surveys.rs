@@ -346,6 +346,20 @@ async fn results_are_withheld_with_four_answers_and_shown_with_five_and_a_link_w
     let by_district = results(&app, &s.coordinator, &six, "district").await;
     assert_eq!(by_district["groups"][0]["responses"], 6);
     assert_eq!(by_district["groups"][0]["withheld"], false);
+    // The day centre leaves the district after the round closed: the results stay as they
+    // were (a reading before less one after would otherwise show Finn's answer).
+    expect_status(
+        app.patch(
+            &format!("/api/v1/units/{beside}"),
+            &s.coordinator,
+            &json!({"parent_id": null}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let after_move = results(&app, &s.coordinator, &six, "district").await;
+    assert_eq!(after_move["groups"], by_district["groups"]);
 
     // Free text only for coordinators: a contact person sees the rest.
     let contact = results(&app, &s.contact_token, &five, "unit").await;

@@ -629,7 +629,11 @@ fn store(
             .map_err(|_| ApiError::Internal("random bytes".into()))?,
     )
     .into_uuid();
-    surveys::respond(conn, id, recipient, &answers, today, now)?;
+    // The care district the unit is in now is recorded with the response: results group by
+    // what was recorded, whatever becomes of the units later.
+    let units = surveys::units(conn, recipient.municipality_id.into())?;
+    let district = recipient.unit_id.and_then(|u| district_of(&units, u));
+    surveys::respond(conn, id, recipient, district, &answers, today, now)?;
     crate::metrics::survey_response();
     Ok(())
 }
@@ -810,13 +814,17 @@ pub fn results(
     // Every response in its unit, each unit with its care district: what is withheld is
     // decided over units, districts and the municipality at once (for the responses, and for
     // each question's answers), whichever grouping is asked for.
-    let mut by_unit: BTreeMap<Option<Uuid>, Vec<&Response>> = BTreeMap::new();
-    for (unit, response) in &responses {
-        by_unit.entry(*unit).or_default().push(response);
+    // (A unit moved to another district while the round was open counts as two groups.)
+    let mut by_unit: BTreeMap<(Option<Uuid>, Option<Uuid>), Vec<&Response>> = BTreeMap::new();
+    for (unit, district, response) in &responses {
+        by_unit
+            .entry((*unit, *district))
+            .or_default()
+            .push(response);
     }
     let by_unit: Vec<(Option<Uuid>, Option<Uuid>, Vec<&Response>)> = by_unit
         .into_iter()
-        .map(|(unit, group)| (unit, unit.and_then(|u| district_of(&units, u)), group))
+        .map(|((unit, district), group)| (unit, district, group))
         .collect();
     let min = round.min_group_size;
     let sizes: Vec<(Option<Uuid>, usize)> = by_unit.iter().map(|(_, d, g)| (*d, g.len())).collect();
@@ -904,12 +912,14 @@ pub fn results(
             GroupResult {
                 id: key,
                 name: municipality_name.clone().unwrap_or_else(|| {
-                    key.and_then(|k| units.get(&k))
-                        .map(|u| u.name.clone())
-                        .unwrap_or_else(|| match grouping {
-                            Grouping::District => "(no care district)".to_owned(),
-                            _ => "(no unit)".to_owned(),
-                        })
+                    match (key, key.and_then(|k| units.get(&k))) {
+                        (_, Some(unit)) => unit.name.clone(),
+                        (Some(_), None) => "(removed since)".to_owned(),
+                        (None, None) if grouping == Grouping::District => {
+                            "(no care district)".to_owned()
+                        }
+                        (None, None) => "(no unit)".to_owned(),
+                    }
                 }),
                 responses: group.len(),
                 withheld: hidden,
