@@ -629,12 +629,12 @@ pub fn respond(
     }
 }
 
-/// A round's responses: the unit and the care district each counted for when it came, and
-/// the answers.
-pub fn responses(
-    conn: &mut PgConnection,
-    round: &SurveyRound,
-) -> Result<Vec<(Option<Uuid>, Option<Uuid>, Response)>, RepoError> {
+/// A response as results read it: the unit and the care district it counted for when it
+/// came, and the answers.
+pub type Counted = (Option<Uuid>, Option<Uuid>, Response);
+
+/// A round's responses.
+pub fn responses(conn: &mut PgConnection, round: &SurveyRound) -> Result<Vec<Counted>, RepoError> {
     let rows: Vec<(Option<Uuid>, Option<Uuid>, serde_json::Value)> = sr::survey_responses
         .filter(sr::municipality_id.eq(round.municipality_id.into_uuid()))
         .filter(sr::round_id.eq(round.id.into_uuid()))
