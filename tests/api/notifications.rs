@@ -405,10 +405,13 @@ async fn those_registered_for_an_event_are_reminded_before_each_session_they_sti
     expect_status(answer(kari_invitation, "no").await, 200).await;
     move_clock_to(&app, second - TimeDelta::hours(23));
     assert_eq!(plan(&app).await["rows"], 1);
+    // (The sink lists mails by file name, which does not keep the order of arrival within a
+    // second: count them by whom they went to.)
     let mails = sink.wait_for(3).await;
-    assert!(
-        !mails[2].to.contains("kari@example.no"),
-        "Kari declined: {mails:?}"
-    );
+    let to_kari = mails
+        .iter()
+        .filter(|m| m.to.contains("kari@example.no"))
+        .count();
+    assert_eq!((mails.len(), to_kari), (3, 1), "Kari declined: {mails:?}");
     assert_eq!(plan(&app).await["rows"], 0);
 }
