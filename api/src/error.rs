@@ -193,6 +193,24 @@ impl ApiError {
         ApiError::Validation(vec![FieldError::new(field, code, message)])
     }
 
+    /// A 422 for the fields a domain check named.
+    pub fn fields(errors: Vec<(String, samspill_domain::ParseError)>) -> Self {
+        ApiError::Validation(
+            errors
+                .into_iter()
+                .map(|(field, error)| FieldError::parse(field, &error))
+                .collect(),
+        )
+    }
+
+    /// A 409 with a reason and no field errors.
+    pub fn conflict(detail: impl Into<String>) -> Self {
+        ApiError::Conflict {
+            detail: detail.into(),
+            errors: Vec::new(),
+        }
+    }
+
     /// A 403 with a reason.
     pub fn forbidden(reason: impl Into<String>) -> Self {
         ApiError::Forbidden(reason.into())

@@ -19,23 +19,6 @@ async fn setup(app: &TestApp, code: &str) -> MunicipalitySetup {
         .await
 }
 
-async fn unit(
-    app: &TestApp,
-    s: &MunicipalitySetup,
-    name: &str,
-    kind: &str,
-    parent: Option<&str>,
-) -> String {
-    let made = app
-        .post(
-            "/api/v1/units",
-            &s.coordinator,
-            &json!({"name": name, "kind": kind, "parent_id": parent}),
-        )
-        .await;
-    id_of(&expect_status(made, 201).await)
-}
-
 async fn items(app: &TestApp, token: &str, path: &str) -> Vec<Value> {
     let page = expect_status(app.get(path, token).await, 200).await;
     page["items"].as_array().cloned().unwrap_or_default()
@@ -99,8 +82,12 @@ async fn report_minutes(app: &TestApp, token: &str) -> i64 {
 async fn a_district_coordinator_sees_and_manages_only_their_districts_on_every_list_and_by_id() {
     let app = TestApp::spawn().await;
     let s = setup(&app, "4701").await;
-    let north = unit(&app, &s, "Omsorgsdistrikt Nord", "care_district", None).await;
-    let nordlys = unit(&app, &s, "Nordlys sykehjem", "nursing_home", Some(&north)).await;
+    let north = app
+        .unit_under(&s, "Omsorgsdistrikt Nord", "care_district", None)
+        .await;
+    let nordlys = app
+        .unit_under(&s, "Nordlys sykehjem", "nursing_home", Some(&north))
+        .await;
     // Kari lives at Solsiden (outside the district), Nils at Nordlys, below Nord.
     let kari = app.approved_volunteer(&s, "Kari").create().await;
     let nils = app
@@ -385,9 +372,15 @@ async fn refused(response: reqwest::Response, status: u16, field: Option<&str>) 
 async fn a_district_coordinator_can_neither_lift_their_limit_nor_reach_outside_their_districts() {
     let app = TestApp::spawn().await;
     let s = setup(&app, "4702").await;
-    let north = unit(&app, &s, "Omsorgsdistrikt Nord", "care_district", None).await;
-    let nordlys = unit(&app, &s, "Nordlys sykehjem", "nursing_home", Some(&north)).await;
-    let east = unit(&app, &s, "Omsorgsdistrikt Øst", "care_district", None).await;
+    let north = app
+        .unit_under(&s, "Omsorgsdistrikt Nord", "care_district", None)
+        .await;
+    let nordlys = app
+        .unit_under(&s, "Nordlys sykehjem", "nursing_home", Some(&north))
+        .await;
+    let east = app
+        .unit_under(&s, "Omsorgsdistrikt Øst", "care_district", None)
+        .await;
     let kari = app.approved_volunteer(&s, "Kari").create().await;
     let nils = app
         .approved_volunteer(&s, "Nils")

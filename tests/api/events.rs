@@ -20,22 +20,6 @@ async fn setup(app: &TestApp, code: &str) -> MunicipalitySetup {
         .await
 }
 
-/// Links a new volunteer login to `volunteer`; returns its access token.
-async fn login_for(app: &TestApp, s: &MunicipalitySetup, volunteer: &str) -> String {
-    let (account, token) = app.user(Some(&s.municipality), "volunteer").await;
-    expect_status(
-        app.patch(
-            &format!("/api/v1/volunteers/{volunteer}"),
-            &s.coordinator,
-            &json!({"staff_user_id": account}),
-        )
-        .await,
-        200,
-    )
-    .await;
-    token
-}
-
 /// `days` from today at 16:00 UTC.
 fn at_four(days: u64) -> String {
     format!("{}T16:00:00Z", today() + Days::new(days))
@@ -151,7 +135,7 @@ async fn a_two_session_training_grants_a_credential_a_rule_requires_until_it_run
     let s = setup(&app, "3301").await;
     let ola = app.approved_volunteer(&s, "Ola").create().await;
     let kari = app.approved_volunteer(&s, "Kari").create().await;
-    let ola_token = login_for(&app, &s, &ola).await;
+    let ola_token = app.volunteer_login(&s, &ola).await;
 
     // A rule: people with dementia only with the dementia course, at most three years old.
     let rule = app
@@ -483,7 +467,7 @@ async fn a_full_event_waitlists_the_next_yes_and_moves_it_up_when_someone_declin
     let a = app.approved_volunteer(&s, "Anna").create().await;
     let b = app.approved_volunteer(&s, "Bjarne").create().await;
     let c = app.approved_volunteer(&s, "Cecilie").create().await;
-    let c_token = login_for(&app, &s, &c).await;
+    let c_token = app.volunteer_login(&s, &c).await;
     let created = app
         .post(
             "/api/v1/events",
@@ -575,8 +559,8 @@ async fn invitees_see_only_their_own_invitations_and_staff_routes_are_refused() 
     let s = setup(&app, "3303").await;
     let ola = app.approved_volunteer(&s, "Ola").create().await;
     let kari = app.approved_volunteer(&s, "Kari").create().await;
-    let ola_token = login_for(&app, &s, &ola).await;
-    let kari_token = login_for(&app, &s, &kari).await;
+    let ola_token = app.volunteer_login(&s, &ola).await;
+    let kari_token = app.volunteer_login(&s, &kari).await;
     let only_kari = expect_status(
         app.post(
             "/api/v1/events",
@@ -860,7 +844,7 @@ async fn groups_take_their_seats_and_an_invitee_may_say_no_after_registration_cl
     let s = setup(&app, "3306").await;
     let a = app.approved_volunteer(&s, "Asta").create().await;
     let b = app.approved_volunteer(&s, "Birger").create().await;
-    let a_token = login_for(&app, &s, &a).await;
+    let a_token = app.volunteer_login(&s, &a).await;
     let lead = app.representative(&s.coordinator, "Per Leder").await;
     let group = expect_status(
         app.post(

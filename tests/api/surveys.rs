@@ -19,39 +19,6 @@ async fn setup(app: &TestApp, code: &str) -> MunicipalitySetup {
         .await
 }
 
-async fn unit(
-    app: &TestApp,
-    s: &MunicipalitySetup,
-    name: &str,
-    kind: &str,
-    parent: Option<&str>,
-) -> String {
-    let made = app
-        .post(
-            "/api/v1/units",
-            &s.coordinator,
-            &json!({"name": name, "kind": kind, "parent_id": parent}),
-        )
-        .await;
-    id_of(&expect_status(made, 201).await)
-}
-
-/// Links a new volunteer login to `volunteer`; returns its access token.
-async fn login_for(app: &TestApp, s: &MunicipalitySetup, volunteer: &str) -> String {
-    let (account, token) = app.user(Some(&s.municipality), "volunteer").await;
-    expect_status(
-        app.patch(
-            &format!("/api/v1/volunteers/{volunteer}"),
-            &s.coordinator,
-            &json!({"staff_user_id": account}),
-        )
-        .await,
-        200,
-    )
-    .await;
-    token
-}
-
 async fn ready(app: &TestApp, s: &MunicipalitySetup, code: &str) -> Value {
     expect_status(
         app.post(
@@ -132,16 +99,20 @@ fn question<'a>(group: &'a Value, key: &str) -> &'a Value {
 async fn results_are_withheld_with_four_answers_and_shown_with_five_and_a_link_works_once() {
     let app = TestApp::spawn().await;
     let s = setup(&app, "3401").await;
-    let north = unit(&app, &s, "Omsorgsdistrikt Nord", "care_district", None).await;
-    let home = unit(
-        &app,
-        &s,
-        "Lia bo- og aktivitetssenter",
-        "activity_center",
-        Some(&north),
-    )
-    .await;
-    let beside = unit(&app, &s, "Lia dagsenter", "day_center", Some(&north)).await;
+    let north = app
+        .unit_under(&s, "Omsorgsdistrikt Nord", "care_district", None)
+        .await;
+    let home = app
+        .unit_under(
+            &s,
+            "Lia bo- og aktivitetssenter",
+            "activity_center",
+            Some(&north),
+        )
+        .await;
+    let beside = app
+        .unit_under(&s, "Lia dagsenter", "day_center", Some(&north))
+        .await;
     let finn = app
         .approved_volunteer(&s, "Finn")
         .home_unit(&beside)
@@ -156,7 +127,7 @@ async fn results_are_withheld_with_four_answers_and_shown_with_five_and_a_link_w
                 .await,
         );
     }
-    let aud_token = login_for(&app, &s, &volunteers[0]).await;
+    let aud_token = app.volunteer_login(&s, &volunteers[0]).await;
 
     let template = ready(&app, &s, "volunteer_motivation").await;
     assert_eq!(template["audience"], "volunteers");
@@ -421,8 +392,8 @@ async fn volunteers_answer_signed_in_once_between_the_dates_and_rounds_keep_thei
     let s = setup(&app, "3403").await;
     let asked = app.approved_volunteer(&s, "Frida").create().await;
     let other = app.approved_volunteer(&s, "Geir").create().await;
-    let asked_token = login_for(&app, &s, &asked).await;
-    let other_token = login_for(&app, &s, &other).await;
+    let asked_token = app.volunteer_login(&s, &asked).await;
+    let other_token = app.volunteer_login(&s, &other).await;
 
     // A template of the municipality's own; bad questions are named.
     let bad = app
@@ -690,8 +661,12 @@ async fn volunteers_answer_signed_in_once_between_the_dates_and_rounds_keep_thei
 async fn a_unit_survey_asks_every_unit_but_care_districts() {
     let app = TestApp::spawn().await;
     let s = setup(&app, "3404").await;
-    let north = unit(&app, &s, "Omsorgsdistrikt Nord", "care_district", None).await;
-    let home = unit(&app, &s, "Hjemmetjenesten Nord", "home_care", Some(&north)).await;
+    let north = app
+        .unit_under(&s, "Omsorgsdistrikt Nord", "care_district", None)
+        .await;
+    let home = app
+        .unit_under(&s, "Hjemmetjenesten Nord", "home_care", Some(&north))
+        .await;
     let template = ready(&app, &s, "unit_resource_mapping").await;
     assert_eq!(template["audience"], "units");
     let named = app

@@ -87,20 +87,6 @@ async fn report(app: &TestApp, token: &str, group_by: &str) -> Value {
     expect_status(app.get(&path, token).await, 200).await
 }
 
-/// A volunteer account linked to `volunteer`; returns its token.
-async fn login_for(app: &TestApp, s: &MunicipalitySetup, volunteer: &str) -> String {
-    let (account, token) = app.user(Some(&s.municipality), "volunteer").await;
-    let linked = app
-        .patch(
-            &format!("/api/v1/volunteers/{volunteer}"),
-            &s.coordinator,
-            &json!({"staff_user_id": account}),
-        )
-        .await;
-    expect_status(linked, 200).await;
-    token
-}
-
 #[tokio::test]
 async fn a_completed_visit_makes_a_pending_entry_that_counts_in_the_report_once_approved() {
     let app = TestApp::spawn().await;
@@ -343,8 +329,8 @@ async fn volunteers_log_and_read_only_their_own_time_and_never_decide_it() {
     let s = setup(&app, "1103").await;
     let kari = app.approved_volunteer(&s, "Kari").create().await;
     let ola = app.approved_volunteer(&s, "Ola").create().await;
-    let kari_token = login_for(&app, &s, &kari).await;
-    let ola_token = login_for(&app, &s, &ola).await;
+    let kari_token = app.volunteer_login(&s, &kari).await;
+    let ola_token = app.volunteer_login(&s, &ola).await;
     let olas_placement = place(&app, &s, json!({"volunteer_id": ola})).await;
 
     let own = expect_status(
@@ -743,7 +729,7 @@ async fn approving_asks_the_24_hour_rule_again_and_a_visit_that_did_not_happen_t
         )
         .await,
     );
-    let own = login_for(&app, &s, &kari).await;
+    let own = app.volunteer_login(&s, &kari).await;
     let logged = expect_status(
         app.post(
             "/api/v1/me/time-entries",

@@ -343,6 +343,40 @@ impl TestApp {
         expect_status(self.post("/api/v1/groups", token, body).await, 201).await
     }
 
+    /// A volunteer login linked by the set-up's coordinator to `volunteer`; returns its access
+    /// token.
+    pub async fn volunteer_login(&self, s: &MunicipalitySetup, volunteer: &str) -> String {
+        let (account, token) = self.user(Some(&s.municipality), "volunteer").await;
+        let linked = self
+            .patch(
+                &format!("/api/v1/volunteers/{volunteer}"),
+                &s.coordinator,
+                &json!({"staff_user_id": account}),
+            )
+            .await;
+        expect_status(linked, 200).await;
+        token
+    }
+
+    /// A unit named `name` of `kind` under `parent`, made by the set-up's coordinator; returns
+    /// its id.
+    pub async fn unit_under(
+        &self,
+        s: &MunicipalitySetup,
+        name: &str,
+        kind: &str,
+        parent: Option<&str>,
+    ) -> String {
+        let made = self
+            .post(
+                "/api/v1/units",
+                &s.coordinator,
+                &json!({"name": name, "kind": kind, "parent_id": parent}),
+            )
+            .await;
+        id_of(&expect_status(made, 201).await)
+    }
+
     /// Creates a group representative named `name` as `coordinator`; returns its id.
     pub async fn representative(&self, coordinator: &str, name: &str) -> String {
         let body = json!({"kind": "group_representative", "name": name});

@@ -66,22 +66,6 @@ fn runs_events(conn: &mut PgConnection, caller: &StaffCaller) -> Result<(), ApiE
     )
 }
 
-fn conflict(detail: impl Into<String>) -> ApiError {
-    ApiError::Conflict {
-        detail: detail.into(),
-        errors: Vec::new(),
-    }
-}
-
-fn fields(errors: Vec<(String, ParseError)>) -> ApiError {
-    ApiError::Validation(
-        errors
-            .into_iter()
-            .map(|(f, e)| FieldError::parse(f, &e))
-            .collect(),
-    )
-}
-
 /// The records of `found` events of one municipality.
 fn records(
     conn: &mut PgConnection,
@@ -160,7 +144,7 @@ fn check_draft(
     if errors.is_empty() {
         Ok(())
     } else {
-        Err(fields(errors))
+        Err(ApiError::fields(errors))
     }
 }
 
@@ -259,7 +243,7 @@ pub fn update(
             EventStatus::Cancelled => refused.push("anything, as it is cancelled"),
         }
         if !refused.is_empty() {
-            return Err(conflict(format!(
+            return Err(ApiError::conflict(format!(
                 "an event that is {status} cannot change {}",
                 refused.join("; ")
             )));
@@ -389,7 +373,7 @@ pub fn transition(
                 now,
             },
         )
-        .map_err(|e| conflict(e.to_string()))?;
+        .map_err(|e| ApiError::conflict(e.to_string()))?;
         let updated = events::set_status(conn, &current, to)?;
         if to == EventStatus::Published {
             let invitees =
@@ -412,7 +396,7 @@ pub fn invite(
         runs_events(conn, caller)?;
         let event = events::locked(conn, caller.municipality, id)?;
         if event.status != EventStatus::Published {
-            return Err(conflict(format!(
+            return Err(ApiError::conflict(format!(
                 "invitations go out while an event is published; this one is {}",
                 event.status
             )));
@@ -444,7 +428,7 @@ pub fn invite(
                 }),
         );
         if !unknown.is_empty() {
-            return Err(fields(unknown));
+            return Err(ApiError::fields(unknown));
         }
         let added = events::invite(conn, &event, &invitees, now)?;
         events::touch(conn, &event)?;
@@ -490,7 +474,7 @@ fn answer_locked(
     now: DateTime<Utc>,
 ) -> Result<Invitation, ApiError> {
     if event.status != EventStatus::Published {
-        return Err(conflict(format!(
+        return Err(ApiError::conflict(format!(
             "answers are taken while an event is published; this one is {}",
             event.status
         )));
@@ -540,10 +524,10 @@ fn answer_locked(
         match window(event, first_start(&sessions), now) {
             Window::Open => {}
             Window::NotYetOpen(at) => {
-                return Err(conflict(format!("registration opens at {at}")));
+                return Err(ApiError::conflict(format!("registration opens at {at}")));
             }
             Window::Closed(at) => {
-                return Err(conflict(format!(
+                return Err(ApiError::conflict(format!(
                     "registration closed at {at}; ask the coordinator"
                 )));
             }
@@ -571,7 +555,7 @@ fn answer_locked(
                 let free = event
                     .capacity
                     .map_or(0, |c| (i64::from(c) - counts.seats_taken).max(0));
-                return Err(conflict(format!(
+                return Err(ApiError::conflict(format!(
                     "the group keeps its {} seats: {free} more are free{}",
                     current.seats,
                     if counts.waitlisted > 0 {
@@ -727,7 +711,7 @@ pub fn record_attendance(
         let event = events::locked(conn, caller.municipality, id)?;
         check_version(event.version, expected)?;
         if !matches!(event.status, EventStatus::Published | EventStatus::Held) {
-            return Err(conflict(format!(
+            return Err(ApiError::conflict(format!(
                 "attendance is recorded while an event is published or held; this one is {}",
                 event.status
             )));
@@ -739,7 +723,7 @@ pub fn record_attendance(
             return Err(ApiError::NotFound);
         };
         if now < found.starts_at {
-            return Err(conflict(format!(
+            return Err(ApiError::conflict(format!(
                 "the session starts at {}: attendance is recorded after that",
                 found.starts_at
             )));
@@ -764,7 +748,7 @@ pub fn record_attendance(
             })
             .collect();
         if !errors.is_empty() {
-            return Err(fields(errors));
+            return Err(ApiError::fields(errors));
         }
         events::record_attendance(conn, &event, session, &marks, caller.id, now)?;
         events::touch(conn, &event)?;
@@ -836,16 +820,20 @@ pub fn grant(
         let event = events::locked(conn, caller.municipality, id)?;
         check_version(event.version, expected)?;
         if event.grant.is_none() {
-            return Err(conflict("this event grants no training credential"));
+            return Err(ApiError::conflict(
+                "this event grants no training credential",
+            ));
         }
         if event.status != EventStatus::Closed {
-            return Err(conflict(format!(
+            return Err(ApiError::conflict(format!(
                 "credentials are granted once the event is closed; this one is {}",
                 event.status
             )));
         }
         if let Some(at) = event.credentials_granted_at {
-            return Err(conflict(format!("the credentials were granted at {at}")));
+            return Err(ApiError::conflict(format!(
+                "the credentials were granted at {at}"
+            )));
         }
         let municipality = municipalities::find(
             conn,

@@ -2,11 +2,7 @@
 //! volunteers with one-time links, answers by link or signed in, and results per unit, care
 //! district or municipality, withheld for small groups, with free text only for coordinators.
 
-use crate::{
-    access,
-    auth::StaffCaller,
-    error::{ApiError, FieldError},
-};
+use crate::{access, auth::StaffCaller, error::ApiError};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::Connection;
 use samspill_domain::{
@@ -31,22 +27,6 @@ use uuid::Uuid;
 const RUNS_SURVEYS: &str = "Surveys go to units and volunteers across care districts: a \
      municipality-wide coordinator or an administrator makes and sends them.";
 
-fn fields(errors: Vec<(String, ParseError)>) -> ApiError {
-    ApiError::Validation(
-        errors
-            .into_iter()
-            .map(|(f, e)| FieldError::parse(f, &e))
-            .collect(),
-    )
-}
-
-fn conflict(detail: impl Into<String>) -> ApiError {
-    ApiError::Conflict {
-        detail: detail.into(),
-        errors: Vec::new(),
-    }
-}
-
 /// The municipality's own date at `now`: rounds open and close on local days.
 fn today_in(
     conn: &mut PgConnection,
@@ -58,9 +38,7 @@ fn today_in(
         samspill_domain::auth::TenantScope::All,
         municipality,
     )?;
-    Ok(now
-        .with_timezone(&crate::cases::visits::zone_of(&found))
-        .date_naive())
+    Ok(crate::cases::time_entries::local_today(&found, now))
 }
 
 /// Where a template comes from.
@@ -335,7 +313,7 @@ fn resolve(
         }
     };
     if !errors.is_empty() {
-        return Err(fields(errors));
+        return Err(ApiError::fields(errors));
     }
     if asked.is_empty() {
         return Err(ApiError::invalid(
@@ -369,7 +347,7 @@ pub fn create_round(
                 Err(e) => return Err(e.into()),
             };
         let today = today_in(conn, template.municipality_id, now)?;
-        check_round_dates(request.opens_on, request.closes_on, today).map_err(fields)?;
+        check_round_dates(request.opens_on, request.closes_on, today).map_err(ApiError::fields)?;
         let asked = resolve(
             conn,
             template.municipality_id,
@@ -442,11 +420,13 @@ pub fn update_round(
         let status = current.status(today_in(conn, current.municipality_id, now)?);
         match status {
             RoundStatus::Cancelled => {
-                return Err(conflict("the round is cancelled and cannot change"));
+                return Err(ApiError::conflict(
+                    "the round is cancelled and cannot change",
+                ));
             }
             // Reopened, its results could be read again with more answers: send a new round.
             RoundStatus::Closed if change.closes_on.is_some() || change.cancel => {
-                return Err(conflict(
+                return Err(ApiError::conflict(
                     "the round has closed and its results are final; send a new round",
                 ));
             }
@@ -455,7 +435,7 @@ pub fn update_round(
         let closes_on = change.closes_on.unwrap_or(current.closes_on);
         if change.closes_on.is_some() {
             let today = today_in(conn, current.municipality_id, now)?;
-            check_round_dates(current.opens_on, closes_on, today).map_err(fields)?;
+            check_round_dates(current.opens_on, closes_on, today).map_err(ApiError::fields)?;
         }
         let updated = surveys::update_round(
             conn,
@@ -494,7 +474,7 @@ pub fn make_links(
         let round = surveys::find_round(conn, caller.municipality, id, true)?;
         let status = round.status(today_in(conn, round.municipality_id, now)?);
         if !matches!(status, RoundStatus::Scheduled | RoundStatus::Open) {
-            return Err(conflict(format!(
+            return Err(ApiError::conflict(format!(
                 "links are made for a round that is scheduled or open; this one is {status}"
             )));
         }
@@ -555,7 +535,10 @@ pub struct Form {
 fn taking_answers(round: &SurveyRound, today: NaiveDate) -> Result<(), ApiError> {
     match round.status(today) {
         RoundStatus::Open => Ok(()),
-        RoundStatus::Scheduled => Err(conflict(format!("the survey opens on {}", round.opens_on))),
+        RoundStatus::Scheduled => Err(ApiError::conflict(format!(
+            "the survey opens on {}",
+            round.opens_on
+        ))),
         RoundStatus::Closed => Err(ApiError::Gone(format!(
             "the survey closed on {}",
             round.closes_on
@@ -622,7 +605,7 @@ fn store(
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> Result<(), ApiError> {
-    let answers = check_response(&round.questions, given).map_err(fields)?;
+    let answers = check_response(&round.questions, given).map_err(ApiError::fields)?;
     let id = uuid::Builder::from_random_bytes(
         crate::random::bytes(16)
             .try_into()
@@ -717,7 +700,7 @@ pub fn answer_own(
             surveys::find_round(conn, Some(found.municipality_id.into()), round, true)?;
         let recipient = surveys::locked(conn, &found, None)?;
         if recipient.answered_at.is_some() {
-            return Err(conflict(
+            return Err(ApiError::conflict(
                 "you have answered this survey; it is answered once",
             ));
         }
@@ -803,7 +786,7 @@ pub fn results(
     // apart would show one person's answer in their difference.
     let status = round.status(today_in(conn, round.municipality_id, now)?);
     if matches!(status, RoundStatus::Scheduled | RoundStatus::Open) {
-        return Err(conflict(format!(
+        return Err(ApiError::conflict(format!(
             "results are shown once the round has closed (its last day is {}); until then \
              GET /survey-rounds/{} tells how many have answered",
             round.closes_on, round.id

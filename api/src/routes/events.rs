@@ -25,7 +25,6 @@ use crate::{
 use actix_web::{HttpResponse, get, http::header, patch, post, put, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use samspill_domain::{
-    ParseError,
     event::{
         Answer, Attendance, AttendanceStatus, EventAudience, EventKind, EventSession, EventStatus,
         GrantMode, Invitation, InvitationStatus, Invitee, SessionDraft, TrainingCredential,
@@ -337,14 +336,7 @@ fn parse_sessions(raw: Vec<SessionBody>) -> Result<Vec<SessionDraft>, ApiError> 
             })
             .collect(),
     )
-    .map_err(|errors| {
-        ApiError::Validation(
-            errors
-                .into_iter()
-                .map(|(f, e): (String, ParseError)| FieldError::parse(f, &e))
-                .collect(),
-        )
-    })
+    .map_err(ApiError::fields)
 }
 
 fn parse_grant(

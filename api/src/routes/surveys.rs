@@ -24,7 +24,6 @@ use crate::{
 use actix_web::{HttpRequest, HttpResponse, get, http::header, patch, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use samspill_domain::{
-    ParseError,
     ids::{SurveyRoundId, SurveyTemplateId},
     survey::{
         AnswerValue, Choice, Grouping, MIN_GROUP_SIZE, Question, QuestionKind, QuestionResult,
@@ -115,14 +114,7 @@ fn parse_questions(raw: Vec<QuestionBody>) -> Result<Vec<Question>, ApiError> {
             })
             .collect(),
     )
-    .map_err(|errors| {
-        ApiError::Validation(
-            errors
-                .into_iter()
-                .map(|(f, e): (String, ParseError)| FieldError::parse(f, &e))
-                .collect(),
-        )
-    })
+    .map_err(ApiError::fields)
 }
 
 fn parse_name(raw: &str) -> Result<String, FieldError> {
@@ -218,7 +210,7 @@ pub struct NewSurveyTemplate {
 /// wide coordinators and administrators.
 #[utoipa::path(
     tag = "surveys",
-    request_body = NewSurveyTemplate,
+    request_body(content = NewSurveyTemplate, example = json!({"ready": "unit_resource_mapping", "name": "Kartlegging av frivillig innsats 2027"})),
     responses((status = 201, description = "The template.", body = SurveyTemplateView,
         headers(("ETag" = String, description = "Its version."),
                 ("Location" = String, description = "Where it is."))))
@@ -376,7 +368,7 @@ pub struct SurveyTemplateChange {
         ("id" = Uuid, Path, description = "The template id."),
         crate::extract::IfMatchHeader,
     ),
-    request_body = SurveyTemplateChange,
+    request_body(content = SurveyTemplateChange, example = json!({"name": "Kartlegging av frivillig innsats, høsten 2027", "description": "Besvares av enhetsleder innen fristen."})),
     responses((status = 200, description = "The changed template.", body = SurveyTemplateView,
         headers(("ETag" = String, description = "The new version."))))
 )]
@@ -535,7 +527,7 @@ const MAX_NAMED: usize = 1000;
 /// its field; nobody to ask is 422. Municipality-wide coordinators and administrators.
 #[utoipa::path(
     tag = "surveys",
-    request_body = NewSurveyRound,
+    request_body(content = NewSurveyRound, example = json!({"template_id": "0193a0c2-5b1e-7000-8000-000000000010", "title": "Motivasjon og hindringer, vår 2027", "opens_on": "2027-03-01", "closes_on": "2027-03-21", "min_group_size": 5, "audience": {"all": true}})),
     responses((status = 201, description = "The round.", body = SurveyRoundView,
         headers(("ETag" = String, description = "Its version."),
                 ("Location" = String, description = "Where it is."))))
@@ -691,7 +683,7 @@ pub struct SurveyRoundChange {
         ("id" = Uuid, Path, description = "The round id."),
         crate::extract::IfMatchHeader,
     ),
-    request_body = SurveyRoundChange,
+    request_body(content = SurveyRoundChange, example = json!({"closes_on": "2027-03-28"})),
     responses((status = 200, description = "The changed round.", body = SurveyRoundView,
         headers(("ETag" = String, description = "The new version."))))
 )]
@@ -1169,7 +1161,7 @@ pub struct SurveyReceipt {
 #[utoipa::path(
     tag = "surveys",
     params(("Survey-Token" = String, Header, description = "The one-time token of the link.")),
-    request_body = SurveyAnswersBody,
+    request_body(content = SurveyAnswersBody, example = json!({"answers": {"motivation": ["meaning", "social"], "satisfaction": 6, "followed_up": 5, "hours_a_month": 8, "barriers": ["time"], "continue": "yes", "comments": "Fint å bli kjent med beboerne."}})),
     responses(
         (status = 200, description = "Received.", body = SurveyReceipt),
         (status = 401, description = "No Survey-Token header.", body = crate::error::Problem, content_type = "application/problem+json"),
@@ -1266,7 +1258,7 @@ pub async fn list_my_surveys(
 #[utoipa::path(
     tag = "me",
     params(("id" = Uuid, Path, description = "The round id.")),
-    request_body = SurveyAnswersBody,
+    request_body(content = SurveyAnswersBody, example = json!({"answers": {"motivation": ["meaning", "social"], "satisfaction": 6, "followed_up": 5, "hours_a_month": 8, "barriers": ["time"], "continue": "yes", "comments": "Fint å bli kjent med beboerne."}})),
     responses(
         (status = 200, description = "Received.", body = SurveyReceipt),
         (status = 410, description = "The round closed or was called off.", body = crate::error::Problem, content_type = "application/problem+json"),
