@@ -347,6 +347,7 @@ mod tests {
             id: StaffUserId::generate(),
             role,
             municipality: (role != Role::Admin).then(MunicipalityId::generate),
+            request_id: None,
         }
     }
 

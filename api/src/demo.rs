@@ -92,6 +92,7 @@ pub fn fill(
         id: coordinator,
         role: Role::Coordinator,
         municipality: Some(municipality.id),
+        request_id: None,
     };
     let scope = TenantScope::Municipality(municipality.id);
     let unit_named = |conn: &mut PgConnection, name: &str| -> Result<UnitId, ApiError> {
@@ -362,6 +363,7 @@ fn training(
         id: volunteer_login,
         role: Role::Volunteer,
         municipality: Some(municipality.id),
+        request_id: None,
     };
     cases::events::answer_own(conn, &fie, made.event.id, Answer::Yes, now)?;
     Ok(())
@@ -414,6 +416,7 @@ fn surveys(
         id: volunteer_login,
         role: Role::Volunteer,
         municipality: Some(municipality.id),
+        request_id: None,
     };
     let answers = Response::from([
         (
@@ -480,6 +483,7 @@ fn hours(
         id: volunteer_login,
         role: Role::Volunteer,
         municipality: Some(municipality),
+        request_id: None,
     };
     cases::time_entries::log_own(
         conn,

@@ -452,6 +452,10 @@ fn duplicate_message(constraint: &str) -> (&'static str, &'static str) {
             ("code", "a municipality with this country and code exists")
         }
         "units_municipality_name_key" => ("name", "the municipality has a unit with this name"),
+        "consents_volunteer_in_force_key" | "consents_recipient_in_force_key" => (
+            "purpose",
+            "a consent for this purpose is in force; withdraw it before recording a new one",
+        ),
         "staff_users_email_key" => ("email", "an account with this email exists"),
         "service_accounts_client_id_key" => ("client_id", "this client id is taken"),
         "volunteers_staff_user_key" => (

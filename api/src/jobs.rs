@@ -58,6 +58,11 @@ pub fn all() -> Vec<Job> {
             run: |conn, now| cases::notifications::plan(conn, now, i64::from(BATCH)),
         },
         Job {
+            name: "apply_retention",
+            every: Duration::from_secs(3_600),
+            run: |conn, now| cases::retention::apply(conn, now, i64::from(BATCH)),
+        },
+        Job {
             name: "purge_outbox",
             every: Duration::from_secs(3_600),
             run: |conn, now| {

@@ -18,6 +18,7 @@ struct Counters {
     time_entries: IntCounterVec,
     events: IntCounterVec,
     surveys: IntCounterVec,
+    personal_data: IntCounterVec,
     webhook_deliveries: IntCounterVec,
     notifications: IntCounterVec,
     outbox_oldest: IntGauge,
@@ -83,6 +84,11 @@ fn counters() -> Option<&'static Counters> {
                     "What happened to surveys: templates made, rounds sent, one-time links made, responses received.",
                     "action",
                 )?,
+                personal_data: vec(
+                    "samspill_personal_data_actions_total",
+                    "What was done with personal data: exports, consents given and withdrawn, retention extended, volunteers anonymised or deleted when their retention ran out, rows in bulk (hours, contact-log notes) acted on.",
+                    "action",
+                )?,
                 webhook_deliveries: vec(
                     "samspill_webhook_deliveries_total",
                     "Webhook delivery attempts, by what came of them: delivered, retrying (to be tried again), failed (retries spent), disabled (the receiver answered 410), stale (changed meanwhile).",
@@ -130,6 +136,7 @@ pub fn register(registry: &Registry) {
             &c.time_entries,
             &c.events,
             &c.surveys,
+            &c.personal_data,
             &c.webhook_deliveries,
             &c.notifications,
         ] {
@@ -222,6 +229,16 @@ pub fn event_answer(status: &str) {
 pub fn survey_action(action: &str, count: usize) {
     if let Some(c) = counters() {
         c.surveys
+            .with_label_values(&[action])
+            .inc_by(u64::try_from(count).unwrap_or(0));
+    }
+}
+
+/// Something done with personal data (`export`, `consent_given`, `consent_withdrawn`,
+/// `retention_extended`, `anonymised`, `deleted`, `bulk_rows`), by how many.
+pub fn personal_data_action(action: &str, count: usize) {
+    if let Some(c) = counters() {
+        c.personal_data
             .with_label_values(&[action])
             .inc_by(u64::try_from(count).unwrap_or(0));
     }

@@ -65,6 +65,9 @@ pub const PUBLIC_OPERATIONS: &[&str] = &[
         (name = "hours", description = "The hours log (timer): time volunteers and groups gave, logged by coordinators, by volunteers for themselves, or made when a visit is completed; approved, declined or revoked with a history; and the hours report of approved time."),
         (name = "events", description = "Events for volunteers (and staff): recognition events, theme training, information meetings and social gatherings; sessions, invitations with a waiting list, attendance, and the training credentials a theme training grants, which requirement rules can ask for."),
         (name = "surveys", description = "Surveys of resource use, barriers and motivation: templates (two ready ones), rounds sent to units or volunteers, one-time links answered without login, and results per unit, care district or municipality, withheld for groups under five answers."),
+        (name = "personal-data", description = "What the municipality holds about a volunteer, exported as one JSON document on request (by a coordinator, or by the volunteer at `/me/export`); every export, full-record read and erasure is in the volunteer's audit log."),
+        (name = "consents", description = "Consents with their purpose, text version, who gave them and when they were withdrawn: volunteers' (photos at events, sharing contact details with the unit) and people visited at home's (home visits; withdrawing it stops the visits)."),
+        (name = "retention", description = "How long personal data is kept: a period and an action (anonymise or delete) per category, a dry run of what falls due on a day, and extensions with a reason. The job `apply_retention` acts on the day; the work list warns before."),
         (name = "webhooks", description = "Webhook endpoints of municipal systems, told of events as they happen (Standard Webhooks: signed with HMAC-SHA256, retried with back-off), their deliveries and attempts."),
         (name = "operations", description = "Health checks, metrics and the service's periodic jobs."),
     ),
@@ -791,6 +794,34 @@ pub mod schemas {
         "Grouping",
         samspill_domain::survey::Grouping,
         "How survey results are grouped.",
+        values
+    );
+    schema_enum!(
+        ConsentPurposeSchema,
+        "ConsentPurpose",
+        samspill_domain::consent::ConsentPurpose,
+        "What a consent is for.",
+        values
+    );
+    schema_enum!(
+        ConsentBySchema,
+        "ConsentBy",
+        samspill_domain::consent::ConsentBy,
+        "Who gave or withdrew a consent.",
+        values
+    );
+    schema_enum!(
+        RetentionCategorySchema,
+        "RetentionCategory",
+        samspill_domain::retention::RetentionCategory,
+        "What kind of personal data a retention period applies to.",
+        values
+    );
+    schema_enum!(
+        RetentionActionSchema,
+        "RetentionAction",
+        samspill_domain::retention::RetentionAction,
+        "What happens to data when its retention period has run.",
         values
     );
 }

@@ -97,6 +97,10 @@ pub enum CursorList {
     SurveyRecipients,
     /// `GET /me/surveys`.
     MySurveys,
+    /// `GET /volunteers/{id}/consents` and `GET /recipients/{id}/consents`.
+    Consents,
+    /// `GET /retention/due`.
+    RetentionDue,
 }
 
 impl CursorList {
@@ -138,6 +142,8 @@ impl CursorList {
         CursorList::SurveyRounds,
         CursorList::SurveyRecipients,
         CursorList::MySurveys,
+        CursorList::Consents,
+        CursorList::RetentionDue,
     ];
 
     /// The tag its cursors start with; no `:` inside. The feed and the work list keep the tags
@@ -179,6 +185,8 @@ impl CursorList {
             CursorList::SurveyRounds => b"survey_rounds",
             CursorList::SurveyRecipients => b"survey_recipients",
             CursorList::MySurveys => b"my_surveys",
+            CursorList::Consents => b"consents",
+            CursorList::RetentionDue => b"retention_due",
         }
     }
 }

@@ -13,6 +13,12 @@ string_enum! {
         Create => "create",
         /// A record was deleted.
         Delete => "delete",
+        /// Everything held about a person was exported.
+        Export => "export",
+        /// A person's data was erased on request.
+        Erase => "erase",
+        /// A person's data was anonymised when its retention period ran out.
+        Anonymise => "anonymise",
     }
 }
 
@@ -21,6 +27,8 @@ string_enum! {
     pub enum AuditResource {
         /// A police certificate record.
         PoliceCertificate => "police_certificate",
+        /// A volunteer's full record.
+        Volunteer => "volunteer",
     }
 }
 
@@ -31,6 +39,8 @@ string_enum! {
         StaffUser => "staff_user",
         /// A municipal system.
         ServiceAccount => "service_account",
+        /// The service itself, acting on a schedule (retention).
+        Scheduler => "scheduler",
     }
 }
 
@@ -53,6 +63,8 @@ pub struct AuditEntry {
     pub resource: AuditResource,
     /// The record, when one was named.
     pub resource_id: Option<uuid::Uuid>,
+    /// The request that did it (its `X-Request-Id`), when it came from one.
+    pub request_id: Option<uuid::Uuid>,
     /// When.
     pub at: chrono::DateTime<chrono::Utc>,
 }
@@ -64,14 +76,29 @@ pub struct Actor {
     pub kind: ActorKind,
     /// The account's id.
     pub id: uuid::Uuid,
+    /// The request it acted through (its `X-Request-Id`), when it came from one.
+    pub request_id: Option<uuid::Uuid>,
 }
 
 impl Actor {
+    /// The service's own scheduled work.
+    pub const SCHEDULER: Self = Self {
+        kind: ActorKind::Scheduler,
+        id: uuid::Uuid::nil(),
+        request_id: None,
+    };
+
+    /// The same actor, acting through the request `request_id`.
+    pub fn in_request(self, request_id: Option<uuid::Uuid>) -> Self {
+        Self { request_id, ..self }
+    }
+
     /// A person's account (staff user or volunteer login).
     pub fn staff(id: crate::ids::StaffUserId) -> Self {
         Self {
             kind: ActorKind::StaffUser,
             id: id.into_uuid(),
+            request_id: None,
         }
     }
 }

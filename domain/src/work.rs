@@ -60,6 +60,10 @@ string_enum! {
         /// A survey round closes within three days and fewer than half of those it asks have
         /// answered: send their links again, or give it a later last day.
         SurveyClosingUnanswered => "survey_closing_unanswered",
+        /// A volunteer's retention period runs out on the due date: their data will be
+        /// anonymised or deleted then, unless a coordinator keeps it longer with a reason
+        /// (`POST /volunteers/{id}/retention-extensions`).
+        RetentionDue => "retention_due",
     }
 }
 

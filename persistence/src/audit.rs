@@ -27,6 +27,7 @@ struct AuditRow {
     resource: String,
     resource_id: Option<Uuid>,
     at: DateTime<Utc>,
+    request_id: Option<Uuid>,
 }
 
 impl TryFrom<AuditRow> for AuditEntry {
@@ -48,6 +49,7 @@ impl TryFrom<AuditRow> for AuditEntry {
                 .parse()
                 .map_err(|e| corrupt("audit resource", e))?,
             resource_id: row.resource_id,
+            request_id: row.request_id,
             at: row.at,
         })
     }
@@ -103,6 +105,7 @@ pub fn record(conn: &mut PgConnection, entry: &NewAuditEntry) -> Result<AuditEnt
             a::action.eq(entry.action.as_str()),
             a::resource.eq(entry.resource.as_str()),
             a::resource_id.eq(entry.resource_id),
+            a::request_id.eq(entry.actor.request_id),
         ))
         .returning(AuditRow::as_returning())
         .get_result(conn)?
@@ -116,10 +119,52 @@ pub fn for_volunteer(
     volunteer: &Volunteer,
     page: PageRequest,
 ) -> Result<Page<AuditEntry>, RepoError> {
+    of_volunteer_id(conn, Some(volunteer.municipality_id), volunteer.id, page)
+}
+
+/// A page of the audit log about the volunteer `id` whose record is gone (deleted when its
+/// retention ran out): in `municipality`, or in any for an administrator (`None`). `NotFound`
+/// when there is no entry about them at all.
+pub fn of_deleted(
+    conn: &mut PgConnection,
+    municipality: Option<MunicipalityId>,
+    id: VolunteerId,
+    page: PageRequest,
+) -> Result<Page<AuditEntry>, RepoError> {
+    let mut any = a::audit_log
+        .into_boxed()
+        .filter(a::volunteer_id.eq(id.into_uuid()));
+    if let Some(m) = municipality {
+        any = any.filter(a::municipality_id.eq(m.into_uuid()));
+    }
+    let known: Option<Uuid> = any.select(a::municipality_id).first(conn).optional()?;
+    let Some(found_in) = known else {
+        return Err(RepoError::NotFound);
+    };
+    // The record is gone only if no volunteer has the id (an erased one is read as it is).
+    use crate::schema::volunteers::dsl as v;
+    let exists: bool = diesel::select(diesel::dsl::exists(
+        v::volunteers.filter(v::id.eq(id.into_uuid())),
+    ))
+    .get_result(conn)?;
+    if exists {
+        return Err(RepoError::NotFound);
+    }
+    of_volunteer_id(conn, Some(found_in.into()), id, page)
+}
+
+fn of_volunteer_id(
+    conn: &mut PgConnection,
+    municipality: Option<MunicipalityId>,
+    id: VolunteerId,
+    page: PageRequest,
+) -> Result<Page<AuditEntry>, RepoError> {
     let mut query = a::audit_log
         .into_boxed()
-        .filter(a::volunteer_id.eq(volunteer.id.into_uuid()))
-        .filter(a::municipality_id.eq(volunteer.municipality_id.into_uuid()));
+        .filter(a::volunteer_id.eq(id.into_uuid()));
+    if let Some(m) = municipality {
+        query = query.filter(a::municipality_id.eq(m.into_uuid()));
+    }
     if let Some(after) = page.after {
         query = query.filter(a::id.gt(after));
     }

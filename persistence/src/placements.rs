@@ -970,7 +970,7 @@ pub fn end_for_erasure(
     conn: &mut PgConnection,
     municipality: MunicipalityId,
     volunteer: VolunteerId,
-    actor: StaffUserId,
+    actor: Option<StaffUserId>,
     texts: (&str, &str),
 ) -> Result<(), RepoError> {
     use crate::schema::dogs::dsl as d;
@@ -1017,7 +1017,7 @@ pub fn end_for_recipient_erasure(
             .for_update(),
     )?;
     let all: Vec<&Placement> = hit.iter().collect();
-    end_and_forget(conn, municipality, &hit, &all, actor, texts)
+    end_and_forget(conn, municipality, &hit, &all, Some(actor), texts)
 }
 
 fn load_locked(
@@ -1039,21 +1039,14 @@ fn end_and_forget(
     municipality: MunicipalityId,
     hit: &[Placement],
     forget: &[&Placement],
-    actor: StaffUserId,
+    actor: Option<StaffUserId>,
     (erased, reason): (&str, &str),
 ) -> Result<(), RepoError> {
     let now = chrono::Utc::now();
     for placement in hit {
         if placement.status != PlacementStatus::Ended {
-            set_status(
-                conn,
-                placement,
-                PlacementStatus::Ended,
-                reason,
-                Some(actor),
-                None,
-            )?;
-            crate::visits::cancel_planned(conn, placement, now, reason, Some(actor))?;
+            set_status(conn, placement, PlacementStatus::Ended, reason, actor, None)?;
+            crate::visits::cancel_planned(conn, placement, now, reason, actor)?;
         }
     }
     let tenant = municipality.into_uuid();

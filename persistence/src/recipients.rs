@@ -147,9 +147,56 @@ pub fn insert(conn: &mut PgConnection, new: &NewRecipient) -> Result<Recipient, 
             r::consent_recorded_by.eq(new.consent.recorded_by.into_uuid()),
         ))
         .returning(RecipientRow::as_returning())
-        .get_result(conn)
+        .get_result::<RecipientRow>(conn)
         .map_err(reference_fields)?
         .try_into()
+        .and_then(|created: Recipient| {
+            record_visit_consent(conn, &created)?;
+            Ok(created)
+        })
+}
+
+/// Writes the recipient's consent to visits to the consents, where its withdrawal is
+/// recorded, unless one is in force already.
+fn record_visit_consent(conn: &mut PgConnection, recipient: &Recipient) -> Result<(), RepoError> {
+    use crate::schema::consents::dsl as c;
+    use samspill_domain::{consent::ConsentPurpose, recipient::ConsentGiver};
+    let given_by = match recipient.consent.given_by {
+        ConsentGiver::Recipient => "self",
+        ConsentGiver::Representative => "representative",
+    };
+    diesel::insert_into(c::consents)
+        .values((
+            c::municipality_id.eq(recipient.municipality_id.into_uuid()),
+            c::id.eq(Uuid::now_v7()),
+            c::recipient_id.eq(recipient.id.into_uuid()),
+            c::purpose.eq(ConsentPurpose::HomeVisits.as_str()),
+            c::text_version.eq("recorded"),
+            c::given_on.eq(recipient.consent.given_on),
+            c::given_by.eq(given_by),
+            c::representative.eq(recipient.consent.representative.as_deref()),
+            c::recorded_by.eq(recipient.consent.recorded_by.into_uuid()),
+        ))
+        .on_conflict_do_nothing()
+        .execute(conn)?;
+    Ok(())
+}
+
+/// Whether the recipient's consent to visits is in force.
+fn visit_consent_in_force(
+    conn: &mut PgConnection,
+    recipient: &Recipient,
+) -> Result<bool, RepoError> {
+    use crate::schema::consents::dsl as c;
+    use samspill_domain::consent::ConsentPurpose;
+    Ok(diesel::select(diesel::dsl::exists(
+        c::consents
+            .filter(c::municipality_id.eq(recipient.municipality_id.into_uuid()))
+            .filter(c::recipient_id.eq(recipient.id.into_uuid()))
+            .filter(c::purpose.eq(ConsentPurpose::HomeVisits.as_str()))
+            .filter(c::withdrawn_on.is_null()),
+    ))
+    .get_result(conn)?)
 }
 
 /// One person, if the scope sees them.
@@ -263,6 +310,20 @@ pub fn update(
         }
         if next == current {
             return Ok(current);
+        }
+        if next.consent != current.consent {
+            record_visit_consent(conn, &next)?;
+        }
+        // Visits are placed again only with a consent in force: one withdrawn is given anew
+        // first.
+        if next.active && !current.active && !visit_consent_in_force(conn, &next)? {
+            return Err(RepoError::Invalid(vec![(
+                "active".to_owned(),
+                samspill_domain::ParseError::new(
+                    "consent_withdrawn",
+                    "the consent to visits was withdrawn: record it again (consent_given_by, consent_given_on) to make them active",
+                ),
+            )]));
         }
         diesel::update(
             r::recipients

@@ -23,6 +23,7 @@ diesel::table! {
         resource -> Text,
         resource_id -> Nullable<Uuid>,
         at -> Timestamptz,
+        request_id -> Nullable<Uuid>,
     }
 }
 
@@ -41,6 +42,27 @@ diesel::table! {
         municipality_id -> Uuid,
         read_at -> Timestamptz,
         read_id -> Uuid,
+    }
+}
+
+diesel::table! {
+    consents (municipality_id, id) {
+        municipality_id -> Uuid,
+        id -> Uuid,
+        volunteer_id -> Nullable<Uuid>,
+        recipient_id -> Nullable<Uuid>,
+        purpose -> Text,
+        text_version -> Text,
+        given_on -> Date,
+        given_by -> Text,
+        representative -> Nullable<Text>,
+        recorded_by -> Uuid,
+        withdrawn_on -> Nullable<Date>,
+        withdrawn_by -> Nullable<Text>,
+        withdrawal_recorded_by -> Nullable<Uuid>,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
     }
 }
 
@@ -579,6 +601,42 @@ diesel::table! {
 }
 
 diesel::table! {
+    retention_extensions (municipality_id, id) {
+        municipality_id -> Uuid,
+        id -> Uuid,
+        volunteer_id -> Uuid,
+        until -> Date,
+        reason -> Text,
+        extended_by -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    retention_notices (municipality_id, volunteer_id) {
+        municipality_id -> Uuid,
+        volunteer_id -> Uuid,
+        category -> Text,
+        due_on -> Date,
+        warned_on -> Date,
+    }
+}
+
+diesel::table! {
+    retention_policies (municipality_id, category) {
+        municipality_id -> Uuid,
+        category -> Text,
+        months -> Int2,
+        action -> Text,
+        warn_days -> Int2,
+        updated_by -> Uuid,
+        version -> Int4,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     screenings (id) {
         id -> Uuid,
         volunteer_id -> Uuid,
@@ -885,8 +943,8 @@ diesel::table! {
 diesel::joinable!(activity_kinds -> municipalities (municipality_id));
 diesel::joinable!(activity_kinds -> staff_users (created_by));
 diesel::joinable!(audit_log -> municipalities (municipality_id));
-diesel::joinable!(audit_log -> volunteers (volunteer_id));
 diesel::joinable!(clearance_watch -> municipalities (municipality_id));
+diesel::joinable!(consents -> municipalities (municipality_id));
 diesel::joinable!(contact_log -> municipalities (municipality_id));
 diesel::joinable!(contact_log -> staff_users (logged_by));
 diesel::joinable!(contact_persons -> municipalities (municipality_id));
@@ -930,6 +988,9 @@ diesel::joinable!(reference_checks -> volunteers (volunteer_id));
 diesel::joinable!(refresh_tokens -> staff_users (user_id));
 diesel::joinable!(requirement_rules -> municipalities (municipality_id));
 diesel::joinable!(requirement_rules -> staff_users (created_by));
+diesel::joinable!(retention_extensions -> municipalities (municipality_id));
+diesel::joinable!(retention_notices -> municipalities (municipality_id));
+diesel::joinable!(retention_policies -> municipalities (municipality_id));
 diesel::joinable!(screenings -> staff_users (interviewer_id));
 diesel::joinable!(screenings -> volunteers (volunteer_id));
 diesel::joinable!(service_accounts -> municipalities (municipality_id));
@@ -955,6 +1016,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_log,
     clearance_announcements,
     clearance_watch,
+    consents,
     contact_log,
     contact_persons,
     declarations,
@@ -988,6 +1050,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     reference_checks,
     refresh_tokens,
     requirement_rules,
+    retention_extensions,
+    retention_notices,
+    retention_policies,
     screenings,
     service_accounts,
     staff_user_districts,

@@ -21,7 +21,7 @@ use diesel::{
 };
 use samspill_domain::webhook::Event;
 use samspill_domain::{
-    audit::Actor,
+    audit::{Actor, ActorKind, AuditAction, AuditResource},
     auth::{Audience, TenantScope},
     erasure,
     ids::{ContactPersonId, MunicipalityId, StaffUserId, UnitId, VolunteerId},
@@ -611,7 +611,8 @@ pub fn erase(
     scope: TenantScope,
     id: VolunteerId,
     expected_version: Option<i32>,
-    actor: StaffUserId,
+    actor: Actor,
+    action: AuditAction,
 ) -> Result<(), RepoError> {
     use crate::schema::{
         dog_approvals::dsl as da, dogs::dsl as d, reference_checks::dsl as r, screenings::dsl as s,
@@ -619,6 +620,18 @@ pub fn erase(
     conn.transaction(|conn| {
         let current = locked(conn, scope, Audience::Everyone, id)?;
         check_version(current.version, expected_version)?;
+        // Who changed the history: a person, or nobody when the schedule did it.
+        let by = (actor.kind == ActorKind::StaffUser).then(|| StaffUserId::from(actor.id));
+        crate::audit::record(
+            conn,
+            &crate::audit::NewAuditEntry::about(
+                &current,
+                actor,
+                action,
+                AuditResource::Volunteer,
+                Some(id.into_uuid()),
+            ),
+        )?;
         let erased = erasure::ERASED;
         let empty: Vec<Option<String>> = Vec::new();
         let final_status = erasure::status_after_erasure(current.status);
@@ -650,7 +663,7 @@ pub fn erase(
                 h::from_status.eq(current.status.as_str()),
                 h::to_status.eq(final_status.as_str()),
                 h::reason.eq(erasure::ERASURE_REASON),
-                h::changed_by.eq(actor.into_uuid()),
+                h::changed_by.eq(by.map(StaffUserId::into_uuid)),
             ))
             .execute(conn)?;
         crate::outbox::emit(
@@ -693,13 +706,13 @@ pub fn erase(
                 r::version.eq(r::version + 1),
             ))
             .execute(conn)?;
-        crate::certificates::erase(conn, &current, Actor::staff(actor))?;
+        crate::certificates::erase(conn, &current, actor)?;
         // Placements end before the dogs go: a placement that brings one of them ends too.
         crate::placements::end_for_erasure(
             conn,
             current.municipality_id,
             id,
-            actor,
+            by,
             (erased, erasure::ERASURE_REASON),
         )?;
         // Their hours stay (minutes, dates, statuses); what was written about them goes.
@@ -725,6 +738,46 @@ pub fn erase(
         }
         Ok(())
     })
+}
+
+/// Deletes an erased volunteer's record and everything still linked to it: hours, reminders
+/// sent, contacts and follow-ups about them or their placements, the placements with their
+/// visits, and (by cascade) the rest. The audit log keeps the volunteer's id. Call it after
+/// [`erase`], in the same transaction.
+pub fn delete_erased(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+    id: VolunteerId,
+) -> Result<(), RepoError> {
+    use diesel::sql_types::Uuid as SqlUuid;
+    const THEIR_PLACEMENTS: &str =
+        "(SELECT id FROM placements WHERE municipality_id = $1 AND volunteer_id = $2)";
+    let follow_ups = format!(
+        "(SELECT id FROM follow_ups WHERE municipality_id = $1 \
+         AND (volunteer_id = $2 OR placement_id IN {THEIR_PLACEMENTS}))"
+    );
+    let statements = [
+        format!(
+            "DELETE FROM time_entries WHERE municipality_id = $1 \
+             AND (volunteer_id = $2 OR placement_id IN {THEIR_PLACEMENTS})"
+        ),
+        "DELETE FROM notifications WHERE municipality_id = $1 AND volunteer_id = $2".to_owned(),
+        format!(
+            "DELETE FROM contact_log WHERE municipality_id = $1 AND (volunteer_id = $2 \
+             OR placement_id IN {THEIR_PLACEMENTS} OR follow_up_id IN {follow_ups})"
+        ),
+        format!("DELETE FROM follow_ups WHERE municipality_id = $1 AND id IN {follow_ups}"),
+        "DELETE FROM placements WHERE municipality_id = $1 AND volunteer_id = $2".to_owned(),
+        "DELETE FROM volunteers WHERE municipality_id = $1 AND id = $2 AND erased_at IS NOT NULL"
+            .to_owned(),
+    ];
+    for sql in statements {
+        diesel::sql_query(sql)
+            .bind::<SqlUuid, _>(municipality.into_uuid())
+            .bind::<SqlUuid, _>(id.into_uuid())
+            .execute(conn)?;
+    }
+    Ok(())
 }
 
 /// Anonymises and deactivates a volunteer's login and ends its sessions.

@@ -248,6 +248,7 @@ pub fn work_items(
         items.extend(event_items(conn, municipality, today)?);
         items.extend(survey_items(conn, municipality, today)?);
     }
+    items.extend(retention_items(conn, municipality, today)?);
     // A coordinator limited to care districts: what is about their districts (the subject, or
     // the placement of the item, as a placement at a district's unit may be a volunteer's
     // from elsewhere), and what is on their own list.
@@ -539,6 +540,59 @@ fn event_items(
             name: event.title,
             assignee_id: None,
             placement_id: None,
+        })
+        .collect())
+}
+
+/// Volunteers whose retention period runs out within their policy's warning.
+fn retention_items(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+    today: NaiveDate,
+) -> Result<Vec<NamedWorkItem>, RepoError> {
+    let found =
+        crate::municipalities::find(conn, samspill_domain::auth::TenantScope::All, municipality)?;
+    let zone = samspill_domain::schedule::time_zone_name(found.country);
+    let candidates = crate::retention::candidates(
+        conn,
+        municipality,
+        zone,
+        crate::retention::CandidateQuery {
+            horizon: today,
+            with_warning: true,
+            only: None,
+            after: None,
+            limit: i64::MAX,
+        },
+    )?;
+    Ok(candidates
+        .into_iter()
+        .filter(|c| !c.erased && c.policy.warn_from(c.due_on()) <= today)
+        .map(|c| {
+            let due_on = c.acts_on(today);
+            NamedWorkItem {
+                item: WorkItem {
+                    kind: WorkItemKind::RetentionDue,
+                    subject: WorkSubject::Volunteer,
+                    subject_id: c.volunteer_id.into_uuid(),
+                    due_on,
+                    related_id: None,
+                    detail: format!(
+                        "{} ({} months after {}): {} on {due_on} unless kept longer with POST /api/v1/volunteers/{}/retention-extensions",
+                        c.policy.category,
+                        c.policy.months,
+                        c.since,
+                        match c.policy.action {
+                            samspill_domain::retention::RetentionAction::Anonymise => "anonymised",
+                            samspill_domain::retention::RetentionAction::Delete => "deleted",
+                        },
+                        c.volunteer_id,
+                    ),
+                },
+                name: c.name,
+                assignee_id: None,
+                placement_id: None,
+            }
         })
         .collect())
 }

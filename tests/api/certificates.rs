@@ -76,13 +76,15 @@ async fn audit_log(app: &TestApp, token: &str, volunteer: &str, query: &str) -> 
     .await
 }
 
-/// Each audit line as `action:resource_id-or-list:actor_id`.
+/// Each audit line about police certificates as `action:resource_id-or-list:actor_id` (reads
+/// of the full record are left out).
 fn lines(page: &Value) -> Vec<String> {
     page["items"]
         .as_array()
         .cloned()
         .unwrap_or_default()
         .iter()
+        .filter(|e| e["resource"] != "volunteer")
         .map(|e| {
             assert_eq!(e["resource"], "police_certificate", "{e}");
             assert_eq!(e["actor_kind"], "staff_user", "{e}");
@@ -595,7 +597,8 @@ async fn erasing_a_volunteer_removes_certificates_and_dogs_and_keeps_the_audit_l
         ),
     )
     .await;
-    assert_eq!(left, "0|1|Luna|a3|create,create,delete,delete");
+    // The erasure is logged first, then the certificates it deletes.
+    assert_eq!(left, "0|1|Luna|a3|create,create,erase,delete,delete");
     // The other volunteer's certificate is untouched.
     expect_status(
         app.get(
@@ -614,7 +617,7 @@ async fn erasing_a_volunteer_removes_certificates_and_dogs_and_keeps_the_audit_l
         .flatten()
         .filter_map(|e| e["action"].as_str())
         .collect();
-    assert_eq!(actions, ["create", "create", "delete", "delete"]);
+    assert_eq!(actions, ["create", "create", "erase", "delete", "delete"]);
 }
 
 async fn run_sql(app: &TestApp, sql: String) {

@@ -21,6 +21,7 @@ mod needs;
 mod notifications;
 mod openapi;
 mod operations;
+mod personal_data;
 mod phones;
 mod placements;
 mod request_guards;

@@ -61,16 +61,6 @@ async fn visits(app: &TestApp, token: &str, query: &str) -> Vec<Value> {
     page["items"].as_array().cloned().unwrap_or_default()
 }
 
-async fn run_job(app: &TestApp, name: &str) -> Value {
-    let admin = app.admin_token().await;
-    expect_status(
-        app.post(&format!("/api/v1/jobs/{name}/runs"), &admin, &json!({}))
-            .await,
-        200,
-    )
-    .await
-}
-
 #[tokio::test]
 async fn a_placement_is_refused_with_the_whole_clearance_answer_until_the_certificate_is_recorded()
 {
@@ -590,7 +580,7 @@ async fn a_weekly_tuesday_schedule_keeps_two_in_the_afternoon_across_summer_time
     assert_eq!(seen, planned);
 
     // Planning again adds nothing.
-    let again = run_job(&app, "plan_visits").await;
+    let again = app.run_job("plan_visits").await;
     assert_eq!(again["ran"], true);
     let after = visits(
         &app,
@@ -783,11 +773,11 @@ async fn an_expired_dog_approval_suspends_the_dog_visit_placement_and_flags_its_
     .await;
 
     // Still cleared today: the check changes nothing.
-    let first = run_job(&app, "recheck_placements").await;
+    let first = app.run_job("recheck_placements").await;
     assert_eq!(first["rows"], 0);
 
     app.clock.advance(TimeDelta::days(10));
-    let second = run_job(&app, "recheck_placements").await;
+    let second = app.run_job("recheck_placements").await;
     assert_eq!(second["rows"], 1);
     let suspended = expect_status(
         app.get(&format!("/api/v1/placements/{placement}"), &s.coordinator)
@@ -874,7 +864,7 @@ async fn pausing_the_volunteer_suspends_their_running_placement_at_the_next_chec
         .await,
     );
     expect_status(step(&app, &s.coordinator, &placement, "active").await, 200).await;
-    assert_eq!(run_job(&app, "recheck_placements").await["rows"], 0);
+    assert_eq!(app.run_job("recheck_placements").await["rows"], 0);
     let paused = app
         .transition(
             &s.coordinator,
@@ -883,7 +873,7 @@ async fn pausing_the_volunteer_suspends_their_running_placement_at_the_next_chec
         )
         .await;
     expect_status(paused, 200).await;
-    assert_eq!(run_job(&app, "recheck_placements").await["rows"], 1);
+    assert_eq!(app.run_job("recheck_placements").await["rows"], 1);
     let read = expect_status(
         app.get(&format!("/api/v1/placements/{placement}"), &s.coordinator)
             .await,
@@ -1121,7 +1111,7 @@ async fn a_proposed_placement_is_suspended_too_and_its_first_visit_cannot_be_com
         200,
     )
     .await;
-    assert_eq!(run_job(&app, "recheck_placements").await["rows"], 1);
+    assert_eq!(app.run_job("recheck_placements").await["rows"], 1);
     app.clock.advance(TimeDelta::days(2));
     let refused = expect_problem(
         app.post(
@@ -1231,7 +1221,7 @@ async fn the_last_day_bounds_the_visits_and_ends_the_placement() {
     )
     .await;
     app.clock.advance(TimeDelta::days(9));
-    run_job(&app, "recheck_placements").await;
+    app.run_job("recheck_placements").await;
     let over = expect_status(
         app.get(&format!("/api/v1/placements/{placement}"), &s.coordinator)
             .await,

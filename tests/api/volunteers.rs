@@ -888,7 +888,13 @@ async fn after_erasure_the_municipality_still_reads_the_history_and_the_audit_lo
             .flatten()
             .map(|e| (e["action"].clone(), e["resource"].clone()))
             .collect();
-        assert_eq!(actions, [(json!("list"), json!("police_certificate"))]);
+        assert_eq!(
+            actions,
+            [
+                (json!("list"), json!("police_certificate")),
+                (json!("erase"), json!("volunteer"))
+            ]
+        );
     }
     // The volunteer record itself is gone, and only the municipality reads what is kept.
     expect_problem(

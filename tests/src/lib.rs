@@ -256,6 +256,18 @@ impl TestApp {
         self.login(ADMIN_EMAIL, ADMIN_PASSWORD).await
     }
 
+    /// Runs the service's periodic job `name` now, as the administrator; returns what the run
+    /// did (`{job, ran, rows}`).
+    pub async fn run_job(&self, name: &str) -> Value {
+        let admin = self.admin_token().await;
+        expect_status(
+            self.post(&format!("/api/v1/jobs/{name}/runs"), &admin, &json!({}))
+                .await,
+            200,
+        )
+        .await
+    }
+
     /// Creates a Norwegian municipality as administrator; returns its id.
     pub async fn create_municipality(&self, code: &str) -> String {
         self.create_municipality_in("NO", code).await

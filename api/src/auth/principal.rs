@@ -1,7 +1,7 @@
 //! Who is calling: extractors that read and check the bearer token.
 
 use crate::{auth::tokens::SERVICE_ROLE, error::ApiError, state::AppState};
-use actix_web::{FromRequest, HttpRequest, dev::Payload, http::header, web};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload, http::header, web};
 use futures_util::future::{Ready, ready};
 use samspill_domain::{
     auth::{ServiceScope, TenantScope},
@@ -18,6 +18,8 @@ pub struct StaffCaller {
     pub role: Role,
     /// Its municipality; `None` for admins.
     pub municipality: Option<MunicipalityId>,
+    /// The request it calls in (its `X-Request-Id`), named in the audit log.
+    pub request_id: Option<uuid::Uuid>,
 }
 
 /// A municipal system calling with a `client_credentials` token.
@@ -41,6 +43,11 @@ pub enum Principal {
 }
 
 impl StaffCaller {
+    /// The caller as the audit log names it: the account and the request.
+    pub fn actor(&self) -> samspill_domain::audit::Actor {
+        samspill_domain::audit::Actor::staff(self.id).in_request(self.request_id)
+    }
+
     /// The rows this caller may see.
     pub fn scope(&self) -> TenantScope {
         match self.municipality {
@@ -123,6 +130,10 @@ pub(crate) fn authenticate(req: &HttpRequest) -> Result<Principal, ApiError> {
         id: claims.sub.into(),
         role,
         municipality,
+        request_id: req
+            .extensions()
+            .get::<tracing_actix_web::RequestId>()
+            .map(|id| **id),
     }))
 }
 

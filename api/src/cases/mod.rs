@@ -4,13 +4,16 @@
 
 pub mod calendars;
 pub mod clearance;
+pub mod consents;
 pub mod events;
 pub mod follow_ups;
 pub mod lifecycle;
 pub mod needs;
 pub mod notifications;
+pub mod personal_data;
 pub mod placements;
 pub mod recipients;
+pub mod retention;
 pub mod surveys;
 pub mod time_entries;
 pub mod vetting;

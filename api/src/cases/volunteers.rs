@@ -154,3 +154,31 @@ pub fn check_volunteer_account(
         Err(other) => Err(other.into()),
     }
 }
+
+/// Reads a volunteer's whole record for `actor` and writes the read to the audit log, in one
+/// transaction: no read without its line, no line without the read.
+pub fn read_full(
+    conn: &mut PgConnection,
+    scope: samspill_domain::auth::TenantScope,
+    audience: samspill_domain::auth::Audience,
+    id: samspill_domain::ids::VolunteerId,
+    actor: samspill_domain::audit::Actor,
+) -> Result<Volunteer, RepoError> {
+    use diesel::Connection;
+    use samspill_domain::audit::{AuditAction, AuditResource};
+    use samspill_persistence::audit;
+    conn.transaction(|conn| {
+        let found = volunteers::find(conn, scope, audience, id)?;
+        audit::record(
+            conn,
+            &audit::NewAuditEntry::about(
+                &found,
+                actor,
+                AuditAction::Read,
+                AuditResource::Volunteer,
+                Some(id.into_uuid()),
+            ),
+        )?;
+        Ok(found)
+    })
+}

@@ -18,7 +18,7 @@ use crate::{
 use actix_web::{HttpResponse, delete, get, http::header, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use samspill_domain::{
-    audit::{Actor, ActorKind, AuditAction, AuditEntry, AuditResource},
+    audit::{ActorKind, AuditAction, AuditEntry, AuditResource},
     certificate::{
         CertificateKind, CertificateOutcome, CertificatePurpose, PoliceCertificate,
         check_presentation,
@@ -26,7 +26,7 @@ use samspill_domain::{
     ids::{StaffUserId, VolunteerId},
 };
 use samspill_persistence::{
-    audit,
+    RepoError, audit,
     certificates::{self, NewCertificate},
     municipalities, volunteers,
 };
@@ -195,12 +195,7 @@ pub async fn create_police_certificate(
             if !errors.is_empty() {
                 return Err(ApiError::Validation(errors));
             }
-            Ok(certificates::add(
-                conn,
-                &volunteer,
-                Actor::staff(caller.id),
-                &new,
-            )?)
+            Ok(certificates::add(conn, &volunteer, caller.actor(), &new)?)
         })
         .await?;
     Ok(HttpResponse::Created()
@@ -229,11 +224,7 @@ pub async fn list_police_certificates(
     let found = state
         .db(move |conn| {
             let volunteer = managed_volunteer(conn, &caller, id)?;
-            Ok(certificates::list(
-                conn,
-                &volunteer,
-                Actor::staff(caller.id),
-            )?)
+            Ok(certificates::list(conn, &volunteer, caller.actor())?)
         })
         .await?;
     Ok(HttpResponse::Ok()
@@ -273,7 +264,7 @@ pub async fn get_police_certificate(
             Ok(certificates::find(
                 conn,
                 &volunteer,
-                Actor::staff(caller.id),
+                caller.actor(),
                 certificate,
             )?)
         })
@@ -310,7 +301,7 @@ pub async fn delete_police_certificate(
             Ok(certificates::delete(
                 conn,
                 &volunteer,
-                Actor::staff(caller.id),
+                caller.actor(),
                 certificate,
             )?)
         })
@@ -336,6 +327,8 @@ pub struct AuditEntryView {
     pub resource: AuditResource,
     /// The record; `null` when a list was read.
     pub resource_id: Option<Uuid>,
+    /// The request that did it (its `X-Request-Id`); `null` for the service's own schedule.
+    pub request_id: Option<Uuid>,
     /// When.
     pub at: DateTime<Utc>,
 }
@@ -349,6 +342,7 @@ impl From<AuditEntry> for AuditEntryView {
             action: e.action,
             resource: e.resource,
             resource_id: e.resource_id,
+            request_id: e.request_id,
             at: e.at,
         }
     }
@@ -371,8 +365,11 @@ pub struct AuditQuery {
 /// Who read or changed a volunteer's sensitive records, oldest first.
 ///
 /// Coordinators and administrators only. Lists every `list`, `read`, `create` and `delete` of
-/// the volunteer's police certificates with who did it and when. The entries hold ids only and
-/// stay after the volunteer is erased: the log is still read by the volunteer's id then.
+/// the volunteer's police certificates, every read of their full record (`read` of
+/// `volunteer`), every export (`export`), the erasure (`erase`), and what retention did
+/// (`anonymise` and `delete`, by `scheduler`), with who did it, when and in which request. The
+/// entries hold ids only and stay after the volunteer is erased or deleted: the log is still
+/// read by the volunteer's id then.
 #[utoipa::path(
     tag = "police-certificates",
     params(("id" = Uuid, Path, description = "The volunteer id."), AuditQuery),
@@ -391,9 +388,18 @@ pub async fn list_volunteer_audit_log(
     let found = state
         .db(move |conn| {
             // Found after erasure too: the log holds ids only and stays for the municipality.
-            let volunteer =
-                volunteers::find_kept(conn, caller.scope(), crate::access::managed(&caller)?, id)?;
-            Ok(audit::for_volunteer(conn, &volunteer, page)?)
+            // After retention deleted the record, municipality-wide coordinators and
+            // administrators still read it by the id.
+            let audience = crate::access::managed(&caller)?;
+            match volunteers::find_kept(conn, caller.scope(), audience, id) {
+                Ok(volunteer) => Ok(audit::for_volunteer(conn, &volunteer, page)?),
+                Err(RepoError::NotFound) => {
+                    crate::access::municipality_wide(conn, &caller, "")
+                        .map_err(|_| ApiError::NotFound)?;
+                    Ok(audit::of_deleted(conn, caller.municipality, id, page)?)
+                }
+                Err(other) => Err(other.into()),
+            }
         })
         .await?;
     Ok(HttpResponse::Ok()

@@ -31,7 +31,9 @@ pub struct JobRunView {
 /// municipalities' follow-up settings call for), `announce_overdue_follow_ups` (every ten
 /// minutes: writes a `follow_up.overdue` event for each follow-up past its due date, once per
 /// due date), `plan_notifications` (every ten minutes: plans the visit reminders, expiry
-/// warnings and overdue follow-up reminders whose time is near), `purge_outbox` (every hour: deletes events handed on more than 30 days ago whose
+/// warnings and overdue follow-up reminders whose time is near), `apply_retention` (every hour:
+/// anonymises or deletes the volunteers whose retention period has run, unless extended, and
+/// acts on hours and contact-log notes past theirs), `purge_outbox` (every hour: deletes events handed on more than 30 days ago whose
 /// deliveries are finished), `purge_idempotency_keys`, `purge_login_throttles`. A run handles at
 /// most 500 placements, schedules or needs; run it again to go on.
 #[utoipa::path(

@@ -7,6 +7,7 @@ pub mod auth;
 pub mod calendars;
 pub mod certificates;
 pub mod clearance;
+pub mod consents;
 pub mod contact_persons;
 pub mod dogs;
 pub mod events;
@@ -18,10 +19,12 @@ pub mod jobs;
 pub mod me;
 pub mod municipalities;
 pub mod needs;
+pub mod personal_data;
 pub mod placements;
 pub mod recipients;
 pub mod registrations;
 pub mod reports;
+pub mod retention;
 pub mod rules;
 pub mod service_accounts;
 pub mod surveys;
@@ -87,6 +90,20 @@ pub fn configure(rate_limit: &RateLimit) -> impl FnOnce(&mut ServiceConfig) + '_
                     .service(surveys::create_survey_links)
                     .service(surveys::list_survey_recipients)
                     .service(surveys::get_survey_results)
+                    .service(personal_data::export_my_data)
+                    .service(personal_data::export_volunteer)
+                    .service(personal_data::get_volunteer_retention)
+                    .service(personal_data::extend_volunteer_retention)
+                    .service(retention::list_retention_policies)
+                    .service(retention::put_retention_policy)
+                    .service(retention::delete_retention_policy)
+                    .service(retention::list_retention_due)
+                    .service(consents::give_volunteer_consent)
+                    .service(consents::list_volunteer_consents)
+                    .service(consents::give_recipient_consent)
+                    .service(consents::list_recipient_consents)
+                    .service(consents::get_consent)
+                    .service(consents::withdraw_consent)
                     .service(events::list_my_events)
                     .service(events::answer_my_invitation)
                     .service(events::create_event)

@@ -16,6 +16,7 @@ use crate::{
 };
 use actix_web::{HttpResponse, delete, get, http::header, patch, post, web};
 use samspill_domain::{
+    audit::AuditAction,
     ids::{UnitId, VolunteerId},
     phone,
     volunteer::{Commitment, VolunteerStatus},
@@ -372,6 +373,9 @@ fn search_phone(
 }
 
 /// Reads one volunteer.
+///
+/// The whole record is shown, so each read is written to the volunteer's audit log
+/// (`GET /volunteers/{id}/audit-log`) with who read it and in which request.
 #[utoipa::path(
     tag = "volunteers",
     params(("id" = Uuid, Path, description = "The volunteer id.")),
@@ -386,8 +390,17 @@ pub async fn get_volunteer(
 ) -> Result<HttpResponse, ApiError> {
     let audience = access::audience(&caller, VOLUNTEERS_READ_THEIR_OWN)?;
     let id = VolunteerId::from(id.into_inner());
+    let actor = caller.actor();
     let found = state
-        .db(move |conn| Ok(volunteers::find(conn, caller.scope(), audience, id)?))
+        .db(move |conn| {
+            Ok(cases::volunteers::read_full(
+                conn,
+                caller.scope(),
+                audience,
+                id,
+                actor,
+            )?)
+        })
         .await?;
     let version = found.version;
     Ok(json_with_etag(
@@ -501,7 +514,8 @@ pub async fn erase_volunteer(
                 caller.scope(),
                 id,
                 expected,
-                caller.id,
+                caller.actor(),
+                AuditAction::Erase,
             )?)
         })
         .await?;
