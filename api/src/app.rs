@@ -91,6 +91,7 @@ impl Application {
             ),
             clock: config.clock.clone(),
             webhooks_allow_private: config.webhooks_allow_private,
+            import_max_bytes: config.import_max_bytes,
         });
         let prometheus = PrometheusMetricsBuilder::new("samspill")
             .mask_unmatched_patterns("UNMATCHED")

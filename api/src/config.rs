@@ -51,6 +51,9 @@ pub struct Config {
     pub workers: Option<usize>,
     /// `SAMSPILL_MAX_BODY_BYTES`: the largest request body accepted.
     pub max_body_bytes: usize,
+    /// `SAMSPILL_IMPORT_MAX_BYTES`: the largest CSV file an import of volunteers accepts
+    /// (default 32 MiB, some 200 000 rows).
+    pub import_max_bytes: usize,
     /// `SAMSPILL_RATE_LIMIT_PER_MINUTE`: sustained requests per minute and client address on the
     /// token endpoint and public endpoints.
     pub rate_limit_per_minute: u32,
@@ -177,6 +180,12 @@ impl Config {
                 .map(|n| usize::try_from(n).unwrap_or(1)),
             max_body_bytes: usize::try_from(small("SAMSPILL_MAX_BODY_BYTES", 65_536, 16 << 20)?)
                 .map_err(|e| e.to_string())?,
+            import_max_bytes: usize::try_from(small(
+                "SAMSPILL_IMPORT_MAX_BYTES",
+                32 << 20,
+                512 << 20,
+            )?)
+            .map_err(|e| e.to_string())?,
             rate_limit_per_minute: u32::try_from(small(
                 "SAMSPILL_RATE_LIMIT_PER_MINUTE",
                 60,

@@ -55,16 +55,87 @@ pub fn wants_csv(request: &HttpRequest) -> bool {
 
 /// A text cell: guarded against formulas, quoted when it holds `;`, `"` or a line break.
 pub fn text(value: &str) -> String {
-    let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    if guarded.contains([';', '"', '\n', '\r']) {
-        format!("\"{}\"", guarded.replace('"', "\"\""))
-    } else {
-        guarded
+    Dialect::Excel.cell(value)
+}
+
+/// How a CSV answer is written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Dialect {
+    /// RFC 4180: `,` between fields, no byte order mark.
+    #[default]
+    Rfc4180,
+    /// For Nordic spreadsheets: a UTF-8 byte order mark and `;` between fields.
+    Excel,
+}
+
+impl Dialect {
+    /// What the document starts with.
+    pub const fn start(self) -> &'static str {
+        match self {
+            Dialect::Rfc4180 => "",
+            Dialect::Excel => "\u{feff}",
+        }
     }
+
+    const fn separator(self) -> char {
+        match self {
+            Dialect::Rfc4180 => ',',
+            Dialect::Excel => ';',
+        }
+    }
+
+    /// A text cell: guarded against formulas, quoted when it holds the separator, `"` or a
+    /// line break.
+    pub fn cell(self, value: &str) -> String {
+        let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+            format!("'{value}")
+        } else {
+            value.to_owned()
+        };
+        if guarded.contains([self.separator(), '"', '\n', '\r']) {
+            format!("\"{}\"", guarded.replace('"', "\"\""))
+        } else {
+            guarded
+        }
+    }
+
+    /// One line of cells already made with [`Dialect::cell`] (or numbers), ended by CRLF.
+    pub fn line(self, cells: impl IntoIterator<Item = String>) -> String {
+        let cells: Vec<String> = cells.into_iter().collect();
+        let mut line = cells.join(&self.separator().to_string());
+        line.push_str("\r\n");
+        line
+    }
+
+    /// The header line of `columns`.
+    pub fn header(self, columns: &[&str]) -> String {
+        self.line(columns.iter().map(|c| self.cell(c)))
+    }
+}
+
+/// A CSV answer offered as a download named `filename`, chosen by the `Accept` header.
+pub fn download(filename: &str) -> actix_web::HttpResponseBuilder {
+    let mut builder = HttpResponse::Ok();
+    builder
+        .content_type(TEXT_CSV)
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .insert_header((header::VARY, "Accept"));
+    builder
+}
+
+/// A streamed CSV answer offered as a download named `filename`; personal data, so never
+/// stored by a cache.
+pub fn streamed_response(
+    filename: &str,
+    body: impl futures_util::Stream<Item = Result<actix_web::web::Bytes, std::io::Error>> + 'static,
+) -> HttpResponse {
+    download(filename)
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .streaming(body)
 }
 
 /// A CSV document being written: the byte order mark and the header row first.
@@ -88,14 +159,7 @@ impl Csv {
 
     /// The answer: `text/csv; charset=utf-8`, offered as a download named `filename`.
     pub fn response(self, filename: &str) -> HttpResponse {
-        HttpResponse::Ok()
-            .content_type(TEXT_CSV)
-            .insert_header((
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{filename}\""),
-            ))
-            .insert_header((header::VARY, "Accept"))
-            .body(self.0)
+        download(filename).body(self.0)
     }
 
     /// The text written so far.
@@ -121,6 +185,17 @@ mod tests {
         );
         assert_eq!(text("=\"x\";y"), "\"'=\"\"x\"\";y\"");
         assert_eq!(text("Søby plejecenter"), "Søby plejecenter");
+    }
+
+    #[test]
+    fn the_rfc_dialect_quotes_commas_and_has_no_bom() {
+        let d = Dialect::Rfc4180;
+        assert_eq!(d.start(), "");
+        assert_eq!(d.cell("Solsiden; 2. etg"), "Solsiden; 2. etg");
+        assert_eq!(d.cell("Berg, Ingrid"), "\"Berg, Ingrid\"");
+        assert_eq!(d.cell("=1+1"), "'=1+1");
+        assert_eq!(d.header(&["id", "name"]), "id,name\r\n");
+        assert_eq!(Dialect::Excel.header(&["id", "name"]), "id;name\r\n");
     }
 
     #[test]

@@ -281,6 +281,7 @@ pub fn fill(
     )?;
     training(conn, &caller, municipality, volunteer_login)?;
     surveys(conn, &caller, municipality, volunteer_login)?;
+    personal_data(conn, &caller, municipality, fie)?;
     // A municipal system's webhook endpoint, disabled until someone points it at a real
     // receiver (PATCH its url and "enabled": true).
     samspill_persistence::webhooks::insert(
@@ -295,6 +296,54 @@ pub fn fill(
             created_by: coordinator,
         },
     )?;
+    Ok(())
+}
+
+/// Fie's consent to photos at events; retention: ended volunteers anonymised a year after they
+/// ended, rejected applications after six months, contact-log notes after two years (each with
+/// a month's warning on the work list).
+fn personal_data(
+    conn: &mut PgConnection,
+    caller: &StaffCaller,
+    municipality: &Municipality,
+    fie: VolunteerId,
+) -> Result<(), ApiError> {
+    use samspill_domain::{
+        consent::{ConsentBy, ConsentPurpose},
+        retention::{RetentionAction, RetentionCategory, RetentionPolicy},
+    };
+    let now = chrono::Utc::now();
+    cases::consents::give(
+        conn,
+        caller,
+        samspill_persistence::consents::ConsentSubject::Volunteer(fie),
+        cases::consents::ConsentInput {
+            purpose: ConsentPurpose::PhotosAtEvents,
+            text_version: "foto-2026-1".to_owned(),
+            given_on: cases::time_entries::local_today(municipality, now),
+            given_by: ConsentBy::Myself,
+            representative: None,
+        },
+        now,
+    )?;
+    for (category, months) in [
+        (RetentionCategory::EndedVolunteers, 12),
+        (RetentionCategory::RejectedApplications, 6),
+        (RetentionCategory::ContactLogNotes, 24),
+    ] {
+        samspill_persistence::retention::put_policy(
+            conn,
+            municipality.id,
+            RetentionPolicy {
+                category,
+                months,
+                action: RetentionAction::Anonymise,
+                warn_days: 30,
+            },
+            None,
+            caller.id,
+        )?;
+    }
     Ok(())
 }
 

@@ -63,6 +63,16 @@ pub fn all() -> Vec<Job> {
             run: |conn, now| cases::retention::apply(conn, now, i64::from(BATCH)),
         },
         Job {
+            name: "purge_imports",
+            every: Duration::from_secs(3_600),
+            run: |conn, now| {
+                Ok(samspill_persistence::imports::purge(
+                    conn,
+                    now - chrono::TimeDelta::days(30),
+                )?)
+            },
+        },
+        Job {
             name: "purge_outbox",
             every: Duration::from_secs(3_600),
             run: |conn, now| {

@@ -28,6 +28,7 @@ pub mod routes;
 pub mod routing;
 pub mod scheduler;
 pub mod state;
+pub mod streaming;
 pub mod telemetry;
 pub mod webhooks;
 

@@ -68,6 +68,7 @@ pub const PUBLIC_OPERATIONS: &[&str] = &[
         (name = "personal-data", description = "What the municipality holds about a volunteer, exported as one JSON document on request (by a coordinator, or by the volunteer at `/me/export`); every export, full-record read and erasure is in the volunteer's audit log."),
         (name = "consents", description = "Consents with their purpose, text version, who gave them and when they were withdrawn: volunteers' (photos at events, sharing contact details with the unit) and people visited at home's (home visits; withdrawing it stops the visits)."),
         (name = "retention", description = "How long personal data is kept: a period and an action (anonymise or delete) per category, a dry run of what falls due on a day, and extensions with a reason. The job `apply_retention` acts on the day; the work list warns before."),
+        (name = "imports", description = "Volunteers imported from a spreadsheet (CSV with `;` or `,`, UTF-8 with or without a byte order mark, Norwegian, Danish or English headers): a dry run reporting each row as create, update, skip or error, a commit of the valid rows (all or none, by setting), the same file recognised by its hash, and the failed rows back as CSV."),
         (name = "webhooks", description = "Webhook endpoints of municipal systems, told of events as they happen (Standard Webhooks: signed with HMAC-SHA256, retried with back-off), their deliveries and attempts."),
         (name = "operations", description = "Health checks, metrics and the service's periodic jobs."),
     ),

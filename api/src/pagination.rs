@@ -101,6 +101,10 @@ pub enum CursorList {
     Consents,
     /// `GET /retention/due`.
     RetentionDue,
+    /// `GET /audit-log`.
+    MunicipalityAuditLog,
+    /// `GET /imports/{id}/rows`, in line order.
+    ImportRows,
 }
 
 impl CursorList {
@@ -144,6 +148,8 @@ impl CursorList {
         CursorList::MySurveys,
         CursorList::Consents,
         CursorList::RetentionDue,
+        CursorList::MunicipalityAuditLog,
+        CursorList::ImportRows,
     ];
 
     /// The tag its cursors start with; no `:` inside. The feed and the work list keep the tags
@@ -187,6 +193,8 @@ impl CursorList {
             CursorList::MySurveys => b"my_surveys",
             CursorList::Consents => b"consents",
             CursorList::RetentionDue => b"retention_due",
+            CursorList::MunicipalityAuditLog => b"municipality_audit_log",
+            CursorList::ImportRows => b"import_rows",
         }
     }
 }
@@ -196,7 +204,7 @@ pub fn encode_cursor(list: CursorList, after: Uuid) -> String {
     encode_key(list, after.as_bytes())
 }
 
-fn invalid_cursor() -> ApiError {
+pub(crate) fn invalid_cursor() -> ApiError {
     ApiError::BadRequest {
         detail: "A query parameter is not valid.".to_owned(),
         errors: vec![FieldError::new(
@@ -295,11 +303,24 @@ macro_rules! page_of {
             where
                 $item: From<T>,
             {
+                Self::from_page_in($list, page)
+            }
+
+            /// Converts a repository page of the list `list` (the same items in another list,
+            /// whose cursors differ).
+            #[allow(dead_code, reason = "only some pages are shown in two lists")]
+            pub fn from_page_in<T>(
+                list: $crate::pagination::CursorList,
+                page: samspill_persistence::Page<T>,
+            ) -> Self
+            where
+                $item: From<T>,
+            {
                 Self {
                     items: page.items.into_iter().map(<$item>::from).collect(),
                     next_cursor: page
                         .next_after
-                        .map(|after| $crate::pagination::encode_cursor($list, after)),
+                        .map(|after| $crate::pagination::encode_cursor(list, after)),
                 }
             }
         }

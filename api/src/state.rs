@@ -23,6 +23,8 @@ pub struct AppState {
     pub clock: crate::clock::Clock,
     /// Whether webhook endpoints may be on loopback and private addresses.
     pub webhooks_allow_private: bool,
+    /// The largest CSV file an import accepts.
+    pub import_max_bytes: usize,
 }
 
 impl AppState {

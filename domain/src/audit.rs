@@ -29,6 +29,14 @@ string_enum! {
         PoliceCertificate => "police_certificate",
         /// A volunteer's full record.
         Volunteer => "volunteer",
+        /// The list of volunteers (a CSV export of it).
+        VolunteerList => "volunteer_list",
+        /// The list of placements (a CSV export of it).
+        PlacementList => "placement_list",
+        /// The list of visits (a CSV export of it).
+        VisitList => "visit_list",
+        /// The hours log (a CSV export of it).
+        TimeEntryList => "time_entry_list",
     }
 }
 

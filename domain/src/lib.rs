@@ -36,6 +36,7 @@ pub mod vetting;
 pub mod visit;
 pub mod volunteer;
 pub mod volunteer_draft;
+pub mod volunteer_import;
 pub mod webhook;
 pub mod work;
 

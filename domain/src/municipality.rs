@@ -192,6 +192,9 @@ settings! {
     /// Hours before a planned visit at which its volunteer is reminded by email (never between
     /// 21:00 and 08:00 local time); 0 sends no reminders.
     visit_reminder_hours: 24, 0..=168;
+    /// Whether an import of volunteers writes nothing when one of its rows fails (1), or writes
+    /// the valid rows and reports the rest (0).
+    import_all_or_nothing: 1, 0..=1;
 }
 
 #[cfg(test)]
@@ -258,7 +261,7 @@ mod tests {
     #[test]
     fn every_default_lies_in_its_range() {
         assert!(MunicipalitySettings::default().problems().is_empty());
-        assert_eq!(SETTINGS.len(), 18);
+        assert_eq!(SETTINGS.len(), 19);
         assert!(
             SETTINGS
                 .iter()

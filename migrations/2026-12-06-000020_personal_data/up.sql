@@ -3,9 +3,11 @@
 -- coordinators grant. Every new table's keys and foreign keys start with the municipality.
 
 -- The audit log outlives the volunteer it concerns, also when retention deletes the record:
--- it keeps the volunteer's id without a foreign key, and names the request that did it.
+-- it keeps the volunteer's id without a foreign key, and names the request that did it. It also
+-- records CSV exports of whole lists (no volunteer named), read by municipality.
 ALTER TABLE audit_log DROP CONSTRAINT audit_log_volunteer_id_fkey;
 ALTER TABLE audit_log ADD COLUMN request_id uuid;
+CREATE INDEX audit_log_municipality_idx ON audit_log (municipality_id, id);
 ALTER TABLE audit_log DROP CONSTRAINT audit_log_actor_kind_check;
 ALTER TABLE audit_log ADD CONSTRAINT audit_log_actor_kind_check
     CHECK (actor_kind IN ('staff_user', 'service_account', 'scheduler'));
@@ -14,7 +16,8 @@ ALTER TABLE audit_log ADD CONSTRAINT audit_log_action_check
     CHECK (action IN ('read', 'list', 'create', 'delete', 'export', 'erase', 'anonymise'));
 ALTER TABLE audit_log DROP CONSTRAINT audit_log_resource_check;
 ALTER TABLE audit_log ADD CONSTRAINT audit_log_resource_check
-    CHECK (resource IN ('police_certificate', 'volunteer'));
+    CHECK (resource IN ('police_certificate', 'volunteer', 'volunteer_list', 'placement_list',
+                        'visit_list', 'time_entry_list'));
 
 -- Consents: what a person agreed to, under which text, given by whom, and when withdrawn. A
 -- consent is never changed after it is given except to record its withdrawal; giving it again
@@ -130,4 +133,53 @@ CREATE TABLE retention_notices (
     PRIMARY KEY (municipality_id, volunteer_id),
     CONSTRAINT retention_notices_volunteer_fkey FOREIGN KEY (municipality_id, volunteer_id)
         REFERENCES volunteers (municipality_id, id) ON DELETE CASCADE
+);
+
+-- Imports of volunteers from a spreadsheet: the file's hash (the same file twice is known),
+-- what was read from it, and what became of each row. The rows that failed keep their cells,
+-- so that they can be handed back to be fixed; imports are purged after 30 days.
+-- Volunteers made by an import say so.
+ALTER TABLE volunteers DROP CONSTRAINT volunteers_source_check;
+ALTER TABLE volunteers ADD CONSTRAINT volunteers_source_check
+    CHECK (source IN ('coordinator', 'self_registration', 'import'));
+
+CREATE TABLE volunteer_imports (
+    municipality_id  uuid NOT NULL REFERENCES municipalities (id),
+    id               uuid NOT NULL,
+    file_sha256      text NOT NULL,
+    mode             text NOT NULL CONSTRAINT volunteer_imports_mode_check
+                     CHECK (mode IN ('dry_run', 'commit')),
+    status           text NOT NULL CONSTRAINT volunteer_imports_status_check
+                     CHECK (status IN ('validated', 'committed', 'rejected')),
+    all_or_nothing   boolean NOT NULL,
+    separator        text NOT NULL,
+    bom              boolean NOT NULL,
+    header           text[] NOT NULL,
+    ignored_columns  text[] NOT NULL,
+    rows_read        integer NOT NULL,
+    created          integer NOT NULL,
+    updated          integer NOT NULL,
+    skipped          integer NOT NULL,
+    failed           integer NOT NULL,
+    created_by       uuid NOT NULL,
+    created_at       timestamptz NOT NULL DEFAULT now(),
+    PRIMARY KEY (municipality_id, id)
+);
+-- A file is committed once.
+CREATE UNIQUE INDEX volunteer_imports_committed_key
+    ON volunteer_imports (municipality_id, file_sha256) WHERE status = 'committed';
+CREATE INDEX volunteer_imports_created_idx ON volunteer_imports (created_at);
+
+CREATE TABLE volunteer_import_rows (
+    municipality_id  uuid NOT NULL,
+    import_id        uuid NOT NULL,
+    line             integer NOT NULL,
+    action           text NOT NULL CONSTRAINT volunteer_import_rows_action_check
+                     CHECK (action IN ('create', 'update', 'skip', 'error')),
+    volunteer_id     uuid,
+    errors           jsonb NOT NULL DEFAULT '[]',
+    cells            text[],
+    PRIMARY KEY (municipality_id, import_id, line),
+    CONSTRAINT volunteer_import_rows_import_fkey FOREIGN KEY (municipality_id, import_id)
+        REFERENCES volunteer_imports (municipality_id, id) ON DELETE CASCADE
 );

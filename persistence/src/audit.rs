@@ -175,3 +175,44 @@ fn of_volunteer_id(
         .load(conn)?;
     Page::from_rows(rows, page.limit, |r| r.id).try_map(AuditEntry::try_from)
 }
+
+/// What a municipality's audit log is filtered on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// Only this action.
+    pub action: Option<AuditAction>,
+    /// Only about this kind of record.
+    pub resource: Option<AuditResource>,
+    /// Only by this account.
+    pub actor_id: Option<Uuid>,
+}
+
+/// A page of a municipality's whole audit log, in the order it was written.
+pub fn of_municipality(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+    filter: AuditFilter,
+    page: PageRequest,
+) -> Result<Page<AuditEntry>, RepoError> {
+    let mut query = a::audit_log
+        .into_boxed()
+        .filter(a::municipality_id.eq(municipality.into_uuid()));
+    if let Some(action) = filter.action {
+        query = query.filter(a::action.eq(action.as_str()));
+    }
+    if let Some(resource) = filter.resource {
+        query = query.filter(a::resource.eq(resource.as_str()));
+    }
+    if let Some(actor) = filter.actor_id {
+        query = query.filter(a::actor_id.eq(actor));
+    }
+    if let Some(after) = page.after {
+        query = query.filter(a::id.gt(after));
+    }
+    let rows = query
+        .order(a::id.asc())
+        .limit(page.limit + 1)
+        .select(AuditRow::as_select())
+        .load(conn)?;
+    Page::from_rows(rows, page.limit, |r| r.id).try_map(AuditEntry::try_from)
+}

@@ -18,6 +18,7 @@ pub mod follow_ups;
 pub mod group_vetting;
 pub mod groups;
 pub mod idempotency;
+pub mod imports;
 pub mod locks;
 pub mod login_throttles;
 pub mod municipalities;

@@ -844,6 +844,40 @@ diesel::table! {
 }
 
 diesel::table! {
+    volunteer_import_rows (municipality_id, import_id, line) {
+        municipality_id -> Uuid,
+        import_id -> Uuid,
+        line -> Int4,
+        action -> Text,
+        volunteer_id -> Nullable<Uuid>,
+        errors -> Jsonb,
+        cells -> Nullable<Array<Nullable<Text>>>,
+    }
+}
+
+diesel::table! {
+    volunteer_imports (municipality_id, id) {
+        municipality_id -> Uuid,
+        id -> Uuid,
+        file_sha256 -> Text,
+        mode -> Text,
+        status -> Text,
+        all_or_nothing -> Bool,
+        separator -> Text,
+        bom -> Bool,
+        header -> Array<Nullable<Text>>,
+        ignored_columns -> Array<Nullable<Text>>,
+        rows_read -> Int4,
+        created -> Int4,
+        updated -> Int4,
+        skipped -> Int4,
+        failed -> Int4,
+        created_by -> Uuid,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     volunteer_status_changes (id) {
         id -> Uuid,
         volunteer_id -> Uuid,
@@ -1004,6 +1038,7 @@ diesel::joinable!(time_entries -> municipalities (municipality_id));
 diesel::joinable!(time_entry_changes -> staff_users (changed_by));
 diesel::joinable!(training_credentials -> staff_users (granted_by));
 diesel::joinable!(units -> municipalities (municipality_id));
+diesel::joinable!(volunteer_imports -> municipalities (municipality_id));
 diesel::joinable!(volunteer_status_changes -> staff_users (changed_by));
 diesel::joinable!(volunteer_status_changes -> volunteers (volunteer_id));
 diesel::joinable!(volunteers -> municipalities (municipality_id));
@@ -1066,6 +1101,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     training_credentials,
     units,
     visits,
+    volunteer_import_rows,
+    volunteer_imports,
     volunteer_status_changes,
     volunteers,
     webhook_attempts,

@@ -282,6 +282,92 @@ pub fn insert(
     })
 }
 
+/// Records many volunteers of `municipality` at once (an import), in the caller's
+/// transaction; returns their ids in the order given. Those whose email or phone another
+/// volunteer of the municipality has are flagged as possible duplicates, as one by one.
+pub fn insert_many(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+    drafts: &[VolunteerDraft],
+    source: &str,
+) -> Result<Vec<VolunteerId>, RepoError> {
+    let mut ids = Vec::with_capacity(drafts.len());
+    for chunk in drafts.chunks(1_000) {
+        let rows: Vec<_> = chunk
+            .iter()
+            .map(|draft| {
+                let id = VolunteerId::generate();
+                ids.push(id);
+                (
+                    v::id.eq(id.into_uuid()),
+                    v::municipality_id.eq(municipality.into_uuid()),
+                    FieldsRow::from(draft),
+                    v::source.eq(source),
+                )
+            })
+            .collect();
+        diesel::insert_into(volunteers::table)
+            .values(rows)
+            .execute(conn)
+            .map_err(reference_fields)?;
+    }
+    let uuids: Vec<Uuid> = ids.iter().map(|id| id.into_uuid()).collect();
+    diesel::sql_query(
+        "UPDATE volunteers n SET possible_duplicate = true \
+         WHERE n.municipality_id = $1 AND n.id = ANY($2) AND EXISTS ( \
+           SELECT 1 FROM volunteers o WHERE o.municipality_id = n.municipality_id \
+             AND o.id <> n.id AND o.erased_at IS NULL \
+             AND ((n.email IS NOT NULL AND o.email = n.email) \
+               OR (n.phone IS NOT NULL AND o.phone = n.phone)))",
+    )
+    .bind::<diesel::sql_types::Uuid, _>(municipality.into_uuid())
+    .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&uuids)
+    .execute(conn)?;
+    Ok(ids)
+}
+
+/// Replaces the fields of a volunteer found by the caller (an import's update), raising its
+/// version.
+pub fn replace_fields(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+    id: VolunteerId,
+    fields: &VolunteerDraft,
+) -> Result<(), RepoError> {
+    diesel::update(
+        v::volunteers
+            .filter(v::municipality_id.eq(municipality.into_uuid()))
+            .filter(v::id.eq(id.into_uuid()))
+            .filter(v::erased_at.is_null()),
+    )
+    .set((FieldsRow::from(fields), v::version.eq(v::version + 1)))
+    .execute(conn)
+    .map_err(reference_fields)?;
+    Ok(())
+}
+
+/// The volunteers of `municipality` (not erased) with one of `emails` or `references`.
+pub fn with_email_or_reference(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+    emails: &[String],
+    references: &[String],
+) -> Result<Vec<Volunteer>, RepoError> {
+    v::volunteers
+        .filter(v::municipality_id.eq(municipality.into_uuid()))
+        .filter(v::erased_at.is_null())
+        .filter(
+            v::email
+                .eq_any(emails)
+                .or(v::external_reference.eq_any(references)),
+        )
+        .select(VolunteerRow::as_select())
+        .load::<VolunteerRow>(conn)?
+        .into_iter()
+        .map(Volunteer::try_from)
+        .collect()
+}
+
 fn duplicate_exists(
     conn: &mut PgConnection,
     municipality: MunicipalityId,

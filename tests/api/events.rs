@@ -486,6 +486,22 @@ async fn a_full_event_waitlists_the_next_yes_and_moves_it_up_when_someone_declin
     .await;
     let all = invitations(&app, &s.coordinator, &id, "").await;
     assert_eq!(all.len(), 3);
+    // Nobody has consented to photos yet; once Anna has, the list says so for her alone.
+    assert!(all.iter().all(|i| i["photos_allowed"] == false), "{all:?}");
+    expect_status(
+        app.post(
+            &format!("/api/v1/volunteers/{a}/consents"),
+            &s.coordinator,
+            &json!({"purpose": "photos_at_events", "text_version": "foto-1",
+                    "given_on": today().to_string(), "given_by": "self"}),
+        )
+        .await,
+        201,
+    )
+    .await;
+    let all = invitations(&app, &s.coordinator, &id, "").await;
+    assert_eq!(invitation_of(&all, &a)["photos_allowed"], true);
+    assert_eq!(invitation_of(&all, &b)["photos_allowed"], false);
     answer_for(&app, &s.coordinator, &id, invitation_of(&all, &a), "yes").await;
     answer_for(&app, &s.coordinator, &id, invitation_of(&all, &b), "yes").await;
     let third = app

@@ -9,7 +9,7 @@ use chrono::{Days, TimeDelta};
 use reqwest::Method;
 use samspill_tests::{
     MunicipalitySetup, Subject, TestApp, days_ago, error_fields, expect_problem, expect_status,
-    id_of, police_certificate, send, today,
+    id_of, local_today, police_certificate, send, today,
 };
 use serde_json::{Value, json};
 
@@ -399,7 +399,7 @@ async fn an_ended_volunteer_is_warned_a_week_ahead_then_anonymised_unless_kept_l
     assert_eq!(ids.len(), 2, "{warned:?}");
     assert!(ids.contains(&ola.as_str()) && ids.contains(&kari.as_str()));
     assert!(!ids.contains(&active.as_str()));
-    let week = (today() + Days::new(7)).to_string();
+    let week = (local_today() + Days::new(7)).to_string();
     assert!(
         warned.iter().all(|i| i["due_on"] == week.as_str()),
         "{warned:?}"
@@ -418,7 +418,7 @@ async fn an_ended_volunteer_is_warned_a_week_ahead_then_anonymised_unless_kept_l
     assert_eq!(now["items"].as_array().map_or(9, Vec::len), 0, "{now}");
 
     // Kari is kept for a year, with a reason.
-    let until = (today() + Days::new(365)).to_string();
+    let until = (local_today() + Days::new(365)).to_string();
     let kept = expect_status(
         app.post(
             &format!("/api/v1/volunteers/{kari}/retention-extensions"),
@@ -479,7 +479,7 @@ async fn an_ended_volunteer_is_warned_a_week_ahead_then_anonymised_unless_kept_l
     assert_eq!(status["category"], "ended_volunteers");
     assert_eq!(
         status["due_on"],
-        (today() + Days::new(366)).to_string().as_str()
+        (local_today() + Days::new(366)).to_string().as_str()
     );
     assert_eq!(
         status["extensions"][0]["reason"],
@@ -781,4 +781,301 @@ async fn consents_keep_their_history_and_withdrawing_home_visits_stops_them() {
         error_fields(&expect_problem(reactivate, 422).await),
         ["active"]
     );
+}
+
+async fn csv(app: &TestApp, token: &str, path: &str) -> (u16, String) {
+    let response = send(
+        app.request(Method::GET, path, Some(token))
+            .header("accept", "text/csv"),
+    )
+    .await;
+    let status = response.status().as_u16();
+    if status == 200 {
+        assert_eq!(
+            response
+                .headers()
+                .get("content-type")
+                .and_then(|v| v.to_str().ok()),
+            Some("text/csv; charset=utf-8")
+        );
+    }
+    (status, response.text().await.unwrap_or_default())
+}
+
+#[tokio::test]
+async fn csv_exports_hold_every_selected_row_in_either_dialect_and_are_audited() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app, "1103").await;
+    let kari = app.approved_volunteer(&s, "Kari").create().await;
+    full_history(&app, &s, &kari).await;
+    app.create_volunteer(
+        &s.coordinator,
+        &json!({"given_name": "Ingrid", "family_name": "Berg, jr.", "email": "ingrid@example.no"}),
+    )
+    .await;
+    app.create_volunteer(
+        &s.coordinator,
+        &json!({"given_name": "=HYPERLINK(\"x\")", "family_name": "Hansen", "phone": "912 34 567"}),
+    )
+    .await;
+
+    // RFC 4180 by default: a header and one line per volunteer, more than a page would hold.
+    let (status, text) = csv(&app, &s.coordinator, "/api/v1/volunteers?limit=1").await;
+    assert_eq!(status, 200);
+    let lines: Vec<&str> = text.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), 4, "{text}");
+    assert!(lines[0].starts_with("id,status,given_name,family_name,email"));
+    assert!(text.contains("\"Berg, jr.\""), "{text}");
+    assert!(text.contains("\"'=HYPERLINK(\"\"x\"\")\""), "{text}");
+    // The filters apply.
+    let (_, approved) = csv(&app, &s.coordinator, "/api/v1/volunteers?status=approved").await;
+    assert_eq!(approved.split("\r\n").filter(|l| !l.is_empty()).count(), 2);
+    // Nordic spreadsheets: a byte order mark and `;`.
+    let (_, excel) = csv(&app, &s.coordinator, "/api/v1/volunteers?dialect=excel").await;
+    assert!(
+        excel.starts_with("\u{feff}id;status;given_name;"),
+        "{excel}"
+    );
+    assert!(excel.contains(";Berg, jr.;"), "{excel}");
+
+    for (path, rows) in [
+        ("/api/v1/placements", 1),
+        (
+            &format!("/api/v1/visits?from={}&to={}", days_ago(7), days_ago(0)) as &str,
+            1,
+        ),
+        ("/api/v1/time-entries", 1),
+    ] {
+        let (status, text) = csv(&app, &s.coordinator, path).await;
+        assert_eq!(status, 200, "{path}: {text}");
+        assert_eq!(
+            text.split("\r\n").filter(|l| !l.is_empty()).count(),
+            rows + 1,
+            "{path}: {text}"
+        );
+        assert!(
+            path.starts_with("/api/v1/visits") || text.contains(&kari),
+            "{path}: {text}"
+        );
+    }
+
+    // Every export is in the municipality's audit log, naming no volunteer.
+    let log = expect_status(
+        app.get("/api/v1/audit-log?action=export", &s.coordinator)
+            .await,
+        200,
+    )
+    .await;
+    let resources: Vec<&str> = log["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e["resource"].as_str())
+        .collect();
+    assert_eq!(
+        resources,
+        [
+            "volunteer_list",
+            "volunteer_list",
+            "volunteer_list",
+            "placement_list",
+            "visit_list",
+            "time_entry_list"
+        ]
+    );
+    assert!(log["items"][0]["volunteer_id"].is_null());
+
+    // Contact persons get no CSV; an administrator names the municipality.
+    let (status, _) = csv(&app, &s.contact_token, "/api/v1/volunteers").await;
+    assert_eq!(status, 403);
+    let admin = app.admin_token().await;
+    let (status, text) = csv(&app, &admin, "/api/v1/volunteers").await;
+    assert_eq!(status, 422, "{text}");
+    let (status, _) = csv(
+        &app,
+        &admin,
+        &format!("/api/v1/volunteers?municipality_id={}", s.municipality),
+    )
+    .await;
+    assert_eq!(status, 200);
+    // Bad dialects are refused naming the parameter.
+    let bad = send(
+        app.request(
+            Method::GET,
+            "/api/v1/volunteers?dialect=lotus",
+            Some(&s.coordinator),
+        )
+        .header("accept", "text/csv"),
+    )
+    .await;
+    expect_problem(bad, 400).await;
+}
+
+async fn import(app: &TestApp, token: &str, mode: &str, file: &str) -> reqwest::Response {
+    send(
+        app.request(
+            Method::POST,
+            &format!("/api/v1/imports/volunteers?mode={mode}"),
+            Some(token),
+        )
+        .header("content-type", "text/csv")
+        .body(file.to_owned()),
+    )
+    .await
+}
+
+async fn volunteer_count(app: &TestApp, s: &MunicipalitySetup) -> usize {
+    let (_, text) = csv(app, &s.coordinator, "/api/v1/volunteers").await;
+    text.split("\r\n").filter(|l| !l.is_empty()).count() - 1
+}
+
+#[tokio::test]
+async fn a_thousand_row_semicolon_file_with_a_bom_and_three_bad_rows_imports_997_once() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app, "1103").await;
+    let mut file =
+        String::from("\u{feff}Fornavn;Etternavn;E-post;Mobil;Postnr;Aktiviteter;Skostørrelse\r\n");
+    for n in 1..=1000 {
+        let line = match n {
+            10 => "Kari;Nordmann;ikke-en-epost;;0150;companionship;38".to_owned(),
+            500 => ";Hansen;uten.fornavn@example.no;;0150;companionship;41".to_owned(),
+            900 => "Per;Olsen;per.olsen@example.no;;0150;paragliding;44".to_owned(),
+            _ => format!("Frivillig {n};Nordmann;frivillig{n}@example.no;;0150;companionship;40"),
+        };
+        file.push_str(&line);
+        file.push_str("\r\n");
+    }
+
+    let dry = expect_status(import(&app, &s.coordinator, "dry_run", &file).await, 201).await;
+    assert_eq!(dry["status"], "validated");
+    assert_eq!(dry["separator"], ";");
+    assert_eq!(dry["bom"], true);
+    assert_eq!(dry["ignored_columns"], json!(["Skostørrelse"]));
+    assert_eq!(
+        dry["counts"],
+        json!({"rows": 1000, "create": 997, "update": 0, "skip": 0, "error": 3})
+    );
+    let failed = expect_status(
+        app.get(
+            &format!("/api/v1/imports/{}/rows?action=error", id_of(&dry)),
+            &s.coordinator,
+        )
+        .await,
+        200,
+    )
+    .await;
+    let reported: Vec<(i64, String)> = failed["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            (
+                r["line"].as_i64().unwrap_or_default(),
+                r["errors"][0]["field"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        reported,
+        [
+            (11, "email".to_owned()),
+            (501, "given_name".to_owned()),
+            (901, "activity_kinds[0]".to_owned())
+        ]
+    );
+    assert_eq!(volunteer_count(&app, &s).await, 0);
+
+    // All-or-nothing (the default): one bad row keeps every row out.
+    let refused = expect_status(import(&app, &s.coordinator, "commit", &file).await, 201).await;
+    assert_eq!(refused["status"], "rejected");
+    assert_eq!(volunteer_count(&app, &s).await, 0);
+
+    // Valid rows: 997 are written, once.
+    expect_status(
+        app.patch(
+            &format!("/api/v1/municipalities/{}", s.municipality),
+            &app.admin_token().await,
+            &json!({"settings": {"import_all_or_nothing": 0}}),
+        )
+        .await,
+        200,
+    )
+    .await;
+    let committed = expect_status(import(&app, &s.coordinator, "commit", &file).await, 201).await;
+    assert_eq!(committed["status"], "committed");
+    assert_eq!(committed["counts"]["create"], 997);
+    assert_eq!(volunteer_count(&app, &s).await, 997);
+    let again = expect_status(import(&app, &s.coordinator, "commit", &file).await, 200).await;
+    assert_eq!(again["repeated"], true);
+    assert_eq!(again["id"], committed["id"]);
+    assert_eq!(volunteer_count(&app, &s).await, 997);
+
+    // The failed rows come back in the file's own form, with what is wrong.
+    let response = app
+        .get(
+            &format!("/api/v1/imports/{}/errors.csv", id_of(&committed)),
+            &s.coordinator,
+        )
+        .await;
+    assert_eq!(response.status().as_u16(), 200);
+    let errors = response.text().await.unwrap_or_default();
+    let lines: Vec<&str> = errors.split("\r\n").filter(|l| !l.is_empty()).collect();
+    assert_eq!(lines.len(), 4, "{errors}");
+    assert!(lines[0].starts_with("\u{feff}Fornavn;Etternavn;"));
+    assert!(lines[0].ends_with(";errors"));
+    assert!(
+        lines[1].starts_with("Kari;Nordmann;ikke-en-epost;"),
+        "{errors}"
+    );
+    assert!(
+        lines[3].contains("activity_kinds[0]: paragliding"),
+        "{errors}"
+    );
+
+    // Fixed and sent again (the errors column is read past): the three are created; a changed
+    // row updates, an unchanged one is skipped.
+    let fixed = errors
+        .replace("ikke-en-epost", "kari.nordmann@example.no")
+        .replace(";Hansen;uten", "Anne;Hansen;uten")
+        .replace("paragliding", "companionship");
+    let second = expect_status(import(&app, &s.coordinator, "commit", &fixed).await, 201).await;
+    assert_eq!(second["counts"]["create"], 3, "{second}");
+    assert_eq!(second["ignored_columns"], json!(["Skostørrelse", "errors"]));
+    assert_eq!(volunteer_count(&app, &s).await, 1000);
+    let update = "given_name,family_name,email,city\r\n\
+                  Frivillig 1,Nordmann,frivillig1@example.no,Bergen\r\n\
+                  Frivillig 2,Nordmann,FRIVILLIG2@example.no,\r\n";
+    let changed = expect_status(import(&app, &s.coordinator, "commit", update).await, 201).await;
+    assert_eq!(changed["separator"], ",");
+    assert_eq!(
+        changed["counts"],
+        json!({"rows": 2, "create": 0, "update": 1, "skip": 1, "error": 0})
+    );
+    assert_eq!(volunteer_count(&app, &s).await, 1000);
+
+    // Certificate data is never imported; the file is refused naming the column.
+    let certificates =
+        "fornavn;etternavn;epost;Politiattest utstedt\r\nKari;Berg;k@example.no;2026-01-01\r\n";
+    let problem = expect_problem(
+        import(&app, &s.coordinator, "dry_run", certificates).await,
+        422,
+    )
+    .await;
+    assert_eq!(error_fields(&problem), ["columns[3]"]);
+    // Not UTF-8, and not a contact person's to do.
+    let latin1 = send(
+        app.request(
+            Method::POST,
+            "/api/v1/imports/volunteers?mode=dry_run",
+            Some(&s.coordinator),
+        )
+        .header("content-type", "text/csv")
+        .body(b"fornavn;etternavn;epost\r\nS\xF8ren;Berg;s@example.no\r\n".to_vec()),
+    )
+    .await;
+    assert_eq!(error_fields(&expect_problem(latin1, 422).await), ["file"]);
+    expect_problem(import(&app, &s.contact_token, "dry_run", update).await, 403).await;
 }

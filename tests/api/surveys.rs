@@ -7,7 +7,8 @@
 use chrono::{Days, TimeDelta};
 use reqwest::Method;
 use samspill_tests::{
-    MunicipalitySetup, TestApp, error_fields, expect_problem, expect_status, id_of, send, today,
+    MunicipalitySetup, TestApp, error_fields, expect_problem, expect_status, id_of, local_today,
+    send,
 };
 use serde_json::{Value, json};
 
@@ -140,8 +141,8 @@ async fn results_are_withheld_with_four_answers_and_shown_with_five_and_a_link_w
         let sent = round(
             &app,
             &s,
-            &json!({"template_id": id_of(&template), "title": title, "opens_on": today(),
-                    "closes_on": today(), "audience": {"all": true}}),
+            &json!({"template_id": id_of(&template), "title": title, "opens_on": local_today(),
+                    "closes_on": local_today(), "audience": {"all": true}}),
         )
         .await;
         assert_eq!(sent["status"], "open");
@@ -436,7 +437,7 @@ async fn volunteers_answer_signed_in_once_between_the_dates_and_rounds_keep_thei
         .post(
             "/api/v1/survey-rounds",
             &s.coordinator,
-            &json!({"template_id": id_of(&own), "opens_on": today(), "closes_on": today(),
+            &json!({"template_id": id_of(&own), "opens_on": local_today(), "closes_on": local_today(),
                     "audience": {"volunteer_ids": [uuid::Uuid::now_v7()]}}),
         )
         .await;
@@ -448,8 +449,8 @@ async fn volunteers_answer_signed_in_once_between_the_dates_and_rounds_keep_thei
         .post(
             "/api/v1/survey-rounds",
             &s.coordinator,
-            &json!({"template_id": id_of(&own), "opens_on": today() + Days::new(3),
-                    "closes_on": today(), "min_group_size": 3, "audience": {"all": true}}),
+            &json!({"template_id": id_of(&own), "opens_on": local_today() + Days::new(3),
+                    "closes_on": local_today(), "min_group_size": 3, "audience": {"all": true}}),
         )
         .await;
     let mut fields = error_fields(&expect_problem(backwards, 422).await);
@@ -459,8 +460,8 @@ async fn volunteers_answer_signed_in_once_between_the_dates_and_rounds_keep_thei
         .post(
             "/api/v1/survey-rounds",
             &s.coordinator,
-            &json!({"template_id": id_of(&own), "opens_on": today() + Days::new(3),
-                    "closes_on": today(), "audience": {"all": true}}),
+            &json!({"template_id": id_of(&own), "opens_on": local_today() + Days::new(3),
+                    "closes_on": local_today(), "audience": {"all": true}}),
         )
         .await;
     assert_eq!(
@@ -471,8 +472,8 @@ async fn volunteers_answer_signed_in_once_between_the_dates_and_rounds_keep_thei
     let sent = round(
         &app,
         &s,
-        &json!({"template_id": id_of(&own), "title": "Sommerfesten", "opens_on": today(),
-                "closes_on": today() + Days::new(7), "audience": {"volunteer_ids": [asked]}}),
+        &json!({"template_id": id_of(&own), "title": "Sommerfesten", "opens_on": local_today(),
+                "closes_on": local_today() + Days::new(7), "audience": {"volunteer_ids": [asked]}}),
     )
     .await;
     let id = id_of(&sent);
@@ -565,8 +566,8 @@ async fn volunteers_answer_signed_in_once_between_the_dates_and_rounds_keep_thei
     let off = round(
         &app,
         &s,
-        &json!({"template_id": id_of(&own), "opens_on": today(),
-                "closes_on": today() + Days::new(10), "audience": {"all": true}}),
+        &json!({"template_id": id_of(&own), "opens_on": local_today(),
+                "closes_on": local_today() + Days::new(10), "audience": {"all": true}}),
     )
     .await;
     let off_links = links(&app, &s, &id_of(&off)).await;
@@ -601,8 +602,8 @@ async fn volunteers_answer_signed_in_once_between_the_dates_and_rounds_keep_thei
     let later = round(
         &app,
         &s,
-        &json!({"template_id": id_of(&own), "opens_on": today() + Days::new(2),
-                "closes_on": today() + Days::new(4), "audience": {"all": true}}),
+        &json!({"template_id": id_of(&own), "opens_on": local_today() + Days::new(2),
+                "closes_on": local_today() + Days::new(4), "audience": {"all": true}}),
     )
     .await;
     assert_eq!(later["status"], "scheduled");
@@ -651,7 +652,7 @@ async fn volunteers_answer_signed_in_once_between_the_dates_and_rounds_keep_thei
             Some(&s.coordinator),
         )
         .header("if-match", format!("\"{}\"", closed["version"]))
-        .json(&json!({"closes_on": today() + Days::new(10)})),
+        .json(&json!({"closes_on": local_today() + Days::new(10)})),
     )
     .await;
     expect_problem(reopened, 409).await;
@@ -673,7 +674,7 @@ async fn a_unit_survey_asks_every_unit_but_care_districts() {
         .post(
             "/api/v1/survey-rounds",
             &s.coordinator,
-            &json!({"template_id": id_of(&template), "opens_on": today(), "closes_on": today(),
+            &json!({"template_id": id_of(&template), "opens_on": local_today(), "closes_on": local_today(),
                     "audience": {"volunteer_ids": [uuid::Uuid::now_v7()]}}),
         )
         .await;
@@ -684,7 +685,7 @@ async fn a_unit_survey_asks_every_unit_but_care_districts() {
     let sent = round(
         &app,
         &s,
-        &json!({"template_id": id_of(&template), "opens_on": today(), "closes_on": today(),
+        &json!({"template_id": id_of(&template), "opens_on": local_today(), "closes_on": local_today(),
                 "audience": {"all": true}}),
     )
     .await;
@@ -706,7 +707,7 @@ async fn a_unit_survey_asks_every_unit_but_care_districts() {
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0]["subject"], "survey_round");
     assert_eq!(listed[0]["subject_id"], id_of(&sent).as_str());
-    assert_eq!(listed[0]["due_on"], today().to_string());
+    assert_eq!(listed[0]["due_on"], local_today().to_string());
     let made = links(&app, &s, &id_of(&sent)).await;
     let mut names: Vec<&str> = made.iter().filter_map(|l| l["name"].as_str()).collect();
     names.sort_unstable();

@@ -22,6 +22,15 @@ pub fn today() -> NaiveDate {
     Utc::now().date_naive()
 }
 
+/// Today in Norway (and Denmark): the day the server dates what a municipality's people see
+/// by their own calendar (survey rounds, retention), which differs from [`today`] in the hour
+/// after midnight.
+pub fn local_today() -> NaiveDate {
+    Utc::now()
+        .with_timezone(&chrono_tz::Europe::Oslo)
+        .date_naive()
+}
+
 /// The day `days` days before today, as `YYYY-MM-DD`.
 pub fn days_ago(days: u64) -> String {
     (today() - Days::new(days)).to_string()

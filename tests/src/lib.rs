@@ -11,7 +11,7 @@ pub use smtp::{Mail, SmtpSink};
 
 pub use builders::{
     ApprovalBuilder, DECLARATIONS, DOCUMENT_VERSION, MunicipalityBuilder, MunicipalitySetup,
-    Subject, days_ago, days_ahead, police_certificate, requirement, today,
+    Subject, days_ago, days_ahead, local_today, police_certificate, requirement, today,
 };
 
 use anyhow::{Context, anyhow};

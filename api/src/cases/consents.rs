@@ -203,3 +203,29 @@ pub fn withdraw(
         Ok(withdrawn)
     })
 }
+
+/// Of the volunteers `invitations` name, those whose consent to photos at events is in force.
+pub fn photos_allowed(
+    conn: &mut PgConnection,
+    invitations: &[samspill_domain::event::Invitation],
+) -> Result<Vec<uuid::Uuid>, ApiError> {
+    let Some(municipality) = invitations.first().map(|i| i.municipality_id) else {
+        return Ok(Vec::new());
+    };
+    let volunteers: Vec<uuid::Uuid> = invitations
+        .iter()
+        .filter_map(|i| match i.invitee {
+            samspill_domain::event::Invitee::Volunteer(v) => Some(v.into_uuid()),
+            _ => None,
+        })
+        .collect();
+    if volunteers.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(store::in_force_among(
+        conn,
+        municipality,
+        ConsentPurpose::PhotosAtEvents,
+        &volunteers,
+    )?)
+}

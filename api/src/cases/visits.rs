@@ -479,8 +479,20 @@ pub fn window_reaching(
     Ok((from, to))
 }
 
-/// Reads a page of visits for `scope` and `audience` on the local dates `from` to `to` (start
-/// times are bounded a day either side, for the index, then matched by local date); and
+/// `filter` limited to the visits on local dates `from` to `to` (both included): start times
+/// are bounded a day either side, for the index, then matched by local date.
+pub fn windowed(
+    mut filter: visits::VisitFilter,
+    (from, to): (NaiveDate, NaiveDate),
+) -> visits::VisitFilter {
+    let day = chrono::Days::new(1);
+    filter.from = Some((from - day).and_time(NaiveTime::MIN).and_utc());
+    filter.to = Some((to + day + day).and_time(NaiveTime::MIN).and_utc());
+    filter.local_dates = Some((from, to));
+    filter
+}
+
+/// Reads a page of visits for `scope` and `audience` on the local dates `from` to `to`; and
 /// whether more follow.
 pub fn page(
     conn: &mut PgConnection,
@@ -491,10 +503,7 @@ pub fn page(
     after: Option<(DateTime<Utc>, Uuid)>,
     limit: i64,
 ) -> Result<(Vec<Visit>, bool), ApiError> {
-    let day = chrono::Days::new(1);
-    filter.from = Some((from - day).and_time(NaiveTime::MIN).and_utc());
-    filter.to = Some((to + day + day).and_time(NaiveTime::MIN).and_utc());
-    filter.local_dates = Some((from, to));
+    filter = windowed(filter, (from, to));
     let mut found = visits::list(conn, scope, audience, filter, after, limit)?;
     let more = found.len() > usize::try_from(limit).unwrap_or(usize::MAX);
     found.truncate(usize::try_from(limit).unwrap_or(usize::MAX));

@@ -1,6 +1,7 @@
 //! Request and response shapes that more than one route file uses. A shape used by one route
 //! file stays next to its handlers.
 
+pub mod audit;
 pub mod calendar;
 pub mod clearance;
 pub mod group;

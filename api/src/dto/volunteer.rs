@@ -62,7 +62,7 @@ pub struct VolunteerView {
     pub references_needed: bool,
     /// The volunteer's own login, if any.
     pub staff_user_id: Option<Uuid>,
-    /// `coordinator` (entered by staff) or `self_registration`.
+    /// `coordinator` (entered by staff), `self_registration` or `import` (from a spreadsheet).
     pub source: String,
     /// The privacy-notice version accepted at self-registration.
     pub privacy_notice_version: Option<String>,

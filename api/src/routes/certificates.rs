@@ -5,20 +5,17 @@
 use crate::{
     access::{check_staff_of, managed_volunteer},
     auth::StaffCaller,
+    dto::audit::AuditEntryPage,
     error::{ApiError, FieldError},
     extract::{Json, Query},
     input::{happened, plausible},
-    openapi::schemas::{
-        ActorKindSchema, AuditActionSchema, AuditResourceSchema, CertificateKindSchema,
-        CertificateOutcomeSchema,
-    },
-    pagination::{CursorList, page_of, page_request},
+    openapi::schemas::{CertificateKindSchema, CertificateOutcomeSchema},
+    pagination::{CursorList, page_request},
     state::AppState,
 };
 use actix_web::{HttpResponse, delete, get, http::header, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use samspill_domain::{
-    audit::{ActorKind, AuditAction, AuditEntry, AuditResource},
     certificate::{
         CertificateKind, CertificateOutcome, CertificatePurpose, PoliceCertificate,
         check_presentation,
@@ -308,47 +305,6 @@ pub async fn delete_police_certificate(
         .await?;
     Ok(HttpResponse::NoContent().finish())
 }
-
-/// One line of a volunteer's audit log.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AuditEntryView {
-    /// Its id.
-    pub id: Uuid,
-    /// Who acted: a person's account or a municipal system.
-    #[schema(value_type = ActorKindSchema)]
-    pub actor_kind: ActorKind,
-    /// The account's id (kept after the account is gone).
-    pub actor_id: Uuid,
-    /// What they did.
-    #[schema(value_type = AuditActionSchema)]
-    pub action: AuditAction,
-    /// To what kind of record.
-    #[schema(value_type = AuditResourceSchema)]
-    pub resource: AuditResource,
-    /// The record; `null` when a list was read.
-    pub resource_id: Option<Uuid>,
-    /// The request that did it (its `X-Request-Id`); `null` for the service's own schedule.
-    pub request_id: Option<Uuid>,
-    /// When.
-    pub at: DateTime<Utc>,
-}
-
-impl From<AuditEntry> for AuditEntryView {
-    fn from(e: AuditEntry) -> Self {
-        Self {
-            id: e.id,
-            actor_kind: e.actor_kind,
-            actor_id: e.actor_id,
-            action: e.action,
-            resource: e.resource,
-            resource_id: e.resource_id,
-            request_id: e.request_id,
-            at: e.at,
-        }
-    }
-}
-
-page_of!(AuditEntryPage, AuditEntryView, CursorList::AuditLog);
 
 /// Paging through the audit log.
 #[derive(Debug, Deserialize, IntoParams)]

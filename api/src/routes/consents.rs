@@ -291,8 +291,9 @@ pub async fn get_consent(
 ///
 /// Records when and by whom the consent was withdrawn; it stays in the history. What depends
 /// on it stops at once: a person visited at home who withdraws their consent to home visits
-/// becomes inactive, their placements are suspended and planned visits flagged. A consent
-/// withdrawn already is 409; record a new one to give it again.
+/// becomes inactive, their placements are suspended and planned visits flagged; a volunteer
+/// who withdraws `photos_at_events` shows `photos_allowed: false` in every event's list of
+/// invitations. A consent withdrawn already is 409; record a new one to give it again.
 #[utoipa::path(
     tag = "consents",
     params(("id" = Uuid, Path, description = "The consent id."), crate::extract::IfMatchHeader),

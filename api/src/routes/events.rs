@@ -747,6 +747,10 @@ pub struct InvitationView {
     pub version: i32,
     /// When it was sent.
     pub created_at: DateTime<Utc>,
+    /// In the list of an event's invitations, for a volunteer: whether their consent to be
+    /// photographed at events is in force (`false` once withdrawn, or never given). `null`
+    /// elsewhere and for groups and staff.
+    pub photos_allowed: Option<bool>,
 }
 
 impl From<Invitation> for InvitationView {
@@ -769,6 +773,7 @@ impl From<Invitation> for InvitationView {
             waitlisted_at: i.waitlisted_at,
             version: i.version,
             created_at: i.created_at,
+            photos_allowed: None,
         }
     }
 }
@@ -816,10 +821,20 @@ pub async fn list_event_invitations(
     let filter = InvitationFilter {
         status: query.status,
     };
-    let found = state
-        .db(move |conn| cases::events::invitations(conn, &caller, id, &filter, page))
+    let (found, photos) = state
+        .db(move |conn| {
+            let found = cases::events::invitations(conn, &caller, id, &filter, page)?;
+            let photos = cases::consents::photos_allowed(conn, &found.items)?;
+            Ok((found, photos))
+        })
         .await?;
-    Ok(HttpResponse::Ok().json(InvitationPage::from_page(found)))
+    let mut page = InvitationPage::from_page(found);
+    for invitation in &mut page.items {
+        invitation.photos_allowed = invitation
+            .volunteer_id
+            .map(|volunteer| photos.contains(&volunteer));
+    }
+    Ok(HttpResponse::Ok().json(page))
 }
 
 /// More people to invite.

@@ -33,7 +33,8 @@ pub struct JobRunView {
 /// due date), `plan_notifications` (every ten minutes: plans the visit reminders, expiry
 /// warnings and overdue follow-up reminders whose time is near), `apply_retention` (every hour:
 /// anonymises or deletes the volunteers whose retention period has run, unless extended, and
-/// acts on hours and contact-log notes past theirs), `purge_outbox` (every hour: deletes events handed on more than 30 days ago whose
+/// acts on hours and contact-log notes past theirs), `purge_imports` (every hour: deletes
+/// imports of volunteers, with the failed rows they keep, after 30 days), `purge_outbox` (every hour: deletes events handed on more than 30 days ago whose
 /// deliveries are finished), `purge_idempotency_keys`, `purge_login_throttles`. A run handles at
 /// most 500 placements, schedules or needs; run it again to go on.
 #[utoipa::path(

@@ -15,6 +15,7 @@ pub mod follow_ups;
 pub mod group_vetting;
 pub mod groups;
 pub mod health;
+pub mod imports;
 pub mod jobs;
 pub mod me;
 pub mod municipalities;
@@ -90,7 +91,12 @@ pub fn configure(rate_limit: &RateLimit) -> impl FnOnce(&mut ServiceConfig) + '_
                     .service(surveys::create_survey_links)
                     .service(surveys::list_survey_recipients)
                     .service(surveys::get_survey_results)
+                    .service(imports::import_volunteers)
+                    .service(imports::get_import)
+                    .service(imports::list_import_rows)
+                    .service(imports::get_import_errors)
                     .service(personal_data::export_my_data)
+                    .service(personal_data::list_audit_log)
                     .service(personal_data::export_volunteer)
                     .service(personal_data::get_volunteer_retention)
                     .service(personal_data::extend_volunteer_retention)

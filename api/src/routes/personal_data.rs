@@ -5,21 +5,26 @@ use crate::{
     access,
     auth::StaffCaller,
     cases::{self, personal_data},
+    dto::audit::AuditEntryPage,
     error::ApiError,
-    extract::Json,
-    openapi::schemas::{RetentionActionSchema, RetentionCategorySchema},
+    extract::{Json, Query},
+    openapi::schemas::{
+        AuditActionSchema, AuditResourceSchema, RetentionActionSchema, RetentionCategorySchema,
+    },
+    pagination::{CursorList, page_request},
     state::AppState,
 };
 use actix_web::{HttpResponse, get, http::header, post, web};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::Connection;
 use samspill_domain::{
+    audit::{AuditAction, AuditResource},
     ids::VolunteerId,
     retention::{RetentionAction, RetentionCategory, check_extension},
 };
-use samspill_persistence::{municipalities, retention};
+use samspill_persistence::{audit, municipalities, retention};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 /// The answer of an export: a JSON document streamed as it is read.
@@ -272,4 +277,75 @@ pub async fn extend_volunteer_retention(
             format!("/api/v1/volunteers/{id}/retention"),
         ))
         .json(RetentionExtensionView::from(extension)))
+}
+
+/// Which lines of a municipality's audit log.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct AuditLogQuery {
+    /// Required for administrators; others read their own municipality's.
+    pub municipality_id: Option<Uuid>,
+    /// Only this action.
+    #[param(value_type = Option<AuditActionSchema>)]
+    pub action: Option<AuditAction>,
+    /// Only about this kind of record.
+    #[param(value_type = Option<AuditResourceSchema>)]
+    pub resource: Option<AuditResource>,
+    /// Only by this account.
+    pub actor_id: Option<Uuid>,
+    /// Page length, 1-200 (default 50).
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    #[param(min_length = 1)]
+    pub cursor: Option<String>,
+}
+
+/// Read the municipality's audit log.
+///
+/// Every line of it, in the order written: reads of full volunteer records, exports (of one
+/// volunteer, and CSV exports of whole lists, which name no volunteer), erasures, what
+/// retention did, and every read and change of police certificate records. Filtered by action,
+/// resource or account. Municipality-wide coordinators and administrators; the lines hold ids
+/// only. A volunteer's own lines are also at `GET /volunteers/{id}/audit-log`.
+#[utoipa::path(
+    tag = "personal-data",
+    params(AuditLogQuery),
+    responses((status = 200, description = "A page of the audit log.", body = AuditEntryPage))
+)]
+#[get("/audit-log")]
+pub async fn list_audit_log(
+    state: web::Data<AppState>,
+    caller: StaffCaller,
+    Query(query): Query<AuditLogQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let municipality = access::managed_municipality(&caller, query.municipality_id)?;
+    let page = page_request(
+        CursorList::MunicipalityAuditLog,
+        query.limit,
+        query.cursor.as_deref(),
+    )?;
+    let filter = audit::AuditFilter {
+        action: query.action,
+        resource: query.resource,
+        actor_id: query.actor_id,
+    };
+    let found = state
+        .db(move |conn| {
+            municipalities::find(conn, caller.scope(), municipality)?;
+            access::municipality_wide(
+                conn,
+                &caller,
+                "The municipality's audit log is read by municipality-wide coordinators.",
+            )?;
+            Ok(audit::of_municipality(conn, municipality, filter, page)?)
+        })
+        .await?;
+    Ok(HttpResponse::Ok()
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(AuditEntryPage::from_page_in(
+            CursorList::MunicipalityAuditLog,
+            found,
+        )))
 }

@@ -134,6 +134,10 @@ pub struct PlacementQuery {
     /// `next_cursor` of the previous page.
     #[param(min_length = 1)]
     pub cursor: Option<String>,
+    /// With `Accept: text/csv`: `rfc4180` (`,`, the default) or `excel` (a UTF-8 byte order
+    /// mark and `;`, as Nordic spreadsheets read it).
+    #[param(inline)]
+    pub dialect: Option<crate::csv::Dialect>,
 }
 
 fn description(raw: Option<String>) -> Result<Option<String>, ParseError> {
@@ -238,15 +242,24 @@ pub async fn create_placement(
 /// Coordinators and administrators see every placement of their municipality, contact persons
 /// those of the volunteers assigned to them and those they are the unit's contact person of
 /// (with only `cleared` of the kept clearance answer).
+///
+/// With `Accept: text/csv` every placement the filters select comes as one CSV download instead
+/// (`limit` and `cursor` do not apply), streamed, in the dialect `dialect` asks for; only
+/// coordinators and administrators (administrators name `municipality_id`), and each export is
+/// written to the municipality's audit log (`GET /audit-log`).
 #[utoipa::path(
     tag = "placements",
     params(PlacementQuery),
-    responses((status = 200, description = "A page of placements.", body = PlacementPage))
+    responses((status = 200, description = "A page of placements, or all of them as CSV.", content(
+        (PlacementPage = "application/json"),
+        (String = "text/csv"),
+    )))
 )]
 #[get("/placements")]
 pub async fn list_placements(
     state: web::Data<AppState>,
     caller: StaffCaller,
+    request: actix_web::HttpRequest,
     Query(query): Query<PlacementQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let audience = access::audience(&caller, access::VOLUNTEERS_READ_THEIR_OWN_PLACEMENTS)?;
@@ -259,6 +272,25 @@ pub async fn list_placements(
         recipient_id: query.recipient_id.map(Into::into),
         status: query.status,
     };
+    if crate::csv::wants_csv(&request) {
+        let municipality = cases::exports::begin(
+            &state,
+            &caller,
+            filter.municipality_id,
+            samspill_domain::audit::AuditResource::PlacementList,
+        )
+        .await?;
+        return Ok(crate::csv::streamed_response(
+            "placements.csv",
+            cases::exports::placements_csv(
+                state.pool.clone(),
+                samspill_domain::auth::TenantScope::Municipality(municipality),
+                audience,
+                filter,
+                query.dialect.unwrap_or_default(),
+            ),
+        ));
+    }
     let found = state
         .db(move |conn| Ok(repo::list(conn, caller.scope(), audience, filter, page)?))
         .await?;

@@ -332,8 +332,10 @@ pub async fn list_retention_due(
         query.cursor.as_deref(),
     )?;
     if let Some(on) = query.on {
-        samspill_domain::dates::plausible(on)
-            .map_err(|e| ApiError::Validation(vec![FieldError::parse("on", &e)]))?;
+        samspill_domain::dates::plausible(on).map_err(|e| ApiError::BadRequest {
+            detail: "A query parameter is not valid.".to_owned(),
+            errors: vec![FieldError::parse("on", &e)],
+        })?;
     }
     let now = state.clock.now();
     let (on, bulk, ((items, next), today)) = state

@@ -318,6 +318,10 @@ pub struct TimeEntryQuery {
     /// `next_cursor` of the previous page.
     #[param(min_length = 1)]
     pub cursor: Option<String>,
+    /// With `Accept: text/csv`: `rfc4180` (`,`, the default) or `excel` (a UTF-8 byte order
+    /// mark and `;`, as Nordic spreadsheets read it).
+    #[param(inline)]
+    pub dialect: Option<crate::csv::Dialect>,
 }
 
 fn window(
@@ -337,6 +341,11 @@ fn window(
 /// each with its history. Coordinators and administrators see every entry of their
 /// municipality; a contact person those of the volunteers assigned to them and of the
 /// placements they are the contact person of. Volunteers read theirs at `/me/time-entries`.
+///
+/// With `Accept: text/csv` every entry the filters select comes as one CSV download instead
+/// (`limit` and `cursor` do not apply), streamed, in the dialect `dialect` asks for; only
+/// coordinators and administrators (administrators name `municipality_id`), and each export is
+/// written to the municipality's audit log (`GET /audit-log`).
 #[utoipa::path(
     tag = "hours",
     params(TimeEntryQuery),
@@ -346,6 +355,7 @@ fn window(
 pub async fn list_time_entries(
     state: web::Data<AppState>,
     caller: StaffCaller,
+    request: actix_web::HttpRequest,
     Query(query): Query<TimeEntryQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let audience = access::audience(&caller, VOLUNTEERS_READ_THEIR_OWN_HOURS)?;
@@ -365,6 +375,25 @@ pub async fn list_time_entries(
         unit_id: query.unit_id.map(Into::into),
         placement_id: query.placement_id.map(Into::into),
     };
+    if crate::csv::wants_csv(&request) {
+        let municipality = cases::exports::begin(
+            &state,
+            &caller,
+            filter.municipality_id,
+            samspill_domain::audit::AuditResource::TimeEntryList,
+        )
+        .await?;
+        return Ok(crate::csv::streamed_response(
+            "hours.csv",
+            cases::exports::time_entries_csv(
+                state.pool.clone(),
+                samspill_domain::auth::TenantScope::Municipality(municipality),
+                audience,
+                filter,
+                query.dialect.unwrap_or_default(),
+            ),
+        ));
+    }
     let found = state
         .db(move |conn| cases::time_entries::list(conn, caller.scope(), audience, filter, page))
         .await?;

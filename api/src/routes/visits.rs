@@ -47,12 +47,18 @@ pub struct VisitQuery {
     /// Only in this status.
     #[param(value_type = Option<VisitStatusSchema>)]
     pub status: Option<VisitStatus>,
+    /// For a CSV export by an administrator: the municipality.
+    pub municipality_id: Option<Uuid>,
     /// Page length, 1-200 (default 50).
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     #[param(min_length = 1)]
     pub cursor: Option<String>,
+    /// With `Accept: text/csv`: `rfc4180` (`,`, the default) or `excel` (a UTF-8 byte order
+    /// mark and `;`, as Nordic spreadsheets read it).
+    #[param(inline)]
+    pub dialect: Option<crate::csv::Dialect>,
 }
 
 /// List visits in a window of dates.
@@ -61,15 +67,24 @@ pub struct VisitQuery {
 /// order and keyset-paged: for one unit, volunteer, recipient or placement, or all the caller
 /// sees. Coordinators and administrators see every visit of their municipality, contact persons
 /// the visits of the placements they see.
+///
+/// With `Accept: text/csv` every visit of the window the filters select comes as one CSV download instead
+/// (`limit` and `cursor` do not apply), streamed, in the dialect `dialect` asks for; only
+/// coordinators and administrators (administrators name `municipality_id`), and each export is
+/// written to the municipality's audit log (`GET /audit-log`).
 #[utoipa::path(
     tag = "visits",
     params(VisitQuery),
-    responses((status = 200, description = "A page of visits.", body = VisitPage))
+    responses((status = 200, description = "A page of visits, or all of them as CSV.", content(
+        (VisitPage = "application/json"),
+        (String = "text/csv"),
+    )))
 )]
 #[get("/visits")]
 pub async fn list_visits(
     state: web::Data<AppState>,
     caller: StaffCaller,
+    request: actix_web::HttpRequest,
     Query(query): Query<VisitQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let audience = access::audience(&caller, access::VOLUNTEERS_READ_THEIR_OWN_PLACEMENTS)?;
@@ -88,6 +103,25 @@ pub async fn list_visits(
         status: query.status,
         ..visits::VisitFilter::default()
     };
+    if crate::csv::wants_csv(&request) {
+        let municipality = cases::exports::begin(
+            &state,
+            &caller,
+            query.municipality_id.map(Into::into),
+            samspill_domain::audit::AuditResource::VisitList,
+        )
+        .await?;
+        return Ok(crate::csv::streamed_response(
+            "visits.csv",
+            cases::exports::visits_csv(
+                state.pool.clone(),
+                samspill_domain::auth::TenantScope::Municipality(municipality),
+                audience,
+                cases::visits::windowed(filter, window),
+                query.dialect.unwrap_or_default(),
+            ),
+        ));
+    }
     let (found, more) = state
         .db(move |conn| {
             cases::visits::page(conn, caller.scope(), audience, filter, window, after, limit)

@@ -5,6 +5,7 @@ use crate::{
     access::{self, VOLUNTEERS_READ_THEIR_OWN, named_municipality, target_municipality},
     auth::StaffCaller,
     cases::{self, volunteers::Source},
+    csv::{self, wants_csv},
     dto::volunteer::VolunteerView,
     error::{ApiError, FieldError},
     etag::json_with_etag,
@@ -14,9 +15,10 @@ use crate::{
     pagination::{CursorList, encode_cursor, page_request},
     state::AppState,
 };
-use actix_web::{HttpResponse, delete, get, http::header, patch, post, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, http::header, patch, post, web};
 use samspill_domain::{
-    audit::AuditAction,
+    audit::{AuditAction, AuditResource},
+    auth::TenantScope,
     ids::{UnitId, VolunteerId},
     phone,
     volunteer::{Commitment, VolunteerStatus},
@@ -250,6 +252,10 @@ pub struct VolunteerQuery {
     /// `next_cursor` of the previous page.
     #[param(min_length = 1)]
     pub cursor: Option<String>,
+    /// With `Accept: text/csv`: `rfc4180` (`,`, the default) or `excel` (a UTF-8 byte order
+    /// mark and `;`, as Nordic spreadsheets read it).
+    #[param(inline)]
+    pub dialect: Option<crate::csv::Dialect>,
 }
 
 /// Registers a volunteer (coordinators and administrators); the volunteer starts as `registered`.
@@ -292,15 +298,24 @@ pub async fn create_volunteer(
 
 /// Lists volunteers with filters: coordinators their municipality's, contact persons the
 /// volunteers assigned to them.
+///
+/// With `Accept: text/csv` every volunteer the filters select comes as one CSV download instead
+/// (`limit` and `cursor` do not apply), streamed, in the dialect `dialect` asks for; only
+/// coordinators and administrators (administrators name `municipality_id`), and each export is
+/// written to the municipality's audit log (`GET /audit-log`).
 #[utoipa::path(
     tag = "volunteers",
     params(VolunteerQuery),
-    responses((status = 200, description = "A page of volunteers.", body = VolunteerPage))
+    responses((status = 200, description = "A page of volunteers, or all of them as CSV.", content(
+        (VolunteerPage = "application/json"),
+        (String = "text/csv"),
+    )))
 )]
 #[get("/volunteers")]
 pub async fn list_volunteers(
     state: web::Data<AppState>,
     caller: StaffCaller,
+    request: HttpRequest,
     Query(query): Query<VolunteerQuery>,
 ) -> Result<HttpResponse, ApiError> {
     let audience = access::audience(&caller, VOLUNTEERS_READ_THEIR_OWN)?;
@@ -324,6 +339,30 @@ pub async fn list_volunteers(
         search: query.q,
         search_phone: None,
     };
+    if wants_csv(&request) {
+        let municipality = cases::exports::begin(
+            &state,
+            &caller,
+            filter.municipality_id,
+            AuditResource::VolunteerList,
+        )
+        .await?;
+        filter.municipality_id = Some(municipality);
+        let (probe, asker) = (filter.clone(), caller);
+        filter.search_phone = state
+            .db(move |conn| search_phone(conn, &asker, &probe))
+            .await?;
+        return Ok(csv::streamed_response(
+            "volunteers.csv",
+            cases::exports::volunteers_csv(
+                state.pool.clone(),
+                TenantScope::Municipality(municipality),
+                audience,
+                filter,
+                query.dialect.unwrap_or_default(),
+            ),
+        ));
+    }
     let found = state
         .db(move |conn| {
             filter.search_phone = search_phone(conn, &caller, &filter)?;

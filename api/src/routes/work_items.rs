@@ -87,7 +87,7 @@ fn key(item: &WorkItem) -> Vec<u8> {
     key
 }
 
-/// The municipality's work list on today's date, earliest due first (coordinators and
+/// The municipality's work list on its own calendar day (its local date), earliest due first (coordinators and
 /// administrators). How far ahead expiries show is the municipality's `expiring_soon_days`;
 /// how long a registration may wait for its screening call is `screening_wait_days`.
 /// Placements add their items: a suspended placement (`related_id` the placement), a first
@@ -129,11 +129,13 @@ pub async fn list_work_items(
         .as_deref()
         .map(|c| decode_key(CursorList::WorkItems, c))
         .transpose()?;
-    let today = state.clock.today();
+    let now = state.clock.now();
     let audience = crate::access::managed(&caller)?;
     let mut items = state
         .db(move |conn| {
             let municipality = municipalities::find(conn, caller.scope(), municipality_id)?;
+            // The municipality's own calendar day, as its coordinators read the list.
+            let today = crate::cases::time_entries::local_today(&municipality, now);
             Ok(work::work_items(
                 conn,
                 municipality.id,

@@ -1,0 +1,520 @@
+//! Importing volunteers from a spreadsheet. The file is read whole (up to the configured
+//! size), its separator found from the header line, its columns mapped to fields by their
+//! headers; each row becomes a `create` (no volunteer has its email or external reference), an
+//! `update` (one has, and the row changes something), a `skip` (one has, and nothing changes)
+//! or an `error` with the field errors. A dry run stops there; a commit writes every valid row
+//! in one transaction, or none when the municipality imports all-or-nothing and a row failed.
+//! A file committed once is recognised by its hash and not imported again.
+
+use crate::{
+    auth::StaffCaller,
+    error::{ApiError, FieldError},
+};
+use chrono::{DateTime, Datelike, Utc};
+use diesel::Connection;
+use samspill_domain::{
+    ids::{MunicipalityId, VolunteerId},
+    municipality::Municipality,
+    volunteer::Volunteer,
+    volunteer_draft::{VolunteerDraft, VolunteerEdit},
+    volunteer_import::{ColumnMap, detect_separator, edit_of, map_columns},
+};
+use samspill_persistence::{
+    PgConnection, activity_kinds,
+    imports::{self, Import, ImportRow},
+    volunteers,
+};
+use serde_json::json;
+use sha2::{Digest, Sha256};
+use std::collections::{HashMap, HashSet};
+use uuid::Uuid;
+
+/// Whether the import only checks, or writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ImportMode {
+    /// Check every row and report; write nothing.
+    DryRun,
+    /// Write the valid rows (all or none, by the municipality's setting).
+    Commit,
+}
+
+impl ImportMode {
+    const fn as_str(self) -> &'static str {
+        match self {
+            ImportMode::DryRun => "dry_run",
+            ImportMode::Commit => "commit",
+        }
+    }
+}
+
+/// What an import did.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    /// The import, as recorded.
+    pub import: Import,
+    /// Whether it is an earlier import of the same file (nothing was done now).
+    pub repeated: bool,
+}
+
+/// A row as read and checked.
+struct Checked {
+    line: i32,
+    cells: Vec<String>,
+    result: Result<(VolunteerEdit, VolunteerDraft), Vec<FieldError>>,
+}
+
+fn file_error(errors: Vec<(String, samspill_domain::ParseError)>) -> ApiError {
+    ApiError::Validation(
+        errors
+            .into_iter()
+            .map(|(field, e)| FieldError::parse(field, &e))
+            .collect(),
+    )
+}
+
+/// The file as text, without its byte order mark; whether it had one.
+fn text_of(bytes: &[u8]) -> Result<(&str, bool), ApiError> {
+    let (body, bom) = match bytes.strip_prefix(b"\xEF\xBB\xBF") {
+        Some(rest) => (rest, true),
+        None => (bytes, false),
+    };
+    let text = std::str::from_utf8(body).map_err(|e| {
+        ApiError::invalid(
+            "file",
+            "not_utf8",
+            format!(
+                "the file is not UTF-8 (at byte {}): save it as \"CSV UTF-8\"",
+                e.valid_up_to()
+            ),
+        )
+    })?;
+    if text.trim().is_empty() {
+        return Err(ApiError::invalid(
+            "file",
+            "empty",
+            "the file has no header row",
+        ));
+    }
+    Ok((text, bom))
+}
+
+/// Reads and checks every row of `text` (separator `separator`) against `map`.
+fn read_rows(
+    text: &str,
+    separator: u8,
+    map: &ColumnMap,
+    country: samspill_domain::municipality::Country,
+    known_kinds: &HashSet<String>,
+) -> Result<Vec<Checked>, ApiError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(separator)
+        .has_headers(true)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let width = map.fields.len();
+    let year = Utc::now().year();
+    let mut rows = Vec::new();
+    for record in reader.records() {
+        let record = record.map_err(|e| {
+            ApiError::invalid(
+                "file",
+                "unreadable",
+                format!("the file cannot be read as CSV: {e}"),
+            )
+        })?;
+        // The reader counts lines from the first record it reads after the header; the file's
+        // line (the header is line 1) is one more.
+        let line = record
+            .position()
+            .map_or(0, |p| i32::try_from(p.line() + 1).unwrap_or(i32::MAX));
+        let cells: Vec<String> = record.iter().map(str::to_owned).collect();
+        if cells.iter().all(|c| c.trim().is_empty()) {
+            continue;
+        }
+        let result = if cells.len() != width {
+            Err(vec![FieldError::new(
+                "row",
+                "wrong_field_count",
+                format!("has {} fields where the header has {width}", cells.len()),
+            )])
+        } else {
+            let refs: Vec<&str> = cells.iter().map(String::as_str).collect();
+            match edit_of(map, &refs) {
+                Err(errors) => Err(errors
+                    .iter()
+                    .map(|(f, e)| FieldError::parse(f.clone(), e))
+                    .collect()),
+                Ok(edit) => {
+                    let unknown: Vec<FieldError> = edit
+                        .activity_kinds
+                        .iter()
+                        .flatten()
+                        .enumerate()
+                        .filter(|(_, code)| !known_kinds.contains(code.as_str()))
+                        .map(|(i, code)| {
+                            FieldError::new(
+                                format!("activity_kinds[{i}]"),
+                                "unknown_activity_kind",
+                                format!("{code} is not one of the municipality's activity kinds"),
+                            )
+                        })
+                        .collect();
+                    match VolunteerDraft::default().apply(edit.clone(), country, year) {
+                        Ok(draft) if unknown.is_empty() => Ok((edit, draft)),
+                        Ok(_) => Err(unknown),
+                        Err(errors) => Err(errors
+                            .iter()
+                            .map(|(f, e)| FieldError::parse(f.clone(), e))
+                            .chain(unknown)
+                            .collect()),
+                    }
+                }
+            }
+        };
+        rows.push(Checked {
+            line,
+            cells,
+            result,
+        });
+    }
+    Ok(rows)
+}
+
+/// The key rows are matched on: the email, else the external reference.
+fn keys(draft: &VolunteerDraft) -> (Option<String>, Option<String>) {
+    (draft.email.clone(), draft.external_reference.clone())
+}
+
+/// What is done with each row, and the drafts to write.
+struct Plan {
+    rows: Vec<ImportRow>,
+    creates: Vec<(usize, VolunteerDraft)>,
+    updates: Vec<(VolunteerId, VolunteerDraft)>,
+    counts: [i32; 4],
+}
+
+fn plan(
+    conn: &mut PgConnection,
+    municipality: &Municipality,
+    import_id: Uuid,
+    checked: Vec<Checked>,
+) -> Result<Plan, ApiError> {
+    let (mut emails, mut references) = (Vec::new(), Vec::new());
+    for row in &checked {
+        if let Ok((_, draft)) = &row.result {
+            let (email, reference) = keys(draft);
+            emails.extend(email);
+            references.extend(reference);
+        }
+    }
+    let existing =
+        volunteers::with_email_or_reference(conn, municipality.id, &emails, &references)?;
+    let by_email: HashMap<&str, &Volunteer> = existing
+        .iter()
+        .filter_map(|v| v.email.as_deref().map(|e| (e, v)))
+        .collect();
+    let by_reference: HashMap<&str, &Volunteer> = existing
+        .iter()
+        .filter_map(|v| v.external_reference.as_deref().map(|r| (r, v)))
+        .collect();
+    let year = Utc::now().year();
+    let mut seen: HashMap<String, i32> = HashMap::new();
+    let mut plan = Plan {
+        rows: Vec::with_capacity(checked.len()),
+        creates: Vec::new(),
+        updates: Vec::new(),
+        counts: [0; 4],
+    };
+    let tenant = municipality.id.into_uuid();
+    for row in checked {
+        let mut outcome = row.result.and_then(|(edit, draft)| {
+            let (email, reference) = keys(&draft);
+            // Two rows about one person: the second is an error, naming the first.
+            for key in [
+                email.as_ref().map(|e| format!("email:{e}")),
+                reference.as_ref().map(|r| format!("ref:{r}")),
+            ]
+            .into_iter()
+            .flatten()
+            {
+                if let Some(first) = seen.get(&key) {
+                    return Err(vec![FieldError::new(
+                        if key.starts_with("email:") {
+                            "email"
+                        } else {
+                            "external_reference"
+                        },
+                        "duplicate_in_file",
+                        format!("line {first} is about the same person"),
+                    )]);
+                }
+                seen.insert(key, row.line);
+            }
+            let matched = email
+                .as_deref()
+                .and_then(|e| by_email.get(e))
+                .or_else(|| reference.as_deref().and_then(|r| by_reference.get(r)));
+            Ok(match matched {
+                None => {
+                    let missing: Vec<FieldError> = [
+                        ("given_name", draft.given_name.is_empty()),
+                        ("family_name", draft.family_name.is_empty()),
+                    ]
+                    .into_iter()
+                    .filter(|(_, empty)| *empty)
+                    .map(|(field, _)| {
+                        FieldError::new(field, "required", "a new volunteer needs it")
+                    })
+                    .collect();
+                    if !missing.is_empty() {
+                        return Err(missing);
+                    }
+                    (None, draft)
+                }
+                Some(current) => {
+                    let next = VolunteerDraft::of(current)
+                        .apply(edit, municipality.country, year)
+                        .map_err(|errors| {
+                            errors
+                                .iter()
+                                .map(|(f, e)| FieldError::parse(f.clone(), e))
+                                .collect::<Vec<_>>()
+                        })?;
+                    let changed = next != VolunteerDraft::of(current);
+                    (Some((current.id, changed)), next)
+                }
+            })
+        });
+        // A row matching an existing volunteer must not take another one's reference.
+        if let Ok((Some((id, _)), draft)) = &outcome
+            && let Some(other) = draft
+                .external_reference
+                .as_deref()
+                .and_then(|r| by_reference.get(r))
+            && other.id != *id
+        {
+            outcome = Err(vec![FieldError::new(
+                "external_reference",
+                "taken",
+                "another volunteer of the municipality has this external reference",
+            )]);
+        }
+        let (action, volunteer_id, errors, cells) = match outcome {
+            Err(errors) => {
+                plan.counts[3] += 1;
+                ("error", None, errors, Some(row.cells))
+            }
+            Ok((None, draft)) => {
+                plan.counts[0] += 1;
+                plan.creates.push((plan.rows.len(), draft));
+                ("create", None, Vec::new(), None)
+            }
+            Ok((Some((id, true)), draft)) => {
+                plan.counts[1] += 1;
+                plan.updates.push((id, draft));
+                ("update", Some(id.into_uuid()), Vec::new(), None)
+            }
+            Ok((Some((id, false)), _)) => {
+                plan.counts[2] += 1;
+                ("skip", Some(id.into_uuid()), Vec::new(), None)
+            }
+        };
+        plan.rows.push(ImportRow {
+            municipality_id: tenant,
+            import_id,
+            line: row.line,
+            action: action.to_owned(),
+            volunteer_id,
+            errors: json!(
+                errors
+                    .iter()
+                    .map(|e| json!({"field": e.field, "code": e.code, "message": e.message}))
+                    .collect::<Vec<_>>()
+            ),
+            cells: cells.map(|c| c.into_iter().map(Some).collect()),
+        });
+    }
+    Ok(plan)
+}
+
+/// What the caller sends: the file, how to treat it, and for whom.
+pub struct Upload<'a> {
+    /// The file's bytes.
+    pub bytes: &'a [u8],
+    /// Check only, or write.
+    pub mode: ImportMode,
+    /// The municipality imported into.
+    pub municipality: MunicipalityId,
+}
+
+/// Imports `upload` for `caller` (a coordinator or administrator of the municipality).
+pub fn import(
+    conn: &mut PgConnection,
+    caller: &StaffCaller,
+    upload: Upload<'_>,
+    now: DateTime<Utc>,
+) -> Result<Outcome, ApiError> {
+    let sha256 = format!("{:x}", Sha256::digest(upload.bytes));
+    let (text, bom) = text_of(upload.bytes)?;
+    let header_line = text.lines().next().unwrap_or_default();
+    let separator = detect_separator(header_line);
+    let headers: Vec<String> = csv::ReaderBuilder::new()
+        .delimiter(separator)
+        .has_headers(false)
+        .from_reader(header_line.as_bytes())
+        .records()
+        .next()
+        .and_then(Result::ok)
+        .map(|r| r.iter().map(str::to_owned).collect())
+        .unwrap_or_default();
+    let header_refs: Vec<&str> = headers.iter().map(String::as_str).collect();
+    let map = map_columns(&header_refs).map_err(file_error)?;
+    conn.transaction(|conn| {
+        let municipality =
+            samspill_persistence::municipalities::find(conn, caller.scope(), upload.municipality)?;
+        crate::access::municipality_wide(
+            conn,
+            caller,
+            "Volunteers are imported for the whole municipality.",
+        )?;
+        if upload.mode == ImportMode::Commit
+            && let Some(earlier) = imports::committed_with_hash(conn, municipality.id, &sha256)?
+        {
+            return Ok(Outcome {
+                import: earlier,
+                repeated: true,
+            });
+        }
+        let known: HashSet<String> = activity_kinds::list(conn, caller.scope(), municipality.id)?
+            .into_iter()
+            .map(|kind| kind.code)
+            .collect();
+        let checked = read_rows(text, separator, &map, municipality.country, &known)?;
+        let rows_read = i32::try_from(checked.len()).unwrap_or(i32::MAX);
+        let import_id = Uuid::now_v7();
+        let mut plan = plan(conn, &municipality, import_id, checked)?;
+        let all_or_nothing = municipality.settings.import_all_or_nothing != 0;
+        let status = match upload.mode {
+            ImportMode::DryRun => "validated",
+            ImportMode::Commit if all_or_nothing && plan.counts[3] > 0 => "rejected",
+            ImportMode::Commit => "committed",
+        };
+        if status == "committed" {
+            let drafts: Vec<VolunteerDraft> = plan.creates.iter().map(|(_, d)| d.clone()).collect();
+            let made = volunteers::insert_many(conn, municipality.id, &drafts, "import")?;
+            for ((index, _), id) in plan.creates.iter().zip(made) {
+                if let Some(row) = plan.rows.get_mut(*index) {
+                    row.volunteer_id = Some(id.into_uuid());
+                }
+            }
+            for (id, draft) in &plan.updates {
+                volunteers::replace_fields(conn, municipality.id, *id, draft)?;
+            }
+            crate::metrics::personal_data_action(
+                "imported",
+                usize::try_from(plan.counts[0] + plan.counts[1]).unwrap_or(0),
+            );
+        }
+        let import = Import {
+            municipality_id: municipality.id.into_uuid(),
+            id: import_id,
+            file_sha256: sha256.clone(),
+            mode: upload.mode.as_str().to_owned(),
+            status: status.to_owned(),
+            all_or_nothing,
+            separator: char::from(separator).to_string(),
+            bom,
+            header: headers.iter().cloned().map(Some).collect(),
+            ignored_columns: map.ignored.iter().cloned().map(Some).collect(),
+            rows_read,
+            created: plan.counts[0],
+            updated: plan.counts[1],
+            skipped: plan.counts[2],
+            failed: plan.counts[3],
+            created_by: caller.id.into_uuid(),
+            created_at: now,
+        };
+        imports::insert(conn, &import, &plan.rows)?;
+        Ok(Outcome {
+            import,
+            repeated: false,
+        })
+    })
+}
+
+/// One import the caller may read: of their municipality (any, for an administrator), by a
+/// municipality-wide coordinator or an administrator.
+pub fn find(conn: &mut PgConnection, caller: &StaffCaller, id: Uuid) -> Result<Import, ApiError> {
+    crate::access::managed(caller)?;
+    let found = imports::find(conn, caller.municipality, id)?;
+    crate::access::municipality_wide(
+        conn,
+        caller,
+        "Imports are read by municipality-wide coordinators.",
+    )?;
+    Ok(found)
+}
+
+/// The failed rows of an import as CSV: the file's header and an `errors` column, each row as
+/// sent with its errors (`field: message`, separated by ` | `), in the file's separator and with
+/// its byte order mark if it had one.
+pub fn errors_csv(
+    conn: &mut PgConnection,
+    caller: &StaffCaller,
+    id: Uuid,
+) -> Result<String, ApiError> {
+    let import = find(conn, caller, id)?;
+    let separator = import.separator.bytes().next().unwrap_or(b',');
+    let mut writer = csv::WriterBuilder::new()
+        .delimiter(separator)
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    let mut header: Vec<String> = import.header.iter().flatten().cloned().collect();
+    header.push("errors".to_owned());
+    let failed = |e: csv::Error| ApiError::Internal(format!("writing errors.csv: {e}"));
+    writer.write_record(&header).map_err(failed)?;
+    let mut after = 0;
+    loop {
+        let rows = imports::rows(conn, &import, Some("error"), after, 1_000)?;
+        for row in &rows {
+            let mut cells: Vec<String> = row.cells.iter().flatten().flatten().cloned().collect();
+            // A cell that a spreadsheet would run as a formula is defused (phone numbers keep
+            // their `+`; such a cell is no name anyway).
+            for cell in &mut cells {
+                if cell.starts_with(['=', '@']) {
+                    cell.insert(0, '\'');
+                }
+            }
+            let errors: Vec<String> = row
+                .errors
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|e| {
+                    format!(
+                        "{}: {}",
+                        e["field"].as_str().unwrap_or_default(),
+                        e["message"].as_str().unwrap_or_default()
+                    )
+                })
+                .collect();
+            cells.push(errors.join(" | "));
+            writer.write_record(&cells).map_err(failed)?;
+        }
+        match rows.last() {
+            Some(last) if rows.len() == 1_000 => after = last.line,
+            _ => break,
+        }
+    }
+    let bytes = writer
+        .into_inner()
+        .map_err(|e| ApiError::Internal(format!("writing errors.csv: {e}")))?;
+    let text = String::from_utf8(bytes)
+        .map_err(|e| ApiError::Internal(format!("writing errors.csv: {e}")))?;
+    Ok(if import.bom {
+        format!("\u{feff}{text}")
+    } else {
+        text
+    })
+}

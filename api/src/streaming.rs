@@ -1,0 +1,109 @@
+//! Answers written while they are read from the database: a JSON export, a CSV of a whole
+//! list. The rows are read on the blocking pool inside one read-only, repeatable-read
+//! transaction (one consistent snapshot) a page at a time, and handed to the response through a
+//! small bounded channel, so memory stays the same however long the answer is and a slow
+//! client slows the reading down. A failure half-way ends the answer early (the client sees a
+//! document cut short) and is logged.
+
+use crate::error::ApiError;
+use actix_web::web::Bytes;
+use futures_util::Stream;
+use samspill_persistence::{DbPool, PgConnection, RepoError};
+use tokio::sync::mpsc;
+
+/// Bytes gathered before they are handed to the response.
+const CHUNK: usize = 32 * 1024;
+/// Chunks waiting for the client at most.
+const QUEUE: usize = 4;
+
+/// Why writing stopped early.
+#[derive(Debug)]
+pub enum Stop {
+    /// The client went away; nothing to report.
+    ClientGone,
+    /// Reading failed.
+    Failed(String),
+}
+
+impl From<diesel::result::Error> for Stop {
+    fn from(error: diesel::result::Error) -> Self {
+        Stop::Failed(RepoError::from(error).to_string())
+    }
+}
+
+impl From<RepoError> for Stop {
+    fn from(error: RepoError) -> Self {
+        Stop::Failed(error.to_string())
+    }
+}
+
+impl From<ApiError> for Stop {
+    fn from(error: ApiError) -> Self {
+        Stop::Failed(error.to_string())
+    }
+}
+
+/// The answer being written: text gathered into chunks, each handed on once full.
+pub struct Out {
+    buffer: String,
+    to: mpsc::Sender<Result<Bytes, std::io::Error>>,
+}
+
+impl Out {
+    /// Adds `text`; waits while the client has not read the chunks before.
+    pub fn push(&mut self, text: &str) -> Result<(), Stop> {
+        self.buffer.push_str(text);
+        if self.buffer.len() >= CHUNK {
+            self.flush()?;
+        }
+        Ok(())
+    }
+
+    fn flush(&mut self) -> Result<(), Stop> {
+        if self.buffer.is_empty() {
+            return Ok(());
+        }
+        let chunk = Bytes::from(std::mem::replace(
+            &mut self.buffer,
+            String::with_capacity(CHUNK * 2),
+        ));
+        self.to
+            .blocking_send(Ok(chunk))
+            .map_err(|_| Stop::ClientGone)
+    }
+}
+
+/// The answer `write` writes, as a stream of bytes; `what` names it in the log.
+pub fn stream<F>(
+    pool: DbPool,
+    what: &'static str,
+    write: F,
+) -> impl Stream<Item = Result<Bytes, std::io::Error>>
+where
+    F: FnOnce(&mut PgConnection, &mut Out) -> Result<(), Stop> + Send + 'static,
+{
+    let (to, from) = mpsc::channel(QUEUE);
+    tokio::task::spawn_blocking(move || {
+        let mut out = Out {
+            buffer: String::with_capacity(CHUNK * 2),
+            to: to.clone(),
+        };
+        let written = pool
+            .get()
+            .map_err(|e| Stop::from(RepoError::from(e)))
+            .and_then(|mut conn| {
+                conn.build_transaction()
+                    .read_only()
+                    .repeatable_read()
+                    .run(|conn| write(conn, &mut out))
+            })
+            .and_then(|()| out.flush());
+        if let Err(Stop::Failed(error)) = written {
+            tracing::error!(%error, what, "a streamed answer stopped half-way");
+            let _ = to.blocking_send(Err(std::io::Error::other("the answer stopped half-way")));
+        }
+    });
+    futures_util::stream::unfold(from, |mut from| async move {
+        from.recv().await.map(|item| (item, from))
+    })
+}
