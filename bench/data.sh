@@ -118,7 +118,7 @@ out = sys.stdout
 out.write("\ufeffFornavn;Etternavn;E-post;Mobil;Postnr;Poststed;Fødselsår;Språk;Aktiviteter\r\n")
 for n in range(rows):
     out.write(f"Import {n};Nordmann;import.{n}@bench-import.no;9{n % 10000000:07d};{1000 + n % 9000};"
-              f"Bergen;{1940 + n % 60};norsk|engelsk;companionship\r\n")
+              f"Bergen;{1940 + n % 60};no|en;companionship\r\n")
 PY
 import_mb=$(( $(stat -c %s "${out}/import.csv") / 1048576 ))
 run_import() {

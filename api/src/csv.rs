@@ -88,7 +88,12 @@ impl Dialect {
     /// A text cell: guarded against formulas, quoted when it holds the separator, `"` or a
     /// line break.
     pub fn cell(self, value: &str) -> String {
-        let guarded = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        // A phone number (`+47 912 34 567`) is no formula: it keeps its `+`, so that an export
+        // can be imported again.
+        let phone = value.strip_prefix('+').is_some_and(|rest| {
+            !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit() || c == ' ')
+        });
+        let guarded = if !phone && value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
             format!("'{value}")
         } else {
             value.to_owned()
@@ -175,7 +180,9 @@ mod tests {
     #[test]
     fn cells_that_look_like_formulas_are_defused_and_quoting_is_doubled() {
         assert_eq!(text("=SUM(A1:A9)"), "'=SUM(A1:A9)");
-        assert_eq!(text("+47 123"), "'+47 123");
+        assert_eq!(text("+47 123"), "+47 123");
+        assert_eq!(text("+47 123+1"), "'+47 123+1");
+        assert_eq!(text("+SUM(1)"), "'+SUM(1)");
         assert_eq!(text("-2"), "'-2");
         assert_eq!(text("@cmd"), "'@cmd");
         assert_eq!(text("Solsiden; 2. etg"), "\"Solsiden; 2. etg\"");

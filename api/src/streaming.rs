@@ -2,7 +2,8 @@
 //! list. The rows are read on the blocking pool inside one read-only, repeatable-read
 //! transaction (one consistent snapshot) a page at a time, and handed to the response through a
 //! small bounded channel, so memory stays the same however long the answer is and a slow
-//! client slows the reading down. A failure half-way ends the answer early (the client sees a
+//! client slows the reading down (one that reads nothing for a minute is given up). A failure
+//! half-way ends the answer early (the client sees a
 //! document cut short) and is logged.
 
 use crate::error::ApiError;
@@ -15,6 +16,9 @@ use tokio::sync::mpsc;
 const CHUNK: usize = 32 * 1024;
 /// Chunks waiting for the client at most.
 const QUEUE: usize = 4;
+/// How long a client may read nothing before the answer is given up (and its database
+/// connection and snapshot released).
+const STALL: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// Why writing stopped early.
 #[derive(Debug)]
@@ -47,6 +51,7 @@ impl From<ApiError> for Stop {
 pub struct Out {
     buffer: String,
     to: mpsc::Sender<Result<Bytes, std::io::Error>>,
+    runtime: tokio::runtime::Handle,
 }
 
 impl Out {
@@ -67,9 +72,14 @@ impl Out {
             &mut self.buffer,
             String::with_capacity(CHUNK * 2),
         ));
-        self.to
-            .blocking_send(Ok(chunk))
-            .map_err(|_| Stop::ClientGone)
+        match self
+            .runtime
+            .block_on(tokio::time::timeout(STALL, self.to.send(Ok(chunk))))
+        {
+            Ok(Ok(())) => Ok(()),
+            // Gone, or reading nothing for a minute.
+            Ok(Err(_)) | Err(_) => Err(Stop::ClientGone),
+        }
     }
 }
 
@@ -83,10 +93,12 @@ where
     F: FnOnce(&mut PgConnection, &mut Out) -> Result<(), Stop> + Send + 'static,
 {
     let (to, from) = mpsc::channel(QUEUE);
+    let runtime = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || {
         let mut out = Out {
             buffer: String::with_capacity(CHUNK * 2),
             to: to.clone(),
+            runtime,
         };
         let written = pool
             .get()
@@ -100,7 +112,7 @@ where
             .and_then(|()| out.flush());
         if let Err(Stop::Failed(error)) = written {
             tracing::error!(%error, what, "a streamed answer stopped half-way");
-            let _ = to.blocking_send(Err(std::io::Error::other("the answer stopped half-way")));
+            let _ = to.try_send(Err(std::io::Error::other("the answer stopped half-way")));
         }
     });
     futures_util::stream::unfold(from, |mut from| async move {

@@ -273,3 +273,29 @@ pub fn find_any(conn: &mut PgConnection, id: Uuid) -> Result<Consent, RepoError>
         .ok_or(RepoError::NotFound)?
         .try_into()
 }
+
+/// Replaces the names of representatives in the consents of `subject` by `erased` (an
+/// erasure: the consents and their dates stay).
+pub fn forget_representatives(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+    subject: ConsentSubject,
+    erased: &str,
+) -> Result<(), RepoError> {
+    let base = c::consents
+        .filter(c::municipality_id.eq(municipality.into_uuid()))
+        .filter(c::representative.is_not_null());
+    match subject {
+        ConsentSubject::Volunteer(v) => {
+            diesel::update(base.filter(c::volunteer_id.eq(v.into_uuid())))
+                .set(c::representative.eq(erased))
+                .execute(conn)?;
+        }
+        ConsentSubject::Recipient(r) => {
+            diesel::update(base.filter(c::recipient_id.eq(r.into_uuid())))
+                .set(c::representative.eq(erased))
+                .execute(conn)?;
+        }
+    }
+    Ok(())
+}

@@ -400,6 +400,12 @@ pub fn erase(
             r::version.eq(r::version + 1),
         ))
         .execute(conn)?;
+        crate::consents::forget_representatives(
+            conn,
+            current.municipality_id,
+            crate::consents::ConsentSubject::Recipient(id),
+            ERASED,
+        )?;
         Ok(())
     })
 }

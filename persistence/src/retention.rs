@@ -197,6 +197,7 @@ pub fn extend(
     reason: &str,
     by: StaffUserId,
 ) -> Result<Extension, RepoError> {
+    lock_volunteer(conn, municipality, volunteer)?;
     Ok(diesel::insert_into(e::retention_extensions)
         .values((
             e::municipality_id.eq(municipality.into_uuid()),
@@ -339,8 +340,9 @@ struct CandidateRow {
 }
 
 /// The category each volunteer status falls under, and the day it counts from: the day they
-/// ended or were rejected, or the last day anything happened with them (a status change,
-/// hours logged) while no placement of theirs goes on.
+/// ended or were rejected, or the last day anything happened with them (a status change, hours
+/// logged, a visit, a placement of theirs or of a group of theirs ending) while no such
+/// placement goes on.
 const CANDIDATES_SQL: &str = "
 WITH cand AS (
     SELECT v.id, v.given_name || ' ' || v.family_name AS name, v.erased_at IS NOT NULL AS erased,
@@ -348,7 +350,20 @@ WITH cand AS (
            CASE WHEN p.category = 'inactive_volunteers' THEN greatest(
                     (coalesce(sc.last_change, v.created_at) AT TIME ZONE $2)::date,
                     (SELECT max(t.occurred_on) FROM time_entries t
-                      WHERE t.municipality_id = v.municipality_id AND t.volunteer_id = v.id))
+                      WHERE t.municipality_id = v.municipality_id AND t.volunteer_id = v.id),
+                    (SELECT max(vi.local_date) FROM visits vi
+                       JOIN placements pl ON pl.municipality_id = vi.municipality_id
+                                         AND pl.id = vi.placement_id
+                      WHERE pl.municipality_id = v.municipality_id AND pl.volunteer_id = v.id
+                        AND vi.local_date <= $3),
+                    (SELECT max(coalesce(pl.ends_on, (pl.updated_at AT TIME ZONE $2)::date))
+                       FROM placements pl
+                      WHERE pl.municipality_id = v.municipality_id AND pl.volunteer_id = v.id),
+                    (SELECT max(coalesce(pl.ends_on, (pl.updated_at AT TIME ZONE $2)::date))
+                       FROM placements pl
+                       JOIN group_members gm ON gm.municipality_id = pl.municipality_id
+                                            AND gm.group_id = pl.group_id
+                      WHERE pl.municipality_id = v.municipality_id AND gm.volunteer_id = v.id))
                 ELSE (coalesce(sc.last_into_status, v.updated_at) AT TIME ZONE $2)::date
            END AS since,
            (SELECT max(x.until) FROM retention_extensions x
@@ -370,8 +385,10 @@ WITH cand AS (
       AND ($5::uuid IS NULL OR v.id > $5)
       AND (p.category <> 'inactive_volunteers' OR NOT EXISTS (
             SELECT 1 FROM placements pl
-             WHERE pl.municipality_id = v.municipality_id AND pl.volunteer_id = v.id
-               AND pl.status <> 'ended'))
+             WHERE pl.municipality_id = v.municipality_id AND pl.status <> 'ended'
+               AND (pl.volunteer_id = v.id OR pl.group_id IN (
+                     SELECT gm.group_id FROM group_members gm
+                      WHERE gm.municipality_id = v.municipality_id AND gm.volunteer_id = v.id))))
 )
 SELECT * FROM cand
 WHERE since + make_interval(months => months) <= $3 + CASE WHEN $7 THEN warn_days ELSE 0 END
@@ -529,4 +546,23 @@ pub fn municipalities_with_policies(conn: &mut PgConnection) -> Result<Vec<Uuid>
         .distinct()
         .order(p::municipality_id.asc())
         .load(conn)?)
+}
+
+/// Locks a volunteer's row for the rest of the transaction: the retention job and an extension
+/// of the same volunteer take turns.
+pub fn lock_volunteer(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+    volunteer: VolunteerId,
+) -> Result<(), RepoError> {
+    use crate::schema::volunteers::dsl as v;
+    v::volunteers
+        .filter(v::municipality_id.eq(municipality.into_uuid()))
+        .filter(v::id.eq(volunteer.into_uuid()))
+        .select(v::id)
+        .for_update()
+        .first::<Uuid>(conn)
+        .optional()?
+        .ok_or(RepoError::NotFound)?;
+    Ok(())
 }

@@ -346,6 +346,21 @@ pub fn replace_fields(
     Ok(())
 }
 
+/// Of `references`, those erased volunteers of `municipality` still hold (the external
+/// reference stays unique in the municipality after erasure).
+pub fn erased_references(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+    references: &[String],
+) -> Result<Vec<String>, RepoError> {
+    Ok(v::volunteers
+        .filter(v::municipality_id.eq(municipality.into_uuid()))
+        .filter(v::erased_at.is_not_null())
+        .filter(v::external_reference.eq_any(references))
+        .select(v::external_reference.assume_not_null())
+        .load(conn)?)
+}
+
 /// The volunteers of `municipality` (not erased) with one of `emails` or `references`.
 pub fn with_email_or_reference(
     conn: &mut PgConnection,
@@ -808,6 +823,13 @@ pub fn erase(
         diesel::delete(da::dog_approvals.filter(da::handler_id.eq(id.into_uuid())))
             .execute(conn)?;
         diesel::delete(d::dogs.filter(d::handler_id.eq(id.into_uuid()))).execute(conn)?;
+        // Who gave a consent on their behalf is a person named: the name goes, the fact stays.
+        crate::consents::forget_representatives(
+            conn,
+            current.municipality_id,
+            crate::consents::ConsentSubject::Volunteer(id),
+            erased,
+        )?;
         // A group's member list names people: the erased volunteer leaves it.
         {
             use crate::schema::group_members::dsl as gm;

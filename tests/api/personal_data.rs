@@ -1056,6 +1056,43 @@ async fn a_thousand_row_semicolon_file_with_a_bom_and_three_bad_rows_imports_997
     );
     assert_eq!(volunteer_count(&app, &s).await, 1000);
 
+    // Lines are the file's own, with `\n` line ends and blank lines; two rows about one
+    // volunteer (by email, then by the reference the first gave) make the second an error.
+    let plain = "given_name,family_name,email,external_reference\n\n\
+                 Frivillig 3,Nordmann,frivillig3@example.no,HR-3\n\
+                 Ny,Person,ikke-epost\n\
+                 Frivillig 3,Nordmann,annen@example.no,HR-3\n";
+    let checked = expect_status(import(&app, &s.coordinator, "dry_run", plain).await, 201).await;
+    let rows = expect_status(
+        app.get(
+            &format!("/api/v1/imports/{}/rows", id_of(&checked)),
+            &s.coordinator,
+        )
+        .await,
+        200,
+    )
+    .await;
+    let summary: Vec<(i64, &str, &str)> = rows["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            (
+                r["line"].as_i64().unwrap_or_default(),
+                r["action"].as_str().unwrap_or_default(),
+                r["errors"][0]["code"].as_str().unwrap_or_default(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (3, "update", ""),
+            (4, "error", "wrong_field_count"),
+            (5, "error", "duplicate_in_file")
+        ]
+    );
+
     // Certificate data is never imported; the file is refused naming the column.
     let certificates =
         "fornavn;etternavn;epost;Politiattest utstedt\r\nKari;Berg;k@example.no;2026-01-01\r\n";
@@ -1078,4 +1115,61 @@ async fn a_thousand_row_semicolon_file_with_a_bom_and_three_bad_rows_imports_997
     .await;
     assert_eq!(error_fields(&expect_problem(latin1, 422).await), ["file"]);
     expect_problem(import(&app, &s.contact_token, "dry_run", update).await, 403).await;
+}
+
+#[tokio::test]
+async fn hours_and_contact_notes_past_their_period_go_only_after_the_warning() {
+    let app = TestApp::spawn().await;
+    let s = setup(&app, "1103").await;
+    let kari = app.approved_volunteer(&s, "Kari").create().await;
+    full_history(&app, &s, &kari).await;
+    put_policy(
+        &app,
+        &s.coordinator,
+        "time_entries",
+        json!({"months": 0, "action": "delete", "warn_days": 7}),
+    )
+    .await;
+    put_policy(
+        &app,
+        &s.coordinator,
+        "contact_log_notes",
+        json!({"months": 0, "action": "anonymise", "warn_days": 7}),
+    )
+    .await;
+    let week = (local_today() + Days::new(7)).to_string();
+    let dry = expect_status(
+        app.get(&format!("/api/v1/retention/due?on={week}"), &s.coordinator)
+            .await,
+        200,
+    )
+    .await;
+    let bulk = dry["bulk"].as_array().cloned().unwrap_or_default();
+    assert_eq!(bulk.len(), 2, "{dry}");
+    assert!(
+        bulk.iter()
+            .all(|b| b["rows"] == 1 && b["acts_from"] == week.as_str()),
+        "{dry}"
+    );
+    let path = format!("/api/v1/time-entries?volunteer_id={kari}");
+    let entries = || async {
+        let page = expect_status(app.get(&path, &s.coordinator).await, 200).await;
+        page["items"].as_array().map_or(0, Vec::len)
+    };
+    app.run_job("apply_retention").await;
+    assert_eq!(entries().await, 1);
+    app.clock.advance(TimeDelta::days(7));
+    app.run_job("apply_retention").await;
+    assert_eq!(entries().await, 0);
+    let (_, document) = export(
+        &app,
+        &s.coordinator,
+        &format!("/api/v1/volunteers/{kari}/export"),
+    )
+    .await;
+    assert!(
+        document["sections"]["contact_log"][0]["note"].is_null(),
+        "{document}"
+    );
+    assert_eq!(document["sections"]["contact_log"][0]["reached"], true);
 }

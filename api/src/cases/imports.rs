@@ -96,6 +96,13 @@ fn text_of(bytes: &[u8]) -> Result<(&str, bool), ApiError> {
             "the file has no header row",
         ));
     }
+    if let Some(at) = text.find('\0') {
+        return Err(ApiError::invalid(
+            "file",
+            "nul_character",
+            format!("the file holds a NUL character (at byte {at}), which no field may"),
+        ));
+    }
     Ok((text, bom))
 }
 
@@ -115,6 +122,10 @@ fn read_rows(
     let width = map.fields.len();
     let year = Utc::now().year();
     let mut rows = Vec::new();
+    // Lines are counted by their breaks (`\n`, or `\r` in a file without any `\n`) up to where
+    // each record starts, so that blank lines and quoted line breaks count as the file shows.
+    let newline = if text.contains('\n') { b'\n' } else { b'\r' };
+    let (mut counted_to, mut line_no) = (0usize, 1i32);
     for record in reader.records() {
         let record = record.map_err(|e| {
             ApiError::invalid(
@@ -123,11 +134,24 @@ fn read_rows(
                 format!("the file cannot be read as CSV: {e}"),
             )
         })?;
-        // The reader counts lines from the first record it reads after the header; the file's
-        // line (the header is line 1) is one more.
-        let line = record
-            .position()
-            .map_or(0, |p| i32::try_from(p.line() + 1).unwrap_or(i32::MAX));
+        let mut start = record.position().map_or(counted_to, |p| {
+            usize::try_from(p.byte()).unwrap_or(counted_to)
+        });
+        // The reader may place a record at the line break that ends the one before (the `\n` of
+        // a `\r\n`): the record's own line starts after it.
+        while text
+            .as_bytes()
+            .get(start)
+            .is_some_and(|b| *b == b'\n' || *b == b'\r')
+        {
+            start += 1;
+        }
+        if let Some(between) = text.as_bytes().get(counted_to..start) {
+            let breaks = between.iter().filter(|b| **b == newline).count();
+            line_no = line_no.saturating_add(i32::try_from(breaks).unwrap_or(i32::MAX));
+            counted_to = start;
+        }
+        let line = line_no;
         let cells: Vec<String> = record.iter().map(str::to_owned).collect();
         if cells.iter().all(|c| c.trim().is_empty()) {
             continue;
@@ -210,6 +234,10 @@ fn plan(
     }
     let existing =
         volunteers::with_email_or_reference(conn, municipality.id, &emails, &references)?;
+    let erased_references: HashSet<String> =
+        volunteers::erased_references(conn, municipality.id, &references)?
+            .into_iter()
+            .collect();
     let by_email: HashMap<&str, &Volunteer> = existing
         .iter()
         .filter_map(|v| v.email.as_deref().map(|e| (e, v)))
@@ -251,10 +279,32 @@ fn plan(
                 }
                 seen.insert(key, row.line);
             }
+            if let Some(r) = reference.as_deref()
+                && erased_references.contains(r)
+            {
+                return Err(vec![FieldError::new(
+                    "external_reference",
+                    "taken",
+                    "an erased volunteer of the municipality keeps this external reference",
+                )]);
+            }
             let matched = email
                 .as_deref()
                 .and_then(|e| by_email.get(e))
                 .or_else(|| reference.as_deref().and_then(|r| by_reference.get(r)));
+            // Two rows matching one volunteer (by email and by reference): the second is an
+            // error too, or it would silently undo the first.
+            if let Some(current) = matched {
+                let key = format!("volunteer:{}", current.id);
+                if let Some(first) = seen.get(&key) {
+                    return Err(vec![FieldError::new(
+                        "row",
+                        "duplicate_in_file",
+                        format!("line {first} is about the same volunteer"),
+                    )]);
+                }
+                seen.insert(key, row.line);
+            }
             Ok(match matched {
                 None => {
                     let missing: Vec<FieldError> = [

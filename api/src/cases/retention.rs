@@ -4,14 +4,15 @@
 //! `delete`, removes the record too). Hours and contact-log notes past their period lose their
 //! notes or go. Everything the job does to a volunteer is in their audit log, by `scheduler`.
 
-use crate::{cases::time_entries::local_today, error::ApiError};
+use crate::{auth::StaffCaller, cases::time_entries::local_today, error::ApiError};
 use chrono::{DateTime, NaiveDate, Utc};
+use diesel::Connection;
 use samspill_domain::{
     audit::{Actor, AuditAction, AuditResource},
     auth::TenantScope,
-    ids::MunicipalityId,
+    ids::{MunicipalityId, VolunteerId},
     municipality::Municipality,
-    retention::{RetentionAction, RetentionPolicy},
+    retention::{RetentionAction, RetentionPolicy, check_extension},
     schedule::time_zone_name,
 };
 use samspill_persistence::{
@@ -30,6 +31,15 @@ pub struct BulkDue {
     pub cutoff: NaiveDate,
     /// How many rows.
     pub rows: i64,
+    /// The first day the job acts on them: `warn_days` after the policy was last set.
+    pub acts_from: NaiveDate,
+}
+
+/// The first day the job acts under a bulk policy set (last) at `set_at`: no sooner than its
+/// `warn_days` after, as for volunteers (the same rule, [`RetentionPolicy::acts_on`]).
+fn bulk_acts_from(municipality: &Municipality, stored: &retention::StoredPolicy) -> NaiveDate {
+    let set_on = local_today(municipality, stored.updated_at);
+    stored.policy.acts_on(set_on, Some(set_on), set_on)
 }
 
 /// A page of the volunteers the job would act on by `on` as things stand `today`, in id order
@@ -85,6 +95,7 @@ pub fn bulk_due(
             policy,
             cutoff,
             rows,
+            acts_from: bulk_acts_from(municipality, &stored),
         });
     }
     Ok(out)
@@ -120,8 +131,19 @@ pub fn status_of(
 pub fn apply(conn: &mut PgConnection, now: DateTime<Utc>, batch: i64) -> Result<usize, ApiError> {
     let mut handled = 0;
     for id in retention::municipalities_with_policies(conn)? {
-        let municipality = municipalities::find(conn, TenantScope::All, MunicipalityId::from(id))?;
-        handled += apply_in(conn, &municipality, local_today(&municipality, now), batch)?;
+        // Each municipality in its own savepoint: one that fails is logged and tried again next
+        // round, without holding back the others.
+        let done = conn.transaction(|conn| {
+            let municipality =
+                municipalities::find(conn, TenantScope::All, MunicipalityId::from(id))?;
+            apply_in(conn, &municipality, local_today(&municipality, now), batch)
+        });
+        match done {
+            Ok(rows) => handled += rows,
+            Err(error) => {
+                tracing::warn!(municipality = %id, %error, "retention failed in a municipality");
+            }
+        }
     }
     Ok(handled)
 }
@@ -165,8 +187,10 @@ fn apply_in(
                         retention::notice(conn, municipality.id, candidate, today)?;
                         done += 1;
                     }
-                } else if candidate.warned_on().is_some() && candidate.acts_on(today) <= today {
-                    act_on(conn, municipality.id, candidate)?;
+                } else if candidate.warned_on().is_some()
+                    && candidate.acts_on(today) <= today
+                    && act_on(conn, municipality, candidate, today)?
+                {
                     done += 1;
                 }
             }
@@ -178,7 +202,7 @@ fn apply_in(
     }
     for stored in retention::policies(conn, municipality.id)? {
         let policy = stored.policy;
-        if !policy.category.is_per_volunteer() {
+        if !policy.category.is_per_volunteer() && bulk_acts_from(municipality, &stored) <= today {
             let rows = retention::apply_bulk(
                 conn,
                 municipality.id,
@@ -198,10 +222,20 @@ fn apply_in(
 /// when the policy says so; each step is in the audit log.
 fn act_on(
     conn: &mut PgConnection,
-    municipality: MunicipalityId,
+    municipality: &Municipality,
     candidate: &Candidate,
-) -> Result<(), ApiError> {
+    today: NaiveDate,
+) -> Result<bool, ApiError> {
     let id = candidate.volunteer_id;
+    // Under the volunteer's lock (an extension takes it too), is it still due?
+    retention::lock_volunteer(conn, municipality.id, id)?;
+    let still = status_of(conn, municipality, id.into_uuid())?;
+    let Some(candidate) = still.filter(|c| c.warned_on().is_some() && c.acts_on(today) <= today)
+    else {
+        return Ok(false);
+    };
+    let candidate = &candidate;
+    let municipality = municipality.id;
     retention::forget_notice(conn, municipality, id)?;
     if !candidate.erased {
         volunteers::erase(
@@ -229,5 +263,43 @@ fn act_on(
         volunteers::delete_erased(conn, municipality, id)?;
         crate::metrics::personal_data_action("deleted", 1);
     }
-    Ok(())
+    Ok(true)
+}
+
+/// A volunteer's retention as the caller (who manages them) reads it: the policy that applies
+/// now, if any, their extensions, and the municipality's day.
+pub fn of_volunteer(
+    conn: &mut PgConnection,
+    caller: &StaffCaller,
+    id: VolunteerId,
+    now: DateTime<Utc>,
+) -> Result<(Option<Candidate>, Vec<retention::Extension>, NaiveDate), ApiError> {
+    let volunteer = crate::access::managed_volunteer(conn, caller, id)?;
+    let municipality = municipalities::find(conn, caller.scope(), volunteer.municipality_id)?;
+    let today = local_today(&municipality, now);
+    let status = status_of(conn, &municipality, id.into_uuid())?;
+    let extensions = retention::extensions_of(conn, municipality.id, id)?;
+    Ok((status, extensions, today))
+}
+
+/// Keeps a volunteer the caller manages until `until` (after today), for `reason`; recorded
+/// with who decided it, under the volunteer's lock (the job takes it too).
+pub fn extend(
+    conn: &mut PgConnection,
+    caller: &StaffCaller,
+    id: VolunteerId,
+    (until, reason): (NaiveDate, &str),
+    now: DateTime<Utc>,
+) -> Result<retention::Extension, ApiError> {
+    conn.transaction(|conn| {
+        let volunteer = crate::access::managed_volunteer(conn, caller, id)?;
+        let municipality = municipalities::find(conn, caller.scope(), volunteer.municipality_id)?;
+        let today = local_today(&municipality, now);
+        let (until, reason) = check_extension(until, reason, today).map_err(|errors| {
+            ApiError::fields(errors.into_iter().map(|(f, e)| (f.to_owned(), e)).collect())
+        })?;
+        let made = retention::extend(conn, municipality.id, id, until, &reason, caller.id)?;
+        crate::metrics::personal_data_action("retention_extended", 1);
+        Ok(made)
+    })
 }

@@ -133,7 +133,7 @@ Ola;Hansen;ola.hansen@example.no;;0152;companionship|activities\r\n";
 /// `phone`/`telefon`/`mobil`, `street_address`/`adresse`, `postal_code`/`postnr`,
 /// `city`/`poststed`, `birth_year`/`fødselsår`, `languages`/`språk`, `interests`,
 /// `activity_kinds`, `availability`, `commitment`, `notes`, `external_reference`); lists are
-/// separated by `|`. Unknown columns are read past and named in `ignored_columns`; a column
+/// separated by `|` (languages as ISO 639 codes: `no|en`). Unknown columns are read past and named in `ignored_columns`; a column
 /// that looks like police certificate data refuses the file (certificate contents are never
 /// imported), as do missing name columns or neither email nor phone.
 ///

@@ -20,7 +20,7 @@ use diesel::Connection;
 use samspill_domain::{
     audit::{AuditAction, AuditResource},
     ids::VolunteerId,
-    retention::{RetentionAction, RetentionCategory, check_extension},
+    retention::{RetentionAction, RetentionCategory},
 };
 use samspill_persistence::{audit, municipalities, retention};
 use serde::{Deserialize, Serialize};
@@ -188,27 +188,20 @@ pub async fn get_volunteer_retention(
 ) -> Result<HttpResponse, ApiError> {
     let id = VolunteerId::from(id.into_inner());
     let now = state.clock.now();
-    let view = state
-        .db(move |conn| {
-            let volunteer = access::managed_volunteer(conn, &caller, id)?;
-            let municipality =
-                municipalities::find(conn, caller.scope(), volunteer.municipality_id)?;
-            let today = cases::time_entries::local_today(&municipality, now);
-            let status = cases::retention::status_of(conn, &municipality, id.into_uuid())?;
-            let extensions = retention::extensions_of(conn, municipality.id, id)?;
-            Ok(VolunteerRetentionView {
-                volunteer_id: id.into_uuid(),
-                category: status.as_ref().map(|s| s.policy.category),
-                action: status.as_ref().map(|s| s.policy.action),
-                since: status.as_ref().map(|s| s.since),
-                due_on: status.as_ref().map(retention::Candidate::due_on),
-                acts_on: status.as_ref().map(|s| s.acts_on(today)),
-                warned_on: status.as_ref().and_then(retention::Candidate::warned_on),
-                warn_from: status.as_ref().map(|s| s.policy.warn_from(s.due_on())),
-                extensions: extensions.into_iter().map(Into::into).collect(),
-            })
-        })
+    let (status, extensions, today) = state
+        .db(move |conn| cases::retention::of_volunteer(conn, &caller, id, now))
         .await?;
+    let view = VolunteerRetentionView {
+        volunteer_id: id.into_uuid(),
+        category: status.as_ref().map(|s| s.policy.category),
+        action: status.as_ref().map(|s| s.policy.action),
+        since: status.as_ref().map(|s| s.since),
+        due_on: status.as_ref().map(retention::Candidate::due_on),
+        acts_on: status.as_ref().map(|s| s.acts_on(today)),
+        warned_on: status.as_ref().and_then(retention::Candidate::warned_on),
+        warn_from: status.as_ref().map(|s| s.policy.warn_from(s.due_on())),
+        extensions: extensions.into_iter().map(Into::into).collect(),
+    };
     Ok(HttpResponse::Ok()
         .insert_header((header::CACHE_CONTROL, "no-store"))
         .json(view))
@@ -254,21 +247,7 @@ pub async fn extend_volunteer_retention(
     let now = state.clock.now();
     let extension = state
         .db(move |conn| {
-            conn.transaction(|conn| {
-                let volunteer = access::managed_volunteer(conn, &caller, id)?;
-                let municipality =
-                    municipalities::find(conn, caller.scope(), volunteer.municipality_id)?;
-                let today = cases::time_entries::local_today(&municipality, now);
-                let (until, reason) =
-                    check_extension(body.until, &body.reason, today).map_err(|errors| {
-                        ApiError::fields(
-                            errors.into_iter().map(|(f, e)| (f.to_owned(), e)).collect(),
-                        )
-                    })?;
-                let made = retention::extend(conn, municipality.id, id, until, &reason, caller.id)?;
-                crate::metrics::personal_data_action("retention_extended", 1);
-                Ok(made)
-            })
+            cases::retention::extend(conn, &caller, id, (body.until, &body.reason), now)
         })
         .await?;
     Ok(HttpResponse::Created()

@@ -281,6 +281,8 @@ pub struct BulkDueView {
     pub cutoff: NaiveDate,
     /// How many.
     pub rows: i64,
+    /// The first day the job acts on them: the policy's `warn_days` after it was last set.
+    pub acts_from: NaiveDate,
 }
 
 impl From<BulkDue> for BulkDueView {
@@ -290,6 +292,7 @@ impl From<BulkDue> for BulkDueView {
             action: b.policy.action,
             cutoff: b.cutoff,
             rows: b.rows,
+            acts_from: b.acts_from,
         }
     }
 }
