@@ -14,7 +14,6 @@ use chrono::{DateTime, Datelike, Utc};
 use diesel::Connection;
 use samspill_domain::{
     ids::{MunicipalityId, VolunteerId},
-    municipality::Municipality,
     volunteer::Volunteer,
     volunteer_draft::{VolunteerDraft, VolunteerEdit},
     volunteer_import::{ColumnMap, detect_separator, edit_of, map_columns},
@@ -61,7 +60,7 @@ pub struct Outcome {
 struct Checked {
     line: i32,
     cells: Vec<String>,
-    result: Result<(VolunteerEdit, VolunteerDraft), Vec<FieldError>>,
+    result: RowResult,
 }
 
 fn file_error(errors: Vec<(String, samspill_domain::ParseError)>) -> ApiError {
@@ -106,14 +105,16 @@ fn text_of(bytes: &[u8]) -> Result<(&str, bool), ApiError> {
     Ok((text, bom))
 }
 
-/// Reads and checks every row of `text` (separator `separator`) against `map`.
-fn read_rows(
+/// Reads and checks every row of `text` (separator `separator`) against `map`, handing each
+/// to `visit` in file order; nothing is kept, so a file can be read more than once without
+/// holding its rows.
+fn for_each_row(
     text: &str,
     separator: u8,
     map: &ColumnMap,
-    country: samspill_domain::municipality::Country,
-    known_kinds: &HashSet<String>,
-) -> Result<Vec<Checked>, ApiError> {
+    (country, known_kinds): (samspill_domain::municipality::Country, &HashSet<String>),
+    mut visit: impl FnMut(Checked) -> Result<(), ApiError>,
+) -> Result<(), ApiError> {
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(separator)
         .has_headers(true)
@@ -121,7 +122,6 @@ fn read_rows(
         .from_reader(text.as_bytes());
     let width = map.fields.len();
     let year = Utc::now().year();
-    let mut rows = Vec::new();
     // Lines are counted by their breaks (`\n`, or `\r` in a file without any `\n`) up to where
     // each record starts, so that blank lines and quoted line breaks count as the file shows.
     let newline = if text.contains('\n') { b'\n' } else { b'\r' };
@@ -196,13 +196,13 @@ fn read_rows(
                 }
             }
         };
-        rows.push(Checked {
+        visit(Checked {
             line,
             cells,
             result,
-        });
+        })?;
     }
-    Ok(rows)
+    Ok(())
 }
 
 /// The key rows are matched on: the email, else the external reference.
@@ -210,182 +210,171 @@ fn keys(draft: &VolunteerDraft) -> (Option<String>, Option<String>) {
     (draft.email.clone(), draft.external_reference.clone())
 }
 
-/// What is done with each row, and the drafts to write.
-struct Plan {
-    rows: Vec<ImportRow>,
-    creates: Vec<(usize, VolunteerDraft)>,
-    updates: Vec<(VolunteerId, VolunteerDraft)>,
-    counts: [i32; 4],
+/// A row as checked: the change it asks for and the new volunteer it would make.
+type RowResult = Result<(VolunteerEdit, VolunteerDraft), Vec<FieldError>>;
+/// The volunteer a row matches (and whether it changes them), and their fields after it.
+type RowOutcome = Result<(Option<(VolunteerId, bool)>, VolunteerDraft), Vec<FieldError>>;
+
+/// What a row does.
+enum Decision {
+    /// A new volunteer.
+    Create(VolunteerDraft),
+    /// A change of a volunteer.
+    Update(VolunteerId, VolunteerDraft),
+    /// A volunteer it matches, unchanged.
+    Skip(VolunteerId),
+    /// Field errors, and the row's cells to hand back.
+    Error(Vec<FieldError>, Vec<String>),
 }
 
-fn plan(
-    conn: &mut PgConnection,
-    municipality: &Municipality,
-    import_id: Uuid,
-    checked: Vec<Checked>,
-) -> Result<Plan, ApiError> {
-    let (mut emails, mut references) = (Vec::new(), Vec::new());
-    for row in &checked {
-        if let Ok((_, draft)) = &row.result {
-            let (email, reference) = keys(draft);
-            emails.extend(email);
-            references.extend(reference);
+/// The municipality's volunteers rows may match, and what earlier rows of the file named.
+struct Matcher<'a> {
+    by_email: HashMap<&'a str, &'a Volunteer>,
+    by_reference: HashMap<&'a str, &'a Volunteer>,
+    erased_references: HashSet<String>,
+    country: samspill_domain::municipality::Country,
+    year: i32,
+    seen: HashMap<String, i32>,
+}
+
+impl<'a> Matcher<'a> {
+    fn new(
+        existing: &'a [Volunteer],
+        erased_references: HashSet<String>,
+        country: samspill_domain::municipality::Country,
+    ) -> Self {
+        Self {
+            by_email: existing
+                .iter()
+                .filter_map(|v| v.email.as_deref().map(|e| (e, v)))
+                .collect(),
+            by_reference: existing
+                .iter()
+                .filter_map(|v| v.external_reference.as_deref().map(|r| (r, v)))
+                .collect(),
+            erased_references,
+            country,
+            year: Utc::now().year(),
+            seen: HashMap::new(),
         }
     }
-    let existing =
-        volunteers::with_email_or_reference(conn, municipality.id, &emails, &references)?;
-    let erased_references: HashSet<String> =
-        volunteers::erased_references(conn, municipality.id, &references)?
-            .into_iter()
-            .collect();
-    let by_email: HashMap<&str, &Volunteer> = existing
-        .iter()
-        .filter_map(|v| v.email.as_deref().map(|e| (e, v)))
-        .collect();
-    let by_reference: HashMap<&str, &Volunteer> = existing
-        .iter()
-        .filter_map(|v| v.external_reference.as_deref().map(|r| (r, v)))
-        .collect();
-    let year = Utc::now().year();
-    let mut seen: HashMap<String, i32> = HashMap::new();
-    let mut plan = Plan {
-        rows: Vec::with_capacity(checked.len()),
-        creates: Vec::new(),
-        updates: Vec::new(),
-        counts: [0; 4],
-    };
-    let tenant = municipality.id.into_uuid();
-    for row in checked {
-        let mut outcome = row.result.and_then(|(edit, draft)| {
-            let (email, reference) = keys(&draft);
-            // Two rows about one person: the second is an error, naming the first.
-            for key in [
-                email.as_ref().map(|e| format!("email:{e}")),
-                reference.as_ref().map(|r| format!("ref:{r}")),
-            ]
-            .into_iter()
-            .flatten()
-            {
-                if let Some(first) = seen.get(&key) {
-                    return Err(vec![FieldError::new(
-                        if key.starts_with("email:") {
-                            "email"
-                        } else {
-                            "external_reference"
-                        },
-                        "duplicate_in_file",
-                        format!("line {first} is about the same person"),
-                    )]);
-                }
-                seen.insert(key, row.line);
-            }
-            if let Some(r) = reference.as_deref()
-                && erased_references.contains(r)
-            {
+
+    /// Forgets the rows seen, to read the file again.
+    fn restart(&mut self) {
+        self.seen.clear();
+    }
+
+    /// What `row` does, given the rows before it.
+    fn decide(&mut self, row: Checked) -> Decision {
+        let line = row.line;
+        match self.outcome(line, row.result) {
+            Err(errors) => Decision::Error(errors, row.cells),
+            Ok((None, draft)) => Decision::Create(draft),
+            Ok((Some((id, true)), draft)) => Decision::Update(id, draft),
+            Ok((Some((id, false)), _)) => Decision::Skip(id),
+        }
+    }
+
+    fn outcome(&mut self, line: i32, result: RowResult) -> RowOutcome {
+        let (edit, draft) = result?;
+        let (email, reference) = keys(&draft);
+        // Two rows about one person: the second is an error, naming the first.
+        for key in [
+            email.as_ref().map(|e| format!("email:{e}")),
+            reference.as_ref().map(|r| format!("ref:{r}")),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if let Some(first) = self.seen.get(&key) {
                 return Err(vec![FieldError::new(
-                    "external_reference",
-                    "taken",
-                    "an erased volunteer of the municipality keeps this external reference",
+                    if key.starts_with("email:") {
+                        "email"
+                    } else {
+                        "external_reference"
+                    },
+                    "duplicate_in_file",
+                    format!("line {first} is about the same person"),
                 )]);
             }
-            let matched = email
-                .as_deref()
-                .and_then(|e| by_email.get(e))
-                .or_else(|| reference.as_deref().and_then(|r| by_reference.get(r)));
-            // Two rows matching one volunteer (by email and by reference): the second is an
-            // error too, or it would silently undo the first.
-            if let Some(current) = matched {
-                let key = format!("volunteer:{}", current.id);
-                if let Some(first) = seen.get(&key) {
-                    return Err(vec![FieldError::new(
-                        "row",
-                        "duplicate_in_file",
-                        format!("line {first} is about the same volunteer"),
-                    )]);
-                }
-                seen.insert(key, row.line);
-            }
-            Ok(match matched {
-                None => {
-                    let missing: Vec<FieldError> = [
-                        ("given_name", draft.given_name.is_empty()),
-                        ("family_name", draft.family_name.is_empty()),
-                    ]
-                    .into_iter()
-                    .filter(|(_, empty)| *empty)
-                    .map(|(field, _)| {
-                        FieldError::new(field, "required", "a new volunteer needs it")
-                    })
-                    .collect();
-                    if !missing.is_empty() {
-                        return Err(missing);
-                    }
-                    (None, draft)
-                }
-                Some(current) => {
-                    let next = VolunteerDraft::of(current)
-                        .apply(edit, municipality.country, year)
-                        .map_err(|errors| {
-                            errors
-                                .iter()
-                                .map(|(f, e)| FieldError::parse(f.clone(), e))
-                                .collect::<Vec<_>>()
-                        })?;
-                    let changed = next != VolunteerDraft::of(current);
-                    (Some((current.id, changed)), next)
-                }
-            })
-        });
-        // A row matching an existing volunteer must not take another one's reference.
-        if let Ok((Some((id, _)), draft)) = &outcome
-            && let Some(other) = draft
-                .external_reference
-                .as_deref()
-                .and_then(|r| by_reference.get(r))
-            && other.id != *id
+            self.seen.insert(key, line);
+        }
+        if let Some(r) = reference.as_deref()
+            && self.erased_references.contains(r)
         {
-            outcome = Err(vec![FieldError::new(
+            return Err(vec![FieldError::new(
+                "external_reference",
+                "taken",
+                "an erased volunteer of the municipality keeps this external reference",
+            )]);
+        }
+        let matched = email
+            .as_deref()
+            .and_then(|e| self.by_email.get(e).copied())
+            .or_else(|| {
+                reference
+                    .as_deref()
+                    .and_then(|r| self.by_reference.get(r).copied())
+            });
+        let Some(current) = matched else {
+            let missing: Vec<FieldError> = [
+                ("given_name", draft.given_name.is_empty()),
+                ("family_name", draft.family_name.is_empty()),
+            ]
+            .into_iter()
+            .filter(|(_, empty)| *empty)
+            .map(|(field, _)| FieldError::new(field, "required", "a new volunteer needs it"))
+            .collect();
+            return if missing.is_empty() {
+                Ok((None, draft))
+            } else {
+                Err(missing)
+            };
+        };
+        // Two rows matching one volunteer (by email and by reference): the second is an error
+        // too, or it would silently undo the first.
+        let key = format!("volunteer:{}", current.id);
+        if let Some(first) = self.seen.get(&key) {
+            return Err(vec![FieldError::new(
+                "row",
+                "duplicate_in_file",
+                format!("line {first} is about the same volunteer"),
+            )]);
+        }
+        self.seen.insert(key, line);
+        let next = VolunteerDraft::of(current)
+            .apply(edit, self.country, self.year)
+            .map_err(|errors| {
+                errors
+                    .iter()
+                    .map(|(f, e)| FieldError::parse(f.clone(), e))
+                    .collect::<Vec<_>>()
+            })?;
+        // A row matching a volunteer must not take another one's reference.
+        if let Some(other) = next
+            .external_reference
+            .as_deref()
+            .and_then(|r| self.by_reference.get(r))
+            && other.id != current.id
+        {
+            return Err(vec![FieldError::new(
                 "external_reference",
                 "taken",
                 "another volunteer of the municipality has this external reference",
             )]);
         }
-        let (action, volunteer_id, errors, cells) = match outcome {
-            Err(errors) => {
-                plan.counts[3] += 1;
-                ("error", None, errors, Some(row.cells))
-            }
-            Ok((None, draft)) => {
-                plan.counts[0] += 1;
-                plan.creates.push((plan.rows.len(), draft));
-                ("create", None, Vec::new(), None)
-            }
-            Ok((Some((id, true)), draft)) => {
-                plan.counts[1] += 1;
-                plan.updates.push((id, draft));
-                ("update", Some(id.into_uuid()), Vec::new(), None)
-            }
-            Ok((Some((id, false)), _)) => {
-                plan.counts[2] += 1;
-                ("skip", Some(id.into_uuid()), Vec::new(), None)
-            }
-        };
-        plan.rows.push(ImportRow {
-            municipality_id: tenant,
-            import_id,
-            line: row.line,
-            action: action.to_owned(),
-            volunteer_id,
-            errors: json!(
-                errors
-                    .iter()
-                    .map(|e| json!({"field": e.field, "code": e.code, "message": e.message}))
-                    .collect::<Vec<_>>()
-            ),
-            cells: cells.map(|c| c.into_iter().map(Some).collect()),
-        });
+        let changed = next != VolunteerDraft::of(current);
+        Ok((Some((current.id, changed)), next))
     }
-    Ok(plan)
+}
+
+fn errors_json(errors: &[FieldError]) -> serde_json::Value {
+    json!(
+        errors
+            .iter()
+            .map(|e| json!({"field": e.field, "code": e.code, "message": e.message}))
+            .collect::<Vec<_>>()
+    )
 }
 
 /// What the caller sends: the file, how to treat it, and for whom.
@@ -440,30 +429,97 @@ pub fn import(
             .into_iter()
             .map(|kind| kind.code)
             .collect();
-        let checked = read_rows(text, separator, &map, municipality.country, &known)?;
-        let rows_read = i32::try_from(checked.len()).unwrap_or(i32::MAX);
+        let kinds = (municipality.country, &known);
+        // First the keys rows are matched on, to look up the volunteers they may be.
+        let (mut emails, mut references) = (Vec::new(), Vec::new());
+        for_each_row(text, separator, &map, kinds, |row| {
+            if let Ok((_, draft)) = &row.result {
+                let (email, reference) = keys(draft);
+                emails.extend(email);
+                references.extend(reference);
+            }
+            Ok(())
+        })?;
+        let existing =
+            volunteers::with_email_or_reference(conn, municipality.id, &emails, &references)?;
+        let erased: HashSet<String> =
+            volunteers::erased_references(conn, municipality.id, &references)?
+                .into_iter()
+                .collect();
+        drop((emails, references));
+        let mut matcher = Matcher::new(&existing, erased, municipality.country);
+        // Then what each row does; only the failed rows' cells are kept.
         let import_id = Uuid::now_v7();
-        let mut plan = plan(conn, &municipality, import_id, checked)?;
+        let tenant = municipality.id.into_uuid();
+        let mut rows: Vec<ImportRow> = Vec::new();
+        let mut counts = [0i32; 4];
+        for_each_row(text, separator, &map, kinds, |row| {
+            let line = row.line;
+            let (index, action, volunteer_id, errors, cells) = match matcher.decide(row) {
+                Decision::Create(_) => (0, "create", None, json!([]), None),
+                Decision::Update(id, _) => (1, "update", Some(id.into_uuid()), json!([]), None),
+                Decision::Skip(id) => (2, "skip", Some(id.into_uuid()), json!([]), None),
+                Decision::Error(errors, cells) => {
+                    (3, "error", None, errors_json(&errors), Some(cells))
+                }
+            };
+            counts[index] += 1;
+            rows.push(ImportRow {
+                municipality_id: tenant,
+                import_id,
+                line,
+                action: action.to_owned(),
+                volunteer_id,
+                errors,
+                cells: cells.map(|c| c.into_iter().map(Some).collect()),
+            });
+            Ok(())
+        })?;
+        let rows_read = i32::try_from(rows.len()).unwrap_or(i32::MAX);
         let all_or_nothing = municipality.settings.import_all_or_nothing != 0;
         let status = match upload.mode {
             ImportMode::DryRun => "validated",
-            ImportMode::Commit if all_or_nothing && plan.counts[3] > 0 => "rejected",
+            ImportMode::Commit if all_or_nothing && counts[3] > 0 => "rejected",
             ImportMode::Commit => "committed",
         };
         if status == "committed" {
-            let drafts: Vec<VolunteerDraft> = plan.creates.iter().map(|(_, d)| d.clone()).collect();
-            let made = volunteers::insert_many(conn, municipality.id, &drafts, "import")?;
-            for ((index, _), id) in plan.creates.iter().zip(made) {
-                if let Some(row) = plan.rows.get_mut(*index) {
-                    row.volunteer_id = Some(id.into_uuid());
+            // And the writing, a thousand new volunteers at a time.
+            matcher.restart();
+            let mut batch: Vec<(usize, VolunteerDraft)> = Vec::with_capacity(1_000);
+            let flush = |conn: &mut PgConnection,
+                         batch: &mut Vec<(usize, VolunteerDraft)>,
+                         rows: &mut Vec<ImportRow>|
+             -> Result<(), ApiError> {
+                let drafts: Vec<VolunteerDraft> = batch.iter().map(|(_, d)| d.clone()).collect();
+                let made = volunteers::insert_many(conn, municipality.id, &drafts, "import")?;
+                for ((index, _), id) in batch.drain(..).zip(made) {
+                    if let Some(row) = rows.get_mut(index) {
+                        row.volunteer_id = Some(id.into_uuid());
+                    }
                 }
-            }
-            for (id, draft) in &plan.updates {
-                volunteers::replace_fields(conn, municipality.id, *id, draft)?;
-            }
+                Ok(())
+            };
+            let mut index = 0;
+            for_each_row(text, separator, &map, kinds, |row| {
+                match matcher.decide(row) {
+                    Decision::Create(draft) => {
+                        batch.push((index, draft));
+                        if batch.len() == 1_000 {
+                            flush(conn, &mut batch, &mut rows)?;
+                        }
+                    }
+                    Decision::Update(id, draft) => {
+                        volunteers::replace_fields(conn, municipality.id, id, &draft)?;
+                    }
+                    Decision::Skip(_) | Decision::Error(..) => {}
+                }
+                index += 1;
+                Ok(())
+            })?;
+            flush(conn, &mut batch, &mut rows)?;
             crate::metrics::personal_data_action(
                 "imported",
-                usize::try_from(plan.counts[0] + plan.counts[1]).unwrap_or(0),
+                usize::try_from(counts[0] + counts[1]).unwrap_or(0),
             );
         }
         let import = Import {
@@ -478,14 +534,14 @@ pub fn import(
             header: headers.iter().cloned().map(Some).collect(),
             ignored_columns: map.ignored.iter().cloned().map(Some).collect(),
             rows_read,
-            created: plan.counts[0],
-            updated: plan.counts[1],
-            skipped: plan.counts[2],
-            failed: plan.counts[3],
+            created: counts[0],
+            updated: counts[1],
+            skipped: counts[2],
+            failed: counts[3],
             created_by: caller.id.into_uuid(),
             created_at: now,
         };
-        imports::insert(conn, &import, &plan.rows)?;
+        imports::insert(conn, &import, &rows)?;
         Ok(Outcome {
             import,
             repeated: false,
