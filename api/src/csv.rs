@@ -58,6 +58,20 @@ pub fn text(value: &str) -> String {
     Dialect::Excel.cell(value)
 }
 
+/// `value` with a `'` in front when a spreadsheet would read it as a formula (it starts with
+/// `=`, `+`, `-`, `@`, a tab or a carriage return). A phone number (`+47 912 34 567`) is no
+/// formula: it keeps its `+`, so that an export can be imported again.
+pub fn defused(value: &str) -> String {
+    let phone = value.strip_prefix('+').is_some_and(|rest| {
+        !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit() || c == ' ')
+    });
+    if !phone && value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    }
+}
+
 /// How a CSV answer is written.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -88,16 +102,7 @@ impl Dialect {
     /// A text cell: guarded against formulas, quoted when it holds the separator, `"` or a
     /// line break.
     pub fn cell(self, value: &str) -> String {
-        // A phone number (`+47 912 34 567`) is no formula: it keeps its `+`, so that an export
-        // can be imported again.
-        let phone = value.strip_prefix('+').is_some_and(|rest| {
-            !rest.is_empty() && rest.chars().all(|c| c.is_ascii_digit() || c == ' ')
-        });
-        let guarded = if !phone && value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-            format!("'{value}")
-        } else {
-            value.to_owned()
-        };
+        let guarded = defused(value);
         if guarded.contains([self.separator(), '"', '\n', '\r']) {
             format!("\"{}\"", guarded.replace('"', "\"\""))
         } else {

@@ -3,8 +3,8 @@
 //! transaction (one consistent snapshot) a page at a time, and handed to the response through a
 //! small bounded channel, so memory stays the same however long the answer is and a slow
 //! client slows the reading down (one that reads nothing for a minute is given up). A failure
-//! half-way ends the answer early (the client sees a
-//! document cut short) and is logged.
+//! half-way ends the answer with an error, so that the client sees it broken off rather than
+//! complete, and is logged.
 
 use crate::error::ApiError;
 use actix_web::web::Bytes;
@@ -94,6 +94,10 @@ where
 {
     let (to, from) = mpsc::channel(QUEUE);
     let runtime = tokio::runtime::Handle::current();
+    // Set once the whole answer is handed on: a stream that ends without it was cut short, and
+    // ends in an error, so that the client sees the answer broken off, not complete.
+    let complete = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let finished = complete.clone();
     tokio::task::spawn_blocking(move || {
         let mut out = Out {
             buffer: String::with_capacity(CHUNK * 2),
@@ -110,12 +114,26 @@ where
                     .run(|conn| write(conn, &mut out))
             })
             .and_then(|()| out.flush());
-        if let Err(Stop::Failed(error)) = written {
-            tracing::error!(%error, what, "a streamed answer stopped half-way");
-            let _ = to.try_send(Err(std::io::Error::other("the answer stopped half-way")));
+        match written {
+            Ok(()) => finished.store(true, std::sync::atomic::Ordering::Release),
+            Err(Stop::Failed(error)) => {
+                tracing::error!(%error, what, "a streamed answer stopped half-way");
+            }
+            Err(Stop::ClientGone) => {}
         }
     });
-    futures_util::stream::unfold(from, |mut from| async move {
-        from.recv().await.map(|item| (item, from))
+    futures_util::stream::unfold(Some(from), move |from| {
+        let complete = complete.clone();
+        async move {
+            let mut from = from?;
+            match from.recv().await {
+                Some(item) => Some((item, Some(from))),
+                None if complete.load(std::sync::atomic::Ordering::Acquire) => None,
+                None => Some((
+                    Err(std::io::Error::other("the answer stopped half-way")),
+                    None,
+                )),
+            }
+        }
     })
 }

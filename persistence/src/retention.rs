@@ -355,7 +355,7 @@ WITH cand AS (
                        JOIN placements pl ON pl.municipality_id = vi.municipality_id
                                          AND pl.id = vi.placement_id
                       WHERE pl.municipality_id = v.municipality_id AND pl.volunteer_id = v.id
-                        AND vi.local_date <= $3),
+                        AND vi.status = 'completed'),
                     (SELECT max(coalesce(pl.ends_on, (pl.updated_at AT TIME ZONE $2)::date))
                        FROM placements pl
                       WHERE pl.municipality_id = v.municipality_id AND pl.volunteer_id = v.id),

@@ -283,8 +283,8 @@ pub fn insert(
 }
 
 /// Records many volunteers of `municipality` at once (an import), in the caller's
-/// transaction; returns their ids in the order given. Those whose email or phone another
-/// volunteer of the municipality has are flagged as possible duplicates, as one by one.
+/// transaction; returns their ids in the order given. Call [`flag_possible_duplicates`] with
+/// all of them when the import is written.
 pub fn insert_many(
     conn: &mut PgConnection,
     municipality: MunicipalityId,
@@ -311,6 +311,16 @@ pub fn insert_many(
             .execute(conn)
             .map_err(reference_fields)?;
     }
+    Ok(ids)
+}
+
+/// Flags those of `ids` whose email or phone another volunteer of the municipality has as
+/// possible duplicates, as a volunteer recorded one at a time is.
+pub fn flag_possible_duplicates(
+    conn: &mut PgConnection,
+    municipality: MunicipalityId,
+    ids: &[VolunteerId],
+) -> Result<(), RepoError> {
     let uuids: Vec<Uuid> = ids.iter().map(|id| id.into_uuid()).collect();
     diesel::sql_query(
         "UPDATE volunteers n SET possible_duplicate = true \
@@ -323,7 +333,7 @@ pub fn insert_many(
     .bind::<diesel::sql_types::Uuid, _>(municipality.into_uuid())
     .bind::<diesel::sql_types::Array<diesel::sql_types::Uuid>, _>(&uuids)
     .execute(conn)?;
-    Ok(ids)
+    Ok(())
 }
 
 /// Replaces the fields of a volunteer found by the caller (an import's update), raising its

@@ -112,7 +112,11 @@ fn for_each_row(
     text: &str,
     separator: u8,
     map: &ColumnMap,
-    (country, known_kinds): (samspill_domain::municipality::Country, &HashSet<String>),
+    (country, known_kinds, year): (
+        samspill_domain::municipality::Country,
+        &HashSet<String>,
+        i32,
+    ),
     mut visit: impl FnMut(Checked) -> Result<(), ApiError>,
 ) -> Result<(), ApiError> {
     let mut reader = csv::ReaderBuilder::new()
@@ -121,7 +125,6 @@ fn for_each_row(
         .flexible(true)
         .from_reader(text.as_bytes());
     let width = map.fields.len();
-    let year = Utc::now().year();
     // Lines are counted by their breaks (`\n`, or `\r` in a file without any `\n`) up to where
     // each record starts, so that blank lines and quoted line breaks count as the file shows.
     let newline = if text.contains('\n') { b'\n' } else { b'\r' };
@@ -241,7 +244,7 @@ impl<'a> Matcher<'a> {
     fn new(
         existing: &'a [Volunteer],
         erased_references: HashSet<String>,
-        country: samspill_domain::municipality::Country,
+        (country, year): (samspill_domain::municipality::Country, i32),
     ) -> Self {
         Self {
             by_email: existing
@@ -254,7 +257,7 @@ impl<'a> Matcher<'a> {
                 .collect(),
             erased_references,
             country,
-            year: Utc::now().year(),
+            year,
             seen: HashMap::new(),
         }
     }
@@ -429,7 +432,9 @@ pub fn import(
             .into_iter()
             .map(|kind| kind.code)
             .collect();
-        let kinds = (municipality.country, &known);
+        // One year for every pass, so that they decide alike (a birth year is checked against it).
+        let year = now.year();
+        let kinds = (municipality.country, &known, year);
         // First the keys rows are matched on, to look up the volunteers they may be.
         let (mut emails, mut references) = (Vec::new(), Vec::new());
         for_each_row(text, separator, &map, kinds, |row| {
@@ -447,7 +452,7 @@ pub fn import(
                 .into_iter()
                 .collect();
         drop((emails, references));
-        let mut matcher = Matcher::new(&existing, erased, municipality.country);
+        let mut matcher = Matcher::new(&existing, erased, (municipality.country, year));
         // Then what each row does; only the failed rows' cells are kept.
         let import_id = Uuid::now_v7();
         let tenant = municipality.id.into_uuid();
@@ -486,16 +491,21 @@ pub fn import(
             // And the writing, a thousand new volunteers at a time.
             matcher.restart();
             let mut batch: Vec<(usize, VolunteerDraft)> = Vec::with_capacity(1_000);
-            let flush = |conn: &mut PgConnection,
-                         batch: &mut Vec<(usize, VolunteerDraft)>,
-                         rows: &mut Vec<ImportRow>|
+            let mut created: Vec<VolunteerId> = Vec::new();
+            let mut flush = |conn: &mut PgConnection,
+                             batch: &mut Vec<(usize, VolunteerDraft)>,
+                             rows: &mut Vec<ImportRow>|
              -> Result<(), ApiError> {
+                if batch.is_empty() {
+                    return Ok(());
+                }
                 let drafts: Vec<VolunteerDraft> = batch.iter().map(|(_, d)| d.clone()).collect();
                 let made = volunteers::insert_many(conn, municipality.id, &drafts, "import")?;
                 for ((index, _), id) in batch.drain(..).zip(made) {
                     if let Some(row) = rows.get_mut(index) {
                         row.volunteer_id = Some(id.into_uuid());
                     }
+                    created.push(id);
                 }
                 Ok(())
             };
@@ -517,6 +527,7 @@ pub fn import(
                 Ok(())
             })?;
             flush(conn, &mut batch, &mut rows)?;
+            volunteers::flag_possible_duplicates(conn, municipality.id, &created)?;
             crate::metrics::personal_data_action(
                 "imported",
                 usize::try_from(counts[0] + counts[1]).unwrap_or(0),
@@ -586,11 +597,9 @@ pub fn errors_csv(
         for row in &rows {
             let mut cells: Vec<String> = row.cells.iter().flatten().flatten().cloned().collect();
             // A cell that a spreadsheet would run as a formula is defused (phone numbers keep
-            // their `+`; such a cell is no name anyway).
+            // their `+`), as in every CSV the service writes.
             for cell in &mut cells {
-                if cell.starts_with(['=', '@']) {
-                    cell.insert(0, '\'');
-                }
+                *cell = crate::csv::defused(cell);
             }
             let errors: Vec<String> = row
                 .errors

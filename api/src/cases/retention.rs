@@ -292,6 +292,9 @@ pub fn extend(
     now: DateTime<Utc>,
 ) -> Result<retention::Extension, ApiError> {
     conn.transaction(|conn| {
+        let seen = crate::access::managed_volunteer(conn, caller, id)?;
+        // The job takes the same lock; read again under it (anonymised meanwhile: 404).
+        retention::lock_volunteer(conn, seen.municipality_id, id)?;
         let volunteer = crate::access::managed_volunteer(conn, caller, id)?;
         let municipality = municipalities::find(conn, caller.scope(), volunteer.municipality_id)?;
         let today = local_today(&municipality, now);
