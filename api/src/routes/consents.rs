@@ -22,7 +22,7 @@ use uuid::Uuid;
 
 /// A consent, in force or withdrawn.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct ConsentView {
+pub struct ConsentRecordView {
     /// Its id.
     pub id: Uuid,
     /// The municipality.
@@ -62,7 +62,7 @@ pub struct ConsentView {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<Consent> for ConsentView {
+impl From<Consent> for ConsentRecordView {
     fn from(c: Consent) -> Self {
         let (volunteer_id, recipient_id) = match c.subject {
             ConsentSubject::Volunteer(v) => (Some(v.into_uuid()), None),
@@ -90,7 +90,7 @@ impl From<Consent> for ConsentView {
     }
 }
 
-page_of!(ConsentPage, ConsentView, CursorList::Consents);
+page_of!(ConsentRecordPage, ConsentRecordView, CursorList::Consents);
 
 /// A consent to record.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -140,7 +140,7 @@ pub struct WithdrawalBody {
 fn created(consent: Consent) -> HttpResponse {
     let mut response = HttpResponse::Created();
     response.insert_header((header::LOCATION, format!("/api/v1/consents/{}", consent.id)));
-    json_with_etag(response, consent.version, &ConsentView::from(consent))
+    json_with_etag(response, consent.version, &ConsentRecordView::from(consent))
 }
 
 /// Record a volunteer's consent.
@@ -157,7 +157,7 @@ fn created(consent: Consent) -> HttpResponse {
         "given_on": "2026-11-20",
         "given_by": "self"
     })),
-    responses((status = 201, description = "The consent.", body = ConsentView,
+    responses((status = 201, description = "The consent.", body = ConsentRecordView,
         headers(("ETag" = String, description = "The version."),
                 ("Location" = String, description = "Where it is."))))
 )]
@@ -190,7 +190,7 @@ pub async fn give_volunteer_consent(
         "given_by": "representative",
         "representative": "Kari Nordmann"
     })),
-    responses((status = 201, description = "The consent.", body = ConsentView,
+    responses((status = 201, description = "The consent.", body = ConsentRecordView,
         headers(("ETag" = String, description = "The version."),
                 ("Location" = String, description = "Where it is."))))
 )]
@@ -219,7 +219,7 @@ async fn list(
     let found = state
         .db(move |conn| consents::list(conn, &caller, subject, page))
         .await?;
-    Ok(HttpResponse::Ok().json(ConsentPage::from_page(found)))
+    Ok(HttpResponse::Ok().json(ConsentRecordPage::from_page(found)))
 }
 
 /// List a volunteer's consents.
@@ -229,7 +229,7 @@ async fn list(
 #[utoipa::path(
     tag = "consents",
     params(("id" = Uuid, Path, description = "The volunteer id."), PageQuery),
-    responses((status = 200, description = "A page of consents.", body = ConsentPage))
+    responses((status = 200, description = "A page of consents.", body = ConsentRecordPage))
 )]
 #[get("/volunteers/{id}/consents")]
 pub async fn list_volunteer_consents(
@@ -248,7 +248,7 @@ pub async fn list_volunteer_consents(
 #[utoipa::path(
     tag = "consents",
     params(("id" = Uuid, Path, description = "The recipient id."), PageQuery),
-    responses((status = 200, description = "A page of consents.", body = ConsentPage))
+    responses((status = 200, description = "A page of consents.", body = ConsentRecordPage))
 )]
 #[get("/recipients/{id}/consents")]
 pub async fn list_recipient_consents(
@@ -267,7 +267,7 @@ pub async fn list_recipient_consents(
 #[utoipa::path(
     tag = "consents",
     params(("id" = Uuid, Path, description = "The consent id.")),
-    responses((status = 200, description = "The consent.", body = ConsentView,
+    responses((status = 200, description = "The consent.", body = ConsentRecordView,
         headers(("ETag" = String, description = "The version."))))
 )]
 #[get("/consents/{id}")]
@@ -283,7 +283,7 @@ pub async fn get_consent(
     Ok(json_with_etag(
         HttpResponse::Ok(),
         found.version,
-        &ConsentView::from(found),
+        &ConsentRecordView::from(found),
     ))
 }
 
@@ -301,7 +301,7 @@ pub async fn get_consent(
         "withdrawn_on": "2026-12-01",
         "withdrawn_by": "self"
     })),
-    responses((status = 200, description = "The withdrawn consent.", body = ConsentView,
+    responses((status = 200, description = "The withdrawn consent.", body = ConsentRecordView,
         headers(("ETag" = String, description = "The new version."))))
 )]
 #[post("/consents/{id}/withdrawal")]
@@ -324,6 +324,6 @@ pub async fn withdraw_consent(
     Ok(json_with_etag(
         HttpResponse::Ok(),
         withdrawn.version,
-        &ConsentView::from(withdrawn),
+        &ConsentRecordView::from(withdrawn),
     ))
 }
